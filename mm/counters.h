@@ -1,0 +1,96 @@
+// The kernel counters the model keeps: /proc/vmstat THP events and the
+// per-size stats under /sys/kernel/mm/transparent_hugepage/hugepages-<N>kB/
+// stats/. Names are the kernel's own, so a captured ExpectCounters record
+// compares with the model name for name.
+#ifndef MMREPLAY_MM_COUNTERS_H_
+#define MMREPLAY_MM_COUNTERS_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "absl/strings/string_view.h"
+
+namespace mmreplay::mm {
+
+// enum vm_event_item entries (include/linux/vm_event_item.h) as
+// X(Enumerator, "vmstat name").
+#define MM_VM_EVENTS(X)                                      \
+  X(kThpFaultAlloc, "thp_fault_alloc")                       \
+  X(kThpFaultFallback, "thp_fault_fallback")                 \
+  X(kThpFaultFallbackCharge, "thp_fault_fallback_charge")    \
+  X(kThpCollapseAlloc, "thp_collapse_alloc")                 \
+  X(kThpCollapseAllocFailed, "thp_collapse_alloc_failed")    \
+  X(kThpFileAlloc, "thp_file_alloc")                         \
+  X(kThpFileFallback, "thp_file_fallback")                   \
+  X(kThpFileFallbackCharge, "thp_file_fallback_charge")      \
+  X(kThpFileMapped, "thp_file_mapped")                       \
+  X(kThpSplitPage, "thp_split_page")                         \
+  X(kThpSplitPageFailed, "thp_split_page_failed")            \
+  X(kThpDeferredSplitPage, "thp_deferred_split_page")        \
+  X(kThpUnderusedSplitPage, "thp_underused_split_page")      \
+  X(kThpSplitPmd, "thp_split_pmd")                           \
+  X(kThpScanExceedNonePte, "thp_scan_exceed_none_pte")       \
+  X(kThpZeroPageAlloc, "thp_zero_page_alloc")                \
+  X(kThpMigrationSuccess, "thp_migration_success")           \
+  X(kThpMigrationFail, "thp_migration_fail")                 \
+  X(kThpMigrationSplit, "thp_migration_split")               \
+  X(kPgmigrateSuccess, "pgmigrate_success")                  \
+  X(kPgmigrateFail, "pgmigrate_fail")
+
+// enum mthp_stat_item entries (include/linux/huge_mm.h), per folio order.
+#define MM_MTHP_STATS(X)                                        \
+  X(kAnonFaultAlloc, "anon_fault_alloc")                        \
+  X(kAnonFaultFallback, "anon_fault_fallback")                  \
+  X(kAnonFaultFallbackCharge, "anon_fault_fallback_charge")     \
+  X(kShmemAlloc, "shmem_alloc")                                 \
+  X(kShmemFallback, "shmem_fallback")                           \
+  X(kShmemFallbackCharge, "shmem_fallback_charge")              \
+  X(kSplit, "split")                                            \
+  X(kSplitFailed, "split_failed")                               \
+  X(kSplitDeferred, "split_deferred")                           \
+  X(kNrAnon, "nr_anon")                                         \
+  X(kNrAnonPartiallyMapped, "nr_anon_partially_mapped")
+
+#define MM_COUNTER_ENUMERATOR(e, name) e,
+enum class VmEvent : uint8_t { MM_VM_EVENTS(MM_COUNTER_ENUMERATOR) kCount };
+enum class MthpStat : uint8_t { MM_MTHP_STATS(MM_COUNTER_ENUMERATOR) kCount };
+#undef MM_COUNTER_ENUMERATOR
+
+// Orders that have a hugepages-<N>kB folder: 1 (8 KiB, shmem only) to
+// PMD_ORDER.
+inline constexpr uint32_t kMinMthpOrder = 1;
+inline constexpr uint32_t kPmdOrder = 9;
+
+absl::string_view VmEventName(VmEvent e);
+absl::string_view MthpStatName(MthpStat s);
+std::optional<VmEvent> FindVmEvent(absl::string_view name);
+std::optional<MthpStat> FindMthpStat(absl::string_view name);
+
+// The counter values. Events only grow; nr_anon and
+// nr_anon_partially_mapped are gauges.
+class Counters {
+ public:
+  void Count(VmEvent e, int64_t delta = 1) {
+    vm_[static_cast<int>(e)] += delta;
+  }
+  // count_mthp_stat(): orders without a folder (0, 10) are not counted.
+  void Count(MthpStat s, uint32_t order, int64_t delta = 1) {
+    if (order < kMinMthpOrder || order > kPmdOrder) return;
+    mthp_[order][static_cast<int>(s)] += delta;
+  }
+  int64_t Get(VmEvent e) const { return vm_[static_cast<int>(e)]; }
+  int64_t Get(MthpStat s, uint32_t order) const {
+    return order > kPmdOrder ? 0 : mthp_[order][static_cast<int>(s)];
+  }
+
+ private:
+  std::array<int64_t, static_cast<int>(VmEvent::kCount)> vm_{};
+  std::array<std::array<int64_t, static_cast<int>(MthpStat::kCount)>,
+             kPmdOrder + 1>
+      mthp_{};
+};
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_COUNTERS_H_

@@ -1,0 +1,20 @@
+// EventSink: where the model reports every state change (proto/event.proto).
+// The model fills a reused Event and calls Emit(); the sink must copy what it
+// keeps. replay::EventLog writes each event as one line of text.
+#ifndef MMREPLAY_MM_EVENT_SINK_H_
+#define MMREPLAY_MM_EVENT_SINK_H_
+
+#include "proto/event.pb.h"
+
+namespace mmreplay::mm {
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // `event` is valid only during the call.
+  virtual void Emit(const Event& event) = 0;
+};
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_EVENT_SINK_H_

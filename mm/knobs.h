@@ -1,0 +1,42 @@
+// The sysfs THP knobs (/sys/kernel/mm/transparent_hugepage/) the model
+// obeys, with the values of a fresh boot of this project's machines
+// (Debian's 6.18 kernel: CONFIG_TRANSPARENT_HUGEPAGE_MADVISE).
+#ifndef MMREPLAY_MM_KNOBS_H_
+#define MMREPLAY_MM_KNOBS_H_
+
+#include <array>
+#include <cstdint>
+
+#include "mm/counters.h"
+#include "proto/trace.pb.h"
+
+namespace mmreplay::mm {
+
+struct Knobs {
+  // enabled
+  KnobValue enabled = KNOB_VALUE_MADVISE;
+  // defrag
+  KnobValue defrag = KNOB_VALUE_MADVISE;
+  // hugepages-<N>kB/enabled by order; PMD order inherits, the rest never
+  // (huge_anon_orders_inherit = BIT(PMD_ORDER) in hugepage_init()).
+  std::array<KnobValue, kPmdOrder + 1> anon_order = DefaultAnonOrders();
+  // shmem_enabled
+  KnobValue shmem_enabled = KNOB_VALUE_NEVER;
+  // hugepages-<N>kB/shmem_enabled by order; PMD order inherits.
+  std::array<KnobValue, kPmdOrder + 1> shmem_order = DefaultShmemOrders();
+  // khugepaged/max_ptes_none (HPAGE_PMD_NR - 1).
+  uint32_t max_ptes_none = 511;
+  bool use_zero_page = true;
+  bool shrink_underused = true;
+
+  // Applies one write; `s` is valid (TraceValidator checked it).
+  void Set(const SysfsSet& s);
+
+ private:
+  static std::array<KnobValue, kPmdOrder + 1> DefaultAnonOrders();
+  static std::array<KnobValue, kPmdOrder + 1> DefaultShmemOrders();
+};
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_KNOBS_H_

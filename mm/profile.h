@@ -1,0 +1,66 @@
+// mm::Profile: the behaviour switches that differ between kernel versions,
+// and presets named after the kernels they mirror. Each switch names the
+// seed (../shared/seeds) or commit it comes from; docs/profiles.md lists
+// them with what each changes.
+#ifndef MMREPLAY_MM_PROFILE_H_
+#define MMREPLAY_MM_PROFILE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace mmreplay::mm {
+
+struct Profile {
+  // The preset this profile came from.
+  std::string name;
+
+  // Anonymous multi-size THP (hugepages-<N>kB/enabled below PMD size):
+  // v6.8, "mm: thp: support allocation of anonymous multi-size THP".
+  bool anon_mthp = true;
+
+  // zap_pte_range() removes a run of PTEs of one large folio with one rmap
+  // call (seed 001, "mm: Batch-zap large anonymous folio PTE mappings"), so
+  // a folio whose last mappings go in one batch is freed, never queued.
+  // Without it, each PTE is removed alone and a fully zapped large folio
+  // passes through the deferred split queue.
+  bool batched_rmap_zap = true;
+
+  // Any large anon folio may be queued for deferred split (seed 001, "mm:
+  // Allow deferred splitting of arbitrary large anon folios"); without it,
+  // only PMD-sized ones.
+  bool deferred_split_any_order = true;
+
+  // Truncate and hole punch split a partly covered large folio with the
+  // non-uniform split (folio_split, seeds 000/002, v6.15); otherwise with a
+  // uniform split to the mapping's minimum order.
+  bool truncate_non_uniform_split = true;
+
+  // A failed split on truncate unmaps a non-shmem folio (v6.18, fa04f5b60fda
+  // "mm/truncate: unmap large folio on split failure").
+  bool truncate_unmap_on_split_failure = true;
+
+  // A partial hole punch of a shmem THP splits it (the behaviour seed 004
+  // asked for); otherwise it only clears the covered pages.
+  bool shmem_punch_split = true;
+
+  // Compaction migrates large folios whole into free blocks of their order
+  // (seed 003); otherwise it skips them.
+  bool compact_large_folios = true;
+};
+
+// The preset named `name` ("linux-6.18", ...), or InvalidArgument naming the
+// presets.
+absl::StatusOr<Profile> ProfileByName(absl::string_view name);
+
+// Preset names, oldest kernel first.
+std::vector<std::string> ProfileNames();
+
+// The preset a trace without a profile name gets.
+inline constexpr absl::string_view kDefaultProfile = "linux-6.18";
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_PROFILE_H_

@@ -1,0 +1,81 @@
+#include "mm/vma.h"
+
+#include <iterator>
+
+namespace mmreplay::mm {
+namespace {
+
+// is_mergeable_vma(): same attributes and contiguous offsets.
+bool Mergeable(const Vma& a, const Vma& b) {
+  return a.end == b.start && a.prot == b.prot && a.shared == b.shared &&
+         a.file == b.file && a.hugepage == b.hugepage &&
+         a.nohugepage == b.nohugepage && a.pgoff + a.pages() == b.pgoff;
+}
+
+}  // namespace
+
+const Vma* VmaTree::Find(uint64_t addr) const {
+  auto it = by_start_.upper_bound(addr);
+  if (it == by_start_.begin()) return nullptr;
+  --it;
+  return addr < it->second.end ? &it->second : nullptr;
+}
+
+void VmaTree::SplitAt(uint64_t addr) {
+  auto it = by_start_.upper_bound(addr);
+  if (it == by_start_.begin()) return;
+  --it;
+  Vma& v = it->second;
+  if (v.start == addr || addr >= v.end) return;
+  Vma tail = v;
+  tail.start = addr;
+  tail.pgoff = v.PageIndex(addr);
+  v.end = addr;
+  by_start_.emplace(addr, tail);
+}
+
+void VmaTree::Unmap(uint64_t start, uint64_t end) {
+  SplitAt(start);
+  SplitAt(end);
+  by_start_.erase(by_start_.lower_bound(start), by_start_.lower_bound(end));
+}
+
+void VmaTree::Map(const Vma& vma) {
+  Unmap(vma.start, vma.end);
+  by_start_.emplace(vma.start, vma);
+  MergeAround(vma.start, vma.end);
+}
+
+void VmaTree::MergeAround(uint64_t start, uint64_t end) {
+  // From the VMA before `start` to the VMA at or after `end`.
+  auto it = by_start_.lower_bound(start);
+  if (it != by_start_.begin()) --it;
+  while (it != by_start_.end() && it->first <= end) {
+    auto next = std::next(it);
+    if (next != by_start_.end() && Mergeable(it->second, next->second)) {
+      it->second.end = next->second.end;
+      by_start_.erase(next);
+      continue;
+    }
+    it = next;
+  }
+}
+
+std::vector<Vma> VmaTree::Overlapping(uint64_t start, uint64_t end) const {
+  std::vector<Vma> out;
+  auto it = by_start_.upper_bound(start);
+  if (it != by_start_.begin()) --it;
+  for (; it != by_start_.end() && it->first < end; ++it) {
+    Vma v = it->second;
+    if (v.end <= start) continue;
+    if (v.start < start) {
+      v.pgoff = v.PageIndex(start);
+      v.start = start;
+    }
+    if (v.end > end) v.end = end;
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace mmreplay::mm

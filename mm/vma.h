@@ -1,0 +1,91 @@
+// Virtual memory areas of one process: the bookkeeping of mmap, munmap,
+// mprotect and madvise (mm/vma.c: split_vma, vma_merge, do_vmi_munmap).
+//
+// Simplified: adjacent VMAs merge whenever their attributes match and (for
+// files) their offsets are contiguous; the kernel also refuses a merge when
+// the two have different anon_vmas (both already faulted), which the model
+// does not track.
+#ifndef MMREPLAY_MM_VMA_H_
+#define MMREPLAY_MM_VMA_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+
+namespace mmreplay::mm {
+
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr int kPageShift = 12;
+
+struct Vma {
+  // [start, end), page-aligned bytes.
+  uint64_t start = 0;
+  uint64_t end = 0;
+  // PROT_* bits.
+  uint32_t prot = 0;
+  // MAP_SHARED.
+  bool shared = false;
+  // The file mapped (a shmem file for MAP_SHARED anonymous memory); 0 for
+  // private anonymous memory.
+  uint64_t file = 0;
+  // vm_pgoff: file page index of `start`; for anonymous memory
+  // start >> kPageShift, as the kernel sets it.
+  uint64_t pgoff = 0;
+  // VM_HUGEPAGE and VM_NOHUGEPAGE (MADV_HUGEPAGE / MADV_NOHUGEPAGE).
+  bool hugepage = false;
+  bool nohugepage = false;
+
+  bool anonymous() const { return file == 0; }
+  uint64_t pages() const { return (end - start) >> kPageShift; }
+  // File page index of `addr`. REQUIRES: addr in [start, end).
+  uint64_t PageIndex(uint64_t addr) const {
+    return pgoff + ((addr - start) >> kPageShift);
+  }
+};
+
+class VmaTree {
+ public:
+  // The VMA holding `addr`, or null.
+  const Vma* Find(uint64_t addr) const;
+
+  // Maps `vma`, replacing whatever overlapped its range.
+  void Map(const Vma& vma);
+
+  // Unmaps [start, end): VMAs inside go, VMAs across the edges are trimmed.
+  void Unmap(uint64_t start, uint64_t end);
+
+  // Splits the VMAs across the edges of [start, end) and calls fn(Vma&) for
+  // each VMA inside it, lowest first; then merges what became mergeable.
+  template <typename Fn>
+  void Update(uint64_t start, uint64_t end, Fn fn) {
+    SplitAt(start);
+    SplitAt(end);
+    for (auto it = by_start_.lower_bound(start);
+         it != by_start_.end() && it->first < end; ++it) {
+      fn(it->second);
+    }
+    MergeAround(start, end);
+  }
+
+  // The VMAs meeting [start, end), clipped to it, lowest first.
+  std::vector<Vma> Overlapping(uint64_t start, uint64_t end) const;
+
+  // Every VMA, lowest first.
+  const absl::btree_map<uint64_t, Vma>& all() const { return by_start_; }
+
+  bool empty() const { return by_start_.empty(); }
+
+ private:
+  // split_vma(): makes `addr` a VMA boundary if a VMA spans it.
+  void SplitAt(uint64_t addr);
+  // vma_merge(): merges VMAs in and next to [start, end) with equal
+  // attributes.
+  void MergeAround(uint64_t start, uint64_t end);
+
+  absl::btree_map<uint64_t, Vma> by_start_;
+};
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_VMA_H_

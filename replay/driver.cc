@@ -1,0 +1,271 @@
+#include "replay/driver.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "mm/knobs.h"
+#include "mm/layout.h"
+#include "mm/model.h"
+#include "replay/op_schema.h"
+
+namespace mmreplay::replay {
+namespace {
+
+// Applies one flat op to the model.
+absl::Status Apply(const TraceOp& op, mm::Model& m) {
+  auto u32 = [&op](int n) { return static_cast<uint32_t>(op.arg(n)); };
+  auto u64 = [&op](int n) { return op.arg(n); };
+  switch (op.kind) {
+    case Op::kProcessCreate:
+      return m.ProcessCreate(u32(ProcessCreate::kPidFieldNumber));
+    case Op::kProcessExit:
+      return m.ProcessExit(u32(ProcessExit::kPidFieldNumber));
+    case Op::kProcessFork:
+      return m.ProcessFork(u32(ProcessFork::kParentPidFieldNumber),
+                           u32(ProcessFork::kChildPidFieldNumber));
+    case Op::kMmapAnon:
+      return m.MmapAnon(u32(MmapAnon::kPidFieldNumber),
+                        u64(MmapAnon::kAddrFieldNumber),
+                        u64(MmapAnon::kLengthBytesFieldNumber),
+                        u32(MmapAnon::kProtFieldNumber),
+                        u32(MmapAnon::kFlagsFieldNumber));
+    case Op::kMmapFile:
+      return m.MmapFile(
+          u32(MmapFile::kPidFieldNumber), u64(MmapFile::kAddrFieldNumber),
+          u64(MmapFile::kLengthBytesFieldNumber),
+          u32(MmapFile::kProtFieldNumber), u32(MmapFile::kFlagsFieldNumber),
+          u32(MmapFile::kFileIdFieldNumber),
+          u64(MmapFile::kOffsetBytesFieldNumber));
+    case Op::kMunmap:
+      return m.Munmap(u32(Munmap::kPidFieldNumber),
+                      u64(Munmap::kAddrFieldNumber),
+                      u64(Munmap::kLengthBytesFieldNumber));
+    case Op::kMadvise:
+      return m.Madvise(u32(Madvise::kPidFieldNumber),
+                       u64(Madvise::kAddrFieldNumber),
+                       u64(Madvise::kLengthBytesFieldNumber),
+                       static_cast<Advice>(u32(Madvise::kAdviceFieldNumber)));
+    case Op::kMprotect:
+      return m.Mprotect(u32(Mprotect::kPidFieldNumber),
+                        u64(Mprotect::kAddrFieldNumber),
+                        u64(Mprotect::kLengthBytesFieldNumber),
+                        u32(Mprotect::kProtFieldNumber));
+    case Op::kTouch:
+      return m.Touch(u32(Touch::kPidFieldNumber), u64(Touch::kAddrFieldNumber),
+                     u64(Touch::kLengthBytesFieldNumber),
+                     static_cast<Access>(u32(Touch::kAccessFieldNumber)));
+    case Op::kFileCreate:
+      return m.FileCreate(
+          u32(FileCreate::kFileIdFieldNumber),
+          static_cast<Filesystem>(u32(FileCreate::kFilesystemFieldNumber)),
+          static_cast<TmpfsHuge>(u32(FileCreate::kHugeFieldNumber)),
+          u32(FileCreate::kMinOrderFieldNumber),
+          u32(FileCreate::kMaxOrderFieldNumber));
+    case Op::kFileWrite:
+      return m.FileWrite(u32(FileWrite::kFileIdFieldNumber),
+                         u64(FileWrite::kOffsetBytesFieldNumber),
+                         u64(FileWrite::kLengthBytesFieldNumber));
+    case Op::kFileRead:
+      return m.FileRead(u32(FileRead::kFileIdFieldNumber),
+                        u64(FileRead::kOffsetBytesFieldNumber),
+                        u64(FileRead::kLengthBytesFieldNumber));
+    case Op::kPunchHole:
+      return m.PunchHole(u32(PunchHole::kFileIdFieldNumber),
+                         u64(PunchHole::kOffsetBytesFieldNumber),
+                         u64(PunchHole::kLengthBytesFieldNumber));
+    case Op::kTruncate:
+      return m.Truncate(u32(Truncate::kFileIdFieldNumber),
+                        u64(Truncate::kSizeBytesFieldNumber));
+    case Op::kFileUnlink:
+      return m.FileUnlink(u32(FileUnlink::kFileIdFieldNumber));
+    case Op::kPin:
+      return m.Pin(u32(Pin::kPinIdFieldNumber), u32(Pin::kPidFieldNumber),
+                   u64(Pin::kAddrFieldNumber),
+                   u64(Pin::kLengthBytesFieldNumber),
+                   static_cast<PinKind>(u32(Pin::kKindFieldNumber)));
+    case Op::kUnpin:
+      return m.Unpin(u32(Unpin::kPinIdFieldNumber));
+    case Op::kSpeculativeGet:
+      if (u32(SpeculativeGet::kFileIdFieldNumber) != 0) {
+        return m.SpeculativeGetFile(u32(SpeculativeGet::kRefIdFieldNumber),
+                                    u32(SpeculativeGet::kFileIdFieldNumber),
+                                    u64(SpeculativeGet::kPageIndexFieldNumber));
+      }
+      return m.SpeculativeGetAddr(u32(SpeculativeGet::kRefIdFieldNumber),
+                                  u32(SpeculativeGet::kPidFieldNumber),
+                                  u64(SpeculativeGet::kAddrFieldNumber));
+    case Op::kSpeculativePut:
+      return m.SpeculativePut(u32(SpeculativePut::kRefIdFieldNumber));
+    case Op::kCompact:
+      return m.Compact(static_cast<CompactMode>(u32(Compact::kModeFieldNumber)),
+                       u32(Compact::kOrderFieldNumber));
+    case Op::kDeferredSplitScan:
+      return m.DeferredSplitScan(u64(DeferredSplitScan::kNrToScanFieldNumber));
+    case Op::kCollapse:
+      return m.Collapse(u32(Collapse::kPidFieldNumber),
+                        u64(Collapse::kAddrFieldNumber),
+                        u64(Collapse::kLengthBytesFieldNumber));
+    case Op::kSplitRequest:
+      if (u32(SplitRequest::kPidFieldNumber) != 0) {
+        return m.SplitRange(u32(SplitRequest::kPidFieldNumber),
+                            u64(SplitRequest::kAddrFieldNumber),
+                            u64(SplitRequest::kLengthBytesFieldNumber),
+                            u32(SplitRequest::kNewOrderFieldNumber),
+                            u64(SplitRequest::kNonUniformFieldNumber) != 0,
+                            u64(SplitRequest::kInFolioOffsetFieldNumber));
+      }
+      return m.SplitFileRange(u32(SplitRequest::kFileIdFieldNumber),
+                              u64(SplitRequest::kOffsetBytesFieldNumber),
+                              u64(SplitRequest::kLengthBytesFieldNumber),
+                              u32(SplitRequest::kNewOrderFieldNumber),
+                              u64(SplitRequest::kNonUniformFieldNumber) != 0,
+                              u64(SplitRequest::kInFolioOffsetFieldNumber));
+    case Op::kSysfsSet: {
+      SysfsSet s;
+      s.set_knob(static_cast<Knob>(u32(SysfsSet::kKnobFieldNumber)));
+      s.set_order(u32(SysfsSet::kOrderFieldNumber));
+      s.set_value(static_cast<KnobValue>(u32(SysfsSet::kValueFieldNumber)));
+      s.set_number(u32(SysfsSet::kNumberFieldNumber));
+      m.SetKnob(s);
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InternalError(absl::StrCat(
+          "the driver has no rule for op ", OpSchema::Get().Name(op.kind)));
+  }
+}
+
+// Compares an ExpectLayout with the model; appends a mismatch block.
+absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
+                         const mm::Model& m, ReplayReport* report) {
+  uint64_t pmd_mapped = 0;
+  absl::StatusOr<mm::Layout> got;
+  std::string what;
+  if (e.pid() != 0) {
+    got = m.RangeLayout(e.pid(), e.addr(), e.length_bytes(), &pmd_mapped);
+    what = absl::StrFormat("process %d [0x%x, +0x%x)", e.pid(), e.addr(),
+                           e.length_bytes());
+  } else {
+    got = m.FileLayout(e.file_id(), e.offset_bytes(), e.length_bytes());
+    what = absl::StrFormat("file %d [0x%x, +0x%x)", e.file_id(),
+                           e.offset_bytes(), e.length_bytes());
+  }
+  if (!got.ok()) return got.status();
+  // The validator parsed it already.
+  std::string expected = mm::RenderLayout(*mm::ParseLayout(e.layout()));
+  std::string modelled = mm::RenderLayout(*got);
+  std::string block;
+  if (expected != modelled) {
+    absl::StrAppend(&block, "\n  expected: ", expected, "\n  model:    ",
+                    modelled);
+  }
+  if (e.pid() != 0 && e.pmd_mapped_pages() != pmd_mapped) {
+    absl::StrAppend(&block, "\n  PMD-mapped pages: expected ",
+                    e.pmd_mapped_pages(), ", model ", pmd_mapped);
+  }
+  if (!block.empty()) {
+    report->mismatches.push_back(
+        absl::StrCat("record ", record, ": layout of ", what, block));
+  }
+  return absl::OkStatus();
+}
+
+void CheckCounters(const ExpectCounters& e, uint64_t record,
+                   const mm::Model& m, ReplayReport* report) {
+  std::string block;
+  for (const Counter& c : e.counter()) {
+    int64_t got;
+    std::string name;
+    if (c.order() == 0) {
+      got = m.counters().Get(*mm::FindVmEvent(c.name()));
+      name = c.name();
+    } else {
+      got = m.counters().Get(*mm::FindMthpStat(c.name()), c.order());
+      name = absl::StrCat(c.name(), "[", c.order(), "]");
+    }
+    if (got != c.value()) {
+      absl::StrAppend(&block, "\n  ", name, ": expected ", c.value(),
+                      ", model ", got);
+    }
+  }
+  if (!block.empty()) {
+    report->mismatches.push_back(
+        absl::StrCat("record ", record, ": counters", block));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<mm::Profile> ResolveProfile(const Header& header,
+                                           const ReplayOptions& options) {
+  std::string name = options.profile;
+  if (name.empty()) name = header.profile().name();
+  if (name.empty()) name = std::string(mm::kDefaultProfile);
+  return mm::ProfileByName(name);
+}
+
+absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
+                    mm::EventSink* sink, ReplayReport* report) {
+  const Header& header = reader.header();
+  absl::StatusOr<mm::Profile> profile = ResolveProfile(header, options);
+  if (!profile.ok()) {
+    if (!options.profile.empty()) return profile.status();
+    return RecordError(reader.path(), 0, 0,
+                       absl::StrCat("header.profile.name: ",
+                                    profile.status().message()));
+  }
+  mm::Knobs knobs;
+  for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
+  mm::Model model(header.machine(), *profile, knobs, sink);
+#ifndef NDEBUG
+  const bool verify = true;
+#else
+  const bool verify = options.verify;
+#endif
+  while (const TraceOp* op = reader.Next()) {
+    ++report->ops;
+    model.BeginOp(op->record);
+    absl::Status applied;
+    if (op->rich == nullptr) {
+      applied = Apply(*op, model);
+    } else if (options.check) {
+      const Op& rich = *op->rich;
+      if (rich.has_expect_layout()) {
+        if (rich.expect_layout().unstable()) {
+          ++report->unstable;
+        } else {
+          ++report->checked;
+          applied = CheckLayout(rich.expect_layout(), op->record, model,
+                                report);
+        }
+      } else if (rich.has_expect_counters()) {
+        if (rich.expect_counters().unstable()) {
+          ++report->unstable;
+        } else {
+          ++report->checked;
+          CheckCounters(rich.expect_counters(), op->record, model, report);
+        }
+      }
+    }
+    if (!applied.ok()) {
+      if (applied.code() == absl::StatusCode::kFailedPrecondition) {
+        return RecordError(reader.path(), op->record, op->byte_offset,
+                           absl::StrCat(OpSchema::Get().Name(op->kind), ": ",
+                                        applied.message()));
+      }
+      return applied;
+    }
+    if (verify) {
+      absl::Status ok = model.Verify();
+      if (!ok.ok()) {
+        return absl::InternalError(absl::StrCat(
+            reader.path(), ": op ", op->record, " (",
+            OpSchema::Get().Name(op->kind),
+            "): model invariant broken: ", ok.message()));
+      }
+    }
+  }
+  return reader.status();
+}
+
+}  // namespace mmreplay::replay

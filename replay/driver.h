@@ -1,0 +1,50 @@
+// The replay driver: reads a trace op by op, applies each to a fresh
+// mm::Model and, when asked, compares expectation records with the model.
+#ifndef MMREPLAY_REPLAY_DRIVER_H_
+#define MMREPLAY_REPLAY_DRIVER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mm/event_sink.h"
+#include "mm/profile.h"
+#include "proto/trace.pb.h"
+#include "replay/trace_reader.h"
+
+namespace mmreplay::replay {
+
+struct ReplayOptions {
+  // Profile preset to replay under; empty means the header's (or
+  // mm::kDefaultProfile if the header names none).
+  std::string profile;
+  // Compare expectation records with the model.
+  bool check = false;
+  // Check the model's invariants after every op (always on in debug builds).
+  bool verify = false;
+};
+
+struct ReplayReport {
+  uint64_t ops = 0;
+  // Expectations compared, and those skipped as unstable.
+  uint64_t checked = 0;
+  uint64_t unstable = 0;
+  // One text block per expectation the model did not meet, in trace order.
+  std::vector<std::string> mismatches;
+};
+
+// The profile a replay of a trace with `header` runs under.
+absl::StatusOr<mm::Profile> ResolveProfile(const Header& header,
+                                           const ReplayOptions& options);
+
+// Replays every op of `reader` into a new model that reports to `sink`.
+// Errors: InvalidArgument for bad input ("<path>: record <n> (byte <b>):
+// ..."), Internal when a model invariant breaks (naming the op).
+absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
+                    mm::EventSink* sink, ReplayReport* report);
+
+}  // namespace mmreplay::replay
+
+#endif  // MMREPLAY_REPLAY_DRIVER_H_

@@ -1,0 +1,73 @@
+// Reader of the binary .mmt format: a zstd stream of varint-length-delimited
+// Record messages (traces/FORMAT.md). Internal to TraceReader::Open().
+#ifndef MMREPLAY_REPLAY_MMT_READER_H_
+#define MMREPLAY_REPLAY_MMT_READER_H_
+
+#include <zstd.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "proto/trace.pb.h"
+#include "replay/op_schema.h"
+#include "replay/trace_reader.h"
+
+namespace mmreplay::replay {
+
+class MmtReader : public TraceReader {
+ public:
+  // Takes ownership of `file`.
+  MmtReader(std::string path, FILE* file);
+  ~MmtReader() override;
+
+ protected:
+  absl::Status ReadHeader(uint64_t* byte_offset) override;
+  bool ReadOp(TraceOp* op) override;
+
+ private:
+  enum class Got { kRecord, kEnd, kError };
+  // Reads the next Record into record_ and its offset into record_offset_.
+  Got ReadRecord();
+  // Makes at least `need` decompressed bytes available at pos_, unless the
+  // stream ends first. False on a zstd error (after Fail()).
+  bool Fill(size_t need);
+  // Checks the batch now in record_ and makes it current. False after Fail().
+  bool StartBatch();
+  bool FailHere(absl::string_view what);
+
+  FILE* file_;
+  ZSTD_DCtx* dctx_;
+  std::vector<char> in_;
+  ZSTD_inBuffer in_buffer_{};
+  // Decompressed bytes; [pos_, buf_.size()) are unread.
+  std::string buf_;
+  size_t pos_ = 0;
+  // Decompressed bytes dropped from the front of buf_.
+  uint64_t dropped_ = 0;
+  bool file_done_ = false;
+  // The last decompression filled its output; call again before reading.
+  bool output_pending_ = false;
+  // The file ended inside a zstd frame.
+  bool truncated_ = false;
+
+  Record record_;
+  uint64_t record_offset_ = 0;
+
+  // The current batch and the read position in its columns.
+  const OpBatch* batch_ = nullptr;
+  int op_pos_ = 0;
+  int arg_pos_ = 0;
+  int rich_pos_ = 0;
+  int note_pos_ = 0;
+  // Written arity per kind for this batch; -1 where the batch names none.
+  std::array<int, kMaxOpKind + 1> arity_{};
+  // Flat op fields padded to the current arity when the batch was written
+  // with fewer.
+  std::array<uint64_t, kMaxArity> padded_{};
+};
+
+}  // namespace mmreplay::replay
+
+#endif  // MMREPLAY_REPLAY_MMT_READER_H_

@@ -1,0 +1,38 @@
+#include "replay/replay_to_string.h"
+
+#include "base/status_macros.h"
+#include "replay/event_log.h"
+#include "replay/trace_reader.h"
+
+namespace mmreplay::replay {
+namespace {
+
+// Collects log lines in memory.
+class StringSink : public mm::EventSink {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  void Emit(const Event& event) override {
+    AppendEventLine(event, out_);
+    out_->push_back('\n');
+  }
+
+ private:
+  std::string* out_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> ReplayToString(const std::string& trace_path,
+                                           const ReplayOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
+                   TraceReader::Open(trace_path));
+  ASSIGN_OR_RETURN(mm::Profile profile,
+                   ResolveProfile(reader->header(), options));
+  std::string log = EventLogHeader(profile.name);
+  StringSink sink(&log);
+  ReplayReport report;
+  RETURN_IF_ERROR(Replay(*reader, options, &sink, &report));
+  return log;
+}
+
+}  // namespace mmreplay::replay

@@ -1,0 +1,40 @@
+// Constants and small helpers of the trace file formats (traces/FORMAT.md).
+#ifndef MMREPLAY_REPLAY_TRACE_FORMAT_H_
+#define MMREPLAY_REPLAY_TRACE_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace mmreplay::replay {
+
+// Header.format_version this build reads and writes.
+inline constexpr uint32_t kFormatVersion = 1;
+
+// Largest length a .mmt record may declare. A full batch of flat ops is a
+// few hundred KiB; the cap keeps a corrupt length from allocating gigabytes.
+inline constexpr size_t kMaxRecordBytes = 16u << 20;
+
+// Ops per OpBatch written by TraceWriter.
+inline constexpr int kMaxBatchOps = 4096;
+
+// Largest user address + 1 (x86-64 TASK_SIZE with 4-level page tables).
+inline constexpr uint64_t kTaskSize = 0x7ffffffff000ull;
+
+// Largest file size (MAX_LFS_FILESIZE).
+inline constexpr uint64_t kMaxFileBytes = 0x7fffffffffffffffull;
+
+inline constexpr uint64_t kPageSize = 4096;
+// MAX_PAGE_ORDER.
+inline constexpr uint32_t kMaxPageOrder = 10;
+
+enum class TraceFormat { kMmt, kTextproto };
+
+// The format a path names by its extension: ".mmt" or ".textproto".
+absl::StatusOr<TraceFormat> FormatForPath(absl::string_view path);
+
+}  // namespace mmreplay::replay
+
+#endif  // MMREPLAY_REPLAY_TRACE_FORMAT_H_

@@ -1,0 +1,59 @@
+#include "replay/trace_reader.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "replay/mmt_reader.h"
+#include "replay/textproto_reader.h"
+#include "replay/trace_format.h"
+
+namespace mmreplay::replay {
+
+absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(TraceFormat format, FormatForPath(path));
+  FILE* file = fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    std::string why = strerror(errno);
+    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", why));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
+  }
+  std::unique_ptr<TraceReader> reader;
+  if (format == TraceFormat::kMmt) {
+    reader = std::make_unique<MmtReader>(path, file);
+  } else {
+    reader = std::make_unique<TextprotoReader>(path, file);
+  }
+  uint64_t byte_offset = 0;
+  RETURN_IF_ERROR(reader->ReadHeader(&byte_offset));
+  absl::Status header_ok = reader->validator_.CheckHeader(reader->header_);
+  if (!header_ok.ok()) return reader->Fail(0, byte_offset, header_ok.message());
+  return reader;
+}
+
+const TraceOp* TraceReader::Next() {
+  if (!status_.ok() || !ReadOp(&op_)) return nullptr;
+  absl::Status ok = validator_.Check(op_);
+  if (!ok.ok()) {
+    Fail(op_.record, op_.byte_offset, ok.message());
+    return nullptr;
+  }
+  return &op_;
+}
+
+const absl::Status& TraceReader::Fail(uint64_t record, uint64_t byte_offset,
+                               absl::string_view what) {
+  if (status_.ok()) status_ = RecordError(path_, record, byte_offset, what);
+  return status_;
+}
+
+absl::Status RecordError(absl::string_view path, uint64_t record,
+                         uint64_t byte_offset, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": record ", record, " (byte ", byte_offset, "): ", what));
+}
+
+}  // namespace mmreplay::replay

@@ -1,0 +1,552 @@
+#include "replay/trace_validator.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "mm/counters.h"
+#include "mm/layout.h"
+#include "replay/op_schema.h"
+#include "replay/trace_format.h"
+
+namespace mmreplay::replay {
+namespace {
+
+constexpr uint32_t kKnownProt = PROT_BITS_READ | PROT_BITS_WRITE |
+                                PROT_BITS_EXEC;
+constexpr uint32_t kKnownMapFlags = MAP_BITS_SHARED | MAP_BITS_PRIVATE |
+                                    MAP_BITS_NORESERVE | MAP_BITS_POPULATE;
+// MAX_PAGECACHE_ORDER on x86-64: min(MAX_XAS_ORDER, PMD_ORDER).
+constexpr uint32_t kMaxPagecacheOrder = 9;
+// Largest value of khugepaged/max_ptes_none (HPAGE_PMD_NR - 1).
+constexpr uint32_t kMaxPtesNoneLimit = 511;
+
+absl::Status Bad(absl::string_view where, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+}
+
+// The range and id checks of one flat op; each names "<op>.<field>".
+class FlatChecker {
+ public:
+  explicit FlatChecker(const TraceOp& op)
+      : op_(op), info_(*OpSchema::Get().Find(op.kind)) {}
+
+  uint64_t Get(int n) const { return op_.arg(n); }
+
+  std::string Where(int n) const {
+    return absl::StrCat(info_.field->name(), ".", info_.fields[n - 1]->name());
+  }
+
+  absl::Status Error(int n, absl::string_view what) const {
+    return Bad(Where(n), what);
+  }
+
+  // Every field holds a value of its type.
+  absl::Status Types() const {
+    for (int i = 0; i < info_.arity; ++i) {
+      uint64_t v = op_.args[i];
+      switch (info_.types[i]) {
+        case FlatFieldType::kUint64:
+          break;
+        case FlatFieldType::kUint32:
+          if (v > UINT32_MAX) {
+            return Error(i + 1, absl::StrCat("value ", v, " does not fit uint32"));
+          }
+          break;
+        case FlatFieldType::kBool:
+          if (v > 1) return Error(i + 1, absl::StrCat("value ", v, " is not a bool"));
+          break;
+        case FlatFieldType::kEnum:
+          if (v > INT32_MAX ||
+              info_.fields[i]->enum_type()->FindValueByNumber(
+                  static_cast<int>(v)) == nullptr) {
+            return Error(i + 1, absl::StrCat("unknown ",
+                                             info_.fields[i]->enum_type()->name(),
+                                             " value ", v));
+          }
+          break;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status NonZero(int n, absl::string_view what = "must not be zero") const {
+    if (Get(n) == 0) return Error(n, what);
+    return absl::OkStatus();
+  }
+
+  absl::Status PageAligned(int n) const {
+    if (Get(n) % kPageSize != 0) {
+      return Error(n, absl::StrFormat("0x%x is not page-aligned", Get(n)));
+    }
+    return absl::OkStatus();
+  }
+
+  // [addr, addr + length) is a non-empty, page-aligned user address range.
+  absl::Status AddressRange(int addr, int length) const {
+    RETURN_IF_ERROR(PageAligned(addr));
+    RETURN_IF_ERROR(NonZero(length, "zero length"));
+    RETURN_IF_ERROR(PageAligned(length));
+    uint64_t a = Get(addr), len = Get(length);
+    if (a >= kTaskSize || len > kTaskSize - a) {
+      return Error(addr, absl::StrFormat(
+                             "address overflow: 0x%x + 0x%x ends past the "
+                             "user address limit 0x%x",
+                             a, len, kTaskSize));
+    }
+    return absl::OkStatus();
+  }
+
+  // [offset, offset + length) fits a file; length non-zero if asked.
+  absl::Status FileRange(int offset, int length, bool need_length) const {
+    if (need_length) RETURN_IF_ERROR(NonZero(length, "zero length"));
+    uint64_t o = Get(offset), len = length ? Get(length) : 0;
+    if (o > kMaxFileBytes || len > kMaxFileBytes - o) {
+      return Error(offset, absl::StrFormat(
+                               "offset overflow: 0x%x + 0x%x ends past the "
+                               "largest file size 0x%x",
+                               o, len, kMaxFileBytes));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Order(int n, uint32_t max, absl::string_view limit) const {
+    if (Get(n) > max) {
+      return Error(n, absl::StrCat("order ", Get(n), " exceeds ", limit, " ",
+                                   max));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Prot(int n) const {
+    if (Get(n) & ~uint64_t{kKnownProt}) {
+      return Error(n, absl::StrFormat("unknown prot bits 0x%x",
+                                      Get(n) & ~uint64_t{kKnownProt}));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MapFlags(int n) const {
+    uint64_t f = Get(n);
+    if (f & ~uint64_t{kKnownMapFlags}) {
+      return Error(n, absl::StrFormat("unknown flag bits 0x%x",
+                                      f & ~uint64_t{kKnownMapFlags}));
+    }
+    if (((f & MAP_BITS_SHARED) != 0) == ((f & MAP_BITS_PRIVATE) != 0)) {
+      return Error(n, "exactly one of MAP_SHARED and MAP_PRIVATE must be set");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Set(int n) const {
+    if (Get(n) == 0) return Error(n, "must be set");
+    return absl::OkStatus();
+  }
+
+  // The id in field n names a live object of `set`.
+  absl::Status Known(const absl::flat_hash_set<uint32_t>& set, int n,
+                     absl::string_view what) const {
+    uint32_t id = static_cast<uint32_t>(Get(n));
+    if (id == 0) return Error(n, absl::StrCat("must name a ", what));
+    if (!set.contains(id)) return Error(n, absl::StrCat("unknown ", what, " ", id));
+    return absl::OkStatus();
+  }
+
+  // The id in field n is new to `set`; inserts it.
+  absl::Status Create(absl::flat_hash_set<uint32_t>* set, int n,
+                      absl::string_view what) const {
+    uint32_t id = static_cast<uint32_t>(Get(n));
+    if (id == 0) return Error(n, absl::StrCat(what, " id 0 is reserved"));
+    if (!set->insert(id).second) {
+      return Error(n, absl::StrCat(what, " ", id, " already exists"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const TraceOp& op_;
+  const OpKindInfo& info_;
+};
+
+// Knob values sysfs accepts, per knob.
+bool KnobAccepts(Knob knob, KnobValue v) {
+  switch (knob) {
+    case KNOB_ENABLED:
+      return v == KNOB_VALUE_ALWAYS || v == KNOB_VALUE_MADVISE ||
+             v == KNOB_VALUE_NEVER;
+    case KNOB_DEFRAG:
+      return v == KNOB_VALUE_ALWAYS || v == KNOB_VALUE_DEFER ||
+             v == KNOB_VALUE_DEFER_MADVISE || v == KNOB_VALUE_MADVISE ||
+             v == KNOB_VALUE_NEVER;
+    case KNOB_ANON_ORDER_ENABLED:
+      return v == KNOB_VALUE_ALWAYS || v == KNOB_VALUE_INHERIT ||
+             v == KNOB_VALUE_MADVISE || v == KNOB_VALUE_NEVER;
+    case KNOB_SHMEM_ENABLED:
+      return v == KNOB_VALUE_ALWAYS || v == KNOB_VALUE_WITHIN_SIZE ||
+             v == KNOB_VALUE_ADVISE || v == KNOB_VALUE_NEVER ||
+             v == KNOB_VALUE_DENY || v == KNOB_VALUE_FORCE;
+    case KNOB_SHMEM_ORDER_ENABLED:
+      return v == KNOB_VALUE_ALWAYS || v == KNOB_VALUE_INHERIT ||
+             v == KNOB_VALUE_WITHIN_SIZE || v == KNOB_VALUE_ADVISE ||
+             v == KNOB_VALUE_NEVER;
+    default:
+      return false;
+  }
+}
+
+// Shared by SysfsSet ops and the header's knob list.
+absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
+  auto field = [&](absl::string_view f) { return absl::StrCat(where, ".", f); };
+  switch (s.knob()) {
+    case KNOB_UNSPECIFIED:
+      return Bad(field("knob"), "must be set");
+    case KNOB_ANON_ORDER_ENABLED:
+      if (s.order() < 2 || s.order() > mm::kPmdOrder) {
+        return Bad(field("order"),
+                   absl::StrCat("anon folio order ", s.order(),
+                                " has no hugepages-<N>kB knob (2..9)"));
+      }
+      break;
+    case KNOB_SHMEM_ORDER_ENABLED:
+      if (s.order() < 1 || s.order() > mm::kPmdOrder) {
+        return Bad(field("order"),
+                   absl::StrCat("shmem folio order ", s.order(),
+                                " has no hugepages-<N>kB knob (1..9)"));
+      }
+      break;
+    case KNOB_MAX_PTES_NONE:
+      if (s.number() > kMaxPtesNoneLimit) {
+        return Bad(field("number"), absl::StrCat("max_ptes_none ", s.number(),
+                                                 " exceeds 511"));
+      }
+      return absl::OkStatus();
+    case KNOB_USE_ZERO_PAGE:
+    case KNOB_SHRINK_UNDERUSED:
+      if (s.number() > 1) {
+        return Bad(field("number"), absl::StrCat("value ", s.number(),
+                                                 " is not 0 or 1"));
+      }
+      return absl::OkStatus();
+    default:
+      break;
+  }
+  if (!Knob_IsValid(s.knob())) {
+    return Bad(field("knob"), absl::StrCat("unknown Knob value ", s.knob()));
+  }
+  if (!KnobAccepts(s.knob(), s.value())) {
+    return Bad(field("value"), absl::StrCat(KnobValue_Name(s.value()),
+                                            " is not a value of ",
+                                            Knob_Name(s.knob())));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status TraceValidator::CheckHeader(const Header& header) {
+  if (header.format_version() != kFormatVersion) {
+    return Bad("header.format_version",
+               absl::StrCat("unknown version ", header.format_version(),
+                            " (this build reads ", kFormatVersion, ")"));
+  }
+  const Machine& m = header.machine();
+  constexpr uint64_t kBlock = uint64_t{1} << kMaxPageOrder;
+  if (m.total_pages() == 0 || m.total_pages() % kBlock != 0) {
+    return Bad("header.machine.total_pages",
+               absl::StrCat(m.total_pages(),
+                            " is not a positive multiple of 1024 pages"));
+  }
+  uint64_t next = 0;
+  for (int i = 0; i < m.zone_size(); ++i) {
+    const Zone& z = m.zone(i);
+    std::string where = absl::StrCat("header.machine.zone[", i, "]");
+    if (!ZoneType_IsValid(z.type()) || z.type() == ZONE_TYPE_UNSPECIFIED) {
+      return Bad(absl::StrCat(where, ".type"), "must be a known zone type");
+    }
+    if (z.pages() == 0 || z.pages() % kBlock != 0 ||
+        z.start_pfn() % kBlock != 0) {
+      return Bad(where, "start_pfn and pages must be multiples of 1024, pages "
+                        "non-zero");
+    }
+    if (z.start_pfn() < next || z.pages() > m.total_pages() ||
+        z.start_pfn() > m.total_pages() - z.pages()) {
+      return Bad(where, "zones must be in PFN order, apart, and inside "
+                        "total_pages");
+    }
+    next = z.start_pfn() + z.pages();
+  }
+  for (int i = 0; i < header.profile().knob_size(); ++i) {
+    RETURN_IF_ERROR(CheckKnob(header.profile().knob(i),
+                              absl::StrCat("header.profile.knob[", i, "]")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TraceValidator::Check(const TraceOp& op) {
+  if (op.rich != nullptr) return CheckRich(*op.rich);
+  return CheckFlat(op);
+}
+
+absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
+  FlatChecker c(op);
+  RETURN_IF_ERROR(c.Types());
+  switch (op.kind) {
+    case Op::kProcessCreate:
+      return c.Create(&pids_, ProcessCreate::kPidFieldNumber, "process");
+    case Op::kProcessExit:
+      RETURN_IF_ERROR(c.Known(pids_, ProcessExit::kPidFieldNumber, "process"));
+      pids_.erase(static_cast<uint32_t>(c.Get(ProcessExit::kPidFieldNumber)));
+      return absl::OkStatus();
+    case Op::kProcessFork:
+      RETURN_IF_ERROR(
+          c.Known(pids_, ProcessFork::kParentPidFieldNumber, "process"));
+      return c.Create(&pids_, ProcessFork::kChildPidFieldNumber, "process");
+    case Op::kMmapAnon:
+      RETURN_IF_ERROR(c.Known(pids_, MmapAnon::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(MmapAnon::kAddrFieldNumber,
+                                     MmapAnon::kLengthBytesFieldNumber));
+      RETURN_IF_ERROR(c.Prot(MmapAnon::kProtFieldNumber));
+      return c.MapFlags(MmapAnon::kFlagsFieldNumber);
+    case Op::kMmapFile:
+      RETURN_IF_ERROR(c.Known(pids_, MmapFile::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(MmapFile::kAddrFieldNumber,
+                                     MmapFile::kLengthBytesFieldNumber));
+      RETURN_IF_ERROR(c.Prot(MmapFile::kProtFieldNumber));
+      RETURN_IF_ERROR(c.MapFlags(MmapFile::kFlagsFieldNumber));
+      RETURN_IF_ERROR(c.Known(files_, MmapFile::kFileIdFieldNumber, "file"));
+      RETURN_IF_ERROR(c.PageAligned(MmapFile::kOffsetBytesFieldNumber));
+      return c.FileRange(MmapFile::kOffsetBytesFieldNumber,
+                         MmapFile::kLengthBytesFieldNumber, true);
+    case Op::kMunmap:
+      RETURN_IF_ERROR(c.Known(pids_, Munmap::kPidFieldNumber, "process"));
+      return c.AddressRange(Munmap::kAddrFieldNumber,
+                            Munmap::kLengthBytesFieldNumber);
+    case Op::kMadvise:
+      RETURN_IF_ERROR(c.Known(pids_, Madvise::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(Madvise::kAddrFieldNumber,
+                                     Madvise::kLengthBytesFieldNumber));
+      return c.Set(Madvise::kAdviceFieldNumber);
+    case Op::kMprotect:
+      RETURN_IF_ERROR(c.Known(pids_, Mprotect::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(Mprotect::kAddrFieldNumber,
+                                     Mprotect::kLengthBytesFieldNumber));
+      return c.Prot(Mprotect::kProtFieldNumber);
+    case Op::kTouch:
+      RETURN_IF_ERROR(c.Known(pids_, Touch::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(Touch::kAddrFieldNumber,
+                                     Touch::kLengthBytesFieldNumber));
+      return c.Set(Touch::kAccessFieldNumber);
+    case Op::kFileCreate: {
+      RETURN_IF_ERROR(c.Set(FileCreate::kFilesystemFieldNumber));
+      bool tmpfs = c.Get(FileCreate::kFilesystemFieldNumber) == FILESYSTEM_TMPFS;
+      if (tmpfs) {
+        RETURN_IF_ERROR(c.Set(FileCreate::kHugeFieldNumber));
+      } else if (c.Get(FileCreate::kHugeFieldNumber) != 0) {
+        return c.Error(FileCreate::kHugeFieldNumber, "is for tmpfs files only");
+      }
+      RETURN_IF_ERROR(c.Order(FileCreate::kMinOrderFieldNumber,
+                              kMaxPagecacheOrder, "MAX_PAGECACHE_ORDER"));
+      RETURN_IF_ERROR(c.Order(FileCreate::kMaxOrderFieldNumber,
+                              kMaxPagecacheOrder, "MAX_PAGECACHE_ORDER"));
+      if (tmpfs && (c.Get(FileCreate::kMinOrderFieldNumber) != 0 ||
+                    c.Get(FileCreate::kMaxOrderFieldNumber) != 0)) {
+        return c.Error(FileCreate::kMinOrderFieldNumber,
+                       "min_order and max_order are for page-cache files "
+                       "only");
+      }
+      if (c.Get(FileCreate::kMinOrderFieldNumber) >
+          c.Get(FileCreate::kMaxOrderFieldNumber)) {
+        return c.Error(FileCreate::kMinOrderFieldNumber,
+                       "min_order exceeds max_order");
+      }
+      return c.Create(&files_, FileCreate::kFileIdFieldNumber, "file");
+    }
+    case Op::kFileWrite:
+      RETURN_IF_ERROR(c.Known(files_, FileWrite::kFileIdFieldNumber, "file"));
+      return c.FileRange(FileWrite::kOffsetBytesFieldNumber,
+                         FileWrite::kLengthBytesFieldNumber, true);
+    case Op::kFileRead:
+      RETURN_IF_ERROR(c.Known(files_, FileRead::kFileIdFieldNumber, "file"));
+      return c.FileRange(FileRead::kOffsetBytesFieldNumber,
+                         FileRead::kLengthBytesFieldNumber, true);
+    case Op::kPunchHole:
+      RETURN_IF_ERROR(c.Known(files_, PunchHole::kFileIdFieldNumber, "file"));
+      return c.FileRange(PunchHole::kOffsetBytesFieldNumber,
+                         PunchHole::kLengthBytesFieldNumber, true);
+    case Op::kTruncate:
+      RETURN_IF_ERROR(c.Known(files_, Truncate::kFileIdFieldNumber, "file"));
+      return c.FileRange(Truncate::kSizeBytesFieldNumber, 0, false);
+    case Op::kFileUnlink:
+      RETURN_IF_ERROR(c.Known(files_, FileUnlink::kFileIdFieldNumber, "file"));
+      files_.erase(static_cast<uint32_t>(c.Get(FileUnlink::kFileIdFieldNumber)));
+      return absl::OkStatus();
+    case Op::kPin:
+      RETURN_IF_ERROR(c.Known(pids_, Pin::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(Pin::kAddrFieldNumber,
+                                     Pin::kLengthBytesFieldNumber));
+      RETURN_IF_ERROR(c.Set(Pin::kKindFieldNumber));
+      return c.Create(&pins_, Pin::kPinIdFieldNumber, "pin");
+    case Op::kUnpin:
+      RETURN_IF_ERROR(c.Known(pins_, Unpin::kPinIdFieldNumber, "pin"));
+      pins_.erase(static_cast<uint32_t>(c.Get(Unpin::kPinIdFieldNumber)));
+      return absl::OkStatus();
+    case Op::kSpeculativeGet: {
+      bool by_file = c.Get(SpeculativeGet::kFileIdFieldNumber) != 0;
+      bool by_pid = c.Get(SpeculativeGet::kPidFieldNumber) != 0;
+      if (by_file == by_pid) {
+        return c.Error(SpeculativeGet::kFileIdFieldNumber,
+                       "exactly one of file_id and pid must be set");
+      }
+      if (by_file) {
+        RETURN_IF_ERROR(
+            c.Known(files_, SpeculativeGet::kFileIdFieldNumber, "file"));
+      } else {
+        RETURN_IF_ERROR(
+            c.Known(pids_, SpeculativeGet::kPidFieldNumber, "process"));
+        RETURN_IF_ERROR(c.PageAligned(SpeculativeGet::kAddrFieldNumber));
+        if (c.Get(SpeculativeGet::kAddrFieldNumber) >= kTaskSize) {
+          return c.Error(SpeculativeGet::kAddrFieldNumber,
+                         "address past the user address limit");
+        }
+      }
+      return c.Create(&refs_, SpeculativeGet::kRefIdFieldNumber, "reference");
+    }
+    case Op::kSpeculativePut:
+      RETURN_IF_ERROR(
+          c.Known(refs_, SpeculativePut::kRefIdFieldNumber, "reference"));
+      refs_.erase(static_cast<uint32_t>(c.Get(SpeculativePut::kRefIdFieldNumber)));
+      return absl::OkStatus();
+    case Op::kCompact:
+      RETURN_IF_ERROR(c.Set(Compact::kModeFieldNumber));
+      RETURN_IF_ERROR(
+          c.Order(Compact::kOrderFieldNumber, kMaxPageOrder, "MAX_PAGE_ORDER"));
+      if (c.Get(Compact::kModeFieldNumber) == COMPACT_MODE_ORDER) {
+        return c.NonZero(Compact::kOrderFieldNumber,
+                         "COMPACT_MODE_ORDER needs an order of 1..10");
+      }
+      return absl::OkStatus();
+    case Op::kDeferredSplitScan:
+      return absl::OkStatus();
+    case Op::kCollapse:
+      RETURN_IF_ERROR(c.Known(pids_, Collapse::kPidFieldNumber, "process"));
+      return c.AddressRange(Collapse::kAddrFieldNumber,
+                            Collapse::kLengthBytesFieldNumber);
+    case Op::kSplitRequest: {
+      bool by_file = c.Get(SplitRequest::kFileIdFieldNumber) != 0;
+      bool by_pid = c.Get(SplitRequest::kPidFieldNumber) != 0;
+      if (by_file == by_pid) {
+        return c.Error(SplitRequest::kPidFieldNumber,
+                       "exactly one of pid and file_id must be set");
+      }
+      if (by_pid) {
+        RETURN_IF_ERROR(c.Known(pids_, SplitRequest::kPidFieldNumber, "process"));
+        RETURN_IF_ERROR(c.AddressRange(SplitRequest::kAddrFieldNumber,
+                                       SplitRequest::kLengthBytesFieldNumber));
+      } else {
+        RETURN_IF_ERROR(
+            c.Known(files_, SplitRequest::kFileIdFieldNumber, "file"));
+        RETURN_IF_ERROR(c.PageAligned(SplitRequest::kOffsetBytesFieldNumber));
+        RETURN_IF_ERROR(c.FileRange(SplitRequest::kOffsetBytesFieldNumber,
+                                    SplitRequest::kLengthBytesFieldNumber,
+                                    true));
+      }
+      RETURN_IF_ERROR(c.Order(SplitRequest::kNewOrderFieldNumber,
+                              kMaxPageOrder, "MAX_PAGE_ORDER"));
+      if (!c.Get(SplitRequest::kNonUniformFieldNumber) &&
+          c.Get(SplitRequest::kInFolioOffsetFieldNumber) != 0) {
+        return c.Error(SplitRequest::kInFolioOffsetFieldNumber,
+                       "is for non-uniform splits only");
+      }
+      if (c.Get(SplitRequest::kInFolioOffsetFieldNumber) >=
+          (uint64_t{1} << kMaxPageOrder)) {
+        return c.Error(SplitRequest::kInFolioOffsetFieldNumber,
+                       "exceeds the largest folio (1024 pages)");
+      }
+      return absl::OkStatus();
+    }
+    case Op::kSysfsSet: {
+      SysfsSet s;
+      s.set_knob(static_cast<Knob>(c.Get(SysfsSet::kKnobFieldNumber)));
+      s.set_order(static_cast<uint32_t>(c.Get(SysfsSet::kOrderFieldNumber)));
+      s.set_value(static_cast<KnobValue>(c.Get(SysfsSet::kValueFieldNumber)));
+      s.set_number(static_cast<uint32_t>(c.Get(SysfsSet::kNumberFieldNumber)));
+      return CheckKnob(s, "sysfs_set");
+    }
+    default:
+      return Bad(OpSchema::Get().Name(op.kind),
+                 "op kind has no validation rule");
+  }
+}
+
+absl::Status TraceValidator::CheckRich(const Op& op) {
+  switch (op.kind_case()) {
+    case Op::kExpectLayout: {
+      const ExpectLayout& e = op.expect_layout();
+      bool by_file = e.file_id() != 0, by_pid = e.pid() != 0;
+      if (by_file == by_pid) {
+        return Bad("expect_layout.pid",
+                   "exactly one of pid and file_id must be set");
+      }
+      if (by_pid && !pids_.contains(e.pid())) {
+        return Bad("expect_layout.pid", absl::StrCat("unknown process ", e.pid()));
+      }
+      if (by_file && !files_.contains(e.file_id())) {
+        return Bad("expect_layout.file_id",
+                   absl::StrCat("unknown file ", e.file_id()));
+      }
+      uint64_t start = by_pid ? e.addr() : e.offset_bytes();
+      if (start % kPageSize != 0 || e.length_bytes() == 0 ||
+          e.length_bytes() % kPageSize != 0) {
+        return Bad("expect_layout.length_bytes",
+                   "the range must be non-empty and page-aligned");
+      }
+      uint64_t limit = by_pid ? kTaskSize : kMaxFileBytes;
+      if (start > limit || e.length_bytes() > limit - start) {
+        return Bad(by_pid ? "expect_layout.addr" : "expect_layout.offset_bytes",
+                   "range overflow");
+      }
+      absl::StatusOr<mm::Layout> layout = mm::ParseLayout(e.layout());
+      if (!layout.ok()) {
+        return Bad("expect_layout.layout", layout.status().message());
+      }
+      if (mm::LayoutPages(*layout) * kPageSize != e.length_bytes()) {
+        return Bad("expect_layout.layout",
+                   absl::StrCat("covers ", mm::LayoutPages(*layout),
+                                " pages but the range has ",
+                                e.length_bytes() / kPageSize));
+      }
+      return absl::OkStatus();
+    }
+    case Op::kExpectCounters:
+      for (int i = 0; i < op.expect_counters().counter_size(); ++i) {
+        const Counter& ctr = op.expect_counters().counter(i);
+        std::string where = absl::StrCat("expect_counters.counter[", i, "]");
+        if (ctr.order() == 0) {
+          if (!mm::FindVmEvent(ctr.name()).has_value()) {
+            return Bad(absl::StrCat(where, ".name"),
+                       absl::StrCat("unknown vmstat counter '", ctr.name(), "'"));
+          }
+        } else {
+          if (!mm::FindMthpStat(ctr.name()).has_value()) {
+            return Bad(absl::StrCat(where, ".name"),
+                       absl::StrCat("unknown per-size stat '", ctr.name(), "'"));
+          }
+          if (ctr.order() > mm::kPmdOrder) {
+            return Bad(absl::StrCat(where, ".order"),
+                       absl::StrCat("no hugepages-<N>kB folder for order ",
+                                    ctr.order()));
+          }
+        }
+      }
+      return absl::OkStatus();
+    case Op::KIND_NOT_SET:
+      return Bad("op", "no op kind is set");
+    default:
+      return Bad(OpSchema::Get().Name(op.kind_case()),
+                 "op kind has no validation rule");
+  }
+}
+
+}  // namespace mmreplay::replay

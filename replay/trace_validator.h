@@ -1,0 +1,42 @@
+// TraceValidator: everything a trace must satisfy before any op reaches the
+// model, checked record by record as it is read. The header's fields are in
+// range; each op's fields are in range for their types and meanings
+// (aligned, non-zero, no address overflow, orders <= MAX_PAGE_ORDER, known
+// enum values); and every process, file, pin or reference an op names was
+// created by an earlier op and not yet ended. Memory grows with the live ids,
+// not with the trace.
+#ifndef MMREPLAY_REPLAY_TRACE_VALIDATOR_H_
+#define MMREPLAY_REPLAY_TRACE_VALIDATOR_H_
+
+#include <cstdint>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "proto/trace.pb.h"
+#include "replay/trace_op.h"
+
+namespace mmreplay::replay {
+
+class TraceValidator {
+ public:
+  // Checks the header. The message says what is wrong and names the field,
+  // e.g. "header.format_version: unknown version 7 (this build reads 1)".
+  [[nodiscard]] absl::Status CheckHeader(const Header& header);
+
+  // Checks `op` and, if it is good, records the ids it creates or ends.
+  // The message names the op and field: "touch.pid: unknown process 7".
+  [[nodiscard]] absl::Status Check(const TraceOp& op);
+
+ private:
+  absl::Status CheckFlat(const TraceOp& op);
+  absl::Status CheckRich(const Op& op);
+
+  absl::flat_hash_set<uint32_t> pids_;
+  absl::flat_hash_set<uint32_t> files_;
+  absl::flat_hash_set<uint32_t> pins_;
+  absl::flat_hash_set<uint32_t> refs_;
+};
+
+}  // namespace mmreplay::replay
+
+#endif  // MMREPLAY_REPLAY_TRACE_VALIDATOR_H_
