@@ -1,9 +1,12 @@
 #include "replay/mmt_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "replay/trace_format.h"
 
 namespace mmreplay::replay {
@@ -17,6 +20,7 @@ constexpr size_t kMaxVarintBytes = 10;
 
 MmtReader::MmtReader(std::string path, FILE* file)
     : TraceReader(std::move(path)),
+      schema_(OpSchema::Get()),
       file_(file),
       dctx_(ZSTD_createDCtx()),
       in_(kReadChunk) {
@@ -35,10 +39,11 @@ bool MmtReader::FailHere(absl::string_view what) {
 }
 
 bool MmtReader::Fill(size_t need) {
-  while (buf_.size() - pos_ < need && !file_done_) {
+  while (len_ - pos_ < need && !file_done_) {
     if (pos_ > 0) {
-      buf_.erase(0, pos_);
+      std::memmove(buf_.get(), buf_.get() + pos_, len_ - pos_);
       dropped_ += pos_;
+      len_ -= pos_;
       pos_ = 0;
     }
     if (in_buffer_.pos == in_buffer_.size && !output_pending_) {
@@ -49,14 +54,18 @@ bool MmtReader::Fill(size_t need) {
       }
       in_buffer_ = {in_.data(), n, 0};
     }
-    size_t old = buf_.size();
-    size_t room = std::max(need, kReadChunk);
-    buf_.resize(old + room);
-    ZSTD_outBuffer out{buf_.data() + old, room, 0};
+    size_t want = len_ + std::max(need, kReadChunk);
+    if (want > cap_) {
+      std::unique_ptr<char[]> bigger(new char[want]);
+      std::memcpy(bigger.get(), buf_.get(), len_);
+      buf_ = std::move(bigger);
+      cap_ = want;
+    }
+    ZSTD_outBuffer out{buf_.get() + len_, cap_ - len_, 0};
     size_t ret = ZSTD_decompressStream(dctx_, &out, &in_buffer_);
-    buf_.resize(old + out.pos);
+    len_ += out.pos;
     // A full output buffer may leave decoded bytes inside zstd.
-    output_pending_ = out.pos == room;
+    output_pending_ = out.pos == out.size;
     if (ZSTD_isError(ret)) {
       return FailHere(absl::StrCat("corrupt zstd stream: ",
                                    ZSTD_getErrorName(ret)));
@@ -71,7 +80,7 @@ bool MmtReader::Fill(size_t need) {
 
 MmtReader::Got MmtReader::ReadRecord() {
   if (!Fill(kMaxVarintBytes)) return Got::kError;
-  size_t avail = buf_.size() - pos_;
+  size_t avail = len_ - pos_;
   if (avail == 0) {
     if (truncated_) {
       FailHere("truncated zstd frame: the file ends inside a compressed frame");
@@ -80,7 +89,7 @@ MmtReader::Got MmtReader::ReadRecord() {
     return Got::kEnd;
   }
   record_offset_ = dropped_ + pos_;
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(buf_.data() + pos_);
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(buf_.get() + pos_);
   google::protobuf::io::CodedInputStream in(
       p, static_cast<int>(std::min(avail, kMaxVarintBytes)));
   uint64_t length = 0;
@@ -101,22 +110,51 @@ MmtReader::Got MmtReader::ReadRecord() {
   }
   size_t prefix = static_cast<size_t>(in.CurrentPosition());
   if (!Fill(prefix + length)) return Got::kError;
-  if (buf_.size() - pos_ < prefix + length) {
+  if (len_ - pos_ < prefix + length) {
     FailHere(truncated_
                  ? "truncated zstd frame: the file ends inside a compressed "
                    "frame"
                  : absl::StrCat("truncated record: length ", length,
                                 " but the stream ends after ",
-                                buf_.size() - pos_ - prefix, " bytes"));
+                                len_ - pos_ - prefix, " bytes"));
     return Got::kError;
   }
-  if (!record_.ParseFromArray(buf_.data() + pos_ + prefix,
-                              static_cast<int>(length))) {
-    FailHere("corrupt record: not a valid Record message");
+  // A Record holds exactly one field, a header (1) or an op batch (2): read
+  // its tag and length here so the batch parses into batch_msg_, whose
+  // columns keep their memory from batch to batch.
+  // Fill() may have moved the buffer.
+  const uint8_t* body =
+      reinterpret_cast<const uint8_t*>(buf_.get() + pos_) + prefix;
+  google::protobuf::io::CodedInputStream rec(body, static_cast<int>(length));
+  uint32_t tag = rec.ReadTag();
+  uint32_t sublen = 0;
+  using google::protobuf::internal::WireFormatLite;
+  bool framed = WireFormatLite::GetTagWireType(tag) ==
+                    WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
+                rec.ReadVarint32(&sublen) &&
+                rec.CurrentPosition() + sublen == length;
+  int field = framed ? WireFormatLite::GetTagFieldNumber(tag) : 0;
+  const void* sub = body + (framed ? rec.CurrentPosition() : 0);
+  Got got = Got::kError;
+  if (field == Record::kHeaderFieldNumber) {
+    got = header_.ParseFromArray(sub, static_cast<int>(sublen)) ? Got::kHeader
+                                                               : Got::kError;
+  } else if (field == Record::kBatchFieldNumber) {
+    got = batch_msg_.ParseFromArray(sub, static_cast<int>(sublen))
+              ? Got::kBatch
+              : Got::kError;
+  } else {
+    FailHere("corrupt record: it must hold exactly one header or op batch");
+    return Got::kError;
+  }
+  if (got == Got::kError) {
+    FailHere(field == Record::kHeaderFieldNumber
+                 ? "corrupt record: not a valid Header message"
+                 : "corrupt record: not a valid OpBatch message");
     return Got::kError;
   }
   pos_ += prefix + length;
-  return Got::kRecord;
+  return got;
 }
 
 absl::Status MmtReader::ReadHeader(uint64_t* byte_offset) {
@@ -125,20 +163,18 @@ absl::Status MmtReader::ReadHeader(uint64_t* byte_offset) {
       return status();
     case Got::kEnd:
       return Fail(0, 0, "empty trace: no header record");
-    case Got::kRecord:
+    case Got::kBatch:
+      return Fail(0, record_offset_,
+                  "missing header: the first record must be a header");
+    case Got::kHeader:
       break;
   }
   *byte_offset = record_offset_;
-  if (!record_.has_header()) {
-    return Fail(0, record_offset_,
-                "missing header: the first record must be a header");
-  }
-  header_ = record_.header();
   return absl::OkStatus();
 }
 
 bool MmtReader::StartBatch() {
-  const OpBatch& b = record_.batch();
+  const OpBatch& b = batch_msg_;
   auto fail = [&](absl::string_view what) {
     Fail(next_record_, record_offset_, what);
     return false;
@@ -152,11 +188,68 @@ bool MmtReader::StartBatch() {
       arity_[b.schema_kind(i)] = static_cast<int>(b.schema_arity(i));
     }
   }
+  if (b.shift_kind_size() != b.shift_fields_size()) {
+    return fail("corrupt op batch: shift_kind and shift_fields differ in length");
+  }
+  shift_.fill(0);
+  for (int i = 0; i < b.shift_kind_size(); ++i) {
+    if (b.shift_kind(i) <= kMaxOpKind) shift_[b.shift_kind(i)] = b.shift_fields(i);
+  }
   if (b.note_index_size() != b.note_size()) {
     return fail("corrupt op batch: note_index and note differ in length");
   }
   batch_ = &b;
+  args_ = batch_msg_.mutable_arg()->mutable_data();
   op_pos_ = arg_pos_ = rich_pos_ = note_pos_ = 0;
+  next_note_op_ = b.note_size() > 0 ? b.note_index(0) : UINT32_MAX;
+  return true;
+}
+
+// Multiplies the page-shifted fields of one op, written with `arity`
+// fields, back by 4096.
+inline bool MmtReader::Unshift(uint32_t kind, int arity, uint64_t* args) {
+  for (uint32_t mask = shift_[kind]; mask != 0; mask &= mask - 1) {
+    int i = __builtin_ctz(mask);
+    if (ABSL_PREDICT_FALSE(i >= arity || args[i] > (UINT64_MAX >> 12))) {
+      return FailOp("corrupt op batch: a page-shifted field overflows");
+    }
+    args[i] <<= 12;
+  }
+  return true;
+}
+
+bool MmtReader::FailOp(absl::string_view what) {
+  Fail(next_record_, record_offset_, what);
+  return false;
+}
+
+// A flat op written with another arity than this build's, or a short arg
+// column: pads an older op's missing fields with zeros, or fails.
+bool MmtReader::OddArity(const OpKindInfo* info, TraceOp* op) {
+  int arity = arity_[op->kind];
+  if (arity < 0) {
+    return FailOp(absl::StrCat("corrupt op batch: no arity for op ",
+                               info->field->name()));
+  }
+  if (arity > info->arity) {
+    return FailOp(absl::StrCat("op ", info->field->name(), " has ", arity,
+                               " fields but this build knows ", info->arity,
+                               ": written by a newer mmreplay"));
+  }
+  if (arg_pos_ + arity > batch_->arg_size()) {
+    return FailOp("corrupt op batch: the arg column ends early");
+  }
+  padded_.fill(0);
+  const uint64_t* args = batch_->arg().data() + arg_pos_;
+  std::copy(args, args + arity, padded_.begin());
+  if (shift_[op->kind] != 0 && !Unshift(op->kind, arity, padded_.data())) {
+    return false;
+  }
+  arg_pos_ += arity;
+  op->args = padded_.data();
+  op->rich = nullptr;
+  ++op_pos_;
+  ++next_record_;
   return true;
 }
 
@@ -173,68 +266,48 @@ bool MmtReader::ReadOp(TraceOp* op) {
       case Got::kError:
       case Got::kEnd:
         return false;
-      case Got::kRecord:
+      case Got::kHeader:
+        Fail(next_record_, record_offset_, "duplicate header");
+        return false;
+      case Got::kBatch:
         break;
-    }
-    if (record_.has_header()) {
-      Fail(next_record_, record_offset_, "duplicate header");
-      return false;
-    }
-    if (!record_.has_batch()) {
-      Fail(next_record_, record_offset_,
-           "record holds neither a header nor an op batch");
-      return false;
     }
     if (!StartBatch()) return false;
   }
-  const OpSchema& schema = OpSchema::Get();
   uint32_t kind = batch_->kind(op_pos_);
-  auto fail = [&](absl::string_view what) {
-    Fail(next_record_, record_offset_, what);
-    return false;
-  };
-  const OpKindInfo* info = schema.Find(kind);
-  if (info == nullptr) return fail(absl::StrCat("unknown op kind ", kind));
+  const OpKindInfo* info = schema_.Find(kind);
+  if (info == nullptr) return FailOp(absl::StrCat("unknown op kind ", kind));
   op->kind = kind;
+  op->info = info;
   op->record = next_record_;
   op->byte_offset = record_offset_;
   op->note = {};
-  if (note_pos_ < batch_->note_size() &&
-      batch_->note_index(note_pos_) == static_cast<uint32_t>(op_pos_)) {
+  if (static_cast<uint32_t>(op_pos_) == next_note_op_) {
     op->note = batch_->note(note_pos_++);
+    next_note_op_ = note_pos_ < batch_->note_size()
+                        ? batch_->note_index(note_pos_)
+                        : UINT32_MAX;
   }
   if (info->flat) {
     int arity = arity_[kind];
-    if (arity < 0) {
-      return fail(absl::StrCat("corrupt op batch: no arity for op ",
-                               info->field->name()));
+    if (ABSL_PREDICT_FALSE(arity != info->arity ||
+                           arg_pos_ + arity > batch_->arg_size())) {
+      return OddArity(info, op);
     }
-    if (arity > info->arity) {
-      return fail(absl::StrCat("op ", info->field->name(), " has ", arity,
-                               " fields but this build knows ", info->arity,
-                               ": written by a newer mmreplay"));
-    }
-    if (arg_pos_ + arity > batch_->arg_size()) {
-      return fail("corrupt op batch: the arg column ends early");
-    }
-    const uint64_t* args = batch_->arg().data() + arg_pos_;
-    arg_pos_ += arity;
-    if (arity < info->arity) {
-      padded_.fill(0);
-      std::copy(args, args + arity, padded_.begin());
-      args = padded_.data();
-    }
+    uint64_t* args = args_ + arg_pos_;
+    if (shift_[kind] != 0 && !Unshift(kind, arity, args)) return false;
     op->args = args;
     op->rich = nullptr;
+    arg_pos_ += arity;
   } else {
     if (rich_pos_ == batch_->rich_size()) {
-      return fail("corrupt op batch: the rich column ends early");
+      return FailOp("corrupt op batch: the rich column ends early");
     }
     const Op& rich = batch_->rich(rich_pos_++);
     if (static_cast<uint32_t>(rich.kind_case()) != kind) {
-      return fail(absl::StrCat("corrupt op batch: kind column says ",
-                               schema.Name(kind), " but the op is ",
-                               schema.Name(rich.kind_case())));
+      return FailOp(absl::StrCat("corrupt op batch: kind column says ",
+                                 schema_.Name(kind), " but the op is ",
+                                 schema_.Name(rich.kind_case())));
     }
     op->args = nullptr;
     op->rich = &rich;

@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <array>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -27,22 +28,32 @@ class MmtReader : public TraceReader {
   bool ReadOp(TraceOp* op) override;
 
  private:
-  enum class Got { kRecord, kEnd, kError };
-  // Reads the next Record into record_ and its offset into record_offset_.
+  enum class Got { kHeader, kBatch, kEnd, kError };
+  // Reads the next Record: its header into header_ or its batch into
+  // batch_msg_; its offset into record_offset_.
   Got ReadRecord();
   // Makes at least `need` decompressed bytes available at pos_, unless the
   // stream ends first. False on a zstd error (after Fail()).
   bool Fill(size_t need);
-  // Checks the batch now in record_ and makes it current. False after Fail().
+  // Checks the batch now in batch_msg_ and makes it current. False after
+  // Fail().
   bool StartBatch();
   bool FailHere(absl::string_view what);
+  // Fails at the current op's record.
+  bool FailOp(absl::string_view what);
+  bool OddArity(const OpKindInfo* info, TraceOp* op);
+  bool Unshift(uint32_t kind, int arity, uint64_t* args);
 
+  const OpSchema& schema_;
   FILE* file_;
   ZSTD_DCtx* dctx_;
   std::vector<char> in_;
   ZSTD_inBuffer in_buffer_{};
-  // Decompressed bytes; [pos_, buf_.size()) are unread.
-  std::string buf_;
+  // Decompressed bytes; [pos_, len_) are unread. Not value-initialized:
+  // the decompressor writes every byte before it is read.
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t len_ = 0;
   size_t pos_ = 0;
   // Decompressed bytes dropped from the front of buf_.
   uint64_t dropped_ = 0;
@@ -52,17 +63,24 @@ class MmtReader : public TraceReader {
   // The file ended inside a zstd frame.
   bool truncated_ = false;
 
-  Record record_;
+  // The last batch read, reused so its columns keep their capacity.
+  OpBatch batch_msg_;
   uint64_t record_offset_ = 0;
 
   // The current batch and the read position in its columns.
   const OpBatch* batch_ = nullptr;
+  // batch_msg_'s arg column, which Unshift() rewrites in place.
+  uint64_t* args_ = nullptr;
   int op_pos_ = 0;
   int arg_pos_ = 0;
   int rich_pos_ = 0;
   int note_pos_ = 0;
+  // Index in the batch of the next op with a note, or UINT32_MAX.
+  uint32_t next_note_op_ = UINT32_MAX;
   // Written arity per kind for this batch; -1 where the batch names none.
   std::array<int, kMaxOpKind + 1> arity_{};
+  // Page-shifted fields per kind for this batch (OpBatch.shift_fields).
+  std::array<uint32_t, kMaxOpKind + 1> shift_{};
   // Flat op fields padded to the current arity when the batch was written
   // with fewer.
   std::array<uint64_t, kMaxArity> padded_{};

@@ -42,6 +42,31 @@ void Classify(const Descriptor* d, OpKindInfo* info) {
     const FieldDescriptor* f = d->FindFieldByNumber(i + 1);
     if (f == nullptr || !FlatType(f, &info->types[i])) return;
     info->fields[i] = f;
+    if (info->types[i] != FlatFieldType::kUint64) {
+      info->narrow[info->narrow_count++] = static_cast<uint8_t>(i);
+    }
+    switch (info->types[i]) {
+      case FlatFieldType::kUint32:
+        info->max_value[i] = UINT32_MAX;
+        break;
+      case FlatFieldType::kBool:
+        info->max_value[i] = 1;
+        break;
+      case FlatFieldType::kEnum:
+        info->max_value[i] = 63;
+        break;
+      case FlatFieldType::kUint64:
+        info->max_value[i] = UINT64_MAX;
+        break;
+    }
+    if (info->types[i] == FlatFieldType::kEnum) {
+      const google::protobuf::EnumDescriptor* e = f->enum_type();
+      for (int v = 0; v < e->value_count(); ++v) {
+        int n = e->value(v)->number();
+        if (n < 0 || n >= 64) return;  // not representable: not flat
+        info->enum_values[i] |= uint64_t{1} << n;
+      }
+    }
   }
   info->flat = true;
   info->arity = n;

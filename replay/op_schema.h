@@ -35,6 +35,16 @@ struct OpKindInfo {
   // Flat ops: field i + 1's descriptor and type.
   std::array<const google::protobuf::FieldDescriptor*, kMaxArity> fields{};
   std::array<FlatFieldType, kMaxArity> types{};
+  // Enum fields: bit v set when v is a value of the enum (all enums of
+  // trace.proto used in flat ops have values below 64).
+  std::array<uint64_t, kMaxArity> enum_values{};
+  // The largest value field i + 1 may hold: UINT32_MAX, 1 for bools, 63 for
+  // enums (then enum_values decides), UINT64_MAX.
+  std::array<uint64_t, kMaxArity> max_value{};
+  // Indices of the fields that are not uint64 (the ones whose range must be
+  // checked), and their count.
+  std::array<uint8_t, kMaxArity> narrow{};
+  int narrow_count = 0;
 };
 
 class OpSchema {

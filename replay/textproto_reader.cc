@@ -217,6 +217,7 @@ bool TextprotoReader::ReadOp(TraceOp* op) {
     return false;
   }
   op->kind = parsed.kind_case();
+  op->info = info;
   op->record = next_record_++;
   op->byte_offset = entry_offset_;
   op->note = parsed.note();

@@ -8,12 +8,15 @@
 
 #include "absl/strings/string_view.h"
 #include "proto/trace.pb.h"
+#include "replay/op_schema.h"
 
 namespace mmreplay::replay {
 
 struct TraceOp {
   // Op's oneof field number, e.g. Op::kTouchFieldNumber.
   uint32_t kind = 0;
+  // What the schema knows of the kind (never null for a read op).
+  const OpKindInfo* info = nullptr;
   // Record number in the trace; the header is record 0.
   uint64_t record = 0;
   // Offset of the record in the (decompressed) file: for .mmt the start of

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,74 +28,52 @@ absl::Status Bad(absl::string_view where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
 }
 
-// The range and id checks of one flat op; each names "<op>.<field>".
+// The range and id checks of one flat op; each names "<op>.<field>". Each
+// check is one branch on the hot path; the messages are built out of line,
+// only on failure.
 class FlatChecker {
  public:
-  explicit FlatChecker(const TraceOp& op)
-      : op_(op), info_(*OpSchema::Get().Find(op.kind)) {}
+  explicit FlatChecker(const TraceOp& op) : op_(op), info_(*op.info) {}
 
   uint64_t Get(int n) const { return op_.arg(n); }
 
-  std::string Where(int n) const {
-    return absl::StrCat(info_.field->name(), ".", info_.fields[n - 1]->name());
-  }
-
-  absl::Status Error(int n, absl::string_view what) const {
-    return Bad(Where(n), what);
+  [[gnu::noinline, gnu::cold]] absl::Status Error(int n,
+                                                  absl::string_view what) const {
+    return Bad(absl::StrCat(info_.field->name(), ".",
+                            info_.fields[n - 1]->name()),
+               what);
   }
 
   // Every field holds a value of its type.
-  absl::Status Types() const {
-    for (int i = 0; i < info_.arity; ++i) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Types() const {
+    for (int k = 0; k < info_.narrow_count; ++k) {
+      int i = info_.narrow[k];
       uint64_t v = op_.args[i];
-      switch (info_.types[i]) {
-        case FlatFieldType::kUint64:
-          break;
-        case FlatFieldType::kUint32:
-          if (v > UINT32_MAX) {
-            return Error(i + 1, absl::StrCat("value ", v, " does not fit uint32"));
-          }
-          break;
-        case FlatFieldType::kBool:
-          if (v > 1) return Error(i + 1, absl::StrCat("value ", v, " is not a bool"));
-          break;
-        case FlatFieldType::kEnum:
-          if (v > INT32_MAX ||
-              info_.fields[i]->enum_type()->FindValueByNumber(
-                  static_cast<int>(v)) == nullptr) {
-            return Error(i + 1, absl::StrCat("unknown ",
-                                             info_.fields[i]->enum_type()->name(),
-                                             " value ", v));
-          }
-          break;
+      if (ABSL_PREDICT_FALSE(v > info_.max_value[i])) return TypeError(i);
+      if (info_.types[i] == FlatFieldType::kEnum &&
+          ABSL_PREDICT_FALSE((info_.enum_values[i] >> v & 1) == 0)) {
+        return TypeError(i);
       }
     }
     return absl::OkStatus();
   }
 
-  absl::Status NonZero(int n, absl::string_view what = "must not be zero") const {
-    if (Get(n) == 0) return Error(n, what);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status NonZero(int n, absl::string_view what = "must not be zero") const {
+    if (ABSL_PREDICT_FALSE(Get(n) == 0)) return Error(n, what);
     return absl::OkStatus();
   }
 
-  absl::Status PageAligned(int n) const {
-    if (Get(n) % kPageSize != 0) {
-      return Error(n, absl::StrFormat("0x%x is not page-aligned", Get(n)));
-    }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status PageAligned(int n) const {
+    if (ABSL_PREDICT_FALSE(Get(n) % kPageSize != 0)) return UnalignedError(n);
     return absl::OkStatus();
   }
 
   // [addr, addr + length) is a non-empty, page-aligned user address range.
-  absl::Status AddressRange(int addr, int length) const {
-    RETURN_IF_ERROR(PageAligned(addr));
-    RETURN_IF_ERROR(NonZero(length, "zero length"));
-    RETURN_IF_ERROR(PageAligned(length));
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status AddressRange(int addr, int length) const {
     uint64_t a = Get(addr), len = Get(length);
-    if (a >= kTaskSize || len > kTaskSize - a) {
-      return Error(addr, absl::StrFormat(
-                             "address overflow: 0x%x + 0x%x ends past the "
-                             "user address limit 0x%x",
-                             a, len, kTaskSize));
+    if (ABSL_PREDICT_FALSE(((a | len) % kPageSize) != 0 || len == 0 ||
+                           a >= kTaskSize || len > kTaskSize - a)) {
+      return AddressRangeError(addr, length);
     }
     return absl::OkStatus();
   }
@@ -103,7 +82,7 @@ class FlatChecker {
   absl::Status FileRange(int offset, int length, bool need_length) const {
     if (need_length) RETURN_IF_ERROR(NonZero(length, "zero length"));
     uint64_t o = Get(offset), len = length ? Get(length) : 0;
-    if (o > kMaxFileBytes || len > kMaxFileBytes - o) {
+    if (ABSL_PREDICT_FALSE(o > kMaxFileBytes || len > kMaxFileBytes - o)) {
       return Error(offset, absl::StrFormat(
                                "offset overflow: 0x%x + 0x%x ends past the "
                                "largest file size 0x%x",
@@ -113,7 +92,7 @@ class FlatChecker {
   }
 
   absl::Status Order(int n, uint32_t max, absl::string_view limit) const {
-    if (Get(n) > max) {
+    if (ABSL_PREDICT_FALSE(Get(n) > max)) {
       return Error(n, absl::StrCat("order ", Get(n), " exceeds ", limit, " ",
                                    max));
     }
@@ -121,7 +100,7 @@ class FlatChecker {
   }
 
   absl::Status Prot(int n) const {
-    if (Get(n) & ~uint64_t{kKnownProt}) {
+    if (ABSL_PREDICT_FALSE(Get(n) & ~uint64_t{kKnownProt})) {
       return Error(n, absl::StrFormat("unknown prot bits 0x%x",
                                       Get(n) & ~uint64_t{kKnownProt}));
     }
@@ -130,42 +109,77 @@ class FlatChecker {
 
   absl::Status MapFlags(int n) const {
     uint64_t f = Get(n);
-    if (f & ~uint64_t{kKnownMapFlags}) {
+    if (ABSL_PREDICT_FALSE(f & ~uint64_t{kKnownMapFlags})) {
       return Error(n, absl::StrFormat("unknown flag bits 0x%x",
                                       f & ~uint64_t{kKnownMapFlags}));
     }
-    if (((f & MAP_BITS_SHARED) != 0) == ((f & MAP_BITS_PRIVATE) != 0)) {
+    if (ABSL_PREDICT_FALSE(((f & MAP_BITS_SHARED) != 0) ==
+                           ((f & MAP_BITS_PRIVATE) != 0))) {
       return Error(n, "exactly one of MAP_SHARED and MAP_PRIVATE must be set");
     }
     return absl::OkStatus();
   }
 
-  absl::Status Set(int n) const {
-    if (Get(n) == 0) return Error(n, "must be set");
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Set(int n) const {
+    if (ABSL_PREDICT_FALSE(Get(n) == 0)) return Error(n, "must be set");
     return absl::OkStatus();
   }
 
   // The id in field n names a live object of `set`.
-  absl::Status Known(const absl::flat_hash_set<uint32_t>& set, int n,
-                     absl::string_view what) const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Known(const IdSet& set, int n, absl::string_view what) const {
     uint32_t id = static_cast<uint32_t>(Get(n));
-    if (id == 0) return Error(n, absl::StrCat("must name a ", what));
-    if (!set.contains(id)) return Error(n, absl::StrCat("unknown ", what, " ", id));
+    if (ABSL_PREDICT_FALSE(id == 0 || !set.contains(id))) {
+      return UnknownIdError(n, what);
+    }
     return absl::OkStatus();
   }
 
   // The id in field n is new to `set`; inserts it.
-  absl::Status Create(absl::flat_hash_set<uint32_t>* set, int n,
-                      absl::string_view what) const {
+  absl::Status Create(IdSet* set, int n, absl::string_view what) const {
     uint32_t id = static_cast<uint32_t>(Get(n));
     if (id == 0) return Error(n, absl::StrCat(what, " id 0 is reserved"));
-    if (!set->insert(id).second) {
+    if (!set->insert(id)) {
       return Error(n, absl::StrCat(what, " ", id, " already exists"));
     }
     return absl::OkStatus();
   }
 
  private:
+  [[gnu::noinline, gnu::cold]] absl::Status TypeError(int i) const {
+    uint64_t v = op_.args[i];
+    switch (info_.types[i]) {
+      case FlatFieldType::kUint32:
+        return Error(i + 1, absl::StrCat("value ", v, " does not fit uint32"));
+      case FlatFieldType::kBool:
+        return Error(i + 1, absl::StrCat("value ", v, " is not a bool"));
+      default:
+        return Error(i + 1,
+                     absl::StrCat("unknown ", info_.fields[i]->enum_type()->name(),
+                                  " value ", v));
+    }
+  }
+
+  [[gnu::noinline, gnu::cold]] absl::Status UnknownIdError(
+      int n, absl::string_view what) const {
+    uint64_t id = Get(n);
+    return Error(n, id == 0 ? absl::StrCat("must name a ", what)
+                            : absl::StrCat("unknown ", what, " ", id));
+  }
+
+  [[gnu::noinline, gnu::cold]] absl::Status UnalignedError(int n) const {
+    return Error(n, absl::StrFormat("0x%x is not page-aligned", Get(n)));
+  }
+
+  [[gnu::noinline, gnu::cold]] absl::Status AddressRangeError(
+      int addr, int length) const {
+    RETURN_IF_ERROR(PageAligned(addr));
+    RETURN_IF_ERROR(NonZero(length, "zero length"));
+    RETURN_IF_ERROR(PageAligned(length));
+    return Error(addr, absl::StrFormat("address overflow: 0x%x + 0x%x ends "
+                                       "past the user address limit 0x%x",
+                                       Get(addr), Get(length), kTaskSize));
+  }
+
   const TraceOp& op_;
   const OpKindInfo& info_;
 };
@@ -282,11 +296,6 @@ absl::Status TraceValidator::CheckHeader(const Header& header) {
                               absl::StrCat("header.profile.knob[", i, "]")));
   }
   return absl::OkStatus();
-}
-
-absl::Status TraceValidator::Check(const TraceOp& op) {
-  if (op.rich != nullptr) return CheckRich(*op.rich);
-  return CheckFlat(op);
 }
 
 absl::Status TraceValidator::CheckFlat(const TraceOp& op) {

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "absl/container/flat_hash_set.h"
+#include "replay/id_set.h"
 #include "absl/status/status.h"
 #include "proto/trace.pb.h"
 #include "replay/trace_op.h"
@@ -25,16 +25,18 @@ class TraceValidator {
 
   // Checks `op` and, if it is good, records the ids it creates or ends.
   // The message names the op and field: "touch.pid: unknown process 7".
-  [[nodiscard]] absl::Status Check(const TraceOp& op);
+  [[nodiscard]] absl::Status Check(const TraceOp& op) {
+    return op.rich != nullptr ? CheckRich(*op.rich) : CheckFlat(op);
+  }
 
  private:
   absl::Status CheckFlat(const TraceOp& op);
   absl::Status CheckRich(const Op& op);
 
-  absl::flat_hash_set<uint32_t> pids_;
-  absl::flat_hash_set<uint32_t> files_;
-  absl::flat_hash_set<uint32_t> pins_;
-  absl::flat_hash_set<uint32_t> refs_;
+  IdSet pids_;
+  IdSet files_;
+  IdSet pins_;
+  IdSet refs_;
 };
 
 }  // namespace mmreplay::replay

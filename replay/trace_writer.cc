@@ -137,6 +137,7 @@ class MmtWriter : public TraceWriter {
     }
     OpBatch* b = batch_.mutable_batch();
     const OpSchema& schema = OpSchema::Get();
+    PageShift(b);
     for (uint32_t kind = 0; kind <= kMaxOpKind; ++kind) {
       if (!kinds_used_[kind]) continue;
       b->add_schema_kind(kind);
@@ -146,6 +147,40 @@ class MmtWriter : public TraceWriter {
     RETURN_IF_ERROR(WriteRecord(batch_));
     b->Clear();
     return absl::OkStatus();
+  }
+
+  // Divides by 4096 the uint64 fields (per kind) whose values in the batch
+  // are all page multiples, and records which (OpBatch.shift_*).
+  void PageShift(OpBatch* b) const {
+    const OpSchema& schema = OpSchema::Get();
+    // Per kind: the uint64 fields still all aligned.
+    std::array<uint32_t, kMaxOpKind + 1> aligned{};
+    for (uint32_t kind = 0; kind <= kMaxOpKind; ++kind) {
+      if (!kinds_used_[kind]) continue;
+      const OpKindInfo* info = schema.Find(kind);
+      for (int i = 0; i < info->arity; ++i) {
+        if (info->types[i] == FlatFieldType::kUint64) aligned[kind] |= 1u << i;
+      }
+    }
+    auto for_each_arg = [&](auto fn) {
+      int pos = 0;
+      for (uint32_t kind : b->kind()) {
+        const OpKindInfo* info = schema.Find(kind);
+        if (!info->flat) continue;
+        for (int i = 0; i < info->arity; ++i) fn(kind, i, pos++);
+      }
+    };
+    for_each_arg([&](uint32_t kind, int i, int pos) {
+      if (b->arg(pos) % kPageSize != 0) aligned[kind] &= ~(1u << i);
+    });
+    for_each_arg([&](uint32_t kind, int i, int pos) {
+      if (aligned[kind] >> i & 1) b->set_arg(pos, b->arg(pos) / kPageSize);
+    });
+    for (uint32_t kind = 0; kind <= kMaxOpKind; ++kind) {
+      if (aligned[kind] == 0) continue;
+      b->add_shift_kind(kind);
+      b->add_shift_fields(aligned[kind]);
+    }
   }
 
   absl::Status WriteRecord(const Record& record) {
@@ -228,6 +263,7 @@ absl::Status TraceWriter::Write(const Op& op) {
   if (info == nullptr) {
     return absl::InvalidArgumentError("TraceWriter: op has no kind");
   }
+  view.info = info;
   if (info->flat) {
     OpSchema::Get().Flatten(op, args.data());
     view.args = args.data();
