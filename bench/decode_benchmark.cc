@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "replay/gen/churn.h"
 #include "replay/trace_reader.h"

@@ -5,8 +5,7 @@ namespace {
 
 #define MM_COUNTER_NAME(e, name) name,
 constexpr absl::string_view kVmEventNames[] = {MM_VM_EVENTS(MM_COUNTER_NAME)};
-constexpr absl::string_view kMthpStatNames[] = {
-    MM_MTHP_STATS(MM_COUNTER_NAME)};
+constexpr absl::string_view kMthpStatNames[] = {MM_MTHP_STATS(MM_COUNTER_NAME)};
 #undef MM_COUNTER_NAME
 
 }  // namespace

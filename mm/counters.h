@@ -15,41 +15,41 @@ namespace mmreplay::mm {
 
 // enum vm_event_item entries (include/linux/vm_event_item.h) as
 // X(Enumerator, "vmstat name").
-#define MM_VM_EVENTS(X)                                      \
-  X(kThpFaultAlloc, "thp_fault_alloc")                       \
-  X(kThpFaultFallback, "thp_fault_fallback")                 \
-  X(kThpFaultFallbackCharge, "thp_fault_fallback_charge")    \
-  X(kThpCollapseAlloc, "thp_collapse_alloc")                 \
-  X(kThpCollapseAllocFailed, "thp_collapse_alloc_failed")    \
-  X(kThpFileAlloc, "thp_file_alloc")                         \
-  X(kThpFileFallback, "thp_file_fallback")                   \
-  X(kThpFileFallbackCharge, "thp_file_fallback_charge")      \
-  X(kThpFileMapped, "thp_file_mapped")                       \
-  X(kThpSplitPage, "thp_split_page")                         \
-  X(kThpSplitPageFailed, "thp_split_page_failed")            \
-  X(kThpDeferredSplitPage, "thp_deferred_split_page")        \
-  X(kThpUnderusedSplitPage, "thp_underused_split_page")      \
-  X(kThpSplitPmd, "thp_split_pmd")                           \
-  X(kThpScanExceedNonePte, "thp_scan_exceed_none_pte")       \
-  X(kThpZeroPageAlloc, "thp_zero_page_alloc")                \
-  X(kThpMigrationSuccess, "thp_migration_success")           \
-  X(kThpMigrationFail, "thp_migration_fail")                 \
-  X(kThpMigrationSplit, "thp_migration_split")               \
-  X(kPgmigrateSuccess, "pgmigrate_success")                  \
+#define MM_VM_EVENTS(X)                                   \
+  X(kThpFaultAlloc, "thp_fault_alloc")                    \
+  X(kThpFaultFallback, "thp_fault_fallback")              \
+  X(kThpFaultFallbackCharge, "thp_fault_fallback_charge") \
+  X(kThpCollapseAlloc, "thp_collapse_alloc")              \
+  X(kThpCollapseAllocFailed, "thp_collapse_alloc_failed") \
+  X(kThpFileAlloc, "thp_file_alloc")                      \
+  X(kThpFileFallback, "thp_file_fallback")                \
+  X(kThpFileFallbackCharge, "thp_file_fallback_charge")   \
+  X(kThpFileMapped, "thp_file_mapped")                    \
+  X(kThpSplitPage, "thp_split_page")                      \
+  X(kThpSplitPageFailed, "thp_split_page_failed")         \
+  X(kThpDeferredSplitPage, "thp_deferred_split_page")     \
+  X(kThpUnderusedSplitPage, "thp_underused_split_page")   \
+  X(kThpSplitPmd, "thp_split_pmd")                        \
+  X(kThpScanExceedNonePte, "thp_scan_exceed_none_pte")    \
+  X(kThpZeroPageAlloc, "thp_zero_page_alloc")             \
+  X(kThpMigrationSuccess, "thp_migration_success")        \
+  X(kThpMigrationFail, "thp_migration_fail")              \
+  X(kThpMigrationSplit, "thp_migration_split")            \
+  X(kPgmigrateSuccess, "pgmigrate_success")               \
   X(kPgmigrateFail, "pgmigrate_fail")
 
 // enum mthp_stat_item entries (include/linux/huge_mm.h), per folio order.
-#define MM_MTHP_STATS(X)                                        \
-  X(kAnonFaultAlloc, "anon_fault_alloc")                        \
-  X(kAnonFaultFallback, "anon_fault_fallback")                  \
-  X(kAnonFaultFallbackCharge, "anon_fault_fallback_charge")     \
-  X(kShmemAlloc, "shmem_alloc")                                 \
-  X(kShmemFallback, "shmem_fallback")                           \
-  X(kShmemFallbackCharge, "shmem_fallback_charge")              \
-  X(kSplit, "split")                                            \
-  X(kSplitFailed, "split_failed")                               \
-  X(kSplitDeferred, "split_deferred")                           \
-  X(kNrAnon, "nr_anon")                                         \
+#define MM_MTHP_STATS(X)                                    \
+  X(kAnonFaultAlloc, "anon_fault_alloc")                    \
+  X(kAnonFaultFallback, "anon_fault_fallback")              \
+  X(kAnonFaultFallbackCharge, "anon_fault_fallback_charge") \
+  X(kShmemAlloc, "shmem_alloc")                             \
+  X(kShmemFallback, "shmem_fallback")                       \
+  X(kShmemFallbackCharge, "shmem_fallback_charge")          \
+  X(kSplit, "split")                                        \
+  X(kSplitFailed, "split_failed")                           \
+  X(kSplitDeferred, "split_deferred")                       \
+  X(kNrAnon, "nr_anon")                                     \
   X(kNrAnonPartiallyMapped, "nr_anon_partially_mapped")
 
 #define MM_COUNTER_ENUMERATOR(e, name) e,

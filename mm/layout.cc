@@ -30,8 +30,7 @@ std::string Token(const LayoutRun& run) {
       if (run.first == 0 && run.pages == (uint64_t{1} << run.order)) {
         return absl::StrCat("O-", run.order);
       }
-      return absl::StrCat("O-", run.order, "[", run.first, "+", run.pages,
-                          "]");
+      return absl::StrCat("O-", run.order, "[", run.first, "+", run.pages, "]");
   }
   return "";
 }
@@ -116,12 +115,12 @@ void LayoutBuilder::AddHole(uint64_t pages) {
 }
 
 void LayoutBuilder::AddZeroPage(bool huge, uint64_t pages) {
-  Append(&layout_, LayoutRun{huge ? Kind::kHugeZeroPage : Kind::kZeroPage, 0,
-                             0, pages});
+  Append(&layout_,
+         LayoutRun{huge ? Kind::kHugeZeroPage : Kind::kZeroPage, 0, 0, pages});
 }
 
-void LayoutBuilder::AddFolio(uint64_t folio_id, uint32_t order,
-                             uint64_t index, uint64_t pages) {
+void LayoutBuilder::AddFolio(uint64_t folio_id, uint32_t order, uint64_t index,
+                             uint64_t pages) {
   if (!layout_.empty()) {
     LayoutRun& last = layout_.back();
     if (last.kind == Kind::kFolio && last_folio_ == folio_id &&
@@ -151,8 +150,7 @@ absl::StatusOr<Layout> ParseLayout(absl::string_view text) {
   Layout layout;
   // The last token, which a following "x<n>" repeats.
   std::optional<LayoutRun> last;
-  for (absl::string_view token :
-       absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+  for (absl::string_view token : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
     if (token[0] == 'x') {
       uint64_t count;
       if (!last.has_value() || !ParseCount(token.substr(1), &count)) {

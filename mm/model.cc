@@ -9,14 +9,14 @@ namespace mmreplay::mm {
 namespace {
 
 absl::Status NotMapped(uint32_t pid, uint64_t addr) {
-  return absl::FailedPreconditionError(absl::StrFormat(
-      "address 0x%x is not mapped in process %d", addr, pid));
+  return absl::FailedPreconditionError(
+      absl::StrFormat("address 0x%x is not mapped in process %d", addr, pid));
 }
 
 }  // namespace
 
-Model::Model(const Machine& machine, const Profile& profile,
-             const Knobs& knobs, EventSink* sink)
+Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
+             EventSink* sink)
     : profile_(profile),
       knobs_(knobs),
       sink_(sink),
@@ -226,13 +226,12 @@ absl::Status Model::SplitRange(uint32_t, uint64_t, uint64_t, uint32_t, bool,
   return absl::OkStatus();
 }
 
-absl::Status Model::SplitFileRange(uint32_t, uint64_t, uint64_t, uint32_t,
-                                   bool, uint64_t) {
+absl::Status Model::SplitFileRange(uint32_t, uint64_t, uint64_t, uint32_t, bool,
+                                   uint64_t) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Layout> Model::RangeLayout(uint32_t, uint64_t,
-                                          uint64_t length,
+absl::StatusOr<Layout> Model::RangeLayout(uint32_t, uint64_t, uint64_t length,
                                           uint64_t* pmd_mapped_pages) const {
   LayoutBuilder b;
   b.AddHole(length >> kPageShift);

@@ -71,8 +71,7 @@ class Model {
   absl::Status Unpin(uint32_t pin_id);
   absl::Status SpeculativeGetFile(uint32_t ref_id, uint32_t file_id,
                                   uint64_t page_index);
-  absl::Status SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
-                                  uint64_t addr);
+  absl::Status SpeculativeGetAddr(uint32_t ref_id, uint32_t pid, uint64_t addr);
   absl::Status SpeculativePut(uint32_t ref_id);
 
   // Reclaim, compaction, khugepaged, explicit splits, knobs.

@@ -2,10 +2,10 @@
 
 #include <cstdio>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 
 namespace mmreplay::replay {
 
@@ -86,7 +86,8 @@ int Command::Main(const std::vector<std::string>& argv) {
     for (const FlagSpec& f : specs) {
       if (f.name == flag || f.alias == flag) spec = &f;
     }
-    if (spec == nullptr) return UsageError(absl::StrCat("unknown flag '", flag, "'"));
+    if (spec == nullptr)
+      return UsageError(absl::StrCat("unknown flag '", flag, "'"));
     if (spec->value.empty()) {
       if (inline_value) {
         return UsageError(absl::StrCat("flag '", flag, "' takes no value"));

@@ -16,9 +16,9 @@
 namespace mmreplay::replay {
 
 // Exit codes, as GNU diff has them.
-inline constexpr int kExitOk = 0;          // success, or no difference
-inline constexpr int kExitDifferent = 1;   // differences, or failed checks
-inline constexpr int kExitTrouble = 2;     // usage, bad input, I/O
+inline constexpr int kExitOk = 0;         // success, or no difference
+inline constexpr int kExitDifferent = 1;  // differences, or failed checks
+inline constexpr int kExitTrouble = 2;    // usage, bad input, I/O
 
 struct FlagSpec {
   // "--check" or "-o".

@@ -8,9 +8,9 @@
 #include "replay/event_log.h"
 #include "replay/log_diff.h"
 #include "replay/output_file.h"
+#include "replay/replay_to_string.h"
 #include "replay/trace_format.h"
 #include "replay/trace_reader.h"
-#include "replay/replay_to_string.h"
 
 namespace mmreplay::replay {
 namespace {

@@ -24,11 +24,10 @@ absl::Status Apply(const TraceOp& op, mm::Model& m) {
       return m.ProcessFork(u32(ProcessFork::kParentPidFieldNumber),
                            u32(ProcessFork::kChildPidFieldNumber));
     case Op::kMmapAnon:
-      return m.MmapAnon(u32(MmapAnon::kPidFieldNumber),
-                        u64(MmapAnon::kAddrFieldNumber),
-                        u64(MmapAnon::kLengthBytesFieldNumber),
-                        u32(MmapAnon::kProtFieldNumber),
-                        u32(MmapAnon::kFlagsFieldNumber));
+      return m.MmapAnon(
+          u32(MmapAnon::kPidFieldNumber), u64(MmapAnon::kAddrFieldNumber),
+          u64(MmapAnon::kLengthBytesFieldNumber),
+          u32(MmapAnon::kProtFieldNumber), u32(MmapAnon::kFlagsFieldNumber));
     case Op::kMmapFile:
       return m.MmapFile(
           u32(MmapFile::kPidFieldNumber), u64(MmapFile::kAddrFieldNumber),
@@ -130,8 +129,8 @@ absl::Status Apply(const TraceOp& op, mm::Model& m) {
       return absl::OkStatus();
     }
     default:
-      return absl::InternalError(absl::StrCat(
-          "the driver has no rule for op ", OpSchema::Get().Name(op.kind)));
+      return absl::InternalError(absl::StrCat("the driver has no rule for op ",
+                                              OpSchema::Get().Name(op.kind)));
   }
 }
 
@@ -156,8 +155,8 @@ absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
   std::string modelled = mm::RenderLayout(*got);
   std::string block;
   if (expected != modelled) {
-    absl::StrAppend(&block, "\n  expected: ", expected, "\n  model:    ",
-                    modelled);
+    absl::StrAppend(&block, "\n  expected: ", expected,
+                    "\n  model:    ", modelled);
   }
   if (e.pid() != 0 && e.pmd_mapped_pages() != pmd_mapped) {
     absl::StrAppend(&block, "\n  PMD-mapped pages: expected ",
@@ -170,8 +169,8 @@ absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
   return absl::OkStatus();
 }
 
-void CheckCounters(const ExpectCounters& e, uint64_t record,
-                   const mm::Model& m, ReplayReport* report) {
+void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
+                   ReplayReport* report) {
   std::string block;
   for (const Counter& c : e.counter()) {
     int64_t got;
@@ -196,27 +195,27 @@ void CheckCounters(const ExpectCounters& e, uint64_t record,
 
 }  // namespace
 
-absl::StatusOr<mm::Profile> ResolveProfile(const Header& header,
+absl::StatusOr<mm::Profile> ResolveProfile(const TraceReader& reader,
                                            const ReplayOptions& options) {
-  std::string name = options.profile;
-  if (name.empty()) name = header.profile().name();
+  if (!options.profile.empty()) return mm::ProfileByName(options.profile);
+  std::string name = reader.header().profile().name();
   if (name.empty()) name = std::string(mm::kDefaultProfile);
-  return mm::ProfileByName(name);
+  absl::StatusOr<mm::Profile> profile = mm::ProfileByName(name);
+  if (!profile.ok()) {
+    return RecordError(
+        reader.path(), 0, 0,
+        absl::StrCat("header.profile.name: ", profile.status().message()));
+  }
+  return profile;
 }
 
 absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
                     mm::EventSink* sink, ReplayReport* report) {
   const Header& header = reader.header();
-  absl::StatusOr<mm::Profile> profile = ResolveProfile(header, options);
-  if (!profile.ok()) {
-    if (!options.profile.empty()) return profile.status();
-    return RecordError(reader.path(), 0, 0,
-                       absl::StrCat("header.profile.name: ",
-                                    profile.status().message()));
-  }
+  ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(reader, options));
   mm::Knobs knobs;
   for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
-  mm::Model model(header.machine(), *profile, knobs, sink);
+  mm::Model model(header.machine(), profile, knobs, sink);
 #ifndef NDEBUG
   const bool verify = true;
 #else
@@ -235,8 +234,8 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
           ++report->unstable;
         } else {
           ++report->checked;
-          applied = CheckLayout(rich.expect_layout(), op->record, model,
-                                report);
+          applied =
+              CheckLayout(rich.expect_layout(), op->record, model, report);
         }
       } else if (rich.has_expect_counters()) {
         if (rich.expect_counters().unstable()) {
@@ -258,10 +257,10 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
     if (verify) {
       absl::Status ok = model.Verify();
       if (!ok.ok()) {
-        return absl::InternalError(absl::StrCat(
-            reader.path(), ": op ", op->record, " (",
-            OpSchema::Get().Name(op->kind),
-            "): model invariant broken: ", ok.message()));
+        return absl::InternalError(
+            absl::StrCat(reader.path(), ": op ", op->record, " (",
+                         OpSchema::Get().Name(op->kind),
+                         "): model invariant broken: ", ok.message()));
       }
     }
   }

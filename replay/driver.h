@@ -35,8 +35,10 @@ struct ReplayReport {
   std::vector<std::string> mismatches;
 };
 
-// The profile a replay of a trace with `header` runs under.
-absl::StatusOr<mm::Profile> ResolveProfile(const Header& header,
+// The profile a replay of `reader`'s trace runs under: options.profile, or
+// the header's, or mm::kDefaultProfile. An unknown name in the header is bad
+// input at record 0.
+absl::StatusOr<mm::Profile> ResolveProfile(const TraceReader& reader,
                                            const ReplayOptions& options);
 
 // Replays every op of `reader` into a new model that reports to `sink`.

@@ -102,12 +102,14 @@ void AppendEventLine(const Event& e, std::string* out) {
     absl::StrAppend(out, absl::StrFormat(" dst=0x%x", e.dst_pfn()));
   }
   if (e.kind() == EVENT_SPLIT) {
-    absl::StrAppend(out, e.non_uniform() ? " type=non_uniform" : " type=uniform");
+    absl::StrAppend(out,
+                    e.non_uniform() ? " type=non_uniform" : " type=uniform");
     if (e.has_split_at()) absl::StrAppend(out, " at=", e.split_at());
   }
   if (e.new_orders_size() > 0) AppendOrders(e.new_orders(), out);
   if (e.pid() != 0) absl::StrAppend(out, " pid=", e.pid());
-  if (e.has_addr()) absl::StrAppend(out, absl::StrFormat(" addr=0x%x", e.addr()));
+  if (e.has_addr())
+    absl::StrAppend(out, absl::StrFormat(" addr=0x%x", e.addr()));
   if (e.file_id() != 0) absl::StrAppend(out, " file=", e.file_id());
   if (e.has_index()) absl::StrAppend(out, " index=", e.index());
   if (e.has_offset_bytes()) {

@@ -1,7 +1,8 @@
 // EventLog: writes the model's events as stable text, one event a line
 // (docs/event-log.md):
 //
-//   12 unmap pfn=0x200 order=9 pid=1 addr=0x7f0000001000 pages=1 level=pte map=512->511 reason=madv_dontneed
+//   12 unmap pfn=0x200 order=9 pid=1 addr=0x7f0000001000 pages=1 level=pte
+//   map=512->511 reason=madv_dontneed
 //
 // The first line is a comment naming the format and profile. Fields print in
 // a fixed order and only when set; numbers that are addresses or PFNs print

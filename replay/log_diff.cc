@@ -82,21 +82,21 @@ class Grouper {
   std::deque<Line> history_;
 };
 
-void AppendSide(absl::string_view name, char mark, const std::deque<Line>& before,
-                const std::vector<Line>& group, size_t at, int context,
-                const std::vector<Line>& after, std::string* out) {
+void AppendSide(absl::string_view name, char mark,
+                const std::deque<Line>& before, const std::vector<Line>& group,
+                size_t at, int context, const std::vector<Line>& after,
+                std::string* out) {
   absl::StrAppend(out, mark == '-' ? "--- " : "+++ ", name, "\n");
   for (const Line& l : before) {
     absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
   }
   for (size_t i = 0; i < at && i < group.size(); ++i) {
-    absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", group[i].number,
-                                         group[i].text));
+    absl::StrAppend(
+        out, absl::StrFormat("   %7d | %s\n", group[i].number, group[i].text));
   }
   int shown = 0;
   for (size_t i = at; i < group.size() && shown <= context; ++i, ++shown) {
-    absl::StrAppend(out, absl::StrFormat(" %c %7d | %s\n",
-                                         i == at ? mark : ' ',
+    absl::StrAppend(out, absl::StrFormat(" %c %7d | %s\n", i == at ? mark : ' ',
                                          group[i].number, group[i].text));
   }
   for (const Line& l : after) {
@@ -104,7 +104,9 @@ void AppendSide(absl::string_view name, char mark, const std::deque<Line>& befor
     absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
   }
   if (at >= group.size()) {
-    absl::StrAppend(out, absl::StrFormat(" %c         | (no more events for this op)\n", mark));
+    absl::StrAppend(
+        out,
+        absl::StrFormat(" %c         | (no more events for this op)\n", mark));
   }
 }
 
@@ -116,7 +118,8 @@ absl::StatusOr<LogLines> LogLines::FromFile(const std::string& path) {
   lines.file_ = path == "-" ? stdin : fopen(path.c_str(), "r");
   if (lines.file_ == nullptr) {
     std::string why = strerror(errno);
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", why));
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat(path, ": ", why));
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
   }
   return lines;

@@ -67,8 +67,8 @@ bool MmtReader::Fill(size_t need) {
     // A full output buffer may leave decoded bytes inside zstd.
     output_pending_ = out.pos == out.size;
     if (ZSTD_isError(ret)) {
-      return FailHere(absl::StrCat("corrupt zstd stream: ",
-                                   ZSTD_getErrorName(ret)));
+      return FailHere(
+          absl::StrCat("corrupt zstd stream: ", ZSTD_getErrorName(ret)));
     }
     // ret == 0 exactly when a frame was completed; if the file ends now with
     // a frame incomplete, it was truncated.
@@ -138,7 +138,7 @@ MmtReader::Got MmtReader::ReadRecord() {
   Got got = Got::kError;
   if (field == Record::kHeaderFieldNumber) {
     got = header_.ParseFromArray(sub, static_cast<int>(sublen)) ? Got::kHeader
-                                                               : Got::kError;
+                                                                : Got::kError;
   } else if (field == Record::kBatchFieldNumber) {
     got = batch_msg_.ParseFromArray(sub, static_cast<int>(sublen))
               ? Got::kBatch
@@ -180,7 +180,8 @@ bool MmtReader::StartBatch() {
     return false;
   };
   if (b.schema_kind_size() != b.schema_arity_size()) {
-    return fail("corrupt op batch: schema_kind and schema_arity differ in length");
+    return fail(
+        "corrupt op batch: schema_kind and schema_arity differ in length");
   }
   arity_.fill(-1);
   for (int i = 0; i < b.schema_kind_size(); ++i) {
@@ -189,11 +190,13 @@ bool MmtReader::StartBatch() {
     }
   }
   if (b.shift_kind_size() != b.shift_fields_size()) {
-    return fail("corrupt op batch: shift_kind and shift_fields differ in length");
+    return fail(
+        "corrupt op batch: shift_kind and shift_fields differ in length");
   }
   shift_.fill(0);
   for (int i = 0; i < b.shift_kind_size(); ++i) {
-    if (b.shift_kind(i) <= kMaxOpKind) shift_[b.shift_kind(i)] = b.shift_fields(i);
+    if (b.shift_kind(i) <= kMaxOpKind)
+      shift_[b.shift_kind(i)] = b.shift_fields(i);
   }
   if (b.note_index_size() != b.note_size()) {
     return fail("corrupt op batch: note_index and note differ in length");

@@ -6,8 +6,8 @@
 #include <zstd.h>
 
 #include <array>
-#include <memory>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 

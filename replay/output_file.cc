@@ -145,7 +145,8 @@ absl::Status OutputFile::Commit() {
   int rc = fclose(file_);
   file_ = nullptr;
   if (rc != 0) return IoError("close failed");
-  if (rename(temp_.c_str(), path_.c_str()) != 0) return IoError("rename failed");
+  if (rename(temp_.c_str(), path_.c_str()) != 0)
+    return IoError("rename failed");
   committed_ = true;
   Unregister(temp_);
   return absl::OkStatus();

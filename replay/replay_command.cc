@@ -29,8 +29,7 @@ class ReplayCommand : public Command {
          "compare the trace's expectation records with the model"},
         {"--profile", "", "NAME",
          "replay under this kernel profile instead of the trace's"},
-        {"--verify", "", "",
-         "check the model's invariants after every op"},
+        {"--verify", "", "", "check the model's invariants after every op"},
     };
   }
   absl::string_view details() const override {
@@ -64,8 +63,7 @@ examples:
     options.profile = args.Get("--profile", "");
     options.check = args.Has("--check");
     options.verify = args.Has("--verify");
-    ASSIGN_OR_RETURN(mm::Profile profile,
-                     ResolveProfile(reader->header(), options));
+    ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
     ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> out,
                      OutputFile::Create(args.Get("--output", "-")));
     EventLog log(out.get());

@@ -26,8 +26,7 @@ absl::StatusOr<std::string> ReplayToString(const std::string& trace_path,
                                            const ReplayOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
                    TraceReader::Open(trace_path));
-  ASSIGN_OR_RETURN(mm::Profile profile,
-                   ResolveProfile(reader->header(), options));
+  ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
   std::string log = EventLogHeader(profile.name);
   StringSink sink(&log);
   ReplayReport report;

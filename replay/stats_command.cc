@@ -26,10 +26,11 @@ std::string Provenance(const Header& h) {
                           "', seed ", p.generated().seed(), ", ",
                           p.generated().parameters());
     case Provenance::kHandWritten:
-      return absl::StrCat("hand-written",
-                          p.hand_written().author().empty()
-                              ? ""
-                              : absl::StrCat(" by ", p.hand_written().author()));
+      return absl::StrCat(
+          "hand-written",
+          p.hand_written().author().empty()
+              ? ""
+              : absl::StrCat(" by ", p.hand_written().author()));
     default:
       return "not recorded";
   }
@@ -86,16 +87,16 @@ exit status: 0 read, 2 trouble.
     if (!h.description().empty()) {
       absl::StrAppend(&out, "description: ", h.description(), "\n");
     }
-    absl::StrAppend(&out, absl::StrFormat(
-                              "machine: %d pages (%.3f GiB), %d zone(s)\n",
+    absl::StrAppend(
+        &out, absl::StrFormat("machine: %d pages (%.3f GiB), %d zone(s)\n",
                               h.machine().total_pages(),
                               h.machine().total_pages() / 262144.0,
                               std::max(1, h.machine().zone_size())));
     std::vector<std::string> knobs;
     for (const SysfsSet& k : h.profile().knob()) knobs.push_back(Knob(k));
-    absl::StrAppend(&out, "profile: ",
-                    h.profile().name().empty() ? "(default)" : h.profile().name(),
-                    "\n");
+    absl::StrAppend(
+        &out, "profile: ",
+        h.profile().name().empty() ? "(default)" : h.profile().name(), "\n");
     absl::StrAppend(&out, "knobs: ",
                     knobs.empty() ? "(defaults)" : absl::StrJoin(knobs, " "),
                     "\n");
@@ -104,8 +105,8 @@ exit status: 0 read, 2 trouble.
     const OpSchema& schema = OpSchema::Get();
     for (uint32_t kind = 0; kind <= kMaxOpKind; ++kind) {
       if (counts[kind] == 0) continue;
-      absl::StrAppend(&out, absl::StrFormat("  %-22s %12d\n",
-                                            schema.Name(kind), counts[kind]));
+      absl::StrAppend(&out, absl::StrFormat("  %-22s %12d\n", schema.Name(kind),
+                                            counts[kind]));
     }
     std::fputs(out.c_str(), stdout);
     return kExitOk;

@@ -55,8 +55,9 @@ Scan SkipSpace(absl::string_view s, size_t* i) {
 Scan ScanEntry(absl::string_view s, size_t start, absl::string_view* name,
                size_t* end, std::string* why) {
   size_t i = start;
-  while (i < s.size() && (absl::ascii_isalnum(static_cast<unsigned char>(s[i])) ||
-                          s[i] == '_')) {
+  while (
+      i < s.size() &&
+      (absl::ascii_isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) {
     ++i;
   }
   if (i == s.size()) return Scan::kNeedMore;

@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(
   FILE* file = fopen(path.c_str(), "rb");
   if (file == nullptr) {
     std::string why = strerror(errno);
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", why));
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat(path, ": ", why));
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
   }
   std::unique_ptr<TraceReader> reader;
@@ -29,6 +30,7 @@ absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(
   }
   uint64_t byte_offset = 0;
   RETURN_IF_ERROR(reader->ReadHeader(&byte_offset));
+  reader->next_record_ = 1;
   absl::Status header_ok = reader->validator_.CheckHeader(reader->header_);
   if (!header_ok.ok()) return reader->Fail(0, byte_offset, header_ok.message());
   return reader;
@@ -45,7 +47,7 @@ const TraceOp* TraceReader::Next() {
 }
 
 const absl::Status& TraceReader::Fail(uint64_t record, uint64_t byte_offset,
-                               absl::string_view what) {
+                                      absl::string_view what) {
   if (status_.ok()) status_ = RecordError(path_, record, byte_offset, what);
   return status_;
 }

@@ -66,10 +66,11 @@ class TraceReader {
   // Sets status() to "<path>: record <n> (byte <offset>): <what>" (once) and
   // returns it.
   const absl::Status& Fail(uint64_t record, uint64_t byte_offset,
-                    absl::string_view what);
+                           absl::string_view what);
 
   Header header_;
-  uint64_t next_record_ = 1;
+  // The record being read: 0 until the header is read.
+  uint64_t next_record_ = 0;
 
  private:
   std::string path_;

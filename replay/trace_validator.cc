@@ -15,10 +15,10 @@
 namespace mmreplay::replay {
 namespace {
 
-constexpr uint32_t kKnownProt = PROT_BITS_READ | PROT_BITS_WRITE |
-                                PROT_BITS_EXEC;
-constexpr uint32_t kKnownMapFlags = MAP_BITS_SHARED | MAP_BITS_PRIVATE |
-                                    MAP_BITS_NORESERVE | MAP_BITS_POPULATE;
+constexpr uint32_t kKnownProt =
+    PROT_BITS_READ | PROT_BITS_WRITE | PROT_BITS_EXEC;
+constexpr uint32_t kKnownMapFlags =
+    MAP_BITS_SHARED | MAP_BITS_PRIVATE | MAP_BITS_NORESERVE | MAP_BITS_POPULATE;
 // MAX_PAGECACHE_ORDER on x86-64: min(MAX_XAS_ORDER, PMD_ORDER).
 constexpr uint32_t kMaxPagecacheOrder = 9;
 // Largest value of khugepaged/max_ptes_none (HPAGE_PMD_NR - 1).
@@ -37,11 +37,11 @@ class FlatChecker {
 
   uint64_t Get(int n) const { return op_.arg(n); }
 
-  [[gnu::noinline, gnu::cold]] absl::Status Error(int n,
-                                                  absl::string_view what) const {
-    return Bad(absl::StrCat(info_.field->name(), ".",
-                            info_.fields[n - 1]->name()),
-               what);
+  [[gnu::noinline, gnu::cold]] absl::Status Error(
+      int n, absl::string_view what) const {
+    return Bad(
+        absl::StrCat(info_.field->name(), ".", info_.fields[n - 1]->name()),
+        what);
   }
 
   // Every field holds a value of its type.
@@ -58,7 +58,8 @@ class FlatChecker {
     return absl::OkStatus();
   }
 
-  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status NonZero(int n, absl::string_view what = "must not be zero") const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status NonZero(
+      int n, absl::string_view what = "must not be zero") const {
     if (ABSL_PREDICT_FALSE(Get(n) == 0)) return Error(n, what);
     return absl::OkStatus();
   }
@@ -69,7 +70,8 @@ class FlatChecker {
   }
 
   // [addr, addr + length) is a non-empty, page-aligned user address range.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status AddressRange(int addr, int length) const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status AddressRange(int addr,
+                                                         int length) const {
     uint64_t a = Get(addr), len = Get(length);
     if (ABSL_PREDICT_FALSE(((a | len) % kPageSize) != 0 || len == 0 ||
                            a >= kTaskSize || len > kTaskSize - a)) {
@@ -83,18 +85,18 @@ class FlatChecker {
     if (need_length) RETURN_IF_ERROR(NonZero(length, "zero length"));
     uint64_t o = Get(offset), len = length ? Get(length) : 0;
     if (ABSL_PREDICT_FALSE(o > kMaxFileBytes || len > kMaxFileBytes - o)) {
-      return Error(offset, absl::StrFormat(
-                               "offset overflow: 0x%x + 0x%x ends past the "
-                               "largest file size 0x%x",
-                               o, len, kMaxFileBytes));
+      return Error(offset,
+                   absl::StrFormat("offset overflow: 0x%x + 0x%x ends past the "
+                                   "largest file size 0x%x",
+                                   o, len, kMaxFileBytes));
     }
     return absl::OkStatus();
   }
 
   absl::Status Order(int n, uint32_t max, absl::string_view limit) const {
     if (ABSL_PREDICT_FALSE(Get(n) > max)) {
-      return Error(n, absl::StrCat("order ", Get(n), " exceeds ", limit, " ",
-                                   max));
+      return Error(
+          n, absl::StrCat("order ", Get(n), " exceeds ", limit, " ", max));
     }
     return absl::OkStatus();
   }
@@ -126,7 +128,8 @@ class FlatChecker {
   }
 
   // The id in field n names a live object of `set`.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Known(const IdSet& set, int n, absl::string_view what) const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Known(
+      const IdSet& set, int n, absl::string_view what) const {
     uint32_t id = static_cast<uint32_t>(Get(n));
     if (ABSL_PREDICT_FALSE(id == 0 || !set.contains(id))) {
       return UnknownIdError(n, what);
@@ -153,9 +156,9 @@ class FlatChecker {
       case FlatFieldType::kBool:
         return Error(i + 1, absl::StrCat("value ", v, " is not a bool"));
       default:
-        return Error(i + 1,
-                     absl::StrCat("unknown ", info_.fields[i]->enum_type()->name(),
-                                  " value ", v));
+        return Error(i + 1, absl::StrCat("unknown ",
+                                         info_.fields[i]->enum_type()->name(),
+                                         " value ", v));
     }
   }
 
@@ -232,15 +235,15 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
       break;
     case KNOB_MAX_PTES_NONE:
       if (s.number() > kMaxPtesNoneLimit) {
-        return Bad(field("number"), absl::StrCat("max_ptes_none ", s.number(),
-                                                 " exceeds 511"));
+        return Bad(field("number"),
+                   absl::StrCat("max_ptes_none ", s.number(), " exceeds 511"));
       }
       return absl::OkStatus();
     case KNOB_USE_ZERO_PAGE:
     case KNOB_SHRINK_UNDERUSED:
       if (s.number() > 1) {
-        return Bad(field("number"), absl::StrCat("value ", s.number(),
-                                                 " is not 0 or 1"));
+        return Bad(field("number"),
+                   absl::StrCat("value ", s.number(), " is not 0 or 1"));
       }
       return absl::OkStatus();
     default:
@@ -250,9 +253,9 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
     return Bad(field("knob"), absl::StrCat("unknown Knob value ", s.knob()));
   }
   if (!KnobAccepts(s.knob(), s.value())) {
-    return Bad(field("value"), absl::StrCat(KnobValue_Name(s.value()),
-                                            " is not a value of ",
-                                            Knob_Name(s.knob())));
+    return Bad(field("value"),
+               absl::StrCat(KnobValue_Name(s.value()), " is not a value of ",
+                            Knob_Name(s.knob())));
   }
   return absl::OkStatus();
 }
@@ -281,13 +284,15 @@ absl::Status TraceValidator::CheckHeader(const Header& header) {
     }
     if (z.pages() == 0 || z.pages() % kBlock != 0 ||
         z.start_pfn() % kBlock != 0) {
-      return Bad(where, "start_pfn and pages must be multiples of 1024, pages "
-                        "non-zero");
+      return Bad(where,
+                 "start_pfn and pages must be multiples of 1024, pages "
+                 "non-zero");
     }
     if (z.start_pfn() < next || z.pages() > m.total_pages() ||
         z.start_pfn() > m.total_pages() - z.pages()) {
-      return Bad(where, "zones must be in PFN order, apart, and inside "
-                        "total_pages");
+      return Bad(where,
+                 "zones must be in PFN order, apart, and inside "
+                 "total_pages");
     }
     next = z.start_pfn() + z.pages();
   }
@@ -349,7 +354,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       return c.Set(Touch::kAccessFieldNumber);
     case Op::kFileCreate: {
       RETURN_IF_ERROR(c.Set(FileCreate::kFilesystemFieldNumber));
-      bool tmpfs = c.Get(FileCreate::kFilesystemFieldNumber) == FILESYSTEM_TMPFS;
+      bool tmpfs =
+          c.Get(FileCreate::kFilesystemFieldNumber) == FILESYSTEM_TMPFS;
       if (tmpfs) {
         RETURN_IF_ERROR(c.Set(FileCreate::kHugeFieldNumber));
       } else if (c.Get(FileCreate::kHugeFieldNumber) != 0) {
@@ -389,12 +395,13 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       return c.FileRange(Truncate::kSizeBytesFieldNumber, 0, false);
     case Op::kFileUnlink:
       RETURN_IF_ERROR(c.Known(files_, FileUnlink::kFileIdFieldNumber, "file"));
-      files_.erase(static_cast<uint32_t>(c.Get(FileUnlink::kFileIdFieldNumber)));
+      files_.erase(
+          static_cast<uint32_t>(c.Get(FileUnlink::kFileIdFieldNumber)));
       return absl::OkStatus();
     case Op::kPin:
       RETURN_IF_ERROR(c.Known(pids_, Pin::kPidFieldNumber, "process"));
-      RETURN_IF_ERROR(c.AddressRange(Pin::kAddrFieldNumber,
-                                     Pin::kLengthBytesFieldNumber));
+      RETURN_IF_ERROR(
+          c.AddressRange(Pin::kAddrFieldNumber, Pin::kLengthBytesFieldNumber));
       RETURN_IF_ERROR(c.Set(Pin::kKindFieldNumber));
       return c.Create(&pins_, Pin::kPinIdFieldNumber, "pin");
     case Op::kUnpin:
@@ -425,7 +432,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
     case Op::kSpeculativePut:
       RETURN_IF_ERROR(
           c.Known(refs_, SpeculativePut::kRefIdFieldNumber, "reference"));
-      refs_.erase(static_cast<uint32_t>(c.Get(SpeculativePut::kRefIdFieldNumber)));
+      refs_.erase(
+          static_cast<uint32_t>(c.Get(SpeculativePut::kRefIdFieldNumber)));
       return absl::OkStatus();
     case Op::kCompact:
       RETURN_IF_ERROR(c.Set(Compact::kModeFieldNumber));
@@ -450,7 +458,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
                        "exactly one of pid and file_id must be set");
       }
       if (by_pid) {
-        RETURN_IF_ERROR(c.Known(pids_, SplitRequest::kPidFieldNumber, "process"));
+        RETURN_IF_ERROR(
+            c.Known(pids_, SplitRequest::kPidFieldNumber, "process"));
         RETURN_IF_ERROR(c.AddressRange(SplitRequest::kAddrFieldNumber,
                                        SplitRequest::kLengthBytesFieldNumber));
       } else {
@@ -461,8 +470,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
                                     SplitRequest::kLengthBytesFieldNumber,
                                     true));
       }
-      RETURN_IF_ERROR(c.Order(SplitRequest::kNewOrderFieldNumber,
-                              kMaxPageOrder, "MAX_PAGE_ORDER"));
+      RETURN_IF_ERROR(c.Order(SplitRequest::kNewOrderFieldNumber, kMaxPageOrder,
+                              "MAX_PAGE_ORDER"));
       if (!c.Get(SplitRequest::kNonUniformFieldNumber) &&
           c.Get(SplitRequest::kInFolioOffsetFieldNumber) != 0) {
         return c.Error(SplitRequest::kInFolioOffsetFieldNumber,
@@ -499,7 +508,8 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
                    "exactly one of pid and file_id must be set");
       }
       if (by_pid && !pids_.contains(e.pid())) {
-        return Bad("expect_layout.pid", absl::StrCat("unknown process ", e.pid()));
+        return Bad("expect_layout.pid",
+                   absl::StrCat("unknown process ", e.pid()));
       }
       if (by_file && !files_.contains(e.file_id())) {
         return Bad("expect_layout.file_id",
@@ -534,13 +544,15 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
         std::string where = absl::StrCat("expect_counters.counter[", i, "]");
         if (ctr.order() == 0) {
           if (!mm::FindVmEvent(ctr.name()).has_value()) {
-            return Bad(absl::StrCat(where, ".name"),
-                       absl::StrCat("unknown vmstat counter '", ctr.name(), "'"));
+            return Bad(
+                absl::StrCat(where, ".name"),
+                absl::StrCat("unknown vmstat counter '", ctr.name(), "'"));
           }
         } else {
           if (!mm::FindMthpStat(ctr.name()).has_value()) {
-            return Bad(absl::StrCat(where, ".name"),
-                       absl::StrCat("unknown per-size stat '", ctr.name(), "'"));
+            return Bad(
+                absl::StrCat(where, ".name"),
+                absl::StrCat("unknown per-size stat '", ctr.name(), "'"));
           }
           if (ctr.order() > mm::kPmdOrder) {
             return Bad(absl::StrCat(where, ".order"),

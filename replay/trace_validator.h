@@ -10,9 +10,9 @@
 
 #include <cstdint>
 
-#include "replay/id_set.h"
 #include "absl/status/status.h"
 #include "proto/trace.pb.h"
+#include "replay/id_set.h"
 #include "replay/trace_op.h"
 
 namespace mmreplay::replay {

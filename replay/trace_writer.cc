@@ -44,8 +44,7 @@ const TextFormat::Printer& Printer(bool single_line) {
     std::array<TextFormat::Printer*, 2> p = {new TextFormat::Printer,
                                              new TextFormat::Printer};
     p[1]->SetSingleLineMode(true);
-    const google::protobuf::FileDescriptor* file =
-        Op::descriptor()->file();
+    const google::protobuf::FileDescriptor* file = Op::descriptor()->file();
     for (TextFormat::Printer* printer : p) {
       for (int m = 0; m < file->message_type_count(); ++m) {
         const Descriptor* d = file->message_type(m);
@@ -201,8 +200,8 @@ class MmtWriter : public TraceWriter {
       ZSTD_outBuffer out{zbuf_.data(), zbuf_.size(), 0};
       size_t left = ZSTD_compressStream2(cctx_, &out, &in_, mode);
       if (ZSTD_isError(left)) {
-        return absl::InternalError(absl::StrCat(
-            out_->path(), ": zstd: ", ZSTD_getErrorName(left)));
+        return absl::InternalError(
+            absl::StrCat(out_->path(), ": zstd: ", ZSTD_getErrorName(left)));
       }
       RETURN_IF_ERROR(out_->Write(absl::string_view(zbuf_.data(), out.pos)));
       bool done = mode == ZSTD_e_end ? left == 0 : in_.pos == in_.size;

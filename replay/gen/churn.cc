@@ -42,7 +42,8 @@ class Churn {
     uint64_t nslots = std::max<uint64_t>(1, total * 3 / 4 / kRegionMaxBytes);
     for (uint64_t i = 0; i < nslots; ++i) {
       uint32_t pid = static_cast<uint32_t>(1 + i % p_.processes);
-      slots_.push_back(Slot{pid, kRegionBase + (i / p_.processes) * kSlotBytes});
+      slots_.push_back(
+          Slot{pid, kRegionBase + (i / p_.processes) * kSlotBytes});
     }
     while (emitted_ < p_.ops) RETURN_IF_ERROR(Step());
     return absl::OkStatus();
@@ -66,11 +67,12 @@ class Churn {
     Generated* g = h.mutable_provenance()->mutable_generated();
     g->set_generator("churn");
     g->set_seed(p_.seed);
-    g->set_parameters(absl::StrCat("--ops=", p_.ops, " --memory-gib=",
-                                   p_.memory_gib, " --processes=",
-                                   p_.processes));
-    h.set_description("anonymous memory churn: faults, partial zaps, munmaps, "
-                      "shrinker runs");
+    g->set_parameters(absl::StrCat("--ops=", p_.ops,
+                                   " --memory-gib=", p_.memory_gib,
+                                   " --processes=", p_.processes));
+    h.set_description(
+        "anonymous memory churn: faults, partial zaps, munmaps, "
+        "shrinker runs");
     return h;
   }
 

@@ -1,0 +1,99 @@
+#!/bin/bash
+# The command line: help, version, usage errors, missing files, exit codes,
+# and the diff, convert and gen round trips, checked on stdout, stderr and
+# exit status.
+set -u
+mm="$1"
+seed=traces/golden/seed000_anon_split_at_2.textproto
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+fails=0
+
+# expect NAME WANT_STATUS WANT_STDERR_FIRST_LINE -- COMMAND...
+# (an empty WANT_STDERR_FIRST_LINE means stderr must be empty)
+expect() {
+  local name="$1" want_status="$2" want_err="$3"
+  shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local status=$?
+  local err
+  err="$(head -n 1 "$tmp/err")"
+  if [ "$status" -ne "$want_status" ]; then
+    echo "FAIL $name: exit status $status, want $want_status"
+    fails=$((fails + 1))
+  elif [ "$err" != "$want_err" ]; then
+    echo "FAIL $name: stderr"
+    echo "  got:  $err"
+    echo "  want: $want_err"
+    fails=$((fails + 1))
+  fi
+}
+
+# stdout_has NAME TEXT: the last command's stdout contains TEXT.
+stdout_has() {
+  if ! grep -qF -- "$2" "$tmp/out"; then
+    echo "FAIL $1: stdout lacks '$2'"
+    fails=$((fails + 1))
+  fi
+}
+
+expect help 0 "" -- "$mm" --help
+stdout_has help "usage: mmreplay COMMAND"
+stdout_has help "2  trouble"
+for c in replay diff convert stats gen; do
+  expect "$c-help" 0 "" -- "$mm" "$c" --help
+  stdout_has "$c-help" "usage: mmreplay $c"
+  stdout_has "$c-help" "exit status:"
+done
+expect version 0 "" -- "$mm" --version
+stdout_has version "mmreplay 0.1.0"
+
+expect no-args 2 "usage: mmreplay COMMAND [ARGS...]" -- "$mm"
+expect unknown-command 2 "mmreplay: unknown command 'rewind'" -- "$mm" rewind
+expect unknown-flag 2 "mmreplay replay: unknown flag '--fo'" -- "$mm" replay --fo "$seed"
+expect missing-value 2 "mmreplay replay: flag '--profile' needs a value (NAME)" -- "$mm" replay "$seed" --profile
+expect missing-arg 2 "mmreplay replay: missing arguments" -- "$mm" replay
+expect surplus-arg 2 "mmreplay replay: unexpected argument 'extra'" -- "$mm" replay "$seed" extra
+expect missing-file 2 "mmreplay: replay: nope.textproto: No such file or directory" -- "$mm" replay nope.textproto
+expect bad-extension 2 "mmreplay: stats: trace.json: unknown trace format: the name must end in .mmt or .textproto" -- "$mm" stats trace.json
+expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-6.1, linux-6.6, linux-6.15, linux-6.18)" -- "$mm" replay --profile linux-9.9 "$seed"
+
+# replay writes the log, whole, to -o; stdout stays empty.
+expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"
+head -n 1 "$tmp/seed.log" | grep -qF "# mmreplay event log v1 profile=linux-6.18" ||
+  { echo "FAIL replay: log header"; fails=$((fails + 1)); }
+
+# diff: equal logs -> 0; a trace against its own log -> 0; a changed log -> 1.
+expect diff-equal 0 "" -- "$mm" diff "$tmp/seed.log" "$tmp/seed.log"
+expect diff-trace 0 "" -- "$mm" diff "$seed" "$tmp/seed.log"
+{ cat "$tmp/seed.log"; echo "6 folio_free pfn=0x200 order=9 reason=free"; } >"$tmp/changed.log"
+expect diff-changed 1 "" -- "$mm" diff "$tmp/seed.log" "$tmp/changed.log"
+stdout_has diff-changed "first difference at op 6"
+stdout_has diff-changed "ops that differ: 1 (first op 6, last op 6)"
+
+# convert: text -> mmt -> text is byte for byte.
+expect to-mmt 0 "" -- "$mm" convert "$seed" "$tmp/seed.mmt"
+expect to-text 0 "" -- "$mm" convert "$tmp/seed.mmt" "$tmp/seed.textproto"
+cmp -s "$seed" "$tmp/seed.textproto" ||
+  { echo "FAIL convert: round trip differs"; fails=$((fails + 1)); }
+expect to-stdout 0 "" -- "$mm" convert "$tmp/seed.mmt" -
+cmp -s "$seed" "$tmp/out" ||
+  { echo "FAIL convert: - differs"; fails=$((fails + 1)); }
+
+# stats reads everything and summarizes.
+expect stats 0 "" -- "$mm" stats "$seed"
+stdout_has stats "ops: 7"
+stdout_has stats "  split_request                     1"
+
+# gen: the same seed gives the same bytes; another seed does not.
+expect gen-a 0 "" -- "$mm" gen churn --ops 5000 --seed 3 -o "$tmp/a.mmt"
+expect gen-b 0 "" -- "$mm" gen churn --ops 5000 --seed 3 -o "$tmp/b.mmt"
+expect gen-c 0 "" -- "$mm" gen churn --ops 5000 --seed 4 -o "$tmp/c.mmt"
+cmp -s "$tmp/a.mmt" "$tmp/b.mmt" || { echo "FAIL gen: not deterministic"; fails=$((fails + 1)); }
+cmp -s "$tmp/a.mmt" "$tmp/c.mmt" && { echo "FAIL gen: seed ignored"; fails=$((fails + 1)); }
+expect gen-stats 0 "" -- "$mm" stats "$tmp/a.mmt"
+stdout_has gen-stats "ops: 5000"
+expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn)" -- "$mm" gen storm -o "$tmp/x.mmt"
+[ -e "$tmp/x.mmt" ] && { echo "FAIL gen: output left behind"; fails=$((fails + 1)); }
+
+echo "$fails failures"
+[ "$fails" -eq 0 ]

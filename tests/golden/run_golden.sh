@@ -1,0 +1,3 @@
+#!/bin/bash
+# Runs one golden test: golden_runner TRACE GOLDEN (see golden.bzl).
+exec "$@"

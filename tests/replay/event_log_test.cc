@@ -1,0 +1,97 @@
+// The event log's text form: fixed field order, hex addresses and PFNs,
+// only set fields, orders run-length coded.
+#include "replay/event_log.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace mmreplay::replay {
+namespace {
+
+std::string Line(const Event& e) {
+  std::string out;
+  AppendEventLine(e, &out);
+  return out;
+}
+
+TEST(EventLogTest, FolioAlloc) {
+  Event e;
+  e.set_op_index(4);
+  e.set_kind(EVENT_FOLIO_ALLOC);
+  e.set_pfn(0x200);
+  e.set_order(9);
+  e.set_ref_after(1);
+  e.set_reason(REASON_ANON_FAULT);
+  EXPECT_EQ(Line(e), "4 folio_alloc pfn=0x200 order=9 ref=1 reason=anon_fault");
+}
+
+TEST(EventLogTest, PfnZeroAndOrderZeroArePrinted) {
+  Event e;
+  e.set_op_index(1);
+  e.set_kind(EVENT_FOLIO_FREE);
+  e.set_pfn(0);
+  e.set_order(0);
+  EXPECT_EQ(Line(e), "1 folio_free pfn=0x0 order=0");
+}
+
+TEST(EventLogTest, UnmapWithMapcountChange) {
+  Event e;
+  e.set_op_index(6);
+  e.set_kind(EVENT_UNMAP);
+  e.set_pfn(0x200);
+  e.set_order(9);
+  e.set_pid(1);
+  e.set_addr(0x7f0000001000);
+  e.set_nr_pages(1);
+  e.set_level(MAP_LEVEL_PTE);
+  e.set_map_before(512);
+  e.set_map_after(511);
+  e.set_reason(REASON_MADV_DONTNEED);
+  EXPECT_EQ(Line(e),
+            "6 unmap pfn=0x200 order=9 pid=1 addr=0x7f0000001000 pages=1 "
+            "level=pte map=512->511 reason=madv_dontneed");
+}
+
+TEST(EventLogTest, NonUniformSplitOrdersAreRunLengthCoded) {
+  Event e;
+  e.set_op_index(7);
+  e.set_kind(EVENT_SPLIT);
+  e.set_pfn(0x200);
+  e.set_order(9);
+  e.set_non_uniform(true);
+  e.set_split_at(2);
+  for (uint32_t o : {0, 0, 0, 0, 2, 3, 4, 5, 6, 7, 8}) e.add_new_orders(o);
+  e.set_reason(REASON_SPLIT_REQUEST);
+  EXPECT_EQ(Line(e),
+            "7 split pfn=0x200 order=9 type=non_uniform at=2 "
+            "orders=0*4,2,3,4,5,6,7,8 reason=split_request");
+}
+
+TEST(EventLogTest, SplitFailedNamesTheErrno) {
+  Event e;
+  e.set_op_index(9);
+  e.set_kind(EVENT_SPLIT_FAILED);
+  e.set_pfn(0x400);
+  e.set_order(9);
+  e.set_err(-11);
+  e.set_reason(REASON_DEFERRED_SCAN);
+  EXPECT_EQ(
+      Line(e),
+      "9 split_failed pfn=0x400 order=9 err=-EAGAIN reason=deferred_scan");
+}
+
+TEST(EventLogTest, EveryKindAndReasonHasAName) {
+  for (int k = EventKind_MIN + 1; k <= EventKind_MAX; ++k) {
+    if (!EventKind_IsValid(k)) continue;
+    EXPECT_NE(EventKindName(static_cast<EventKind>(k)), "?") << k;
+  }
+}
+
+TEST(EventLogTest, HeaderNamesVersionAndProfile) {
+  EXPECT_EQ(EventLogHeader("linux-6.18"),
+            "# mmreplay event log v1 profile=linux-6.18\n");
+}
+
+}  // namespace
+}  // namespace mmreplay::replay
