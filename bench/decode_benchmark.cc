@@ -5,6 +5,7 @@
 //   bazel run -c opt //bench:decode_benchmark
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -69,6 +70,11 @@ void BM_DecodeMmt(benchmark::State& state) {
       benchmark::Counter::kIsRate);
   state.counters["file_bytes_per_op"] =
       static_cast<double>(st.st_size) / static_cast<double>(kOps);
+  // Peak resident memory of the whole process (the reader streams: this
+  // stays a few MiB whatever the trace length).
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  state.counters["max_rss_MiB"] = static_cast<double>(ru.ru_maxrss) / 1024;
 }
 // Seven runs. This machine is shared and a run can be slowed by up to half
 // by its neighbours, never sped up: "max" (the fastest run) is what the code

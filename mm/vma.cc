@@ -53,8 +53,11 @@ void VmaTree::MergeAround(uint64_t start, uint64_t end) {
   while (it != by_start_.end() && it->first <= end) {
     auto next = std::next(it);
     if (next != by_start_.end() && Mergeable(it->second, next->second)) {
+      uint64_t key = it->first;
       it->second.end = next->second.end;
+      // A b-tree erase invalidates every iterator: find `it` again.
       by_start_.erase(next);
+      it = by_start_.find(key);
       continue;
     }
     it = next;

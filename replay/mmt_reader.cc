@@ -57,7 +57,7 @@ bool MmtReader::Fill(size_t need) {
     size_t want = len_ + std::max(need, kReadChunk);
     if (want > cap_) {
       std::unique_ptr<char[]> bigger(new char[want]);
-      std::memcpy(bigger.get(), buf_.get(), len_);
+      if (len_ > 0) std::memcpy(bigger.get(), buf_.get(), len_);
       buf_ = std::move(bigger);
       cap_ = want;
     }
