@@ -260,6 +260,17 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
   return absl::OkStatus();
 }
 
+// Out of line: the SysfsSet message it builds would weigh on every op's
+// stack frame in CheckFlat().
+[[gnu::noinline]] absl::Status CheckSysfsSet(const TraceOp& op) {
+  SysfsSet s;
+  s.set_knob(static_cast<Knob>(op.arg(SysfsSet::kKnobFieldNumber)));
+  s.set_order(static_cast<uint32_t>(op.arg(SysfsSet::kOrderFieldNumber)));
+  s.set_value(static_cast<KnobValue>(op.arg(SysfsSet::kValueFieldNumber)));
+  s.set_number(static_cast<uint32_t>(op.arg(SysfsSet::kNumberFieldNumber)));
+  return CheckKnob(s, "sysfs_set");
+}
+
 }  // namespace
 
 absl::Status TraceValidator::CheckHeader(const Header& header) {
@@ -484,14 +495,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       }
       return absl::OkStatus();
     }
-    case Op::kSysfsSet: {
-      SysfsSet s;
-      s.set_knob(static_cast<Knob>(c.Get(SysfsSet::kKnobFieldNumber)));
-      s.set_order(static_cast<uint32_t>(c.Get(SysfsSet::kOrderFieldNumber)));
-      s.set_value(static_cast<KnobValue>(c.Get(SysfsSet::kValueFieldNumber)));
-      s.set_number(static_cast<uint32_t>(c.Get(SysfsSet::kNumberFieldNumber)));
-      return CheckKnob(s, "sysfs_set");
-    }
+    case Op::kSysfsSet:
+      return CheckSysfsSet(op);
     default:
       return Bad(OpSchema::Get().Name(op.kind),
                  "op kind has no validation rule");
