@@ -3,16 +3,23 @@
 namespace mmreplay::mm {
 namespace {
 
-#define MM_COUNTER_NAME(e, name) name,
-constexpr absl::string_view kVmEventNames[] = {MM_VM_EVENTS(MM_COUNTER_NAME)};
-constexpr absl::string_view kMthpStatNames[] = {MM_MTHP_STATS(MM_COUNTER_NAME)};
-#undef MM_COUNTER_NAME
+#define MM_VM_NAME(e, name, checked) name,
+#define MM_VM_CHECKED(e, name, checked) checked,
+#define MM_MTHP_NAME(e, name) name,
+constexpr absl::string_view kVmEventNames[] = {MM_VM_EVENTS(MM_VM_NAME)};
+constexpr bool kVmEventChecked[] = {MM_VM_EVENTS(MM_VM_CHECKED)};
+constexpr absl::string_view kMthpStatNames[] = {MM_MTHP_STATS(MM_MTHP_NAME)};
+#undef MM_VM_NAME
+#undef MM_VM_CHECKED
+#undef MM_MTHP_NAME
 
 }  // namespace
 
 absl::string_view VmEventName(VmEvent e) {
   return kVmEventNames[static_cast<int>(e)];
 }
+
+bool VmEventChecked(VmEvent e) { return kVmEventChecked[static_cast<int>(e)]; }
 
 absl::string_view MthpStatName(MthpStat s) {
   return kMthpStatNames[static_cast<int>(s)];

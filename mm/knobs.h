@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "mm/counters.h"
 #include "proto/trace.pb.h"
@@ -31,6 +32,11 @@ struct Knobs {
 
   // Applies one write; `s` is valid (TraceValidator checked it).
   void Set(const SysfsSet& s);
+
+  // Every knob as the writes that would set it, in a fixed order: enabled,
+  // defrag, anon orders 2..9, shmem_enabled, shmem orders 1..9,
+  // max_ptes_none, use_zero_page, shrink_underused.
+  std::vector<SysfsSet> AsSysfs() const;
 
  private:
   static std::array<KnobValue, kPmdOrder + 1> DefaultAnonOrders();

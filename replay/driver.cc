@@ -1,5 +1,6 @@
 #include "replay/driver.h"
 
+#include "absl/container/btree_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -169,22 +170,45 @@ absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
   return absl::OkStatus();
 }
 
-void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
-                   ReplayReport* report) {
+void CheckCounters(const ExpectCounters& e, uint64_t record,
+                   const mm::Model& m, ReplayReport* report) {
   std::string block;
-  for (const Counter& c : e.counter()) {
-    int64_t got;
-    std::string name;
-    if (c.order() == 0) {
-      got = m.counters().Get(*mm::FindVmEvent(c.name()));
-      name = c.name();
-    } else {
-      got = m.counters().Get(*mm::FindMthpStat(c.name()), c.order());
-      name = absl::StrCat(c.name(), "[", c.order(), "]");
+  auto compare = [&](const std::string& name, int64_t want, int64_t got) {
+    if (got != want) {
+      absl::StrAppend(&block, "\n  ", name, ": expected ", want, ", model ",
+                      got);
     }
-    if (got != c.value()) {
-      absl::StrAppend(&block, "\n  ", name, ": expected ", c.value(),
-                      ", model ", got);
+  };
+  // What the record lists, by name, and the model's value of each.
+  absl::btree_map<std::string, int64_t> listed;
+  for (const Counter& c : e.counter()) {
+    if (c.order() == 0) {
+      std::string name = c.name();
+      listed[name] = c.value();
+      compare(name, c.value(), m.counters().Get(*mm::FindVmEvent(c.name())));
+    } else {
+      std::string name = absl::StrCat(c.name(), "[", c.order(), "]");
+      listed[name] = c.value();
+      compare(name, c.value(),
+              m.counters().Get(*mm::FindMthpStat(c.name()), c.order()));
+    }
+  }
+  if (e.complete()) {
+    // Every checked counter not listed was 0 in the kernel.
+    for (int i = 0; i < static_cast<int>(mm::VmEvent::kCount); ++i) {
+      auto ev = static_cast<mm::VmEvent>(i);
+      std::string name(mm::VmEventName(ev));
+      if (mm::VmEventChecked(ev) && !listed.contains(name)) {
+        compare(name, 0, m.counters().Get(ev));
+      }
+    }
+    for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
+      for (int i = 0; i < static_cast<int>(mm::MthpStat::kCount); ++i) {
+        auto st = static_cast<mm::MthpStat>(i);
+        std::string name =
+            absl::StrCat(mm::MthpStatName(st), "[", order, "]");
+        if (!listed.contains(name)) compare(name, 0, m.counters().Get(st, order));
+      }
     }
   }
   if (!block.empty()) {

@@ -1,0 +1,620 @@
+#include "capture/capture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "absl/container/btree_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "capture/cleanup.h"
+#include "capture/executor.h"
+#include "capture/kernel_view.h"
+#include "capture/knobs.h"
+#include "mm/counters.h"
+#include "mm/knobs.h"
+#include "mm/layout.h"
+#include "mm/vma.h"
+#include "replay/op_schema.h"
+#include "replay/trace_reader.h"
+#include "replay/trace_writer.h"
+
+namespace mmreplay::capture {
+namespace {
+
+constexpr uint64_t kPageSize = 4096;
+constexpr uint64_t kPmdBytes = 2 << 20;
+constexpr char kTool[] = "mmcapture 0.1.0";
+// tmpfs mounts are capped so a capture stays small.
+constexpr char kTmpfsSize[] = "512m";
+// MADV_COLLAPSE (6.1+), missing from older headers.
+constexpr int kMadvCollapse = 25;
+
+using replay::OpSchema;
+
+// The trace read into memory (captures are small) without its expectations.
+struct Trace {
+  Header header;
+  std::vector<Op> ops;
+  std::vector<uint64_t> records;  // each op's record number in the input
+};
+
+absl::StatusOr<Trace> Load(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<replay::TraceReader> reader,
+                   replay::TraceReader::Open(path));
+  Trace t;
+  t.header = reader->header();
+  while (const replay::TraceOp* op = reader->Next()) {
+    Op msg;
+    if (op->rich != nullptr) {
+      if (op->rich->has_expect_layout() || op->rich->has_expect_counters()) {
+        continue;
+      }
+      msg = *op->rich;
+    } else {
+      OpSchema::Get().Unflatten(op->kind, op->args, &msg);
+    }
+    msg.set_note(std::string(op->note));
+    t.ops.push_back(std::move(msg));
+    t.records.push_back(op->record);
+  }
+  RETURN_IF_ERROR(reader->status());
+  return t;
+}
+
+std::string Today() {
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char buf[16];
+  strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// Linux MADV_* for a trace Advice.
+int MadvFor(Advice a) {
+  switch (a) {
+    case ADVICE_DONTNEED:
+      return MADV_DONTNEED;
+    case ADVICE_FREE:
+      return MADV_FREE;
+    case ADVICE_HUGEPAGE:
+      return MADV_HUGEPAGE;
+    case ADVICE_NOHUGEPAGE:
+      return MADV_NOHUGEPAGE;
+    default:
+      return -1;
+  }
+}
+
+const char* HugeOption(TmpfsHuge h) {
+  switch (h) {
+    case TMPFS_HUGE_ALWAYS:
+      return "always";
+    case TMPFS_HUGE_WITHIN_SIZE:
+      return "within_size";
+    case TMPFS_HUGE_ADVISE:
+      return "advise";
+    default:
+      return "never";
+  }
+}
+
+// Counter changes since the baseline, keyed (order, name), checked ones only.
+absl::btree_map<std::pair<uint32_t, std::string>, int64_t> Deltas(
+    const CounterValues& base, const CounterValues& now) {
+  absl::btree_map<std::pair<uint32_t, std::string>, int64_t> out;
+  for (const auto& [key, value] : now) {
+    auto it = base.find(key);
+    int64_t d = value - (it == base.end() ? 0 : it->second);
+    if (d == 0) continue;
+    size_t at = key.find('@');
+    if (at == std::string::npos) {
+      std::optional<mm::VmEvent> e = mm::FindVmEvent(key);
+      if (!e.has_value() || !mm::VmEventChecked(*e)) continue;
+      out[{0, key}] = d;
+    } else {
+      out[{static_cast<uint32_t>(std::stoul(key.substr(at + 1))),
+           key.substr(0, at)}] = d;
+    }
+  }
+  return out;
+}
+
+// One run of a trace on the live kernel.
+class Run {
+ public:
+  explicit Run(const PageFlags& flags) : flags_(flags) {}
+  ~Run() { Teardown(); }
+
+  // Applies the header's knobs (the model's defaults for the rest), sets up
+  // the private folder and takes the counter baseline.
+  absl::Status Start(const Header& header) {
+    mm::Knobs knobs;
+    for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
+    for (const SysfsSet& k : knobs.AsSysfs()) {
+      SysfsSet probe = k;
+      if (access(KnobPath(probe).c_str(), W_OK) != 0) continue;
+      RETURN_IF_ERROR(WriteKnob(k));
+    }
+    char dir[] = "/tmp/mmcapture.XXXXXX";
+    if (mkdtemp(dir) == nullptr) {
+      return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
+    }
+    root_ = dir;
+    cleanup::RemoveAtEnd(root_);
+    ASSIGN_OR_RETURN(baseline_, ReadCounters());
+    return absl::OkStatus();
+  }
+
+  // Runs one op. The error names what failed; the caller adds the record.
+  absl::Status Execute(const Op& op) {
+    switch (op.kind_case()) {
+      case Op::kProcessCreate: {
+        ASSIGN_OR_RETURN(std::unique_ptr<Executor> e, Executor::Spawn());
+        procs_[op.process_create().pid()].exec = std::move(e);
+        return absl::OkStatus();
+      }
+      case Op::kProcessExit: {
+        auto it = procs_.find(op.process_exit().pid());
+        it->second.exec->Exit();
+        procs_.erase(it);
+        return absl::OkStatus();
+      }
+      case Op::kMmapAnon: {
+        const MmapAnon& m = op.mmap_anon();
+        Command c{Command::kMmap};
+        c.a[0] = m.addr();
+        c.a[1] = m.length_bytes();
+        c.a[2] = m.prot();
+        c.a[3] = m.flags() & (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE |
+                              MAP_POPULATE);
+        RETURN_IF_ERROR(InProcess(m.pid(), c, "mmap"));
+        Track(m.pid(), m.addr(), m.length_bytes());
+        return absl::OkStatus();
+      }
+      case Op::kMmapFile: {
+        const MmapFile& m = op.mmap_file();
+        Command c{Command::kMmap};
+        c.a[0] = m.addr();
+        c.a[1] = m.length_bytes();
+        c.a[2] = m.prot();
+        c.a[3] = m.flags() & (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE |
+                              MAP_POPULATE);
+        c.a[4] = m.offset_bytes();
+        snprintf(c.path, sizeof(c.path), "%s", files_[m.file_id()].path.c_str());
+        RETURN_IF_ERROR(InProcess(m.pid(), c, "mmap"));
+        Track(m.pid(), m.addr(), m.length_bytes());
+        return absl::OkStatus();
+      }
+      case Op::kMunmap: {
+        const Munmap& m = op.munmap();
+        Command c{Command::kMunmap};
+        c.a[0] = m.addr();
+        c.a[1] = m.length_bytes();
+        RETURN_IF_ERROR(InProcess(m.pid(), c, "munmap"));
+        procs_[m.pid()].ranges.Unmap(m.addr(), m.addr() + m.length_bytes());
+        return absl::OkStatus();
+      }
+      case Op::kMadvise: {
+        const Madvise& m = op.madvise();
+        Command c{Command::kMadvise};
+        c.a[0] = m.addr();
+        c.a[1] = m.length_bytes();
+        c.a[2] = static_cast<uint64_t>(MadvFor(m.advice()));
+        return InProcess(m.pid(), c, "madvise");
+      }
+      case Op::kMprotect: {
+        const Mprotect& m = op.mprotect();
+        Command c{Command::kMprotect};
+        c.a[0] = m.addr();
+        c.a[1] = m.length_bytes();
+        c.a[2] = m.prot();
+        return InProcess(m.pid(), c, "mprotect");
+      }
+      case Op::kTouch: {
+        const Touch& t = op.touch();
+        Command c{Command::kTouch};
+        c.a[0] = t.addr();
+        c.a[1] = t.length_bytes();
+        c.a[2] = t.access() == ACCESS_WRITE ? 1 : 0;
+        return InProcess(t.pid(), c, "touch");
+      }
+      case Op::kPin: {
+        const Pin& p = op.pin();
+        if (p.kind() != PIN_KIND_VMSPLICE) {
+          return Unsupported("only PIN_KIND_VMSPLICE pins can be taken from "
+                             "user space");
+        }
+        Command c{Command::kPin};
+        c.a[0] = p.addr();
+        c.a[1] = p.length_bytes();
+        c.a[3] = p.pin_id();
+        pin_owner_[p.pin_id()] = p.pid();
+        return InProcess(p.pid(), c, "vmsplice");
+      }
+      case Op::kUnpin: {
+        uint32_t pid = pin_owner_[op.unpin().pin_id()];
+        Command c{Command::kUnpin};
+        c.a[3] = op.unpin().pin_id();
+        pin_owner_.erase(op.unpin().pin_id());
+        if (procs_.find(pid) == procs_.end()) return absl::OkStatus();
+        return InProcess(pid, c, "close pipe");
+      }
+      case Op::kCollapse: {
+        const Collapse& m = op.collapse();
+        Command c{Command::kMadvise};
+        c.a[0] = m.addr();
+        c.a[1] = m.length_bytes();
+        c.a[2] = kMadvCollapse;
+        return InProcess(m.pid(), c, "madvise(MADV_COLLAPSE)");
+      }
+      case Op::kFileCreate:
+        return CreateFile(op.file_create());
+      case Op::kFileWrite:
+        return WriteFile(op.file_write().file_id(),
+                         op.file_write().offset_bytes(),
+                         op.file_write().length_bytes());
+      case Op::kFileRead:
+        return ReadFile(op.file_read().file_id(), op.file_read().offset_bytes(),
+                        op.file_read().length_bytes());
+      case Op::kPunchHole: {
+        const PunchHole& p = op.punch_hole();
+        if (fallocate(files_[p.file_id()].fd,
+                      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      static_cast<off_t>(p.offset_bytes()),
+                      static_cast<off_t>(p.length_bytes())) != 0) {
+          return Errno("fallocate(PUNCH_HOLE)");
+        }
+        return absl::OkStatus();
+      }
+      case Op::kTruncate:
+        if (ftruncate(files_[op.truncate().file_id()].fd,
+                      static_cast<off_t>(op.truncate().size_bytes())) != 0) {
+          return Errno("ftruncate");
+        }
+        return absl::OkStatus();
+      case Op::kFileUnlink: {
+        auto it = files_.find(op.file_unlink().file_id());
+        close(it->second.fd);
+        unlink(it->second.path.c_str());
+        files_.erase(it);
+        return absl::OkStatus();
+      }
+      case Op::kDeferredSplitScan:
+        if (op.deferred_split_scan().nr_to_scan() != 0) {
+          return Unsupported("drop_caches scans the whole queue: nr_to_scan "
+                             "must be 0");
+        }
+        return WriteControlFile("/proc/sys/vm/drop_caches", "2", false);
+      case Op::kCompact:
+        if (op.compact().mode() != COMPACT_MODE_MEMORY) {
+          return Unsupported("only COMPACT_MODE_MEMORY (compact_memory) can "
+                             "be asked for");
+        }
+        return WriteControlFile("/proc/sys/vm/compact_memory", "1", false);
+      case Op::kSysfsSet:
+        return WriteKnob(op.sysfs_set());
+      case Op::kProcessFork:
+        return Unsupported("fork is not captured yet");
+      case Op::kSpeculativeGet:
+      case Op::kSpeculativePut:
+        return Unsupported("user space cannot take a speculative reference");
+      case Op::kSplitRequest:
+        return Unsupported("debugfs split_huge_pages is locked down here");
+      default:
+        return Unsupported("no rule to run it");
+    }
+  }
+
+  // What the kernel shows now: a layout per mapped range and per file, and
+  // the counters.
+  absl::StatusOr<std::vector<Op>> Observe() {
+    std::vector<Op> out;
+    for (auto& [pid, proc] : procs_) {
+      for (const auto& [start, range] : proc.ranges.all()) {
+        Op op;
+        ExpectLayout* e = op.mutable_expect_layout();
+        e->set_pid(pid);
+        e->set_addr(range.start);
+        e->set_length_bytes(range.end - range.start);
+        uint64_t pmd = 0;
+        ASSIGN_OR_RETURN(mm::Layout layout,
+                         RangeLayout(flags_, proc.exec->pid(), range.start,
+                                     range.end - range.start, &pmd));
+        e->set_layout(mm::RenderLayout(layout));
+        e->set_pmd_mapped_pages(pmd);
+        out.push_back(std::move(op));
+      }
+    }
+    for (const auto& [id, file] : files_) {
+      struct stat st;
+      if (fstat(file.fd, &st) != 0) return Errno("fstat");
+      uint64_t length =
+          (static_cast<uint64_t>(st.st_size) + kPmdBytes - 1) & ~(kPmdBytes - 1);
+      if (length == 0) continue;
+      ASSIGN_OR_RETURN(mm::Layout layout,
+                       FileLayout(flags_, file.path, 0, length));
+      Op op;
+      ExpectLayout* e = op.mutable_expect_layout();
+      e->set_file_id(id);
+      e->set_length_bytes(length);
+      e->set_layout(mm::RenderLayout(layout));
+      out.push_back(std::move(op));
+    }
+    ASSIGN_OR_RETURN(CounterValues now, ReadCounters());
+    Op op;
+    ExpectCounters* e = op.mutable_expect_counters();
+    e->set_complete(true);
+    for (const auto& [key, delta] : Deltas(baseline_, now)) {
+      Counter* c = e->add_counter();
+      c->set_name(key.second);
+      c->set_order(key.first);
+      c->set_value(delta);
+    }
+    out.push_back(std::move(op));
+    return out;
+  }
+
+  void Teardown() {
+    procs_.clear();
+    for (auto& [id, f] : files_) close(f.fd);
+    files_.clear();
+    for (const std::string& m : mounts_) umount2(m.c_str(), MNT_DETACH);
+    for (const std::string& m : mounts_) rmdir(m.c_str());
+    mounts_.clear();
+    if (!root_.empty()) rmdir(root_.c_str());
+    root_.clear();
+  }
+
+ private:
+  struct Proc {
+    std::unique_ptr<Executor> exec;
+    // The ranges the trace mapped, merged where they touch.
+    mm::VmaTree ranges;
+  };
+  struct File {
+    std::string path;
+    int fd = -1;
+  };
+
+  static absl::Status Errno(absl::string_view what) {
+    return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
+  }
+  static absl::Status Unsupported(absl::string_view why) {
+    return absl::UnimplementedError(
+        absl::StrCat("not supported on the live kernel: ", why));
+  }
+
+  void Track(uint32_t pid, uint64_t addr, uint64_t length) {
+    mm::Vma v;
+    v.start = addr;
+    v.end = addr + length;
+    v.pgoff = addr >> 12;
+    procs_[pid].ranges.Map(v);
+  }
+
+  absl::Status InProcess(uint32_t pid, const Command& c,
+                         absl::string_view what) {
+    ASSIGN_OR_RETURN(int err, procs_[pid].exec->Run(c));
+    if (err != 0) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s failed in process %d: %s", what, pid, strerror(err)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> MountFor(TmpfsHuge huge) {
+    std::string dir = absl::StrCat(root_, "/", HugeOption(huge));
+    if (mount_of_.count(huge)) return dir;
+    if (mkdir(dir.c_str(), 0700) != 0) return Errno(absl::StrCat("mkdir ", dir));
+    cleanup::RemoveAtEnd(dir);
+    std::string opts =
+        absl::StrCat("huge=", HugeOption(huge), ",size=", kTmpfsSize);
+    if (mount("mmcapture", dir.c_str(), "tmpfs", 0, opts.c_str()) != 0) {
+      return Errno(absl::StrCat("mount tmpfs -o ", opts));
+    }
+    cleanup::UnmountAtEnd(dir);
+    mounts_.push_back(dir);
+    mount_of_[huge] = true;
+    return dir;
+  }
+
+  absl::Status CreateFile(const FileCreate& f) {
+    if (f.filesystem() != FILESYSTEM_TMPFS) {
+      return Unsupported("only tmpfs files are captured so far");
+    }
+    ASSIGN_OR_RETURN(std::string dir, MountFor(f.huge()));
+    File file;
+    file.path = absl::StrCat(dir, "/file", f.file_id());
+    file.fd = open(file.path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+                   0600);
+    if (file.fd < 0) return Errno(absl::StrCat("create ", file.path));
+    files_[f.file_id()] = file;
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteFile(uint32_t id, uint64_t offset, uint64_t length) {
+    static const std::string* chunk = new std::string(1 << 20, '\xab');
+    int fd = files_[id].fd;
+    while (length > 0) {
+      size_t n = std::min<uint64_t>(length, chunk->size());
+      ssize_t w = pwrite(fd, chunk->data(), n, static_cast<off_t>(offset));
+      if (w <= 0) return Errno("pwrite");
+      offset += static_cast<uint64_t>(w);
+      length -= static_cast<uint64_t>(w);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadFile(uint32_t id, uint64_t offset, uint64_t length) {
+    std::string buf(1 << 20, '\0');
+    int fd = files_[id].fd;
+    while (length > 0) {
+      size_t n = std::min<uint64_t>(length, buf.size());
+      ssize_t r = pread(fd, buf.data(), n, static_cast<off_t>(offset));
+      if (r < 0) return Errno("pread");
+      if (r == 0) break;
+      offset += static_cast<uint64_t>(r);
+      length -= static_cast<uint64_t>(r);
+    }
+    return absl::OkStatus();
+  }
+
+  const PageFlags& flags_;
+  std::string root_;
+  std::vector<std::string> mounts_;
+  absl::btree_map<TmpfsHuge, bool> mount_of_;
+  absl::btree_map<uint32_t, Proc> procs_;
+  absl::btree_map<uint32_t, File> files_;
+  absl::btree_map<uint32_t, uint32_t> pin_owner_;
+  CounterValues baseline_;
+};
+
+// Runs the whole trace once; returns the expectations after each op.
+// If `knobs` is set, it gets the knob values in force when the ops start.
+absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
+    const PageFlags& flags, const std::string& path, const Trace& trace,
+    std::vector<SysfsSet>* knobs) {
+  Run run(flags);
+  RETURN_IF_ERROR(run.Start(trace.header));
+  if (knobs != nullptr) {
+    ASSIGN_OR_RETURN(*knobs, ReadAllKnobs());
+  }
+  std::vector<std::vector<Op>> expectations;
+  for (size_t i = 0; i < trace.ops.size(); ++i) {
+    absl::Status s = run.Execute(trace.ops[i]);
+    if (!s.ok()) {
+      return absl::Status(
+          s.code(), absl::StrCat(path, ": record ", trace.records[i], ": ",
+                                 OpSchema::Get().Name(trace.ops[i].kind_case()),
+                                 ": ", s.message()));
+    }
+    ASSIGN_OR_RETURN(std::vector<Op> seen, run.Observe());
+    expectations.push_back(std::move(seen));
+  }
+  return expectations;
+}
+
+// Marks in `ref` what `other` saw differently; counters that differ move to
+// an unstable record of their own.
+void MarkDifferences(std::vector<std::vector<Op>>& ref,
+                     const std::vector<std::vector<Op>>& other,
+                     const Trace& trace, CaptureReport* report) {
+  for (size_t i = 0; i < ref.size(); ++i) {
+    std::vector<Op>& mine = ref[i];
+    const std::vector<Op>& theirs = other[i];
+    std::vector<Op> extra;
+    for (size_t j = 0; j < mine.size(); ++j) {
+      const Op* t = j < theirs.size() ? &theirs[j] : nullptr;
+      if (mine[j].has_expect_layout()) {
+        ExpectLayout* e = mine[j].mutable_expect_layout();
+        if (e->unstable()) continue;
+        if (t == nullptr || !t->has_expect_layout() ||
+            t->expect_layout().layout() != e->layout() ||
+            t->expect_layout().pmd_mapped_pages() != e->pmd_mapped_pages()) {
+          e->set_unstable(true);
+          ++report->unstable;
+          report->differences.push_back(absl::StrCat(
+              "after record ", trace.records[i], ": layout ", e->layout(),
+              " vs ", t && t->has_expect_layout() ? t->expect_layout().layout()
+                                                  : "(none)"));
+        }
+      } else if (mine[j].has_expect_counters() &&
+                 !mine[j].expect_counters().unstable()) {
+        absl::btree_map<std::pair<uint32_t, std::string>, int64_t> a, b;
+        for (const Counter& c : mine[j].expect_counters().counter()) {
+          a[{c.order(), c.name()}] = c.value();
+        }
+        if (t != nullptr && t->has_expect_counters()) {
+          for (const Counter& c : t->expect_counters().counter()) {
+            b[{c.order(), c.name()}] = c.value();
+          }
+        }
+        if (a == b) continue;
+        ExpectCounters stable, unstable;
+        unstable.set_unstable(true);
+        auto keys = a;
+        for (const auto& kv : b) keys.insert(kv);
+        for (const auto& [key, unused] : keys) {
+          auto ia = a.find(key), ib = b.find(key);
+          int64_t va = ia == a.end() ? 0 : ia->second;
+          int64_t vb = ib == b.end() ? 0 : ib->second;
+          Counter* c = (va == vb ? stable : unstable).add_counter();
+          c->set_name(key.second);
+          c->set_order(key.first);
+          c->set_value(va);
+          if (va != vb) {
+            report->differences.push_back(absl::StrCat(
+                "after record ", trace.records[i], ": counter ", key.second,
+                key.first ? absl::StrCat("[", key.first, "]") : "", " ", va,
+                " vs ", vb));
+          }
+        }
+        *mine[j].mutable_expect_counters() = stable;
+        Op u;
+        *u.mutable_expect_counters() = unstable;
+        extra.push_back(u);
+        ++report->unstable;
+      }
+    }
+    for (Op& u : extra) mine.push_back(std::move(u));
+  }
+}
+
+}  // namespace
+
+absl::Status Capture(const std::string& trace_path, const std::string& out,
+                     const CaptureOptions& options, CaptureReport* report) {
+  ASSIGN_OR_RETURN(Trace trace, Load(trace_path));
+  ASSIGN_OR_RETURN(PageFlags flags, PageFlags::Open());
+  std::vector<SysfsSet> knobs;
+  ASSIGN_OR_RETURN(std::vector<std::vector<Op>> ref,
+                   RunOnce(flags, trace_path, trace, &knobs));
+  for (int r = 1; r < options.repeat; ++r) {
+    ASSIGN_OR_RETURN(std::vector<std::vector<Op>> again,
+                     RunOnce(flags, trace_path, trace, nullptr));
+    MarkDifferences(ref, again, trace, report);
+  }
+  cleanup::RunAll();
+
+  Header header = trace.header;
+  if (header.profile().name().empty()) {
+    header.mutable_profile()->set_name("linux-6.18");
+  }
+  header.mutable_profile()->clear_knob();
+  for (const SysfsSet& k : knobs) *header.mutable_profile()->add_knob() = k;
+  Captured* c = header.mutable_provenance()->mutable_captured();
+  struct utsname u;
+  uname(&u);
+  c->set_kernel_release(u.release);
+  c->set_date(Today());
+  c->set_repeats(static_cast<uint32_t>(options.repeat));
+  c->set_tool(kTool);
+
+  ASSIGN_OR_RETURN(std::unique_ptr<replay::TraceWriter> writer,
+                   replay::TraceWriter::Create(out));
+  RETURN_IF_ERROR(writer->WriteHeader(header));
+  for (size_t i = 0; i < trace.ops.size(); ++i) {
+    RETURN_IF_ERROR(writer->Write(trace.ops[i]));
+    ++report->ops;
+    for (const Op& e : ref[i]) {
+      RETURN_IF_ERROR(writer->Write(e));
+      ++report->expectations;
+    }
+  }
+  return writer->Commit();
+}
+
+}  // namespace mmreplay::capture

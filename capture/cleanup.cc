@@ -1,0 +1,113 @@
+#include "capture/cleanup.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace mmreplay::capture::cleanup {
+namespace {
+
+constexpr int kMaxEntries = 256;
+constexpr int kMaxText = 512;
+
+struct Restore {
+  char path[kMaxText];
+  char value[kMaxText];
+};
+
+Restore g_restore[kMaxEntries];
+int g_nrestore = 0;
+pid_t g_pids[kMaxEntries];
+int g_npids = 0;
+char g_mounts[kMaxEntries][kMaxText];
+int g_nmounts = 0;
+char g_dirs[kMaxEntries][kMaxText];
+int g_ndirs = 0;
+volatile sig_atomic_t g_running = 0;
+
+void Copy(char* dst, const std::string& src) {
+  size_t n = src.size() < kMaxText - 1 ? src.size() : kMaxText - 1;
+  memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+void OnSignal(int sig) {
+  RunAll();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+}  // namespace
+
+void Install() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = OnSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+void RestoreFile(const std::string& path, const std::string& value) {
+  for (int i = 0; i < g_nrestore; ++i) {
+    if (path == g_restore[i].path) return;
+  }
+  if (g_nrestore == kMaxEntries) return;
+  Copy(g_restore[g_nrestore].path, path);
+  Copy(g_restore[g_nrestore].value, value);
+  ++g_nrestore;
+}
+
+void KillAtEnd(pid_t pid) {
+  if (g_npids < kMaxEntries) g_pids[g_npids++] = pid;
+}
+
+void Forget(pid_t pid) {
+  for (int i = 0; i < g_npids; ++i) {
+    if (g_pids[i] == pid) g_pids[i] = 0;
+  }
+}
+
+void UnmountAtEnd(const std::string& dir) {
+  if (g_nmounts < kMaxEntries) Copy(g_mounts[g_nmounts++], dir);
+}
+
+void RemoveAtEnd(const std::string& dir) {
+  if (g_ndirs < kMaxEntries) Copy(g_dirs[g_ndirs++], dir);
+}
+
+void RunAll() {
+  if (g_running) return;
+  g_running = 1;
+  for (int i = 0; i < g_npids; ++i) {
+    if (g_pids[i] > 0) {
+      kill(g_pids[i], SIGKILL);
+      waitpid(g_pids[i], nullptr, 0);
+    }
+  }
+  g_npids = 0;
+  // Restore in reverse order of registration.
+  for (int i = g_nrestore - 1; i >= 0; --i) {
+    int fd = open(g_restore[i].path, O_WRONLY);
+    if (fd >= 0) {
+      ssize_t ignored = write(fd, g_restore[i].value, strlen(g_restore[i].value));
+      (void)ignored;
+      close(fd);
+    }
+  }
+  g_nrestore = 0;
+  for (int i = g_nmounts - 1; i >= 0; --i) umount2(g_mounts[i], MNT_DETACH);
+  g_nmounts = 0;
+  for (int i = g_ndirs - 1; i >= 0; --i) rmdir(g_dirs[i]);
+  g_ndirs = 0;
+  g_running = 0;
+}
+
+}  // namespace mmreplay::capture::cleanup
