@@ -501,8 +501,16 @@ absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
                                  OpSchema::Get().Name(trace.ops[i].kind_case()),
                                  ": ", s.message()));
     }
-    ASSIGN_OR_RETURN(std::vector<Op> seen, run.Observe());
-    expectations.push_back(std::move(seen));
+    // A folio that changes while it is read (khugepaged, a deferred free)
+    // gives an inconsistent view: read again.
+    absl::StatusOr<std::vector<Op>> seen = run.Observe();
+    for (int retry = 0;
+         retry < 3 && seen.status().code() == absl::StatusCode::kUnavailable;
+         ++retry) {
+      seen = run.Observe();
+    }
+    if (!seen.ok()) return seen.status();
+    expectations.push_back(*std::move(seen));
   }
   return expectations;
 }

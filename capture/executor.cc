@@ -140,8 +140,9 @@ int Execute(const Command& c, PinPipe* pins) {
 }
 
 [[noreturn]] void ChildLoop(int in, int out) {
-  // Die with mmcapture.
+  // Die with mmcapture; allow THP, which mmcapture turned off for itself.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
   static PinPipe pins[kMaxPins];
   Command c;
   while (ReadFull(in, &c, sizeof(c))) {

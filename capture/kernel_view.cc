@@ -161,6 +161,12 @@ absl::StatusOr<PageFlags::Folio> PageFlags::FolioOf(uint64_t pfn) const {
   uint64_t end = head + 1;
   while (end < base + kWindow && Bit(w[end - base], kKpfCompoundTail)) ++end;
   uint64_t n = end - head;
+  if (pfn >= end) {
+    return absl::UnavailableError(absl::StrFormat(
+        "pfn 0x%x is outside the folio at 0x%x it seems to belong to: the "
+        "kernel changed it while it was read",
+        pfn, head));
+  }
   if ((n & (n - 1)) != 0 || (head & (n - 1)) != 0) {
     return absl::InternalError(absl::StrFormat(
         "pfn 0x%x: folio at 0x%x of %d pages is not an aligned power of two",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +112,10 @@ int Main(int argc, char** argv) {
     return Trouble("/proc/kpageflags is not readable: cannot see folios");
   }
   cleanup::Install();
+  // Keep khugepaged away from mmcapture's own mappings (the file views it
+  // maps to read layouts): it could collapse a file range while a trace
+  // runs. The processes that run the trace turn THP back on.
+  prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
   if (!HaveTracefs()) {
     cleanup::RunAll();
     return Trouble("tracefs is not available at /sys/kernel/tracing");

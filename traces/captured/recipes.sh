@@ -1,0 +1,212 @@
+#!/bin/bash
+# Writes the input traces of the captured corpus into DIR, one .textproto per
+# case. scripts/capture-corpus runs each through mmcapture into
+# traces/captured/. To add a case: add a recipe here (a function call at the
+# bottom), then run scripts/capture-corpus NAME (docs/capture.md).
+#   traces/captured/recipes.sh DIR
+set -euo pipefail
+dir="$1"
+mkdir -p "$dir"
+
+A=0x200000000000          # 2 MiB-aligned base, far from mmcapture's own maps
+PAGE=4096
+
+hex() { printf '0x%x' "$1"; }
+at() { hex $((A + $1 * PAGE)); }          # address of page N of the region
+
+# begin NAME "description" [knob lines...]: starts a trace.
+begin() {
+  cur="$dir/$1.textproto"
+  local desc="$2"
+  shift 2
+  {
+    echo "header {"
+    echo "  format_version: 1"
+    echo "  machine {"
+    echo "    total_pages: 262144"
+    echo "  }"
+    echo "  profile {"
+    echo "    name: \"linux-6.18\""
+    for k in "$@"; do echo "    knob { $k }"; done
+    echo "  }"
+    echo "  description: \"$desc\""
+    echo "}"
+  } >"$cur"
+}
+op() { echo "op { $* }" >>"$cur"; }
+
+# Knob lines.
+anon_size() { echo "knob: KNOB_ANON_ORDER_ENABLED order: $1 value: KNOB_VALUE_$2"; }
+no_pmd="knob: KNOB_ANON_ORDER_ENABLED order: 9 value: KNOB_VALUE_NEVER"
+
+# Ops. Sizes and offsets in pages.
+proc() { op "process_create { pid: ${1:-1} }"; }
+map() { op "mmap_anon { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: 3 flags: 2 }"; }
+madv() { op "madvise { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) advice: ADVICE_$3 }"; }
+write() { op "touch { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) access: ACCESS_WRITE }"; }
+read() { op "touch { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) access: ACCESS_READ }"; }
+unmap() { op "munmap { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
+protect() { op "mprotect { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: $3 }"; }
+pin() { op "pin { pin_id: $1 pid: 1 addr: $(at $2) length_bytes: $(hex $(($3 * PAGE))) kind: PIN_KIND_VMSPLICE }"; }
+unpin() { op "unpin { pin_id: $1 }"; }
+shrink() { op "deferred_split_scan { }"; }
+# A THP region of N 2 MiB blocks, faulted in, kept from khugepaged.
+thp_region() {
+  map 0 $((512 * $1))
+  madv 0 $((512 * $1)) HUGEPAGE
+  write 0 $((512 * $1))
+  madv 0 $((512 * $1)) NOHUGEPAGE
+}
+# An mTHP region of N pages (no MADV_HUGEPAGE: the PMD size stays off).
+mthp_region() {
+  map 0 "$1"
+  write 0 "$1"
+  madv 0 "$1" NOHUGEPAGE
+}
+file() { op "file_create { file_id: 1 filesystem: FILESYSTEM_TMPFS huge: TMPFS_HUGE_$1 }"; }
+pwrite() { op "file_write { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
+punch() { op "punch_hole { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
+trunc() { op "truncate { file_id: 1 size_bytes: $(hex $1) }"; }
+fmap() { op "mmap_file { pid: 1 addr: $(at 0) length_bytes: $(hex $1) prot: 3 flags: 1 file_id: 1 }"; }
+MiB=$((1 << 20))
+
+# --- anonymous PMD THP ------------------------------------------------------
+begin anon_pmd_write_fault "a write fault in a MADV_HUGEPAGE region maps one PMD THP"
+proc; map 0 512; madv 0 512 HUGEPAGE; write 0 512; madv 0 512 NOHUGEPAGE
+
+begin anon_pmd_read_then_write "a read fault maps the huge zero folio; a write then allocates the THP"
+proc; map 0 512; madv 0 512 HUGEPAGE; read 0 1; write 0 1; madv 0 512 NOHUGEPAGE
+
+for spec in "0 1" "1 1" "255 1" "511 1" "100 16" "0 256" "256 256" "3 500"; do
+  set -- $spec
+  begin "anon_pmd_dontneed_${1}_${2}" "MADV_DONTNEED of pages [$1, +$2) of a PMD THP, then the shrinker"
+  proc; thp_region 1; madv "$1" "$2" DONTNEED; shrink
+done
+
+begin anon_pmd_munmap_lower_half "munmap of the lower half of a PMD THP, then the shrinker"
+proc; thp_region 1; unmap 0 256; shrink
+begin anon_pmd_munmap_upper_half "munmap of the upper half of a PMD THP, then the shrinker"
+proc; thp_region 1; unmap 256 256; shrink
+begin anon_pmd_dontneed_whole "MADV_DONTNEED of a whole PMD THP frees it without deferral"
+proc; thp_region 1; madv 0 512 DONTNEED; shrink
+begin anon_pmd_munmap_whole "munmap of a whole PMD THP frees it without deferral"
+proc; thp_region 1; unmap 0 512; shrink
+begin anon_pmd_madv_free_page "MADV_FREE of one page of a PMD THP splits it at once"
+proc; thp_region 1; madv 7 1 FREE; shrink
+begin anon_pmd_madv_free_whole "MADV_FREE of a whole PMD THP"
+proc; thp_region 1; madv 0 512 FREE; shrink
+begin anon_pmd_mprotect_page "mprotect of one page splits the PMD mapping only"
+proc; thp_region 1; protect 5 1 1; shrink
+begin anon_pmd_pinned_shrinker "a pinned THP's deferred split fails until the pin is gone"
+proc; thp_region 1; pin 1 10 1; madv 1 1 DONTNEED; shrink; shrink; unpin 1; shrink
+begin anon_pmd_dontneed_straddle "MADV_DONTNEED across the boundary of two PMD THPs"
+proc; thp_region 2; madv 500 24 DONTNEED; shrink
+begin anon_pmd_dontneed_two_thps "partial MADV_DONTNEED in each of two PMD THPs"
+proc; thp_region 2; madv 3 1 DONTNEED; madv 700 2 DONTNEED; shrink
+begin anon_pmd_refault_after_dontneed "a zapped page of a queued THP faults in as a new small page"
+proc; thp_region 1; madv 1 1 DONTNEED; write 1 1; shrink
+begin anon_pmd_unaligned_vma "a VMA with no aligned 2 MiB block gets no PMD THP"
+proc; map 1 512; madv 1 512 HUGEPAGE; write 1 512; madv 1 512 NOHUGEPAGE
+begin anon_pmd_nohugepage_vma "MADV_NOHUGEPAGE before the fault: small pages only"
+proc; map 0 512; madv 0 512 NOHUGEPAGE; write 0 512
+begin anon_pmd_scattered_dontneed "many scattered MADV_DONTNEEDs, one THP queued once"
+proc; thp_region 1; for p in 2 40 41 300 511; do madv $p 1 DONTNEED; done; shrink
+begin anon_pmd_munmap_middle "munmap of pages in the middle of a PMD THP, then the shrinker"
+proc; thp_region 1; unmap 128 128; shrink
+
+# --- anonymous mTHP -----------------------------------------------------------
+for o in 2 3 4; do
+  size=$((4 << o))
+  begin "mthp${size}k_write_fault" "a write fault takes a ${size}K folio where the aligned block fits" \
+    "$(anon_size $o ALWAYS)"
+  proc; mthp_region 64
+  begin "mthp${size}k_dontneed_page" "MADV_DONTNEED of one page of a ${size}K folio, then the shrinker" \
+    "$(anon_size $o ALWAYS)"
+  proc; mthp_region 64; madv 1 1 DONTNEED; shrink
+done
+begin mthp64k_vma_edges "VMA edges that cut 64K blocks take the highest order that fits" \
+  "$(anon_size 2 ALWAYS)" "$(anon_size 3 ALWAYS)" "$(anon_size 4 ALWAYS)"
+proc; map 3 58; write 3 58; madv 3 58 NOHUGEPAGE
+begin mthp_all_sizes "16K, 32K and 64K enabled: the highest order whose block fits is taken" \
+  "$(anon_size 2 ALWAYS)" "$(anon_size 3 ALWAYS)" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 64
+begin mthp64k_prepopulated_pte "a populated PTE in the 64K block forces a lower order" \
+  "$(anon_size 2 ALWAYS)" "$(anon_size 3 ALWAYS)" "$(anon_size 4 ALWAYS)"
+proc; map 0 32; madv 0 32 NOHUGEPAGE; write 5 1; madv 0 32 HUGEPAGE; write 0 32; madv 0 32 NOHUGEPAGE
+begin mthp64k_zero_page_pte "a zero-page PTE counts as populated" \
+  "$(anon_size 2 ALWAYS)" "$(anon_size 3 ALWAYS)" "$(anon_size 4 ALWAYS)"
+proc; map 0 32; read 9 1; write 0 9; write 10 22; madv 0 32 NOHUGEPAGE
+begin mthp64k_read_fault "read faults map the zero page: no mTHP on read" "$(anon_size 4 ALWAYS)"
+proc; map 0 32; read 0 32; write 0 1; madv 0 32 NOHUGEPAGE
+begin mthp64k_nohugepage "MADV_NOHUGEPAGE disables every order" "$(anon_size 4 ALWAYS)"
+proc; map 0 32; madv 0 32 NOHUGEPAGE; write 0 32
+begin mthp64k_madvise_knob "a per-size knob set to madvise needs MADV_HUGEPAGE" "$(anon_size 4 MADVISE)"
+proc; map 0 32; write 0 16; madv 0 32 HUGEPAGE; write 16 16; madv 0 32 NOHUGEPAGE
+begin mthp64k_dontneed_straddle "MADV_DONTNEED across two 64K folios, then the shrinker" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 64; madv 14 4 DONTNEED; shrink
+begin mthp64k_zap_whole_folio "MADV_DONTNEED of exactly one 64K folio frees it without deferral" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 64; madv 16 16 DONTNEED; shrink
+begin mthp64k_munmap_partial "munmap of part of a 64K folio, then the shrinker" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 64; unmap 40 8; shrink
+begin mthp32k_madv_free_page "MADV_FREE of one page of a 32K folio" "$(anon_size 3 ALWAYS)"
+proc; mthp_region 32; madv 2 1 FREE; shrink
+begin mthp64k_pinned_shrinker "a pinned 64K folio's deferred split fails until unpinned" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; pin 1 3 1; madv 5 1 DONTNEED; shrink; unpin 1; shrink
+begin mthp_mixed_partial_unmaps "partial zaps and unmaps over folios of three sizes, then the shrinker" \
+  "$(anon_size 2 ALWAYS)" "$(anon_size 3 ALWAYS)" "$(anon_size 4 ALWAYS)"
+proc; map 0 96; madv 0 96 NOHUGEPAGE; madv 0 96 HUGEPAGE; write 0 96; madv 0 96 NOHUGEPAGE
+madv 2 1 DONTNEED; madv 20 3 DONTNEED; unmap 88 4; madv 40 8 DONTNEED; shrink
+
+# --- shmem, huge=always -------------------------------------------------------
+begin shmem_always_write_4k "a 4 KiB write on huge=always allocates a PMD-sized folio"
+file ALWAYS; pwrite 0 $PAGE
+begin shmem_always_write_2m "a 2 MiB write on huge=always"
+file ALWAYS; pwrite 0 $((2 * MiB))
+begin shmem_always_fault_1m "mmap faults use PMD order only: a 1 MiB file faults in small pages"
+proc; file ALWAYS; trunc $MiB; fmap $MiB; write 0 256; madv 0 256 NOHUGEPAGE
+begin shmem_always_fault_2m "a 2 MiB file faulted through mmap gets a PMD-mapped folio"
+proc; file ALWAYS; trunc $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE
+for p in 0 1 2 100 255 511; do
+  begin "shmem_always_punch_page_$p" "punch page $p of a 2 MiB huge=always folio"
+  file ALWAYS; pwrite 0 $((2 * MiB)); punch $((p * PAGE)) $PAGE
+done
+begin shmem_always_punch_pages_2_3 "punch pages 2-3 of a huge=always folio"
+file ALWAYS; pwrite 0 $((2 * MiB)); punch $((2 * PAGE)) $((2 * PAGE))
+begin shmem_always_punch_second_half "punch the second half of a huge=always folio"
+file ALWAYS; pwrite 0 $((2 * MiB)); punch $MiB $MiB
+begin shmem_always_punch_no_whole_page "a punch that covers no whole page still splits"
+file ALWAYS; pwrite 0 $((2 * MiB)); punch 100 4000
+begin shmem_always_punch_across_page "a sub-page punch across a page boundary"
+file ALWAYS; pwrite 0 $((2 * MiB)); punch 6000 4000
+begin shmem_always_punch_unaligned_multi "an unaligned punch covering several pages"
+file ALWAYS; pwrite 0 $((2 * MiB)); punch 6000 20000
+begin shmem_always_punch_two_folios "a punch spanning two huge=always folios"
+file ALWAYS; pwrite 0 $((4 * MiB)); punch $((2 * MiB - 2 * PAGE)) $((4 * PAGE))
+begin shmem_always_punch_100_300 "punch pages [100, 300) of a huge=always folio (KERNEL.md's example)"
+file ALWAYS; pwrite 0 $((2 * MiB)); punch $((100 * PAGE)) $((200 * PAGE))
+begin shmem_always_truncate_1m_100 "truncate a huge=always folio to 1 MiB + 100 bytes"
+file ALWAYS; pwrite 0 $((2 * MiB)); trunc $((MiB + 100))
+begin shmem_always_truncate_0 "truncate a huge=always file to 0"
+file ALWAYS; pwrite 0 $((2 * MiB)); trunc 0
+begin shmem_always_pinned_punch "a pinned folio cannot split: the punch only zeroes"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE; pin 1 8 1; punch $((2 * PAGE)) $PAGE; unpin 1; punch $((3 * PAGE)) $PAGE
+begin shmem_always_mapped_punch "a mapped folio splits on punch: the split unmaps it"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE; punch $((2 * PAGE)) $PAGE; write 0 512
+
+# --- shmem, huge=within_size -------------------------------------------------
+begin shmem_within_size_write_64k "huge=within_size: a 64 KiB write gets an order-4 folio"
+file WITHIN_SIZE; pwrite 0 $((64 << 10))
+begin shmem_within_size_write_2m "huge=within_size: a 2 MiB write gets a PMD-sized folio"
+file WITHIN_SIZE; pwrite 0 $((2 * MiB))
+begin shmem_within_size_write_4k "huge=within_size: a 4 KiB write gets a small page"
+file WITHIN_SIZE; pwrite 0 $PAGE
+begin shmem_within_size_writes_16x64k "huge=within_size: 16 writes of 64 KiB"
+file WITHIN_SIZE; for i in $(seq 0 15); do pwrite $((i * 65536)) 65536; done
+begin shmem_within_size_punch_page_2 "huge=within_size: punch page 2 of an order-4 folio"
+file WITHIN_SIZE; pwrite 0 $((64 << 10)); punch $((2 * PAGE)) $PAGE
+begin shmem_within_size_punch_2m "huge=within_size: punch page 5 of a PMD-sized folio"
+file WITHIN_SIZE; pwrite 0 $((2 * MiB)); punch $((5 * PAGE)) $PAGE
+begin shmem_within_size_truncate "huge=within_size: truncate into an order-4 folio"
+file WITHIN_SIZE; pwrite 0 $((64 << 10)); trunc $((20 * PAGE))
+begin shmem_within_size_fault "huge=within_size: a 2 MiB file faulted through mmap"
+proc; file WITHIN_SIZE; trunc $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE
