@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -178,8 +179,8 @@ class Run {
         c.a[0] = m.addr();
         c.a[1] = m.length_bytes();
         c.a[2] = m.prot();
-        c.a[3] = m.flags() & (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE |
-                              MAP_POPULATE);
+        c.a[3] = m.flags() &
+                 (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE | MAP_POPULATE);
         RETURN_IF_ERROR(InProcess(m.pid(), c, "mmap"));
         Track(m.pid(), m.addr(), m.length_bytes());
         return absl::OkStatus();
@@ -190,10 +191,11 @@ class Run {
         c.a[0] = m.addr();
         c.a[1] = m.length_bytes();
         c.a[2] = m.prot();
-        c.a[3] = m.flags() & (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE |
-                              MAP_POPULATE);
+        c.a[3] = m.flags() &
+                 (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE | MAP_POPULATE);
         c.a[4] = m.offset_bytes();
-        snprintf(c.path, sizeof(c.path), "%s", files_[m.file_id()].path.c_str());
+        snprintf(c.path, sizeof(c.path), "%s",
+                 files_[m.file_id()].path.c_str());
         RETURN_IF_ERROR(InProcess(m.pid(), c, "mmap"));
         Track(m.pid(), m.addr(), m.length_bytes());
         return absl::OkStatus();
@@ -234,8 +236,9 @@ class Run {
       case Op::kPin: {
         const Pin& p = op.pin();
         if (p.kind() != PIN_KIND_VMSPLICE) {
-          return Unsupported("only PIN_KIND_VMSPLICE pins can be taken from "
-                             "user space");
+          return Unsupported(
+              "only PIN_KIND_VMSPLICE pins can be taken from "
+              "user space");
         }
         Command c{Command::kPin};
         c.a[0] = p.addr();
@@ -294,14 +297,16 @@ class Run {
       }
       case Op::kDeferredSplitScan:
         if (op.deferred_split_scan().nr_to_scan() != 0) {
-          return Unsupported("drop_caches scans the whole queue: nr_to_scan "
-                             "must be 0");
+          return Unsupported(
+              "drop_caches scans the whole queue: nr_to_scan "
+              "must be 0");
         }
         return WriteControlFile("/proc/sys/vm/drop_caches", "2", false);
       case Op::kCompact:
         if (op.compact().mode() != COMPACT_MODE_MEMORY) {
-          return Unsupported("only COMPACT_MODE_MEMORY (compact_memory) can "
-                             "be asked for");
+          return Unsupported(
+              "only COMPACT_MODE_MEMORY (compact_memory) can "
+              "be asked for");
         }
         return WriteControlFile("/proc/sys/vm/compact_memory", "1", false);
       case Op::kSysfsSet:
@@ -341,8 +346,8 @@ class Run {
     for (const auto& [id, file] : files_) {
       struct stat st;
       if (fstat(file.fd, &st) != 0) return Errno("fstat");
-      uint64_t length =
-          (static_cast<uint64_t>(st.st_size) + kPmdBytes - 1) & ~(kPmdBytes - 1);
+      uint64_t length = (static_cast<uint64_t>(st.st_size) + kPmdBytes - 1) &
+                        ~(kPmdBytes - 1);
       if (length == 0) continue;
       ASSIGN_OR_RETURN(mm::Layout layout,
                        FileLayout(flags_, file.path, 0, length));
@@ -418,7 +423,8 @@ class Run {
   absl::StatusOr<std::string> MountFor(TmpfsHuge huge) {
     std::string dir = absl::StrCat(root_, "/", HugeOption(huge));
     if (mount_of_.count(huge)) return dir;
-    if (mkdir(dir.c_str(), 0700) != 0) return Errno(absl::StrCat("mkdir ", dir));
+    if (mkdir(dir.c_str(), 0700) != 0)
+      return Errno(absl::StrCat("mkdir ", dir));
     cleanup::RemoveAtEnd(dir);
     std::string opts =
         absl::StrCat("huge=", HugeOption(huge), ",size=", kTmpfsSize);
@@ -438,8 +444,8 @@ class Run {
     ASSIGN_OR_RETURN(std::string dir, MountFor(f.huge()));
     File file;
     file.path = absl::StrCat(dir, "/file", f.file_id());
-    file.fd = open(file.path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-                   0600);
+    file.fd =
+        open(file.path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (file.fd < 0) return Errno(absl::StrCat("create ", file.path));
     files_[f.file_id()] = file;
     return absl::OkStatus();
@@ -515,69 +521,107 @@ absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
   return expectations;
 }
 
-// Marks in `ref` what `other` saw differently; counters that differ move to
-// an unstable record of their own.
+// Counter keys, (order, name), as the capture lists them.
+using CounterKey = std::pair<uint32_t, std::string>;
+
+std::string CounterName(const CounterKey& k) {
+  return k.first == 0 ? k.second : absl::StrCat(k.second, "[", k.first, "]");
+}
+
+absl::btree_map<CounterKey, int64_t> CountersOf(const std::vector<Op>& seen) {
+  absl::btree_map<CounterKey, int64_t> out;
+  for (const Op& op : seen) {
+    if (!op.has_expect_counters()) continue;
+    for (const Counter& c : op.expect_counters().counter()) {
+      out[{c.order(), c.name()}] = c.value();
+    }
+  }
+  return out;
+}
+
+// A failed split during drop_caches counts once per shrinker pass, and how
+// many passes drop_slab() makes depends on how much other slab each pass
+// freed: such counts are not ground truth.
+bool CountsShrinkerPasses(const CounterKey& k) {
+  return k.second == "thp_split_page_failed" || k.second == "split_failed";
+}
+
+// Marks in `ref` what `other` saw differently: a layout that differs is
+// marked unstable; a counter that differs, once, is left out of every
+// counter record from then on (a cumulative count that diverged is not
+// ground truth even where the sums agree again).
 void MarkDifferences(std::vector<std::vector<Op>>& ref,
                      const std::vector<std::vector<Op>>& other,
-                     const Trace& trace, CaptureReport* report) {
+                     const Trace& trace, CaptureReport* report,
+                     absl::btree_map<CounterKey, size_t>* tainted) {
   for (size_t i = 0; i < ref.size(); ++i) {
     std::vector<Op>& mine = ref[i];
     const std::vector<Op>& theirs = other[i];
-    std::vector<Op> extra;
     for (size_t j = 0; j < mine.size(); ++j) {
+      if (!mine[j].has_expect_layout()) continue;
+      ExpectLayout* e = mine[j].mutable_expect_layout();
       const Op* t = j < theirs.size() ? &theirs[j] : nullptr;
-      if (mine[j].has_expect_layout()) {
-        ExpectLayout* e = mine[j].mutable_expect_layout();
-        if (e->unstable()) continue;
-        if (t == nullptr || !t->has_expect_layout() ||
-            t->expect_layout().layout() != e->layout() ||
-            t->expect_layout().pmd_mapped_pages() != e->pmd_mapped_pages()) {
-          e->set_unstable(true);
-          ++report->unstable;
-          report->differences.push_back(absl::StrCat(
-              "after record ", trace.records[i], ": layout ", e->layout(),
-              " vs ", t && t->has_expect_layout() ? t->expect_layout().layout()
-                                                  : "(none)"));
-        }
-      } else if (mine[j].has_expect_counters() &&
-                 !mine[j].expect_counters().unstable()) {
-        absl::btree_map<std::pair<uint32_t, std::string>, int64_t> a, b;
-        for (const Counter& c : mine[j].expect_counters().counter()) {
-          a[{c.order(), c.name()}] = c.value();
-        }
-        if (t != nullptr && t->has_expect_counters()) {
-          for (const Counter& c : t->expect_counters().counter()) {
-            b[{c.order(), c.name()}] = c.value();
-          }
-        }
-        if (a == b) continue;
-        ExpectCounters stable, unstable;
-        unstable.set_unstable(true);
-        auto keys = a;
-        for (const auto& kv : b) keys.insert(kv);
-        for (const auto& [key, unused] : keys) {
-          auto ia = a.find(key), ib = b.find(key);
-          int64_t va = ia == a.end() ? 0 : ia->second;
-          int64_t vb = ib == b.end() ? 0 : ib->second;
-          Counter* c = (va == vb ? stable : unstable).add_counter();
-          c->set_name(key.second);
-          c->set_order(key.first);
-          c->set_value(va);
-          if (va != vb) {
-            report->differences.push_back(absl::StrCat(
-                "after record ", trace.records[i], ": counter ", key.second,
-                key.first ? absl::StrCat("[", key.first, "]") : "", " ", va,
-                " vs ", vb));
-          }
-        }
-        *mine[j].mutable_expect_counters() = stable;
-        Op u;
-        *u.mutable_expect_counters() = unstable;
-        extra.push_back(u);
+      if (e->unstable()) continue;
+      if (t == nullptr || !t->has_expect_layout() ||
+          t->expect_layout().layout() != e->layout() ||
+          t->expect_layout().pmd_mapped_pages() != e->pmd_mapped_pages()) {
+        e->set_unstable(true);
         ++report->unstable;
+        report->differences.push_back(absl::StrCat(
+            "after record ", trace.records[i], ": layout ", e->layout(), " vs ",
+            t && t->has_expect_layout() ? t->expect_layout().layout()
+                                        : "(none)"));
       }
     }
-    for (Op& u : extra) mine.push_back(std::move(u));
+    absl::btree_map<CounterKey, int64_t> a = CountersOf(mine),
+                                         b = CountersOf(theirs);
+    absl::btree_set<CounterKey> keys;
+    for (const auto& [k, v] : a) keys.insert(k);
+    for (const auto& [k, v] : b) keys.insert(k);
+    for (const CounterKey& k : keys) {
+      int64_t va = a.contains(k) ? a.at(k) : 0,
+              vb = b.contains(k) ? b.at(k) : 0;
+      if (va != vb && tainted->emplace(k, i).second) {
+        report->differences.push_back(absl::StrCat(
+            "after record ", trace.records[i], ": counter ", CounterName(k),
+            " ", va, " vs ", vb, " (left out from here on)"));
+      }
+    }
+  }
+}
+
+// Leaves out of each counter record the counters that are not ground truth
+// from their op on: those whose runs disagreed (`tainted`, with the first op
+// where they did), and failed splits counted by drop_caches.
+void LeaveOutTainted(std::vector<std::vector<Op>>& ref, const Trace& trace,
+                     const absl::btree_map<CounterKey, size_t>& tainted,
+                     CaptureReport* report) {
+  absl::btree_map<CounterKey, int64_t> before;
+  absl::btree_set<CounterKey> out;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    absl::btree_map<CounterKey, int64_t> now = CountersOf(ref[i]);
+    for (const auto& [k, first] : tainted) {
+      if (first == i) out.insert(k);
+    }
+    if (trace.ops[i].has_deferred_split_scan()) {
+      for (const auto& [k, v] : now) {
+        int64_t prev = before.contains(k) ? before.at(k) : 0;
+        if (v != prev && CountsShrinkerPasses(k)) out.insert(k);
+      }
+    }
+    before = now;
+    for (Op& op : ref[i]) {
+      if (!op.has_expect_counters()) continue;
+      ExpectCounters* e = op.mutable_expect_counters();
+      ExpectCounters kept;
+      kept.set_complete(e->complete());
+      for (const Counter& c : e->counter()) {
+        if (!out.contains({c.order(), c.name()})) *kept.add_counter() = c;
+      }
+      for (const CounterKey& k : out) kept.add_unstable_counter(CounterName(k));
+      if (!out.empty()) ++report->unstable;
+      *e = kept;
+    }
   }
 }
 
@@ -590,11 +634,13 @@ absl::Status Capture(const std::string& trace_path, const std::string& out,
   std::vector<SysfsSet> knobs;
   ASSIGN_OR_RETURN(std::vector<std::vector<Op>> ref,
                    RunOnce(flags, trace_path, trace, &knobs));
+  absl::btree_map<CounterKey, size_t> tainted;
   for (int r = 1; r < options.repeat; ++r) {
     ASSIGN_OR_RETURN(std::vector<std::vector<Op>> again,
                      RunOnce(flags, trace_path, trace, nullptr));
-    MarkDifferences(ref, again, trace, report);
+    MarkDifferences(ref, again, trace, report, &tainted);
   }
+  LeaveOutTainted(ref, trace, tainted, report);
   cleanup::RunAll();
 
   Header header = trace.header;

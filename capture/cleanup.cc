@@ -97,7 +97,8 @@ void RunAll() {
   for (int i = g_nrestore - 1; i >= 0; --i) {
     int fd = open(g_restore[i].path, O_WRONLY);
     if (fd >= 0) {
-      ssize_t ignored = write(fd, g_restore[i].value, strlen(g_restore[i].value));
+      ssize_t ignored =
+          write(fd, g_restore[i].value, strlen(g_restore[i].value));
       (void)ignored;
       close(fd);
     }

@@ -161,7 +161,8 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Spawn() {
   }
   fflush(nullptr);
   pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid < 0)
+    return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (pid == 0) {
     close(to[1]);
     close(from[0]);
@@ -185,7 +186,8 @@ Executor::~Executor() {
 
 absl::StatusOr<int> Executor::Run(const Command& cmd) {
   int err = 0;
-  if (!WriteFull(to_, &cmd, sizeof(cmd)) || !ReadFull(from_, &err, sizeof(err))) {
+  if (!WriteFull(to_, &cmd, sizeof(cmd)) ||
+      !ReadFull(from_, &err, sizeof(err))) {
     return absl::InternalError(
         absl::StrCat("process ", pid_, " died (a fault it could not take?)"));
   }

@@ -209,8 +209,8 @@ absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
 }
 
 absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
-                                      const std::string& path,
-                                      uint64_t offset, uint64_t length) {
+                                      const std::string& path, uint64_t offset,
+                                      uint64_t length) {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Errno(path);
   struct stat st;
@@ -222,8 +222,9 @@ absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
   if (area == MAP_FAILED) return Errno("mmap");
   uint64_t aligned =
       (reinterpret_cast<uint64_t>(area) + kPmdBytes - 1) & ~(kPmdBytes - 1);
-  void* map = mmap(reinterpret_cast<void*>(aligned), length, PROT_READ,
-                   MAP_SHARED | MAP_FIXED, fd.get(), static_cast<off_t>(offset));
+  void* map =
+      mmap(reinterpret_cast<void*>(aligned), length, PROT_READ,
+           MAP_SHARED | MAP_FIXED, fd.get(), static_cast<off_t>(offset));
   absl::StatusOr<mm::Layout> result;
   if (map == MAP_FAILED) {
     result = Errno(absl::StrCat(path, ": mmap"));
@@ -284,8 +285,9 @@ absl::StatusOr<CounterValues> ReadCounters() {
     if (mm::FindVmEvent(name).has_value()) values[name] = value;
   }
   for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
-    std::string dir = absl::StrCat("/sys/kernel/mm/transparent_hugepage/hugepages-",
-                                   4u << order, "kB/stats/");
+    std::string dir =
+        absl::StrCat("/sys/kernel/mm/transparent_hugepage/hugepages-",
+                     4u << order, "kB/stats/");
     for (int s = 0; s < static_cast<int>(mm::MthpStat::kCount); ++s) {
       std::string stat(mm::MthpStatName(static_cast<mm::MthpStat>(s)));
       std::ifstream in(dir + stat);

@@ -52,8 +52,8 @@ absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
 // (pages past EOF are decoded from the folios they belong to). Maps the file
 // into this process for the time of the call.
 absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
-                                      const std::string& path,
-                                      uint64_t offset, uint64_t length);
+                                      const std::string& path, uint64_t offset,
+                                      uint64_t length);
 
 // Counter values by the names of mm/counters.h: "thp_split_page" for
 // /proc/vmstat, "split@9" for hugepages-2048kB/stats/split.

@@ -109,8 +109,8 @@ absl::StatusOr<SysfsSet> ReadKnob(const SysfsSet& knob) {
   return absl::InternalError(absl::StrCat(path, ": unknown value ", word));
 }
 
-absl::Status WriteControlFile(const std::string& path,
-                              const std::string& value, bool restore) {
+absl::Status WriteControlFile(const std::string& path, const std::string& value,
+                              bool restore) {
   if (restore) {
     absl::StatusOr<std::string> old = Slurp(path);
     if (!old.ok()) return old.status();
@@ -168,9 +168,11 @@ absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs() {
   }
   if (absl::Status s = add(KNOB_SHMEM_ENABLED, 0); !s.ok()) return s;
   for (uint32_t order = 1; order <= 9; ++order) {
-    if (absl::Status s = add(KNOB_SHMEM_ORDER_ENABLED, order); !s.ok()) return s;
+    if (absl::Status s = add(KNOB_SHMEM_ORDER_ENABLED, order); !s.ok())
+      return s;
   }
-  for (Knob k : {KNOB_MAX_PTES_NONE, KNOB_USE_ZERO_PAGE, KNOB_SHRINK_UNDERUSED}) {
+  for (Knob k :
+       {KNOB_MAX_PTES_NONE, KNOB_USE_ZERO_PAGE, KNOB_SHRINK_UNDERUSED}) {
     if (absl::Status s = add(k, 0); !s.ok()) return s;
   }
   return all;

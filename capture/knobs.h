@@ -27,8 +27,8 @@ absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs();
 
 // Writes `value` to a procfs/sysfs file, registering its old contents for
 // restoring when `restore` is set.
-absl::Status WriteControlFile(const std::string& path,
-                              const std::string& value, bool restore);
+absl::Status WriteControlFile(const std::string& path, const std::string& value,
+                              bool restore);
 
 }  // namespace mmreplay::capture
 

@@ -19,8 +19,7 @@
 namespace mmreplay::capture {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: mmcapture TRACE -o OUT [--repeat N]\n";
+constexpr char kUsage[] = "usage: mmcapture TRACE -o OUT [--repeat N]\n";
 
 constexpr char kHelp[] = R"(usage: mmcapture TRACE -o OUT [--repeat N]
 
@@ -105,8 +104,9 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (geteuid() != 0) {
-    return Trouble("must run as root: it reads PFNs and page flags and writes "
-                   "sysfs knobs");
+    return Trouble(
+        "must run as root: it reads PFNs and page flags and writes "
+        "sysfs knobs");
   }
   if (access("/proc/kpageflags", R_OK) != 0) {
     return Trouble("/proc/kpageflags is not readable: cannot see folios");
@@ -141,6 +141,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace mmreplay::capture
 
-int main(int argc, char** argv) {
-  return mmreplay::capture::Main(argc, argv);
-}
+int main(int argc, char** argv) { return mmreplay::capture::Main(argc, argv); }

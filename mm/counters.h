@@ -18,27 +18,27 @@ namespace mmreplay::mm {
 // live capture cannot pin down: system-wide activity (compaction migrates
 // every process's pages, khugepaged scans every mm) and the lazily made huge
 // zero folio. mmcapture does not record them and --check ignores them.
-#define MM_VM_EVENTS(X)                                              \
-  X(kThpFaultAlloc, "thp_fault_alloc", true)                         \
-  X(kThpFaultFallback, "thp_fault_fallback", true)                   \
-  X(kThpFaultFallbackCharge, "thp_fault_fallback_charge", true)      \
-  X(kThpCollapseAlloc, "thp_collapse_alloc", true)                   \
-  X(kThpCollapseAllocFailed, "thp_collapse_alloc_failed", true)      \
-  X(kThpFileAlloc, "thp_file_alloc", true)                           \
-  X(kThpFileFallback, "thp_file_fallback", true)                     \
-  X(kThpFileFallbackCharge, "thp_file_fallback_charge", true)        \
-  X(kThpFileMapped, "thp_file_mapped", true)                         \
-  X(kThpSplitPage, "thp_split_page", true)                           \
-  X(kThpSplitPageFailed, "thp_split_page_failed", true)              \
-  X(kThpDeferredSplitPage, "thp_deferred_split_page", true)          \
-  X(kThpUnderusedSplitPage, "thp_underused_split_page", true)        \
-  X(kThpSplitPmd, "thp_split_pmd", true)                             \
-  X(kThpScanExceedNonePte, "thp_scan_exceed_none_pte", false)        \
-  X(kThpZeroPageAlloc, "thp_zero_page_alloc", false)                 \
-  X(kThpMigrationSuccess, "thp_migration_success", false)            \
-  X(kThpMigrationFail, "thp_migration_fail", false)                  \
-  X(kThpMigrationSplit, "thp_migration_split", false)                \
-  X(kPgmigrateSuccess, "pgmigrate_success", false)                   \
+#define MM_VM_EVENTS(X)                                         \
+  X(kThpFaultAlloc, "thp_fault_alloc", true)                    \
+  X(kThpFaultFallback, "thp_fault_fallback", true)              \
+  X(kThpFaultFallbackCharge, "thp_fault_fallback_charge", true) \
+  X(kThpCollapseAlloc, "thp_collapse_alloc", true)              \
+  X(kThpCollapseAllocFailed, "thp_collapse_alloc_failed", true) \
+  X(kThpFileAlloc, "thp_file_alloc", true)                      \
+  X(kThpFileFallback, "thp_file_fallback", true)                \
+  X(kThpFileFallbackCharge, "thp_file_fallback_charge", true)   \
+  X(kThpFileMapped, "thp_file_mapped", true)                    \
+  X(kThpSplitPage, "thp_split_page", true)                      \
+  X(kThpSplitPageFailed, "thp_split_page_failed", true)         \
+  X(kThpDeferredSplitPage, "thp_deferred_split_page", true)     \
+  X(kThpUnderusedSplitPage, "thp_underused_split_page", true)   \
+  X(kThpSplitPmd, "thp_split_pmd", true)                        \
+  X(kThpScanExceedNonePte, "thp_scan_exceed_none_pte", false)   \
+  X(kThpZeroPageAlloc, "thp_zero_page_alloc", false)            \
+  X(kThpMigrationSuccess, "thp_migration_success", false)       \
+  X(kThpMigrationFail, "thp_migration_fail", false)             \
+  X(kThpMigrationSplit, "thp_migration_split", false)           \
+  X(kPgmigrateSuccess, "pgmigrate_success", false)              \
   X(kPgmigrateFail, "pgmigrate_fail", false)
 
 // enum mthp_stat_item entries (include/linux/huge_mm.h), per folio order.

@@ -1,9 +1,13 @@
+// Model: construction, events, folio allocation and freeing, processes,
+// VMAs, files, observation and invariants. The MM rules live in the files
+// named after their kernel concept (see model.h).
 #include "mm/model.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/check.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -13,6 +17,13 @@ absl::Status NotMapped(uint32_t pid, uint64_t addr) {
       absl::StrFormat("address 0x%x is not mapped in process %d", addr, pid));
 }
 
+std::vector<ZoneSpan> Zones(const Machine& m) {
+  std::vector<ZoneSpan> zones;
+  for (const Zone& z : m.zone()) zones.push_back({z.start_pfn(), z.pages()});
+  if (zones.empty()) zones.push_back({0, m.total_pages()});
+  return zones;
+}
+
 }  // namespace
 
 Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
@@ -20,7 +31,10 @@ Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
     : profile_(profile),
       knobs_(knobs),
       sink_(sink),
-      total_pages_(machine.total_pages()) {}
+      buddy_(Zones(machine)),
+      folios_(machine.total_pages()) {}
+
+Model::~Model() = default;
 
 Model::Process* Model::FindProcess(uint32_t pid) {
   auto it = processes_.find(pid);
@@ -37,31 +51,81 @@ Model::File* Model::FindFile(uint64_t file) {
   return it == files_.end() ? nullptr : &it->second;
 }
 
-absl::StatusOr<const Vma*> Model::MappedAt(const Process& p, uint32_t pid,
-                                           uint64_t addr) const {
-  const Vma* vma = p.vmas.Find(addr);
-  if (vma == nullptr) return NotMapped(pid, addr);
-  return vma;
+Event& Model::NewEvent(EventKind kind, uint32_t head, const Folio* f,
+                       Reason reason) {
+  event_.Clear();
+  event_.set_op_index(op_index_);
+  event_.set_kind(kind);
+  event_.set_pfn(head);
+  if (f != nullptr) event_.set_order(f->order);
+  event_.set_reason(reason);
+  return event_;
 }
 
+Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
+  std::optional<uint64_t> pfn = buddy_.Alloc(order);
+  if (!pfn.has_value()) {
+    event_.Clear();
+    event_.set_op_index(op_index_);
+    event_.set_kind(EVENT_ALLOC_FAILED);
+    event_.set_order(order);
+    event_.set_reason(reason);
+    Emit();
+    return nullptr;
+  }
+  *head = static_cast<uint32_t>(*pfn);
+  Folio& f = folios_.Create(*head, order);
+  f.refcount = 1;
+  // Pages come zeroed (clear_highpage / __GFP_ZERO for anon faults).
+  for (uint32_t i = 0; i < f.pages(); ++i)
+    folios_.set_nonzero(*head + i, false);
+  NewEvent(EVENT_FOLIO_ALLOC, *head, &f, reason).set_ref_after(1);
+  Emit();
+  return &f;
+}
+
+void Model::FreeFolio(uint32_t head, Reason reason) {
+  Folio& f = folios_.At(head);
+  DCHECK(f.refcount == 0 && f.mapcount == 0);
+  // __folio_put(): folio_unqueue_deferred_split(), then free_pages_prepare()
+  // drops NR_ANON for anonymous large folios.
+  if (f.test(kFolioDeferredListed)) UnqueueDeferred(head, f, REASON_FREE);
+  if (f.test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f.order, -1);
+  NewEvent(EVENT_FOLIO_FREE, head, &f, reason);
+  Emit();
+  uint32_t order = f.order;
+  folios_.Destroy(head);
+  buddy_.Free(head, order);
+}
+
+void Model::PutFolio(uint32_t head, int n, Reason reason) {
+  Folio& f = folios_.At(head);
+  f.refcount -= n;
+  DCHECK(f.refcount >= 0);
+  if (f.refcount == 0) FreeFolio(head, reason);
+}
+
+// --- processes -------------------------------------------------------------
+
 absl::Status Model::ProcessCreate(uint32_t pid) {
-  processes_[pid];
+  Process& p = processes_[pid];
+  p.anon_vma = next_anon_vma_++;
   return absl::OkStatus();
 }
 
 absl::Status Model::ProcessExit(uint32_t pid) {
+  // exit_mmap(): unmap every VMA.
+  ZapRange(pid, 0, UINT64_MAX, REASON_EXIT);
   processes_.erase(pid);
   return absl::OkStatus();
 }
 
-absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
-  Process child = *FindProcess(parent_pid);
-  processes_[child_pid] = std::move(child);
-  return absl::OkStatus();
-}
+// --- VMAs --------------------------------------------------------------------
 
 absl::Status Model::MmapAnon(uint32_t pid, uint64_t addr, uint64_t length,
                              uint32_t prot, uint32_t flags) {
+  // MAP_FIXED over an existing mapping unmaps it first.
+  ZapRange(pid, addr, addr + length, REASON_MUNMAP);
   Vma vma;
   vma.start = addr;
   vma.end = addr + length;
@@ -75,6 +139,7 @@ absl::Status Model::MmapAnon(uint32_t pid, uint64_t addr, uint64_t length,
 absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
                              uint32_t prot, uint32_t flags, uint32_t file_id,
                              uint64_t offset) {
+  ZapRange(pid, addr, addr + length, REASON_MUNMAP);
   Vma vma;
   vma.start = addr;
   vma.end = addr + length;
@@ -87,6 +152,7 @@ absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
 }
 
 absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
+  ZapRange(pid, addr, addr + length, REASON_MUNMAP);
   FindProcess(pid)->vmas.Unmap(addr, addr + length);
   return absl::OkStatus();
 }
@@ -94,17 +160,27 @@ absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
 absl::Status Model::Madvise(uint32_t pid, uint64_t addr, uint64_t length,
                             Advice advice) {
   Process* p = FindProcess(pid);
+  uint64_t end = addr + length;
   switch (advice) {
     case ADVICE_HUGEPAGE:
     case ADVICE_NOHUGEPAGE: {
       bool huge = advice == ADVICE_HUGEPAGE;
-      // hugepage_madvise(): sets one flag and clears the other.
-      p->vmas.Update(addr, addr + length, [huge](Vma& v) {
+      // hugepage_madvise(): sets one flag and clears the other. Splitting
+      // the VMA at a boundary inside a PMD mapping splits the PMD
+      // (vma_adjust_trans_huge).
+      SplitPmdsAtEdges(pid, addr, end, REASON_UNSPECIFIED);
+      p->vmas.Update(addr, end, [huge](Vma& v) {
         v.hugepage = huge;
         v.nohugepage = !huge;
       });
       return absl::OkStatus();
     }
+    case ADVICE_DONTNEED:
+      ZapRange(pid, addr, end, REASON_MADV_DONTNEED);
+      return absl::OkStatus();
+    case ADVICE_FREE:
+      MadviseFree(pid, addr, end);
+      return absl::OkStatus();
     default:
       return absl::OkStatus();
   }
@@ -119,26 +195,58 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
     if (v == nullptr) return absl::OkStatus();
     a = v->end;
   }
+  // change_pmd_range(): a PMD mapping the range covers only in part is
+  // split into PTEs; the folio is not split.
+  SplitPmdsAtEdges(pid, addr, addr + length, REASON_MPROTECT);
   p->vmas.Update(addr, addr + length, [prot](Vma& v) { v.prot = prot; });
+  // Write permission goes from the PTEs when it goes from the VMA.
+  if (!(prot & PROT_BITS_WRITE)) {
+    p->pt.ForEachPmd(addr, addr + length, [&](uint64_t pmd_addr, Pmd& pmd) {
+      if (pmd.kind == Pmd::Kind::kFolio) {
+        pmd.writable = false;
+      } else if (pmd.kind == Pmd::Kind::kTable && pmd.table) {
+        for (int i = 0; i < kPtesPerTable; ++i) {
+          uint64_t a = pmd_addr + (uint64_t(i) << kPageShift);
+          if (a < addr || a >= addr + length) continue;
+          Pte& pte = pmd.table->pte[i];
+          if (pte.present_page()) pte = pte.WithWrite(false);
+        }
+      }
+    });
+  }
   return absl::OkStatus();
 }
 
 absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
                           Access access) {
-  const Process& p = *FindProcess(pid);
+  Process& p = *FindProcess(pid);
+  bool write = access == ACCESS_WRITE;
   for (uint64_t a = addr; a < addr + length;) {
-    const Vma* v = p.vmas.Find(a);
-    if (v == nullptr) return NotMapped(pid, a);
-    uint32_t need = access == ACCESS_WRITE ? PROT_BITS_WRITE : PROT_BITS_READ;
-    if ((v->prot & need) == 0) {
+    const Vma* vma = p.vmas.Find(a);
+    if (vma == nullptr) return NotMapped(pid, a);
+    uint32_t need = write ? PROT_BITS_WRITE : PROT_BITS_READ;
+    if ((vma->prot & need) == 0) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "%s fault at 0x%x in process %d: the mapping does not allow it",
-          access == ACCESS_WRITE ? "write" : "read", a, pid));
+          write ? "write" : "read", a, pid));
     }
-    a = v->end;
+    Vma copy = *vma;
+    if (!copy.anonymous() || copy.shared) {
+      // File and shared mappings fault through the page cache, which is
+      // not modelled yet (issue 5): the touch changes nothing.
+      a = std::min(addr + length, copy.end);
+      continue;
+    }
+    uint64_t end = std::min(addr + length, copy.end);
+    for (; a < end; a += kPageSize) {
+      absl::Status s = AnonFault(p, pid, copy, a, write);
+      if (!s.ok()) return s;
+    }
   }
   return absl::OkStatus();
 }
+
+// --- files (bookkeeping; the page cache comes with issue 5) -----------------
 
 absl::Status Model::FileCreate(uint32_t file_id, Filesystem filesystem,
                                TmpfsHuge huge, uint32_t min_order,
@@ -177,66 +285,9 @@ absl::Status Model::FileUnlink(uint32_t file_id) {
   return absl::OkStatus();
 }
 
-absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
-                        uint64_t length, PinKind) {
-  const Process& p = *FindProcess(pid);
-  for (uint64_t a = addr; a < addr + length;) {
-    absl::StatusOr<const Vma*> v = MappedAt(p, pid, a);
-    if (!v.ok()) return v.status();
-    a = (*v)->end;
-  }
-  pins_[pin_id] = pid;
-  return absl::OkStatus();
-}
-
-absl::Status Model::Unpin(uint32_t pin_id) {
-  pins_.erase(pin_id);
-  return absl::OkStatus();
-}
-
-absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t file_id,
-                                       uint64_t) {
-  refs_[ref_id] = file_id;
-  return absl::OkStatus();
-}
-
-absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
-                                       uint64_t addr) {
-  absl::StatusOr<const Vma*> v = MappedAt(*FindProcess(pid), pid, addr);
-  if (!v.ok()) return v.status();
-  refs_[ref_id] = pid;
-  return absl::OkStatus();
-}
-
-absl::Status Model::SpeculativePut(uint32_t ref_id) {
-  refs_.erase(ref_id);
-  return absl::OkStatus();
-}
-
-absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
-
-absl::Status Model::DeferredSplitScan(uint64_t) { return absl::OkStatus(); }
-
-absl::Status Model::Collapse(uint32_t, uint64_t, uint64_t) {
-  return absl::OkStatus();
-}
-
-absl::Status Model::SplitRange(uint32_t, uint64_t, uint64_t, uint32_t, bool,
-                               uint64_t) {
-  return absl::OkStatus();
-}
-
 absl::Status Model::SplitFileRange(uint32_t, uint64_t, uint64_t, uint32_t, bool,
                                    uint64_t) {
   return absl::OkStatus();
-}
-
-absl::StatusOr<Layout> Model::RangeLayout(uint32_t, uint64_t, uint64_t length,
-                                          uint64_t* pmd_mapped_pages) const {
-  LayoutBuilder b;
-  b.AddHole(length >> kPageShift);
-  *pmd_mapped_pages = 0;
-  return b.Finish();
 }
 
 absl::StatusOr<Layout> Model::FileLayout(uint32_t, uint64_t,
@@ -246,6 +297,199 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t, uint64_t,
   return b.Finish();
 }
 
-absl::Status Model::Verify() const { return absl::OkStatus(); }
+// --- compaction and khugepaged: not modelled yet
+// ------------------------------
+
+absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
+
+absl::Status Model::Collapse(uint32_t, uint64_t, uint64_t) {
+  return absl::OkStatus();
+}
+
+// --- observation -------------------------------------------------------------
+
+absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
+                                          uint64_t length,
+                                          uint64_t* pmd_mapped_pages) const {
+  const Process& p = *FindProcess(pid);
+  LayoutBuilder b;
+  *pmd_mapped_pages = 0;
+  for (uint64_t a = addr; a < addr + length; a += kPageSize) {
+    const Pmd* pmd = p.pt.FindPmd(a);
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+      const Folio* f = folios_.Of(pmd->head);
+      b.AddFolio(pmd->head, f->order, (a & (kPmdSize - 1)) >> kPageShift);
+      ++*pmd_mapped_pages;
+      continue;
+    }
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
+      b.AddZeroPage(/*huge=*/true);
+      ++*pmd_mapped_pages;
+      continue;
+    }
+    Pte pte = p.pt.GetPte(a);
+    if (pte.none()) {
+      b.AddHole();
+    } else if (pte.zero_page()) {
+      b.AddZeroPage(/*huge=*/false);
+    } else {
+      uint32_t head = folios_.HeadOf(pte.pfn());
+      b.AddFolio(head, folios_.Of(head)->order, pte.pfn() - head);
+    }
+  }
+  return b.Finish();
+}
+
+// --- invariants
+// ----------------------------------------------------------------
+
+absl::Status Model::Verify() const {
+  // Pages are conserved: free blocks plus folios make the machine.
+  uint64_t in_folios = 0;
+  std::vector<uint32_t> heads = folios_.SortedHeads();
+  uint64_t prev_end = 0;
+  for (uint32_t head : heads) {
+    const Folio& f = *folios_.Of(head);
+    if (head < prev_end) {
+      return absl::InternalError(
+          absl::StrFormat("folio 0x%x overlaps the one before it", head));
+    }
+    prev_end = head + f.pages();
+    in_folios += f.pages();
+    if (f.refcount <= 0) {
+      return absl::InternalError(absl::StrFormat(
+          "folio 0x%x is live with refcount %d", head, f.refcount));
+    }
+    if (f.mapcount < 0 || f.entire_mapcount < 0) {
+      return absl::InternalError(
+          absl::StrFormat("folio 0x%x has a negative mapcount", head));
+    }
+  }
+  if (in_folios + buddy_.free_pages() != buddy_.total_pages()) {
+    return absl::InternalError(
+        absl::StrFormat("pages not conserved: %d in folios + %d free != %d",
+                        in_folios, buddy_.free_pages(), buddy_.total_pages()));
+  }
+  // Every mapping points into a live folio, and each folio's mapcounts and
+  // references add up: refcount = mappings + pins + speculative refs
+  // (anonymous memory has no page-cache references).
+  absl::flat_hash_map<uint32_t, int64_t> maps, pmd_maps;
+  absl::flat_hash_map<uint32_t, std::vector<uint16_t>> page_maps;
+  for (const auto& [pid, p] : processes_) {
+    for (const auto& [key, pmd] : p.pt.pmds()) {
+      if (pmd.kind == Pmd::Kind::kFolio) {
+        const Folio* f = folios_.Of(pmd.head);
+        if (f == nullptr || folios_.HeadOf(pmd.head) != pmd.head) {
+          return absl::InternalError(absl::StrFormat(
+              "process %d: PMD at 0x%x maps 0x%x, no folio head", pid,
+              key << kPmdShift, pmd.head));
+        }
+        ++maps[pmd.head];
+        ++pmd_maps[pmd.head];
+      } else if (pmd.kind == Pmd::Kind::kTable && pmd.table) {
+        int used = 0;
+        for (int i = 0; i < kPtesPerTable; ++i) {
+          Pte pte = pmd.table->pte[i];
+          if (!pte.none()) ++used;
+          if (!pte.present_page()) continue;
+          const Folio* f = folios_.Of(pte.pfn());
+          if (f == nullptr) {
+            return absl::InternalError(absl::StrFormat(
+                "process %d: PTE at 0x%x maps free page 0x%x", pid,
+                (key << kPmdShift) + (uint64_t(i) << kPageShift), pte.pfn()));
+          }
+          uint32_t head = folios_.HeadOf(pte.pfn());
+          ++maps[head];
+          std::vector<uint16_t>& pm = page_maps[head];
+          if (pm.empty()) pm.resize(f->pages());
+          ++pm[pte.pfn() - head];
+        }
+        if (used != pmd.table->used) {
+          return absl::InternalError(absl::StrFormat(
+              "process %d: PTE table at 0x%x counts %d entries, holds %d", pid,
+              key << kPmdShift, pmd.table->used, used));
+        }
+      }
+    }
+  }
+  absl::flat_hash_map<uint32_t, int64_t> held;
+  for (const auto* holders : {&pins_, &refs_}) {
+    for (const auto& [id, h] : *holders) {
+      for (uint32_t pfn : h.pfns) {
+        const Folio* f = folios_.Of(pfn);
+        if (f == nullptr) {
+          return absl::InternalError(absl::StrFormat(
+              "reference %d holds page 0x%x, which is free", id, pfn));
+        }
+        // GUP_PIN_COUNTING_BIAS for FOLL_PIN on order 0 (pin.cc).
+        held[folios_.HeadOf(pfn)] += h.foll_pin && f->order == 0 ? 1024 : 1;
+      }
+    }
+  }
+  for (uint32_t head : heads) {
+    const Folio& f = *folios_.Of(head);
+    int64_t m = maps.contains(head) ? maps.at(head) : 0;
+    int64_t pm = pmd_maps.contains(head) ? pmd_maps.at(head) : 0;
+    int64_t h = held.contains(head) ? held.at(head) : 0;
+    if (f.mapcount != m || f.entire_mapcount != pm) {
+      return absl::InternalError(absl::StrFormat(
+          "folio 0x%x: mapcount %d (entire %d) but %d mappings (%d PMD)", head,
+          f.mapcount, f.entire_mapcount, m, pm));
+    }
+    if (f.test(kFolioAnon) && f.refcount != m + h) {
+      return absl::InternalError(absl::StrFormat(
+          "folio 0x%x: refcount %d but %d mappings and %d other holders", head,
+          f.refcount, m, h));
+    }
+    auto it = page_maps.find(head);
+    int mapped_pages = 0;
+    for (uint32_t i = 0; i < f.pages(); ++i) {
+      int want = it == page_maps.end() ? 0 : it->second[i];
+      if (folios_.page_mapcount(head + i) != want) {
+        return absl::InternalError(
+            absl::StrFormat("page 0x%x: PTE mapcount %d but %d PTEs map it",
+                            head + i, folios_.page_mapcount(head + i), want));
+      }
+      mapped_pages += want > 0;
+    }
+    if (f.nr_pages_mapped != mapped_pages) {
+      return absl::InternalError(absl::StrFormat(
+          "folio 0x%x: nr_pages_mapped %d but %d pages have PTEs", head,
+          f.nr_pages_mapped, mapped_pages));
+    }
+  }
+  // The deferred split queue links only listed folios, both ways.
+  uint64_t n = 0;
+  uint32_t prev = kNoFolio;
+  for (uint32_t h = deferred_head_; h != kNoFolio;) {
+    const Folio* f = folios_.Of(h);
+    if (f == nullptr || !f->test(kFolioDeferredListed) ||
+        f->deferred_prev != prev) {
+      return absl::InternalError(
+          absl::StrFormat("deferred split queue broken at 0x%x", h));
+    }
+    prev = h;
+    h = f->deferred_next;
+    if (++n > deferred_len_) break;
+  }
+  if (n != deferred_len_ || prev != deferred_tail_) {
+    return absl::InternalError(absl::StrFormat(
+        "deferred split queue holds %d folios, its length says %d", n,
+        deferred_len_));
+  }
+  return absl::OkStatus();
+}
+
+Model::MemoryUse Model::memory_use() const {
+  MemoryUse u;
+  u.live_folios = folios_.size();
+  u.folio_record_bytes = folios_.record_bytes();
+  u.page_array_bytes = folios_.page_array_bytes();
+  for (const auto& [pid, p] : processes_) {
+    u.page_table_bytes += p.pt.tables() * sizeof(PteTable) +
+                          p.pt.pmds().size() * (sizeof(Pmd) + 8);
+  }
+  return u;
+}
 
 }  // namespace mmreplay::mm

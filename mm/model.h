@@ -1,7 +1,14 @@
 // mm::Model: the facade the replay driver feeds, one call per trace op. It
-// owns the machine's physical memory, the processes with their address
-// spaces, and the files with their page caches, and reports every state
-// change to an EventSink. It never does I/O.
+// owns the machine's physical memory (BuddyAllocator), the folios
+// (FolioTable), the processes with their VMAs and page tables, the files,
+// the deferred split queue, and the counters, and reports every state change
+// to an EventSink. It never does I/O.
+//
+// The implementation is split by kernel concept: fault.cc (anonymous
+// faults), rmap.cc (mapcounts, partially mapped folios), zap.cc (munmap,
+// MADV_DONTNEED, MADV_FREE, PMD split), split.cc (__folio_split),
+// deferred_split.cc (the queue and its shrinker), pin.cc (GUP and
+// speculative references), fork.cc, model.cc (the rest).
 //
 // Errors: an op the kernel would refuse or fail (EINVAL, EBUSY, ENOMEM, a
 // split that fails) is a modelled outcome: logged, counted, and OK here. An
@@ -12,13 +19,21 @@
 #define MMREPLAY_MM_MODEL_H_
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mm/buddy.h"
 #include "mm/counters.h"
 #include "mm/event_sink.h"
+#include "mm/folio.h"
 #include "mm/knobs.h"
 #include "mm/layout.h"
+#include "mm/page_table.h"
 #include "mm/profile.h"
 #include "mm/vma.h"
 #include "proto/event.pb.h"
@@ -32,6 +47,7 @@ class Model {
   // outlive the model.
   Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
         EventSink* sink);
+  ~Model();
 
   // Stamps the events of the calls that follow with `op_index`.
   void BeginOp(uint64_t op_index) { op_index_ = op_index; }
@@ -102,9 +118,22 @@ class Model {
   // one. Run after every op by `mmreplay replay --verify` and debug builds.
   absl::Status Verify() const;
 
+  // Memory the model holds, for the benchmarks.
+  struct MemoryUse {
+    size_t live_folios = 0;
+    size_t folio_record_bytes = 0;
+    size_t page_array_bytes = 0;
+    size_t page_table_bytes = 0;
+  };
+  MemoryUse memory_use() const;
+
  private:
   struct Process {
     VmaTree vmas;
+    PageTable pt;
+    // The anon_vma family (fork tree) this process's anonymous folios
+    // belong to; the rmap walk visits its members.
+    uint32_t anon_vma = 0;
   };
   struct File {
     Filesystem filesystem = FILESYSTEM_UNSPECIFIED;
@@ -114,26 +143,109 @@ class Model {
     uint64_t size = 0;
     bool unlinked = false;
   };
+  // Extra references taken by a pin or a speculative get: one per page, by
+  // PFN, with the pincount added (FOLL_PIN).
+  struct Holder {
+    std::vector<uint32_t> pfns;
+    bool foll_pin = false;
+  };
 
+  // --- model.cc --------------------------------------------------------
   Process* FindProcess(uint32_t pid);
   const Process* FindProcess(uint32_t pid) const;
   File* FindFile(uint64_t file);
-  // The VMA at `addr`, or FailedPrecondition naming the address.
-  absl::StatusOr<const Vma*> MappedAt(const Process& p, uint32_t pid,
-                                      uint64_t addr) const;
+
+  // Events: every change the log shows goes through these.
+  Event& NewEvent(EventKind kind, uint32_t head, const Folio* f, Reason reason);
+  void Emit() { sink_->Emit(event_); }
+
+  // Buddy allocation of a folio; the event says why. Null if memory is out.
+  Folio* AllocFolio(uint32_t order, Reason reason, uint32_t* head);
+  // Returns a folio whose last reference went to the buddy allocator
+  // (__folio_put: unqueue from the deferred list, NR_ANON, free_pages).
+  void FreeFolio(uint32_t head, Reason reason);
+  // folio_put(): drops `n` references; frees the folio at zero.
+  void PutFolio(uint32_t head, int n, Reason reason);
+
+  // --- fault.cc ---------------------------------------------------------
+  // handle_mm_fault() for one page of an anonymous private VMA.
+  absl::Status AnonFault(Process& p, uint32_t pid, const Vma& vma,
+                         uint64_t addr, bool write);
+  bool PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
+                bool write);
+  void PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
+                bool write);
+  // do_wp_page(): a write to a read-only PTE.
+  void WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
+                         uint64_t addr);
+  // The orders thp_vma_allowable_orders() allows an anonymous VMA.
+  uint32_t AnonAllowedOrders(const Vma& vma) const;
+
+  // --- rmap.cc ----------------------------------------------------------
+  // folio_add_new_anon_rmap / folio_add_anon_rmap_ptes / _pmd.
+  void AddRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr);
+  void AddRmapPmd(Folio& f);
+  // folio_remove_rmap_ptes(): `nr` consecutive pages from pfn. Queues a
+  // partially mapped anonymous folio for deferred split.
+  void RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr);
+  void RemoveRmapPmd(uint32_t head, Folio& f);
+  // The mappings of a folio: (pid, addr) of its PMD mappings and PTEs.
+  struct Mapping {
+    uint32_t pid;
+    uint64_t addr;
+    bool pmd;
+  };
+  std::vector<Mapping> RmapWalk(uint32_t head, const Folio& f);
+
+  // --- zap.cc -----------------------------------------------------------
+  // zap_page_range(): unmaps [start, end) of a process, splitting PMD
+  // mappings that are partly covered.
+  void ZapRange(uint32_t pid, uint64_t start, uint64_t end, Reason reason);
+  // __split_huge_pmd_locked(): a PMD mapping becomes 512 PTEs.
+  void SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason);
+  // Splits the PMDs of [start, end) that the range covers only in part.
+  void SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
+                        Reason reason);
+  void MadviseFree(uint32_t pid, uint64_t start, uint64_t end);
+
+  // --- split.cc ---------------------------------------------------------
+  // __folio_split(): returns 0 or a negative errno. `split_at` is a page
+  // index in the folio (non-uniform) and `uniform` selects
+  // split_huge_page_to_list_to_order(). Logs the split or the failure and
+  // counts it.
+  int SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
+                 bool uniform, int caller_pins, Reason reason);
+
+  // --- deferred_split.cc ------------------------------------------------
+  void DeferredSplitFolio(uint32_t head, Folio& f, bool partially_mapped);
+  // Unlinks a queued folio (split, free or scan). Clears the partially
+  // mapped flag (and nr_anon_partially_mapped) when `clear_flag`.
+  void UnqueueDeferred(uint32_t head, Folio& f, Reason reason);
+  bool ThpUnderused(uint32_t head, const Folio& f) const;
+
+  // --- pin.cc -----------------------------------------------------------
+  void GetPage(uint32_t pfn, bool foll_pin, Reason reason);
+  void PutPage(uint32_t pfn, bool foll_pin, Reason reason);
 
   Profile profile_;
   Knobs knobs_;
   EventSink* sink_;
+  Event event_;
   uint64_t op_index_ = 0;
-  uint64_t total_pages_ = 0;
   Counters counters_;
+  BuddyAllocator buddy_;
+  FolioTable folios_;
 
   absl::btree_map<uint32_t, Process> processes_;
+  uint32_t next_anon_vma_ = 1;
   absl::btree_map<uint64_t, File> files_;
-  // Pins and speculative references: their ids.
-  absl::btree_map<uint32_t, uint32_t> pins_;
-  absl::btree_map<uint32_t, uint32_t> refs_;
+  absl::btree_map<uint32_t, Holder> pins_;
+  absl::btree_map<uint32_t, Holder> refs_;
+
+  // The deferred split queue (a FIFO of head PFNs) and its length.
+  uint32_t deferred_head_ = kNoFolio;
+  uint32_t deferred_tail_ = kNoFolio;
+  uint64_t deferred_len_ = 0;
 };
 
 }  // namespace mmreplay::mm

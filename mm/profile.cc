@@ -17,6 +17,7 @@ std::vector<Profile> Presets() {
 
   Profile v6_6 = v6_15;
   v6_6.name = "linux-6.6";
+  v6_6.thp_underused_shrinker = false;
   v6_6.anon_mthp = false;
   v6_6.truncate_non_uniform_split = false;
   v6_6.compact_large_folios = false;

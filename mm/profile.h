@@ -33,6 +33,13 @@ struct Profile {
   // only PMD-sized ones.
   bool deferred_split_any_order = true;
 
+  // A PMD fault queues the new THP as possibly underused, and the shrinker
+  // splits a queued folio that is not partially mapped only when more of
+  // its pages are zero than max_ptes_none allows (v6.12, dafff3f4c850 "mm:
+  // split underused THPs"); the partially mapped flag and
+  // nr_anon_partially_mapped come with it.
+  bool thp_underused_shrinker = true;
+
   // Truncate and hole punch split a partly covered large folio with the
   // non-uniform split (folio_split, seeds 000/002, v6.15); otherwise with a
   // uniform split to the mapping's minimum order.

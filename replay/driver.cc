@@ -170,8 +170,8 @@ absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
   return absl::OkStatus();
 }
 
-void CheckCounters(const ExpectCounters& e, uint64_t record,
-                   const mm::Model& m, ReplayReport* report) {
+void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
+                   ReplayReport* report) {
   std::string block;
   auto compare = [&](const std::string& name, int64_t want, int64_t got) {
     if (got != want) {
@@ -193,8 +193,10 @@ void CheckCounters(const ExpectCounters& e, uint64_t record,
               m.counters().Get(*mm::FindMthpStat(c.name()), c.order()));
     }
   }
+  for (const std::string& name : e.unstable_counter()) listed[name] = 0;
   if (e.complete()) {
-    // Every checked counter not listed was 0 in the kernel.
+    // Every checked counter not listed (nor left out as unstable) was 0 in
+    // the kernel.
     for (int i = 0; i < static_cast<int>(mm::VmEvent::kCount); ++i) {
       auto ev = static_cast<mm::VmEvent>(i);
       std::string name(mm::VmEventName(ev));
@@ -205,9 +207,9 @@ void CheckCounters(const ExpectCounters& e, uint64_t record,
     for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
       for (int i = 0; i < static_cast<int>(mm::MthpStat::kCount); ++i) {
         auto st = static_cast<mm::MthpStat>(i);
-        std::string name =
-            absl::StrCat(mm::MthpStatName(st), "[", order, "]");
-        if (!listed.contains(name)) compare(name, 0, m.counters().Get(st, order));
+        std::string name = absl::StrCat(mm::MthpStatName(st), "[", order, "]");
+        if (!listed.contains(name))
+          compare(name, 0, m.counters().Get(st, order));
       }
     }
   }

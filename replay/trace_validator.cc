@@ -544,6 +544,18 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
       return absl::OkStatus();
     }
     case Op::kExpectCounters:
+      for (int i = 0; i < op.expect_counters().unstable_counter_size(); ++i) {
+        absl::string_view name = op.expect_counters().unstable_counter(i);
+        size_t bracket = name.find('[');
+        bool known =
+            bracket == absl::string_view::npos
+                ? mm::FindVmEvent(name).has_value()
+                : mm::FindMthpStat(name.substr(0, bracket)).has_value();
+        if (!known) {
+          return Bad(absl::StrCat("expect_counters.unstable_counter[", i, "]"),
+                     absl::StrCat("unknown counter '", name, "'"));
+        }
+      }
       for (int i = 0; i < op.expect_counters().counter_size(); ++i) {
         const Counter& ctr = op.expect_counters().counter(i);
         std::string where = absl::StrCat("expect_counters.counter[", i, "]");

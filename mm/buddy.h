@@ -1,0 +1,77 @@
+// Physical memory under the buddy allocator (mm/page_alloc.c): per-zone,
+// per-order free lists of naturally aligned blocks of 2^order pages.
+//
+// The kernel hands out the block at the head of a free list, which depends
+// on the order earlier frees happened in and on per-CPU lists. The model
+// uses a fixed rule instead, so that replay is deterministic: from the
+// highest zone with a block of a sufficient order, take the lowest-PFN block
+// of the smallest such order; expand() it keeping the lowest part
+// (docs/model.md).
+//
+// Simplified: every pageblock is MOVABLE (so blocks of order >= 9 always
+// merge), there are no per-CPU lists and no watermarks.
+#ifndef MMREPLAY_MM_BUDDY_H_
+#define MMREPLAY_MM_BUDDY_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+
+namespace mmreplay::mm {
+
+// MAX_PAGE_ORDER on x86-64.
+inline constexpr uint32_t kMaxOrder = 10;
+// pageblock_order.
+inline constexpr uint32_t kPageblockOrder = 9;
+
+struct ZoneSpan {
+  uint64_t start_pfn = 0;
+  uint64_t pages = 0;
+};
+
+class BuddyAllocator {
+ public:
+  // Zones in PFN order; each starts free. REQUIRES: spans are multiples of
+  // 2^kMaxOrder pages and do not overlap.
+  explicit BuddyAllocator(const std::vector<ZoneSpan>& zones);
+
+  // __rmqueue_smallest() + expand(): a free block of 2^order pages, or
+  // nullopt when no zone has one.
+  std::optional<uint64_t> Alloc(uint32_t order);
+
+  // __free_one_page(): returns the block, merging it with free buddies.
+  // REQUIRES: [pfn, pfn + 2^order) was allocated and is aligned.
+  void Free(uint64_t pfn, uint32_t order);
+
+  // Whether a free block of exactly this order starts at pfn.
+  bool IsFreeBlock(uint64_t pfn, uint32_t order) const;
+  // The order of the free block holding pfn, or nullopt if pfn is in use.
+  std::optional<uint32_t> FreeOrderAt(uint64_t pfn) const;
+
+  uint64_t free_pages() const { return free_pages_; }
+  uint64_t total_pages() const { return total_pages_; }
+  // Free blocks of `order` across all zones.
+  uint64_t free_blocks(uint32_t order) const;
+
+  // Every free block, lowest PFN first, for checks: (pfn, order).
+  std::vector<std::pair<uint64_t, uint32_t>> FreeBlocks() const;
+
+ private:
+  struct Zone {
+    ZoneSpan span;
+    std::array<absl::btree_set<uint64_t>, kMaxOrder + 1> free;
+  };
+  Zone* ZoneOf(uint64_t pfn);
+  const Zone* ZoneOf(uint64_t pfn) const;
+
+  std::vector<Zone> zones_;
+  uint64_t free_pages_ = 0;
+  uint64_t total_pages_ = 0;
+};
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_BUDDY_H_

@@ -1,0 +1,258 @@
+// Anonymous page faults (mm/memory.c, mm/huge_memory.c): the PMD THP path
+// (do_huge_pmd_anonymous_page), the huge zero folio on reads, the PTE path
+// with mTHP orders (do_anonymous_page, alloc_anon_folio), the zero page, and
+// write-protect faults (do_wp_page, do_huge_pmd_wp_page).
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+namespace {
+
+bool BlockFits(const Vma& vma, uint64_t addr, uint32_t order) {
+  uint64_t size = uint64_t{kPageSize} << order;
+  uint64_t start = addr & ~(size - 1);
+  return start >= vma.start && start + size <= vma.end;
+}
+
+}  // namespace
+
+// thp_vma_allowable_orders() for an anonymous VMA at fault time.
+uint32_t Model::AnonAllowedOrders(const Vma& vma) const {
+  if (vma.nohugepage) return 0;
+  uint32_t mask = 0;
+  bool global_always = knobs_.enabled == KNOB_VALUE_ALWAYS;
+  bool global_enabled = knobs_.enabled != KNOB_VALUE_NEVER;
+  for (uint32_t o = 2; o <= kPmdOrder; ++o) {
+    KnobValue v = knobs_.anon_order[o];
+    bool on = v == KNOB_VALUE_ALWAYS ||
+              (v == KNOB_VALUE_MADVISE && vma.hugepage) ||
+              (v == KNOB_VALUE_INHERIT &&
+               (global_always || (vma.hugepage && global_enabled)));
+    if (on) mask |= 1u << o;
+  }
+  if (!profile_.anon_mthp) mask &= 1u << kPmdOrder;
+  return mask;
+}
+
+absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
+                              uint64_t addr, bool write) {
+  Pmd* pmd = p.pt.FindPmd(addr);
+  if (pmd == nullptr && (AnonAllowedOrders(vma) >> kPmdOrder & 1) &&
+      BlockFits(vma, addr, kPmdOrder)) {
+    if (PmdFault(p, pid, vma, addr, write)) return absl::OkStatus();
+    pmd = p.pt.FindPmd(addr);
+  }
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
+    if (!write) return absl::OkStatus();
+    // do_huge_zero_wp_pmd(): a new THP replaces the huge zero folio; if
+    // none can be had, the PMD is split to zero-page PTEs.
+    p.pt.ClearPmd(addr);
+    if (PmdFault(p, pid, vma, addr, /*write=*/true)) return absl::OkStatus();
+    Pmd& z = p.pt.SetHuge(addr);
+    z.kind = Pmd::Kind::kHugeZero;
+    SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_ANON_FAULT);
+    pmd = p.pt.FindPmd(addr);
+  }
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+    uint32_t pfn = pmd->head +
+                   static_cast<uint32_t>((addr & (kPmdSize - 1)) >> kPageShift);
+    if (!write) return absl::OkStatus();
+    if (pmd->writable) {
+      folios_.set_nonzero(pfn, true);
+      return absl::OkStatus();
+    }
+    // do_huge_pmd_wp_page(): reuse an exclusive THP, else split the PMD and
+    // copy at the PTE level.
+    Folio& f = folios_.At(pmd->head);
+    if (f.refcount == 1) {
+      pmd->writable = true;
+      folios_.set_nonzero(pfn, true);
+      return absl::OkStatus();
+    }
+    SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
+  }
+  PteFault(p, pid, vma, addr, write);
+  return absl::OkStatus();
+}
+
+// do_huge_pmd_anonymous_page(): true when the fault was handled at the PMD.
+bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
+                     bool write) {
+  uint64_t haddr = addr & ~(kPmdSize - 1);
+  if (!write && knobs_.use_zero_page) {
+    Pmd& pmd = p.pt.SetHuge(haddr);
+    pmd.kind = Pmd::Kind::kHugeZero;
+    return true;
+  }
+  uint32_t head;
+  Folio* f = AllocFolio(kPmdOrder, REASON_ANON_FAULT, &head);
+  if (f == nullptr) {
+    counters_.Count(VmEvent::kThpFaultFallback);
+    counters_.Count(MthpStat::kAnonFaultFallback, kPmdOrder);
+    return false;
+  }
+  // map_anon_folio_pmd(): the allocation's reference is the PMD's.
+  f->set(kFolioAnon);
+  f->owner = p.anon_vma;
+  f->index = haddr >> kPageShift;
+  AddRmapPmd(*f);
+  Pmd& pmd = p.pt.SetHuge(haddr);
+  pmd.kind = Pmd::Kind::kFolio;
+  pmd.head = head;
+  pmd.writable = (vma.prot & PROT_BITS_WRITE) != 0;
+  Event& e = NewEvent(EVENT_MAP, head, f, REASON_ANON_FAULT);
+  e.set_pid(pid);
+  e.set_addr(haddr);
+  e.set_nr_pages(f->pages());
+  e.set_level(MAP_LEVEL_PMD);
+  e.set_map_before(0);
+  e.set_map_after(1);
+  Emit();
+  counters_.Count(VmEvent::kThpFaultAlloc);
+  counters_.Count(MthpStat::kAnonFaultAlloc, kPmdOrder);
+  counters_.Count(MthpStat::kNrAnon, kPmdOrder);
+  if (profile_.thp_underused_shrinker) {
+    DeferredSplitFolio(head, *f, /*partially_mapped=*/false);
+  }
+  folios_.set_nonzero(
+      head + static_cast<uint32_t>((addr - haddr) >> kPageShift), true);
+  return true;
+}
+
+// handle_pte_fault() for an anonymous VMA.
+void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
+                     bool write) {
+  Pte pte = p.pt.GetPte(addr);
+  if (pte.present_page()) {
+    if (!write) return;
+    if (!pte.writable()) {
+      WriteProtectFault(p, pid, vma, addr);
+      return;
+    }
+    folios_.set_nonzero(pte.pfn(), true);
+    return;
+  }
+  if (pte.zero_page()) {
+    if (write) WriteProtectFault(p, pid, vma, addr);
+    return;
+  }
+  // do_anonymous_page(): a read maps the shared zero page.
+  if (!write) {
+    p.pt.SetPte(addr, Pte::ZeroPage());
+    return;
+  }
+  // alloc_anon_folio(): the orders the VMA allows below PMD size whose
+  // aligned block fits the VMA; of those, the highest whose PTEs are all
+  // none (a zero-page PTE counts as populated) and every lower one, tried
+  // from the top.
+  uint32_t orders = AnonAllowedOrders(vma) & ((1u << kPmdOrder) - 1);
+  for (uint32_t o = 2; o < kPmdOrder; ++o) {
+    if ((orders >> o & 1) && !BlockFits(vma, addr, o)) orders &= ~(1u << o);
+  }
+  for (int o = kPmdOrder - 1; o >= 2; --o) {
+    if (!(orders >> o & 1)) continue;
+    uint64_t size = uint64_t{kPageSize} << o;
+    uint64_t start = addr & ~(size - 1);
+    bool none = true;
+    for (uint64_t a = start; a < start + size && none; a += kPageSize) {
+      none = p.pt.GetPte(a).none();
+    }
+    if (none) break;
+    orders &= ~(1u << o);
+  }
+  uint32_t head = 0;
+  Folio* f = nullptr;
+  uint32_t order = 0;
+  for (int o = kPmdOrder - 1; o >= 2 && f == nullptr; --o) {
+    if (!(orders >> o & 1)) continue;
+    f = AllocFolio(static_cast<uint32_t>(o), REASON_ANON_FAULT, &head);
+    if (f == nullptr) {
+      counters_.Count(MthpStat::kAnonFaultFallback, static_cast<uint32_t>(o));
+    } else {
+      order = static_cast<uint32_t>(o);
+    }
+  }
+  if (f == nullptr) f = AllocFolio(0, REASON_ANON_FAULT, &head);
+  if (f == nullptr) return;  // OOM: the model maps nothing.
+  int nr = 1 << order;
+  uint64_t start = addr & ~((uint64_t{kPageSize} << order) - 1);
+  f->set(kFolioAnon);
+  f->owner = p.anon_vma;
+  f->index = start >> kPageShift;
+  // folio_ref_add(nr - 1): one reference per PTE.
+  f->refcount = nr;
+  AddRmapPtes(head, *f, head, nr);
+  bool w = (vma.prot & PROT_BITS_WRITE) != 0;
+  for (int i = 0; i < nr; ++i) {
+    p.pt.SetPte(start + (uint64_t(i) << kPageShift), Pte::Page(head + i, w));
+  }
+  Event& e = NewEvent(EVENT_MAP, head, f, REASON_ANON_FAULT);
+  e.set_pid(pid);
+  e.set_addr(start);
+  e.set_nr_pages(nr);
+  e.set_level(MAP_LEVEL_PTE);
+  e.set_map_before(0);
+  e.set_map_after(nr);
+  e.set_ref_before(1);
+  e.set_ref_after(nr);
+  Emit();
+  counters_.Count(MthpStat::kAnonFaultAlloc, order);
+  counters_.Count(MthpStat::kNrAnon, order);
+  folios_.set_nonzero(
+      head + static_cast<uint32_t>((addr - start) >> kPageShift), true);
+}
+
+// do_wp_page(): a write to the zero page or to a read-only anonymous page.
+// An exclusive page is reused; otherwise (wp_page_copy) the page is copied
+// into a new order-0 folio. Nothing is split.
+void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
+                              uint64_t addr) {
+  Pte pte = p.pt.GetPte(addr);
+  bool w = (vma.prot & PROT_BITS_WRITE) != 0;
+  if (pte.present_page()) {
+    uint32_t old_head = folios_.HeadOf(pte.pfn());
+    Folio& old = folios_.At(old_head);
+    if (old.mapcount == 1 && old.refcount == 1) {
+      p.pt.SetPte(addr, pte.WithWrite(w));
+      folios_.set_nonzero(pte.pfn(), true);
+      return;
+    }
+  }
+  uint32_t head;
+  Folio* f = AllocFolio(0, REASON_COW, &head);
+  if (f == nullptr) return;
+  f->set(kFolioAnon);
+  f->owner = p.anon_vma;
+  f->index = addr >> kPageShift;
+  if (pte.present_page()) {
+    uint32_t old_head = folios_.HeadOf(pte.pfn());
+    Folio& old = folios_.At(old_head);
+    Event& u = NewEvent(EVENT_UNMAP, old_head, &old, REASON_COW);
+    u.set_pid(pid);
+    u.set_addr(addr);
+    u.set_nr_pages(1);
+    u.set_level(MAP_LEVEL_PTE);
+    u.set_map_before(old.mapcount);
+    u.set_map_after(old.mapcount - 1);
+    u.set_ref_before(old.refcount);
+    u.set_ref_after(old.refcount - 1);
+    Emit();
+    RemoveRmapPtes(old_head, old, pte.pfn(), 1);
+    PutFolio(old_head, 1, REASON_COW);
+  }
+  f = &folios_.At(head);
+  AddRmapPtes(head, *f, head, 1);
+  p.pt.SetPte(addr, Pte::Page(head, w));
+  Event& e = NewEvent(EVENT_MAP, head, f, REASON_COW);
+  e.set_pid(pid);
+  e.set_addr(addr);
+  e.set_nr_pages(1);
+  e.set_level(MAP_LEVEL_PTE);
+  e.set_map_before(0);
+  e.set_map_after(1);
+  Emit();
+  // The copy is written: whatever the old page held, it is not all zeros.
+  folios_.set_nonzero(head, true);
+}
+
+}  // namespace mmreplay::mm

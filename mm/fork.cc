@@ -1,0 +1,90 @@
+// fork() (kernel/fork.c dup_mmap, mm/memory.c copy_page_range,
+// copy_huge_pmd): the child gets the parent's VMAs, and its page tables map
+// the same anonymous folios, write-protected in both, each mapping with its
+// reference; a later write copies (fault.cc).
+//
+// Simplified: pinned pages are shared like the others (the kernel copies a
+// page that may be pinned, folio_try_dup_anon_rmap failing).
+#include <algorithm>
+
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+
+absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
+  Process& child = processes_[child_pid];
+  // Found after the insert, which may move the b-tree's nodes.
+  Process& src = *FindProcess(parent_pid);
+  child.vmas = src.vmas;
+  child.anon_vma = src.anon_vma;
+  for (auto& [key, pmd] : src.pt.mutable_pmds()) {
+    uint64_t pmd_addr = key << kPmdShift;
+    if (pmd.kind == Pmd::Kind::kHugeZero) {
+      child.pt.SetHuge(pmd_addr).kind = Pmd::Kind::kHugeZero;
+      continue;
+    }
+    if (pmd.kind == Pmd::Kind::kFolio) {
+      Folio& f = folios_.At(pmd.head);
+      pmd.writable = false;
+      Pmd& c = child.pt.SetHuge(pmd_addr);
+      c.kind = Pmd::Kind::kFolio;
+      c.head = pmd.head;
+      c.writable = false;
+      Event& e = NewEvent(EVENT_MAP, pmd.head, &f, REASON_FORK);
+      e.set_pid(child_pid);
+      e.set_addr(pmd_addr);
+      e.set_nr_pages(f.pages());
+      e.set_level(MAP_LEVEL_PMD);
+      e.set_map_before(f.mapcount);
+      e.set_map_after(f.mapcount + 1);
+      e.set_ref_before(f.refcount);
+      e.set_ref_after(f.refcount + 1);
+      Emit();
+      AddRmapPmd(f);
+      ++f.refcount;
+      continue;
+    }
+    if (!pmd.table) continue;
+    PteTable& t = *pmd.table;
+    for (int i = 0; i < kPtesPerTable;) {
+      Pte pte = t.pte[i];
+      uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
+      if (pte.zero_page()) child.pt.SetPte(addr, pte);
+      if (!pte.present_page()) {
+        ++i;
+        continue;
+      }
+      uint32_t pfn = pte.pfn();
+      uint32_t head = folios_.HeadOf(pfn);
+      Folio& f = folios_.At(head);
+      int nr = 1;
+      int max = std::min<int>(kPtesPerTable - i,
+                              static_cast<int>(head + f.pages() - pfn));
+      while (nr < max && t.pte[i + nr].present_page() &&
+             t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
+        ++nr;
+      }
+      Event& e = NewEvent(EVENT_MAP, head, &f, REASON_FORK);
+      e.set_pid(child_pid);
+      e.set_addr(addr);
+      e.set_nr_pages(nr);
+      e.set_level(MAP_LEVEL_PTE);
+      e.set_map_before(f.mapcount);
+      e.set_map_after(f.mapcount + nr);
+      e.set_ref_before(f.refcount);
+      e.set_ref_after(f.refcount + nr);
+      Emit();
+      for (int k = 0; k < nr; ++k) {
+        t.pte[i + k] = t.pte[i + k].WithWrite(false);
+        child.pt.SetPte(addr + (uint64_t(k) << kPageShift), t.pte[i + k]);
+      }
+      AddRmapPtes(head, f, pfn, nr);
+      f.refcount += nr;
+      i += nr;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mmreplay::mm

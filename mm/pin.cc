@@ -1,0 +1,118 @@
+// References from outside the page tables (mm/gup.c, vmsplice, PFN walkers):
+// each holds its pages' folios until released, and a folio with such a
+// reference cannot be split (can_split_folio).
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+namespace {
+
+// GUP_PIN_COUNTING_BIAS: FOLL_PIN on an order-0 folio adds this many
+// references instead of a _pincount.
+constexpr int kPinBias = 1024;
+constexpr uint32_t kNoPage = UINT32_MAX;
+
+}  // namespace
+
+void Model::GetPage(uint32_t pfn, bool foll_pin, Reason reason) {
+  uint32_t head = folios_.HeadOf(pfn);
+  Folio& f = folios_.At(head);
+  int refs = foll_pin && f.order == 0 ? kPinBias : 1;
+  Event& e = NewEvent(EVENT_REF_GET, head, &f, reason);
+  e.set_ref_before(f.refcount);
+  e.set_ref_after(f.refcount + refs);
+  Emit();
+  f.refcount += refs;
+  if (foll_pin && f.order > 0) ++f.pincount;
+}
+
+void Model::PutPage(uint32_t pfn, bool foll_pin, Reason reason) {
+  uint32_t head = folios_.HeadOf(pfn);
+  Folio& f = folios_.At(head);
+  int refs = foll_pin && f.order == 0 ? kPinBias : 1;
+  if (foll_pin && f.order > 0) --f.pincount;
+  Event& e = NewEvent(EVENT_REF_PUT, head, &f, reason);
+  e.set_ref_before(f.refcount);
+  e.set_ref_after(f.refcount - refs);
+  Emit();
+  PutFolio(head, refs, reason);
+}
+
+absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
+                        uint64_t length, PinKind kind) {
+  Process& p = *FindProcess(pid);
+  bool foll_pin = kind == PIN_KIND_FOLL_PIN;
+  Holder h;
+  h.foll_pin = foll_pin;
+  for (uint64_t a = addr; a < addr + length; a += kPageSize) {
+    const Vma* vma = p.vmas.Find(a);
+    if (vma == nullptr) {
+      return absl::FailedPreconditionError(
+          "pin of an address nothing maps (GUP would fail with EFAULT)");
+    }
+    Vma copy = *vma;
+    // __get_user_pages(): fault the page in (for write with FOLL_PIN, the
+    // DMA-target case; vmsplice and FOLL_GET read).
+    uint32_t pfn = kNoPage;
+    for (int attempt = 0; attempt < 2 && pfn == kNoPage; ++attempt) {
+      const Pmd* pmd = p.pt.FindPmd(a);
+      if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+        pfn = pmd->head +
+              static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift);
+      } else if (Pte pte = p.pt.GetPte(a); pte.present_page()) {
+        pfn = pte.pfn();
+      } else if (attempt == 0) {
+        absl::Status s = AnonFault(p, pid, copy, a, foll_pin);
+        if (!s.ok()) return s;
+      }
+    }
+    if (pfn == kNoPage) continue;  // the zero page: nothing to hold
+    GetPage(pfn, foll_pin, REASON_PIN);
+    h.pfns.push_back(pfn);
+  }
+  pins_[pin_id] = std::move(h);
+  return absl::OkStatus();
+}
+
+absl::Status Model::Unpin(uint32_t pin_id) {
+  auto it = pins_.find(pin_id);
+  Holder h = std::move(it->second);
+  pins_.erase(it);
+  for (uint32_t pfn : h.pfns) PutPage(pfn, h.foll_pin, REASON_UNPIN);
+  return absl::OkStatus();
+}
+
+// get_page_unless_zero() on the page mapped at addr: fails (holds nothing)
+// where no folio is mapped.
+absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
+                                       uint64_t addr) {
+  Process& p = *FindProcess(pid);
+  Holder h;
+  const Pmd* pmd = p.pt.FindPmd(addr);
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+    h.pfns.push_back(pmd->head + static_cast<uint32_t>(
+                                     (addr & (kPmdSize - 1)) >> kPageShift));
+  } else if (Pte pte = p.pt.GetPte(addr); pte.present_page()) {
+    h.pfns.push_back(pte.pfn());
+  }
+  for (uint32_t pfn : h.pfns) GetPage(pfn, false, REASON_SPECULATIVE);
+  refs_[ref_id] = std::move(h);
+  return absl::OkStatus();
+}
+
+// The page cache comes with issue 5: until then there is no file page to
+// hold.
+absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t, uint64_t) {
+  refs_[ref_id] = Holder();
+  return absl::OkStatus();
+}
+
+absl::Status Model::SpeculativePut(uint32_t ref_id) {
+  auto it = refs_.find(ref_id);
+  Holder h = std::move(it->second);
+  refs_.erase(it);
+  for (uint32_t pfn : h.pfns) PutPage(pfn, false, REASON_SPECULATIVE);
+  return absl::OkStatus();
+}
+
+}  // namespace mmreplay::mm

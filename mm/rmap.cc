@@ -1,0 +1,83 @@
+// Reverse mapping (mm/rmap.c): the mapcounts of a folio as page-table
+// entries are added and removed, and the "partially mapped" rule that puts
+// an anonymous folio on the deferred split queue.
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+
+// folio_add_anon_rmap_ptes() / folio_add_new_anon_rmap() for PTEs.
+void Model::AddRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
+  (void)head;
+  for (int i = 0; i < nr; ++i) {
+    if (folios_.page_mapcount(pfn + i)++ == 0) ++f.nr_pages_mapped;
+  }
+  f.mapcount += nr;
+}
+
+// folio_add_anon_rmap_pmd().
+void Model::AddRmapPmd(Folio& f) {
+  ++f.entire_mapcount;
+  ++f.mapcount;
+}
+
+// __folio_remove_rmap(RMAP_LEVEL_PTE) with CONFIG_PAGE_MAPCOUNT: pages whose
+// last mapping goes leave _nr_pages_mapped; the folio is partially mapped
+// when that happened and some pages are still mapped (and no PMD maps it
+// whole).
+void Model::RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
+  int last = 0;
+  for (int i = 0; i < nr; ++i) {
+    uint16_t& m = folios_.page_mapcount(pfn + i);
+    DCHECK(m > 0);
+    if (--m == 0) ++last;
+  }
+  f.mapcount -= nr;
+  f.nr_pages_mapped = static_cast<uint16_t>(f.nr_pages_mapped - last);
+  bool partially_mapped =
+      last > 0 && f.entire_mapcount == 0 && f.nr_pages_mapped > 0;
+  if (partially_mapped && f.test(kFolioAnon) &&
+      !f.test(kFolioPartiallyMapped)) {
+    DeferredSplitFolio(head, f, /*partially_mapped=*/true);
+  }
+}
+
+// __folio_remove_rmap(RMAP_LEVEL_PMD): when the last PMD mapping goes, the
+// pages no PTE maps are unmapped; partially mapped if some remain.
+void Model::RemoveRmapPmd(uint32_t head, Folio& f) {
+  --f.entire_mapcount;
+  --f.mapcount;
+  if (f.entire_mapcount > 0) return;
+  int unmapped = static_cast<int>(f.pages()) - f.nr_pages_mapped;
+  bool partially_mapped =
+      unmapped > 0 && unmapped < static_cast<int>(f.pages());
+  if (partially_mapped && f.test(kFolioAnon) &&
+      !f.test(kFolioPartiallyMapped)) {
+    DeferredSplitFolio(head, f, /*partially_mapped=*/true);
+  }
+}
+
+// rmap_walk_anon(): the processes of the folio's anon_vma family, at the
+// address the folio was mapped at.
+std::vector<Model::Mapping> Model::RmapWalk(uint32_t head, const Folio& f) {
+  std::vector<Mapping> out;
+  uint64_t base = f.index << kPageShift;
+  for (auto& [pid, p] : processes_) {
+    if (!f.test(kFolioAnon) || p.anon_vma != f.owner) continue;
+    const Pmd* pmd = p.pt.FindPmd(base);
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio && pmd->head == head) {
+      out.push_back({pid, base & ~(kPmdSize - 1), true});
+      continue;
+    }
+    for (uint64_t i = 0; i < f.pages(); ++i) {
+      uint64_t addr = base + (i << kPageShift);
+      Pte pte = p.pt.GetPte(addr);
+      if (pte.present_page() && pte.pfn() == head + i) {
+        out.push_back({pid, addr, false});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace mmreplay::mm

@@ -1,0 +1,221 @@
+// Folio split (mm/huge_memory.c __folio_split, __split_unmapped_folio): one
+// backend for the uniform split (split_huge_page_to_list_to_order) and the
+// non-uniform, buddy-like one (folio_split), as seed 000 describes.
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr int kEinval = -22;
+constexpr int kEbusy = -16;
+constexpr int kEagain = -11;
+
+struct Piece {
+  uint32_t head;
+  uint32_t order;
+};
+
+// __split_unmapped_folio(): the folios a split of [head, 2^order) gives, in
+// PFN order. Uniform: 2^(order-new_order) of new_order. Non-uniform: halve
+// the piece holding page `split_at` from order-1 down to new_order; anon
+// folios skip order 1 (the piece of order 2 splits straight to order 0).
+std::vector<Piece> Pieces(uint32_t head, uint32_t order, uint32_t new_order,
+                          uint64_t split_at, bool uniform, bool anon) {
+  std::vector<Piece> out;
+  if (uniform) {
+    for (uint32_t p = head; p < head + (1u << order); p += 1u << new_order) {
+      out.push_back({p, new_order});
+    }
+    return out;
+  }
+  uint32_t at = head + static_cast<uint32_t>(split_at);
+  uint32_t cur = head, cur_order = order;
+  for (int split_order = static_cast<int>(order) - 1;
+       split_order >= static_cast<int>(new_order); --split_order) {
+    if (anon && split_order == 1) continue;
+    uint32_t size = 1u << split_order;
+    uint32_t holding = cur;
+    for (uint32_t p = cur; p < cur + (1u << cur_order); p += size) {
+      if (at >= p && at < p + size) {
+        holding = p;
+      } else {
+        out.push_back({p, static_cast<uint32_t>(split_order)});
+      }
+    }
+    cur = holding;
+    cur_order = static_cast<uint32_t>(split_order);
+  }
+  out.push_back({cur, cur_order});
+  std::sort(out.begin(), out.end(),
+            [](const Piece& a, const Piece& b) { return a.head < b.head; });
+  return out;
+}
+
+}  // namespace
+
+int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
+                      bool uniform, int caller_pins, Reason reason) {
+  Folio* f = &folios_.At(head);
+  const uint32_t order = f->order;
+  const bool anon = f->test(kFolioAnon);
+  auto fail = [&](int err, bool counted) {
+    if (counted) {
+      if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPageFailed);
+      counters_.Count(MthpStat::kSplitFailed, order);
+    }
+    NewEvent(EVENT_SPLIT_FAILED, head, &folios_.At(head), reason).set_err(err);
+    Emit();
+    return err;
+  };
+  // Early returns, not counted, in the kernel's order.
+  if (!anon && f->owner == 0) return fail(kEbusy, false);
+  if (new_order >= order) return fail(kEinval, false);
+  // folio_split_supported(): no order-1 anonymous folios.
+  if (anon && new_order == 1) return fail(kEinval, false);
+  // can_split_folio(): every reference is a mapping, the page cache's
+  // (file folios: one per page), or the caller's.
+  int extra = anon ? 0 : static_cast<int>(f->pages());
+  if (f->mapcount != f->refcount - extra - caller_pins) {
+    return fail(kEagain, true);
+  }
+
+  // unmap_folio(): PMD mappings are split first (TTU_SPLIT_HUGE_PMD); the
+  // PTEs become migration entries and come back, for the same pages, in
+  // remap_page() below. The model keeps the PTEs in place. try_to_migrate()
+  // takes the PTE mappings away one at a time, so an anonymous folio mapped
+  // by PTEs is seen partially mapped once a page loses its last one while
+  // others are still mapped: it is queued (and counted) as a deferred split
+  // here, and leaves the queue when frozen below. A PMD mapping is frozen
+  // whole and never seen partial.
+  std::vector<Mapping> mappings = RmapWalk(head, *f);
+  if (anon && f->entire_mapcount == 0 && !f->test(kFolioPartiallyMapped)) {
+    std::vector<uint16_t> left(f->pages());
+    int mapped = 0;
+    for (uint32_t i = 0; i < f->pages(); ++i) {
+      left[i] = folios_.page_mapcount(head + i);
+      mapped += left[i] > 0;
+    }
+    for (const Mapping& m : mappings) {
+      Pte pte = FindProcess(m.pid)->pt.GetPte(m.addr);
+      uint32_t i = pte.pfn() - head;
+      if (--left[i] > 0) continue;
+      if (--mapped > 0) DeferredSplitFolio(head, *f, /*partially_mapped=*/true);
+      break;
+    }
+  }
+  for (const Mapping& m : mappings) {
+    if (m.pmd) SplitPmd(m.pid, m.addr, reason);
+  }
+  f = &folios_.At(head);
+  // The folio is frozen: off the deferred split queue.
+  if (f->test(kFolioDeferredListed)) UnqueueDeferred(head, *f, REASON_SPLIT);
+
+  std::vector<Piece> pieces =
+      Pieces(head, order, new_order, split_at, uniform, anon);
+  Folio parent = *f;
+  folios_.Destroy(head);
+  if (anon) counters_.Count(MthpStat::kNrAnon, order, -1);
+  Event& e = NewEvent(EVENT_SPLIT, head, &parent, reason);
+  e.set_non_uniform(!uniform);
+  if (!uniform) e.set_split_at(split_at);
+  for (const Piece& p : pieces) e.add_new_orders(p.order);
+  Emit();
+  if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPage);
+  counters_.Count(MthpStat::kSplit, order);
+
+  // __split_folio_to_order(): each piece inherits the flags that carry
+  // over (not the deferred-split ones) and gets refcount = its mappings
+  // (+ the page cache's references for file folios).
+  std::vector<uint32_t> unmapped;
+  for (const Piece& p : pieces) {
+    Folio& n = folios_.Create(p.head, p.order);
+    n.owner = parent.owner;
+    n.flags =
+        parent.flags &
+        static_cast<uint8_t>(~(kFolioPartiallyMapped | kFolioDeferredListed));
+    n.index = parent.index + (p.head - head);
+    int mapped = 0;
+    for (uint32_t i = 0; i < n.pages(); ++i) {
+      uint16_t m = folios_.page_mapcount(p.head + i);
+      n.mapcount += m;
+      mapped += m > 0;
+    }
+    n.nr_pages_mapped = static_cast<uint16_t>(mapped);
+    n.refcount = n.mapcount + (anon ? 0 : static_cast<int>(n.pages()));
+    if (anon) counters_.Count(MthpStat::kNrAnon, p.order);
+  }
+  // remap_page(RMP_USE_SHARED_ZEROPAGE): a successfully split anonymous
+  // order-0 piece whose page is all zeros is mapped to the shared zero page
+  // instead (try_to_map_unused_to_zeropage) and so freed.
+  if (anon) {
+    for (const Piece& p : pieces) {
+      if (p.order != 0 || folios_.nonzero(p.head)) continue;
+      Folio& n = folios_.At(p.head);
+      if (n.mapcount == 0) continue;
+      uint64_t addr = n.index << kPageShift;
+      for (auto& [pid, proc] : processes_) {
+        if (proc.anon_vma != n.owner) continue;
+        Pte pte = proc.pt.GetPte(addr);
+        if (!pte.present_page() || pte.pfn() != p.head) continue;
+        Event& u = NewEvent(EVENT_UNMAP, p.head, &n, REASON_SPLIT);
+        u.set_pid(pid);
+        u.set_addr(addr);
+        u.set_nr_pages(1);
+        u.set_level(MAP_LEVEL_PTE);
+        u.set_map_before(n.mapcount);
+        u.set_map_after(n.mapcount - 1);
+        u.set_ref_before(n.refcount);
+        u.set_ref_after(n.refcount - 1);
+        Emit();
+        proc.pt.SetPte(addr, Pte::ZeroPage());
+        --folios_.page_mapcount(p.head);
+        --n.mapcount;
+        --n.refcount;
+        n.nr_pages_mapped = folios_.page_mapcount(p.head) > 0 ? 1 : 0;
+      }
+    }
+  }
+  // The pieces nothing maps or holds are freed at once.
+  for (const Piece& p : pieces) {
+    if (folios_.At(p.head).refcount == 0) FreeFolio(p.head, REASON_SPLIT);
+  }
+  return 0;
+}
+
+absl::Status Model::SplitRange(uint32_t pid, uint64_t addr, uint64_t length,
+                               uint32_t new_order, bool non_uniform,
+                               uint64_t in_folio_offset) {
+  // split_huge_pages_pid(): page by page, each large folio mapped there is
+  // split once (a pinned one is skipped, uncounted); the walk stops at the
+  // first address no VMA maps.
+  Process* p = FindProcess(pid);
+  for (uint64_t a = addr; a < addr + length; a += kPageSize) {
+    if (p->vmas.Find(a) == nullptr) break;
+    uint32_t pfn;
+    const Pmd* pmd = p->pt.FindPmd(a);
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+      pfn =
+          pmd->head + static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift);
+    } else {
+      Pte pte = p->pt.GetPte(a);
+      if (!pte.present_page()) continue;
+      pfn = pte.pfn();
+    }
+    uint32_t head = folios_.HeadOf(pfn);
+    Folio& f = folios_.At(head);
+    if (f.order == 0 || new_order >= f.order) continue;
+    int extra = f.test(kFolioAnon) ? 0 : static_cast<int>(f.pages());
+    if (f.mapcount != f.refcount - extra) continue;
+    bool uniform = !non_uniform || in_folio_offset >= f.pages();
+    SplitFolio(head, new_order, uniform ? 0 : in_folio_offset, uniform,
+               /*caller_pins=*/0, REASON_SPLIT_REQUEST);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mmreplay::mm

@@ -1,0 +1,211 @@
+// Unmapping (mm/memory.c zap_pmd_range, zap_pte_range; mm/huge_memory.c
+// zap_huge_pmd, __split_huge_pmd_locked; mm/madvise.c MADV_FREE).
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+
+void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
+  Process& p = *FindProcess(pid);
+  Pmd* pmd = p.pt.FindPmd(pmd_addr);
+  DCHECK(pmd != nullptr && pmd->kind != Pmd::Kind::kTable);
+  counters_.Count(VmEvent::kThpSplitPmd);
+  if (pmd->kind == Pmd::Kind::kHugeZero) {
+    // __split_huge_zero_page_pmd(): 512 zero-page PTEs.
+    pmd->kind = Pmd::Kind::kTable;
+    for (int i = 0; i < kPtesPerTable; ++i) {
+      p.pt.SetPte(pmd_addr + (uint64_t(i) << kPageShift), Pte::ZeroPage());
+    }
+    return;
+  }
+  // Anonymous: the same folio, now mapped by 512 PTEs, each holding a
+  // reference (folio_ref_add(HPAGE_PMD_NR - 1)); the PMD's rmap goes last,
+  // so the folio is never seen partially mapped here.
+  uint32_t head = pmd->head;
+  bool writable = pmd->writable;
+  Folio& f = folios_.At(head);
+  Event& e = NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
+  e.set_pid(pid);
+  e.set_addr(pmd_addr);
+  e.set_ref_before(f.refcount);
+  e.set_ref_after(f.refcount + kPtesPerTable - 1);
+  e.set_map_before(f.mapcount);
+  e.set_map_after(f.mapcount + kPtesPerTable - 1);
+  Emit();
+  pmd->kind = Pmd::Kind::kTable;
+  pmd->head = 0;
+  for (int i = 0; i < kPtesPerTable; ++i) {
+    p.pt.SetPte(pmd_addr + (uint64_t(i) << kPageShift),
+                Pte::Page(head + i, writable));
+  }
+  f.refcount += kPtesPerTable - 1;
+  AddRmapPtes(head, f, head, kPtesPerTable);
+  RemoveRmapPmd(head, f);
+}
+
+void Model::SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
+                             Reason reason) {
+  Process& p = *FindProcess(pid);
+  for (uint64_t edge : {start, end}) {
+    if (edge % kPmdSize == 0) continue;
+    Pmd* pmd = p.pt.FindPmd(edge);
+    if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) {
+      SplitPmd(pid, edge & ~(kPmdSize - 1), reason);
+    }
+  }
+}
+
+// unmap_page_range(): clears the mappings of [start, end). A PMD mapping the
+// range covers in part is split into PTEs first. Runs of PTEs mapping
+// consecutive pages of one folio are removed from the rmap in one batch
+// (folio_pte_batch + folio_remove_rmap_ptes), so a folio whose last mappings
+// go in one batch is never queued for deferred split. References are
+// dropped when the TLB is flushed, at the end: folios are freed then.
+void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
+                     Reason reason) {
+  Process& p = *FindProcess(pid);
+  std::vector<uint32_t> maybe_free;
+  auto unmap_event = [&](uint32_t head, Folio& f, uint64_t addr, int nr,
+                         MapLevel level) {
+    Event& e = NewEvent(EVENT_UNMAP, head, &f, reason);
+    e.set_pid(pid);
+    e.set_addr(addr);
+    e.set_nr_pages(nr);
+    e.set_level(level);
+    e.set_map_before(f.mapcount);
+    e.set_map_after(f.mapcount - (level == MAP_LEVEL_PMD ? 1 : nr));
+    e.set_ref_before(f.refcount);
+    e.set_ref_after(f.refcount - (level == MAP_LEVEL_PMD ? 1 : nr));
+    Emit();
+  };
+  p.pt.ForEachPmd(start, end, [&](uint64_t pmd_addr, Pmd& pmd) {
+    uint64_t lo = std::max(start, pmd_addr);
+    uint64_t hi = std::min(end, pmd_addr + kPmdSize);
+    bool whole = lo == pmd_addr && hi == pmd_addr + kPmdSize;
+    if (pmd.kind != Pmd::Kind::kTable) {
+      if (whole) {
+        if (pmd.kind == Pmd::Kind::kFolio) {
+          // zap_huge_pmd().
+          uint32_t head = pmd.head;
+          Folio& f = folios_.At(head);
+          unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
+                      MAP_LEVEL_PMD);
+          RemoveRmapPmd(head, f);
+          --f.refcount;
+          maybe_free.push_back(head);
+        }
+        p.pt.ClearPmd(pmd_addr);
+        return;
+      }
+      SplitPmd(pid, pmd_addr, reason);
+    }
+    if (!pmd.table) {
+      if (whole) p.pt.ClearPmd(pmd_addr);
+      return;
+    }
+    PteTable& t = *pmd.table;
+    int i = PageTable::PteIndex(lo);
+    int stop =
+        hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
+    while (i < stop) {
+      Pte pte = t.pte[i];
+      if (!pte.present_page()) {
+        if (pte.zero_page()) {
+          t.pte[i] = Pte::None();
+          --t.used;
+        }
+        ++i;
+        continue;
+      }
+      // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
+      uint32_t pfn = pte.pfn();
+      uint32_t head = folios_.HeadOf(pfn);
+      Folio& f = folios_.At(head);
+      int nr = 1;
+      int max =
+          std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn));
+      while (nr < max && t.pte[i + nr].present_page() &&
+             t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
+        ++nr;
+      }
+      uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
+      // Before seed 001's batching, each PTE left the rmap on its own.
+      int step = profile_.batched_rmap_zap ? nr : 1;
+      for (int done = 0; done < nr; done += step) {
+        unmap_event(head, f, addr + (uint64_t(done) << kPageShift), step,
+                    MAP_LEVEL_PTE);
+        RemoveRmapPtes(head, f, pfn + static_cast<uint32_t>(done), step);
+        f.refcount -= step;
+      }
+      for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
+      t.used -= nr;
+      maybe_free.push_back(head);
+      i += nr;
+    }
+    // free_pgtables() on munmap, and the empty-table reclaim of
+    // MADV_DONTNEED, drop a table the zap covered whole.
+    if (whole && t.used == 0) p.pt.ClearPmd(pmd_addr);
+  });
+  // tlb_finish_mmu(): the last references go, in the order they were taken.
+  for (uint32_t head : maybe_free) {
+    Folio* f = folios_.Of(head);
+    if (f != nullptr && folios_.HeadOf(head) == head && f->refcount == 0) {
+      FreeFolio(head, reason);
+    }
+  }
+}
+
+// madvise_free_pte_range() / madvise_free_huge_pmd(): a range that covers
+// a whole large folio marks it lazily freeable; one that covers part of it
+// splits it (split_folio, uniform to order 0) and marks the covered pages.
+void Model::MadviseFree(uint32_t pid, uint64_t start, uint64_t end) {
+  Process& p = *FindProcess(pid);
+  for (uint64_t a = start; a < end;) {
+    Pmd* pmd = p.pt.FindPmd(a);
+    uint64_t pmd_end = (a & ~(kPmdSize - 1)) + kPmdSize;
+    if (pmd == nullptr) {
+      a = pmd_end;
+      continue;
+    }
+    if (pmd->kind == Pmd::Kind::kHugeZero) {
+      a = pmd_end;
+      continue;
+    }
+    if (pmd->kind == Pmd::Kind::kFolio) {
+      uint32_t head = pmd->head;
+      if (a == (a & ~(kPmdSize - 1)) && end >= pmd_end) {
+        folios_.At(head).set(kFolioLazyfree);
+        a = pmd_end;
+        continue;
+      }
+      SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
+                 REASON_MADV_FREE);
+      continue;  // the same address, now PTE-mapped
+    }
+    Pte pte = p.pt.GetPte(a);
+    if (!pte.present_page()) {
+      a += kPageSize;
+      continue;
+    }
+    uint32_t head = folios_.HeadOf(pte.pfn());
+    Folio& f = folios_.At(head);
+    uint64_t first = a - (uint64_t(pte.pfn() - head) << kPageShift);
+    uint64_t last = first + (f.pages() << kPageShift);
+    if (f.order > 0 && (first < start || last > end)) {
+      if (SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
+                     REASON_MADV_FREE) == 0) {
+        continue;
+      }
+      a = std::min(last, end);
+      continue;
+    }
+    f.set(kFolioLazyfree);
+    a = std::min(last, end);
+  }
+}
+
+}  // namespace mmreplay::mm
