@@ -23,14 +23,15 @@ class StringSink : public mm::EventSink {
 }  // namespace
 
 absl::StatusOr<std::string> ReplayToString(const std::string& trace_path,
-                                           const ReplayOptions& options) {
+                                           const ReplayOptions& options,
+                                           ReplayReport* report) {
   ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
                    TraceReader::Open(trace_path));
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
   std::string log = EventLogHeader(profile.name);
   StringSink sink(&log);
-  ReplayReport report;
-  RETURN_IF_ERROR(Replay(*reader, options, &sink, &report));
+  ReplayReport local;
+  RETURN_IF_ERROR(Replay(*reader, options, &sink, report ? report : &local));
   return log;
 }
 

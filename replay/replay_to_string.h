@@ -10,8 +10,11 @@
 
 namespace mmreplay::replay {
 
+// `report`, if set, gets the replay's report (expectation mismatches when
+// options.check is set).
 absl::StatusOr<std::string> ReplayToString(const std::string& trace_path,
-                                           const ReplayOptions& options);
+                                           const ReplayOptions& options,
+                                           ReplayReport* report = nullptr);
 
 }  // namespace mmreplay::replay
 

@@ -1,5 +1,6 @@
 // Golden test runner: replays a trace twice, checks the two logs are byte
-// identical (determinism), then compares the log with the trace's golden
+// identical (determinism) and that the trace's expectation records hold
+// (as `replay --check`), then compares the log with the trace's golden
 // file. On a mismatch it prints the first difference (as `mmreplay diff`
 // does) and saves the actual log to $TEST_UNDECLARED_OUTPUTS_DIR.
 //
@@ -30,9 +31,17 @@ int main(int argc, char** argv) {
   const std::string trace = argv[1], golden = argv[2];
   ReplayOptions options;
   options.verify = true;
-  absl::StatusOr<std::string> first = ReplayToString(trace, options);
+  options.check = true;
+  ReplayReport report;
+  absl::StatusOr<std::string> first = ReplayToString(trace, options, &report);
   if (!first.ok()) return Fail(std::string(first.status().message()));
-  absl::StatusOr<std::string> second = ReplayToString(trace, options);
+  for (const std::string& m : report.mismatches) {
+    std::fprintf(stderr, "%s: %s\n", trace.c_str(), m.c_str());
+  }
+  if (!report.mismatches.empty()) {
+    return Fail(trace + ": the model does not meet the trace's expectations");
+  }
+  absl::StatusOr<std::string> second = ReplayToString(trace, options, nullptr);
   if (!second.ok()) return Fail(std::string(second.status().message()));
   if (*first != *second) {
     return Fail(trace + ": two replays of the same trace gave different logs");

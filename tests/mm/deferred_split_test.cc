@@ -1,0 +1,128 @@
+// Zaps, the deferred split queue and its shrinker, and the profile switches
+// of seed 001.
+#include "tests/mm/model_harness.h"
+
+namespace mmreplay::mm {
+namespace {
+
+class DeferredSplitTest : public ModelTest {};
+
+// ORACLE.md: DONTNEED of page 1 leaves the THP whole and queued, counted
+// once; the shrinker splits it uniformly and frees the zapped page.
+TEST_F(DeferredSplitTest, PartialZapQueuesAndTheShrinkerSplits) {
+  Start();
+  FaultThps(1);
+  ASSERT_TRUE(model_->Madvise(1, kBase + 4096, 4096, ADVICE_DONTNEED).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+510]");
+  EXPECT_EQ(Count(VmEvent::kThpDeferredSplitPage), 1);
+  EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 9), 1);
+  ASSERT_TRUE(model_->Madvise(1, kBase + 8 * 4096, 4096, ADVICE_DONTNEED).ok());
+  EXPECT_EQ(Count(VmEvent::kThpDeferredSplitPage), 1);  // counted once
+  ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-0 [hole*1] O-0 x6 [hole*1] O-0 x503");
+  EXPECT_EQ(Count(VmEvent::kThpSplitPage), 1);
+  EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 9), 0);
+  EXPECT_EQ(Count(MthpStat::kNrAnon, 9), 0);
+  Verify();
+}
+
+TEST_F(DeferredSplitTest, WholeZapFreesWithoutDeferral) {
+  Start();
+  FaultThps(1);
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_DONTNEED).ok());
+  // The fault queued it as possibly underused; the free takes it off.
+  EXPECT_EQ(sink_.TakeKinds(), "unmap deferred_remove folio_free");
+  EXPECT_EQ(Count(VmEvent::kThpDeferredSplitPage), 0);
+  Verify();
+}
+
+// Seed 001: with batched rmap removal, a PTE-mapped large folio whose PTEs
+// all go in one zap is freed without passing through the queue; without
+// it (linux-6.1), it is queued by the first PTE and unqueued at the free.
+TEST_F(DeferredSplitTest, BatchedZapOfAPteMappedFolioNeverQueues) {
+  for (const char* profile : {"linux-6.18", "linux-6.1"}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    FaultThps(1);
+    ASSERT_TRUE(model_->Mprotect(1, kBase, 4096, 1).ok());  // PTE-map it
+    ASSERT_TRUE(model_->Mprotect(1, kBase, 4096, 3).ok());
+    sink_.TakeKinds();
+    ASSERT_TRUE(model_->Munmap(1, kBase, kThp).ok());
+    std::string kinds = sink_.TakeKinds();
+    bool queued = kinds.find("deferred_add") != std::string::npos;
+    EXPECT_EQ(queued, std::string(profile) == "linux-6.1") << kinds;
+    EXPECT_EQ(Count(VmEvent::kThpDeferredSplitPage), queued ? 1 : 0);
+    Verify();
+  }
+}
+
+TEST_F(DeferredSplitTest, PinnedFolioStaysQueuedUntilThePinGoes) {
+  Start();
+  FaultThps(1);
+  ASSERT_TRUE(model_->Pin(1, 1, kBase + 10 * 4096, 4096, PIN_KIND_VMSPLICE).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase + 4096, 4096, ADVICE_DONTNEED).ok());
+  ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+  EXPECT_EQ(Count(VmEvent::kThpSplitPageFailed), 1);
+  EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+510]");
+  ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+  EXPECT_EQ(Count(VmEvent::kThpSplitPageFailed), 2);
+  ASSERT_TRUE(model_->Unpin(1).ok());
+  ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-0 [hole*1] O-0 x510");
+  Verify();
+}
+
+// thp_underused(): with max_ptes_none below 511, a THP with more all-zero
+// pages than that is split by the shrinker, and its zero pages go to the
+// zero page.
+TEST_F(DeferredSplitTest, UnderusedThpIsSplitWhenMaxPtesNoneAllows) {
+  Start();
+  SetKnob(KNOB_MAX_PTES_NONE, 0, KNOB_VALUE_UNSPECIFIED, 64);
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 100 * 4096, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+  EXPECT_EQ(Count(VmEvent::kThpUnderusedSplitPage), 1);
+  EXPECT_EQ(Layout(kBase, kThp), "O-0 x100 [Z*412]");
+  Verify();
+}
+
+TEST_F(DeferredSplitTest, NotUnderusedAtDefaultMaxPtesNoneLeavesTheQueue) {
+  Start();
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 4096, ACCESS_WRITE).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+  EXPECT_EQ(sink_.TakeKinds(), "deferred_remove");
+  EXPECT_EQ(Layout(kBase, kThp), "O-9");
+}
+
+TEST_F(DeferredSplitTest, ReadFaultMapsTheHugeZeroFolioThenWriteAllocates) {
+  Start();
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 4096, ACCESS_READ).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "[HZ*512]");
+  ASSERT_TRUE(model_->Touch(1, kBase, 4096, ACCESS_WRITE).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-9");
+  EXPECT_EQ(PmdMapped(kBase, kThp), 512u);
+  Verify();
+}
+
+TEST_F(DeferredSplitTest, ForkSharesThenCopyOnWrite) {
+  Start();
+  FaultThps(1);
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  Verify();
+  ASSERT_TRUE(model_->Touch(2, kBase + 4096, 4096, ACCESS_WRITE).ok());
+  uint64_t pmd;
+  EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)),
+            "O-9[0+1] O-0 O-9[2+510]");
+  EXPECT_EQ(Layout(kBase, kThp), "O-9");
+  Verify();
+}
+
+}  // namespace
+}  // namespace mmreplay::mm
