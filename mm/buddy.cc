@@ -10,9 +10,12 @@ BuddyAllocator::BuddyAllocator(const std::vector<ZoneSpan>& spans) {
   for (const ZoneSpan& s : spans) {
     Zone z;
     z.span = s;
+    for (uint32_t o = 0; o <= kMaxOrder; ++o) {
+      z.free.emplace_back(s.pages >> o);
+    }
     for (uint64_t pfn = s.start_pfn; pfn < s.start_pfn + s.pages;
          pfn += uint64_t{1} << kMaxOrder) {
-      z.free[kMaxOrder].insert(pfn);
+      z.Add(pfn, kMaxOrder);
     }
     free_pages_ += s.pages;
     total_pages_ += s.pages;
@@ -38,11 +41,11 @@ std::optional<uint64_t> BuddyAllocator::Alloc(uint32_t order) {
   for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
     for (uint32_t o = order; o <= kMaxOrder; ++o) {
       if (z->free[o].empty()) continue;
-      uint64_t pfn = *z->free[o].begin();
-      z->free[o].erase(z->free[o].begin());
+      uint64_t pfn = z->span.start_pfn + (*z->free[o].first() << o);
+      z->Remove(pfn, o);
       // expand(): keep the low half, return the high halves.
       for (uint32_t high = o; high > order; --high) {
-        z->free[high - 1].insert(pfn + (uint64_t{1} << (high - 1)));
+        z->Add(pfn + (uint64_t{1} << (high - 1)), high - 1);
       }
       free_pages_ -= uint64_t{1} << order;
       return pfn;
@@ -58,18 +61,18 @@ void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
   // __free_one_page(): merge while the buddy is free at the same order.
   while (order < kMaxOrder) {
     uint64_t buddy = pfn ^ (uint64_t{1} << order);
-    auto it = z->free[order].find(buddy);
-    if (it == z->free[order].end()) break;
-    z->free[order].erase(it);
+    if (buddy < z->span.start_pfn || !z->Has(buddy, order)) break;
+    z->Remove(buddy, order);
     pfn &= buddy;
     ++order;
   }
-  z->free[order].insert(pfn);
+  z->Add(pfn, order);
 }
 
 bool BuddyAllocator::IsFreeBlock(uint64_t pfn, uint32_t order) const {
   const Zone* z = ZoneOf(pfn);
-  return z != nullptr && z->free[order].contains(pfn);
+  return z != nullptr && (pfn & ((uint64_t{1} << order) - 1)) == 0 &&
+         z->Has(pfn, order);
 }
 
 std::optional<uint32_t> BuddyAllocator::FreeOrderAt(uint64_t pfn) const {
@@ -77,7 +80,7 @@ std::optional<uint32_t> BuddyAllocator::FreeOrderAt(uint64_t pfn) const {
   if (z == nullptr) return std::nullopt;
   for (uint32_t o = 0; o <= kMaxOrder; ++o) {
     uint64_t head = pfn & ~((uint64_t{1} << o) - 1);
-    if (z->free[o].contains(head)) return o;
+    if (head >= z->span.start_pfn && z->Has(head, o)) return o;
   }
   return std::nullopt;
 }
@@ -92,7 +95,9 @@ std::vector<std::pair<uint64_t, uint32_t>> BuddyAllocator::FreeBlocks() const {
   std::vector<std::pair<uint64_t, uint32_t>> out;
   for (const Zone& z : zones_) {
     for (uint32_t o = 0; o <= kMaxOrder; ++o) {
-      for (uint64_t pfn : z.free[o]) out.push_back({pfn, o});
+      for (uint64_t n : z.free[o].members()) {
+        out.push_back({z.span.start_pfn + (n << o), o});
+      }
     }
   }
   std::sort(out.begin(), out.end());

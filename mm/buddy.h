@@ -18,7 +18,7 @@
 #include <optional>
 #include <vector>
 
-#include "absl/container/btree_set.h"
+#include "mm/free_set.h"
 
 namespace mmreplay::mm {
 
@@ -60,9 +60,20 @@ class BuddyAllocator {
   std::vector<std::pair<uint64_t, uint32_t>> FreeBlocks() const;
 
  private:
+  // Free block starts of each order, kept as block numbers relative to the
+  // zone's start (pfn = start + (n << order)).
   struct Zone {
     ZoneSpan span;
-    std::array<absl::btree_set<uint64_t>, kMaxOrder + 1> free;
+    std::vector<FreeSet> free;
+    bool Has(uint64_t pfn, uint32_t order) const {
+      return free[order].contains((pfn - span.start_pfn) >> order);
+    }
+    void Add(uint64_t pfn, uint32_t order) {
+      free[order].insert((pfn - span.start_pfn) >> order);
+    }
+    void Remove(uint64_t pfn, uint32_t order) {
+      free[order].erase((pfn - span.start_pfn) >> order);
+    }
   };
   Zone* ZoneOf(uint64_t pfn);
   const Zone* ZoneOf(uint64_t pfn) const;

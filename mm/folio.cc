@@ -5,49 +5,58 @@
 namespace mmreplay::mm {
 
 FolioTable::FolioTable(uint64_t total_pages)
-    : page_order_(total_pages, kNoOrder),
+    : page_slot_(total_pages, 0),
       page_mapcount_(total_pages, 0),
       nonzero_((total_pages + 63) / 64, 0) {}
 
 Folio& FolioTable::Create(uint32_t head, uint32_t order) {
-  SetPageOrder(head, order);
-  Folio& f = folios_[head];
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = slots_++;
+    if ((slot >> kChunkShift) == chunks_.size()) {
+      chunks_.push_back(std::make_unique<Folio[]>(1u << kChunkShift));
+    }
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  uint32_t n = uint32_t{1} << order;
+  std::fill(page_slot_.begin() + head, page_slot_.begin() + head + n, slot + 1);
+  Folio& f = Slot(slot);
   f = Folio();
+  f.head = head;
   f.order = static_cast<uint8_t>(order);
+  ++live_;
   return f;
 }
 
 void FolioTable::Destroy(uint32_t head) {
-  auto it = folios_.find(head);
-  CHECK(it != folios_.end());
-  uint32_t n = uint32_t{1} << it->second.order;
-  std::fill(page_order_.begin() + head, page_order_.begin() + head + n,
-            kNoOrder);
-  folios_.erase(it);
-}
-
-void FolioTable::SetPageOrder(uint32_t head, uint32_t order) {
-  uint32_t n = uint32_t{1} << order;
-  std::fill(page_order_.begin() + head, page_order_.begin() + head + n,
-            static_cast<uint8_t>(order));
+  uint32_t slot = page_slot_[head];
+  CHECK(slot != 0 && Slot(slot - 1).head == head);
+  uint32_t n = uint32_t{1} << Slot(slot - 1).order;
+  std::fill(page_slot_.begin() + head, page_slot_.begin() + head + n, 0);
+  Slot(slot - 1).head = kNoFolio;
+  free_slots_.push_back(slot - 1);
+  --live_;
 }
 
 std::vector<uint32_t> FolioTable::SortedHeads() const {
   std::vector<uint32_t> heads;
-  heads.reserve(folios_.size());
-  for (const auto& [head, f] : folios_) heads.push_back(head);
+  heads.reserve(live_);
+  for (uint32_t i = 0; i < slots_; ++i) {
+    if (Slot(i).head != kNoFolio) heads.push_back(Slot(i).head);
+  }
   std::sort(heads.begin(), heads.end());
   return heads;
 }
 
 size_t FolioTable::record_bytes() const {
-  // absl::flat_hash_map: one slot and one control byte per bucket.
-  return folios_.bucket_count() *
-         (sizeof(std::pair<const uint32_t, Folio>) + 1);
+  return chunks_.size() * (sizeof(Folio) << kChunkShift) +
+         free_slots_.capacity() * sizeof(uint32_t);
 }
 
 size_t FolioTable::page_array_bytes() const {
-  return page_order_.size() * sizeof(uint8_t) +
+  return page_slot_.size() * sizeof(uint32_t) +
          page_mapcount_.size() * sizeof(uint16_t) +
          nonzero_.size() * sizeof(uint64_t);
 }

@@ -2,19 +2,20 @@
 // memory. A folio is 2^order naturally aligned pages; it is identified by its
 // head PFN.
 //
-// FolioTable holds one record per live folio (no object per 4 KiB page) and
-// three dense per-page arrays that play the part of struct page: the order
-// of the folio each page belongs to (so head = pfn rounded down), the
-// page's PTE mapcount (page->_mapcount + 1) and whether its contents are
-// non-zero (what the zero-page remap after a split and thp_underused() look
-// at).
+// FolioTable holds one record per live folio (no object per 4 KiB page), in
+// a slab whose free slots are reused, and three dense per-page arrays that
+// play the part of struct page: the slab slot of the folio each page belongs
+// to, the page's PTE mapcount (page->_mapcount + 1) and whether its contents
+// are non-zero (what the zero-page remap after a split and thp_underused()
+// look at). A page finds its folio with two array reads and no hashing; the
+// pieces of a split sit side by side in the slab.
 #ifndef MMREPLAY_MM_FOLIO_H_
 #define MMREPLAY_MM_FOLIO_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "base/check.h"
 
 namespace mmreplay::mm {
@@ -33,6 +34,8 @@ enum FolioFlag : uint8_t {
 inline constexpr uint32_t kNoFolio = UINT32_MAX;
 
 struct Folio {
+  // The head PFN; kNoFolio for a free slab slot.
+  uint32_t head = kNoFolio;
   // anon_vma id (anon) or file id (page cache).
   uint32_t owner = 0;
   uint8_t order = 0;
@@ -66,35 +69,27 @@ class FolioTable {
   explicit FolioTable(uint64_t total_pages);
 
   // Makes a folio of [head, head + 2^order), refcount 0, nothing mapped.
-  // REQUIRES: the pages belong to no folio.
+  // REQUIRES: the pages belong to no folio. References to other records
+  // stay valid.
   Folio& Create(uint32_t head, uint32_t order);
   // Forgets the folio. REQUIRES: it exists.
   void Destroy(uint32_t head);
 
   // The folio holding pfn, or null if the page belongs to none.
   Folio* Of(uint32_t pfn) {
-    uint8_t o = page_order_[pfn];
-    if (o == kNoOrder) return nullptr;
-    auto it = folios_.find(pfn & ~((uint32_t{1} << o) - 1));
-    DCHECK(it != folios_.end());
-    return &it->second;
+    uint32_t slot = page_slot_[pfn];
+    return slot == 0 ? nullptr : &Slot(slot - 1);
   }
   const Folio* Of(uint32_t pfn) const {
     return const_cast<FolioTable*>(this)->Of(pfn);
   }
   // Head PFN of the folio holding pfn. REQUIRES: there is one.
-  uint32_t HeadOf(uint32_t pfn) const {
-    return pfn & ~((uint32_t{1} << page_order_[pfn]) - 1);
-  }
+  uint32_t HeadOf(uint32_t pfn) const { return Slot(page_slot_[pfn] - 1).head; }
+  // The folio whose head is `head`. REQUIRES: it exists.
   Folio& At(uint32_t head) {
-    auto it = folios_.find(head);
-    DCHECK(it != folios_.end());
-    return it->second;
+    DCHECK(page_slot_[head] != 0 && Slot(page_slot_[head] - 1).head == head);
+    return Slot(page_slot_[head] - 1);
   }
-
-  // Re-labels the pages of a folio being split: [head, head + 2^order)
-  // becomes one folio of `order` (its record is created by the caller).
-  void SetPageOrder(uint32_t head, uint32_t order);
 
   // Per-page PTE mapcount.
   uint16_t& page_mapcount(uint32_t pfn) { return page_mapcount_[pfn]; }
@@ -113,18 +108,27 @@ class FolioTable {
     }
   }
 
-  size_t size() const { return folios_.size(); }
+  size_t size() const { return live_; }
   // Heads of every folio, sorted (for checks and reports).
   std::vector<uint32_t> SortedHeads() const;
-  // Bytes of the folio records (the hash table's slots and control bytes).
+  // Bytes of the folio records (the slab, free slots included).
   size_t record_bytes() const;
   // Bytes of the per-page arrays.
   size_t page_array_bytes() const;
 
  private:
-  static constexpr uint8_t kNoOrder = 0xff;
-  absl::flat_hash_map<uint32_t, Folio> folios_;
-  std::vector<uint8_t> page_order_;
+  // The slab: fixed-size chunks, so growing it never moves the records
+  // callers hold.
+  static constexpr uint32_t kChunkShift = 12;
+  Folio& Slot(uint32_t i) const {
+    return chunks_[i >> kChunkShift][i & ((1u << kChunkShift) - 1)];
+  }
+  std::vector<std::unique_ptr<Folio[]>> chunks_;
+  uint32_t slots_ = 0;
+  std::vector<uint32_t> free_slots_;
+  size_t live_ = 0;
+  // Per page: 1 + the slab slot of its folio, or 0.
+  std::vector<uint32_t> page_slot_;
   std::vector<uint16_t> page_mapcount_;
   std::vector<uint64_t> nonzero_;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/check.h"
@@ -238,9 +239,24 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
       continue;
     }
     uint64_t end = std::min(addr + length, copy.end);
-    for (; a < end; a += kPageSize) {
+    while (a < end) {
+      // A PMD mapping that already allows the access: no fault in it.
+      const Pmd* pmd = p.pt.FindPmd(a);
+      if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
+          (!write || pmd->writable)) {
+        uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
+        for (; a < stop && write; a += kPageSize) {
+          folios_.set_nonzero(
+              pmd->head +
+                  static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift),
+              true);
+        }
+        a = stop;
+        continue;
+      }
       absl::Status s = AnonFault(p, pid, copy, a, write);
       if (!s.ok()) return s;
+      a += kPageSize;
     }
   }
   return absl::OkStatus();

@@ -5,13 +5,19 @@
 namespace mmreplay::mm {
 
 PteTable& PageTable::TableFor(uint64_t addr) {
-  Pmd& pmd = pmds_[PmdIndex(addr)];
+  Pmd* found = FindPmd(addr);
+  if (found == nullptr) {
+    Forget();  // the insert may move the b-tree's entries
+    found = &pmds_[PmdIndex(addr)];
+  }
+  Pmd& pmd = *found;
   DCHECK(pmd.kind == Pmd::Kind::kTable);
   if (pmd.table == nullptr) pmd.table = std::make_unique<PteTable>();
   return *pmd.table;
 }
 
 Pmd& PageTable::SetHuge(uint64_t addr) {
+  Forget();
   Pmd& pmd = pmds_[PmdIndex(addr)];
   DCHECK(pmd.table == nullptr || pmd.table->used == 0);
   pmd.table.reset();

@@ -67,21 +67,29 @@ class PageTable {
     return static_cast<int>((addr >> 12) & (kPtesPerTable - 1));
   }
 
-  // The PMD entry covering addr, or null.
+  // The PMD entry covering addr, or null. Faults and zaps look up the same
+  // PMD many times in a row: the last lookup is remembered (until the map
+  // changes).
   Pmd* FindPmd(uint64_t addr) {
-    auto it = pmds_.find(PmdIndex(addr));
-    return it == pmds_.end() ? nullptr : &it->second;
+    uint64_t key = PmdIndex(addr);
+    if (key == last_key_) return last_pmd_;
+    auto it = pmds_.find(key);
+    last_key_ = key;
+    last_pmd_ = it == pmds_.end() ? nullptr : &it->second;
+    return last_pmd_;
   }
   const Pmd* FindPmd(uint64_t addr) const {
-    auto it = pmds_.find(PmdIndex(addr));
-    return it == pmds_.end() ? nullptr : &it->second;
+    return const_cast<PageTable*>(this)->FindPmd(addr);
   }
   // The PTE table covering addr, made empty if there is none.
   // REQUIRES: the PMD is not a huge mapping.
   PteTable& TableFor(uint64_t addr);
   // Sets the PMD covering addr to a huge mapping.
   Pmd& SetHuge(uint64_t addr);
-  void ClearPmd(uint64_t addr) { pmds_.erase(PmdIndex(addr)); }
+  void ClearPmd(uint64_t addr) {
+    Forget();
+    pmds_.erase(PmdIndex(addr));
+  }
 
   // The PTE for addr (none when there is no table or the PMD is huge).
   Pte GetPte(uint64_t addr) const;
@@ -102,10 +110,28 @@ class PageTable {
 
   const absl::btree_map<uint64_t, Pmd>& pmds() const { return pmds_; }
   absl::btree_map<uint64_t, Pmd>& mutable_pmds() { return pmds_; }
+
+  PageTable() = default;
+  // Copies and moves must not carry the lookup cache (it points into the
+  // source's map).
+  PageTable(PageTable&& o) noexcept : pmds_(std::move(o.pmds_)) {}
+  PageTable& operator=(PageTable&& o) noexcept {
+    pmds_ = std::move(o.pmds_);
+    Forget();
+    o.Forget();
+    return *this;
+  }
   size_t tables() const;
 
  private:
+  void Forget() {
+    last_key_ = UINT64_MAX;
+    last_pmd_ = nullptr;
+  }
+
   absl::btree_map<uint64_t, Pmd> pmds_;
+  uint64_t last_key_ = UINT64_MAX;
+  Pmd* last_pmd_ = nullptr;
 };
 
 }  // namespace mmreplay::mm

@@ -236,7 +236,8 @@ absl::StatusOr<mm::Profile> ResolveProfile(const TraceReader& reader,
 }
 
 absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
-                    mm::EventSink* sink, ReplayReport* report) {
+                    mm::EventSink* sink, ReplayReport* report,
+                    mm::Model::MemoryUse* memory) {
   const Header& header = reader.header();
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(reader, options));
   mm::Knobs knobs;
@@ -290,6 +291,7 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
       }
     }
   }
+  if (memory != nullptr) *memory = model.memory_use();
   return reader.status();
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mm/event_sink.h"
+#include "mm/model.h"
 #include "mm/profile.h"
 #include "proto/trace.pb.h"
 #include "replay/trace_reader.h"
@@ -44,8 +45,10 @@ absl::StatusOr<mm::Profile> ResolveProfile(const TraceReader& reader,
 // Replays every op of `reader` into a new model that reports to `sink`.
 // Errors: InvalidArgument for bad input ("<path>: record <n> (byte <b>):
 // ..."), Internal when a model invariant breaks (naming the op).
+// `memory`, if set, gets the model's memory use at the end.
 absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
-                    mm::EventSink* sink, ReplayReport* report);
+                    mm::EventSink* sink, ReplayReport* report,
+                    mm::Model::MemoryUse* memory = nullptr);
 
 }  // namespace mmreplay::replay
 

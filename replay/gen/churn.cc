@@ -83,11 +83,11 @@ class Churn {
     return out_.Write(op);
   }
 
-  // A page-aligned subrange of the slot's mapping.
+  // A page-aligned subrange of the slot's mapping, 1 to 16 pages.
   void Subrange(const Slot& s, uint64_t* addr, uint64_t* length) {
     uint64_t pages = s.length / kPageSize;
     uint64_t first = rng_.Below(pages);
-    uint64_t n = 1 + rng_.Below(std::min<uint64_t>(pages - first, 64));
+    uint64_t n = 1 + rng_.Below(std::min<uint64_t>(pages - first, 16));
     *addr = s.base + first * kPageSize;
     *length = n * kPageSize;
   }
@@ -113,22 +113,25 @@ class Churn {
       t->set_access(ACCESS_WRITE);
       return Emit(op);
     }
-    uint64_t dice = rng_.Below(100);
+    // Per mapped region: mostly touches (page faults and hits); regions
+    // mostly go whole (munmap), some are partly zapped or partly unmapped
+    // first, and now and then the deferred-split shrinker runs.
+    uint64_t dice = rng_.Below(1000);
     uint64_t addr, length;
     Subrange(s, &addr, &length);
-    if (dice < 40) {
+    if (dice < 929) {
       Touch* t = op.mutable_touch();
       t->set_pid(s.pid);
       t->set_addr(addr);
       t->set_length_bytes(length);
       t->set_access(rng_.Percent(80) ? ACCESS_WRITE : ACCESS_READ);
-    } else if (dice < 75) {
+    } else if (dice < 939) {
       Madvise* m = op.mutable_madvise();
       m->set_pid(s.pid);
       m->set_addr(addr);
       m->set_length_bytes(length);
       m->set_advice(ADVICE_DONTNEED);
-    } else if (dice < 85) {
+    } else if (dice < 949) {
       // Unmap the tail of the region from a page inside it.
       uint64_t keep = (addr - s.base) & ~(kPageSize - 1);
       Munmap* m = op.mutable_munmap();
@@ -136,7 +139,7 @@ class Churn {
       m->set_addr(s.base + keep);
       m->set_length_bytes(s.length - keep);
       s.length = keep;
-    } else if (dice < 98) {
+    } else if (dice < 999) {
       Munmap* m = op.mutable_munmap();
       m->set_pid(s.pid);
       m->set_addr(s.base);

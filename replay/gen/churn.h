@@ -1,8 +1,9 @@
 // The "churn" generator: anonymous memory churn over many processes. Regions
-// of a few MiB are mapped, faulted in with writes (THP where they fit),
-// partly zapped with MADV_DONTNEED, partly or wholly unmapped, and the
-// deferred-split shrinker runs now and then. Memory in use stays below about
-// three quarters of the machine.
+// of up to 8 MiB are mapped and faulted in with writes (THP where they fit,
+// 16K and 64K mTHP at the ragged ends); then, per op on a region: 92.9%
+// touch 1-16 pages, 1% MADV_DONTNEED of 1-16 pages, 1% munmap of its tail,
+// 5% munmap of all of it; 0.1% of ops run the deferred-split shrinker.
+// Memory in use stays below about three quarters of the machine.
 #ifndef MMREPLAY_REPLAY_GEN_CHURN_H_
 #define MMREPLAY_REPLAY_GEN_CHURN_H_
 
