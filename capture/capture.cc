@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -451,16 +452,21 @@ class Run {
     return absl::OkStatus();
   }
 
+  // One pwritev() for the whole range, as the trace says one write: the
+  // kernel sizes folios by the write's end (huge=within_size), so it must
+  // not be cut into smaller writes. The iovecs all point at one chunk.
   absl::Status WriteFile(uint32_t id, uint64_t offset, uint64_t length) {
     static const std::string* chunk = new std::string(1 << 20, '\xab');
-    int fd = files_[id].fd;
-    while (length > 0) {
-      size_t n = std::min<uint64_t>(length, chunk->size());
-      ssize_t w = pwrite(fd, chunk->data(), n, static_cast<off_t>(offset));
-      if (w <= 0) return Errno("pwrite");
-      offset += static_cast<uint64_t>(w);
-      length -= static_cast<uint64_t>(w);
+    std::vector<struct iovec> iov;
+    for (uint64_t left = length; left > 0;) {
+      size_t n = std::min<uint64_t>(left, chunk->size());
+      iov.push_back({const_cast<char*>(chunk->data()), n});
+      left -= n;
     }
+    int fd = files_[id].fd;
+    ssize_t w = pwritev(fd, iov.data(), static_cast<int>(iov.size()),
+                        static_cast<off_t>(offset));
+    if (w != static_cast<ssize_t>(length)) return Errno("pwritev");
     return absl::OkStatus();
   }
 

@@ -232,9 +232,17 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
           write ? "write" : "read", a, pid));
     }
     Vma copy = *vma;
-    if (!copy.anonymous() || copy.shared) {
-      // File and shared mappings fault through the page cache, which is
-      // not modelled yet (issue 5): the touch changes nothing.
+    if (!copy.anonymous()) {
+      uint64_t stop = std::min(addr + length, copy.end);
+      for (; a < stop; a += kPageSize) {
+        absl::Status s = FileFault(p, pid, copy, a, write);
+        if (!s.ok()) return s;
+      }
+      continue;
+    }
+    if (copy.shared) {
+      // MAP_SHARED anonymous memory is shmem on an unnamed file: not
+      // modelled yet; the touch changes nothing.
       a = std::min(addr + length, copy.end);
       continue;
     }
@@ -262,54 +270,54 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
   return absl::OkStatus();
 }
 
-// --- files (bookkeeping; the page cache comes with issue 5) -----------------
+// --- files -------------------------------------------------------------------
 
 absl::Status Model::FileCreate(uint32_t file_id, Filesystem filesystem,
                                TmpfsHuge huge, uint32_t min_order,
                                uint32_t max_order) {
-  File f;
+  File& f = files_[file_id];
   f.filesystem = filesystem;
   f.huge = huge;
   f.min_order = min_order;
   f.max_order = max_order;
-  files_[file_id] = f;
   return absl::OkStatus();
 }
 
-absl::Status Model::FileWrite(uint32_t file_id, uint64_t offset,
-                              uint64_t length) {
-  File* f = FindFile(file_id);
-  f->size = std::max(f->size, offset + length);
+// split_huge_pages_in_file(): each large folio of the range is split once,
+// to at least the mapping's minimum order.
+absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
+                                   uint64_t length, uint32_t new_order,
+                                   bool non_uniform, uint64_t in_folio_offset) {
+  File& file = *FindFile(file_id);
+  uint64_t first = offset / kPageSize;
+  uint64_t last = (offset + length - 1) / kPageSize;
+  for (uint64_t index = first; index <= last; ++index) {
+    std::optional<PageCache::Entry> e = file.cache.Find(index);
+    if (!e.has_value()) continue;
+    Folio& f = folios_.At(e->head);
+    uint32_t target = std::max(new_order, file.shmem() ? 0u : file.min_order);
+    if (f.order == 0 || target >= f.order) continue;
+    if (f.mapcount != f.refcount - static_cast<int>(f.pages())) continue;
+    bool uniform = !non_uniform || in_folio_offset >= f.pages();
+    SplitFolio(e->head, target, uniform ? 0 : in_folio_offset, uniform,
+               /*caller_pins=*/0, REASON_SPLIT_REQUEST);
+  }
   return absl::OkStatus();
 }
 
-absl::Status Model::FileRead(uint32_t, uint64_t, uint64_t) {
-  return absl::OkStatus();
-}
-
-absl::Status Model::PunchHole(uint32_t, uint64_t, uint64_t) {
-  return absl::OkStatus();
-}
-
-absl::Status Model::Truncate(uint32_t file_id, uint64_t size) {
-  FindFile(file_id)->size = size;
-  return absl::OkStatus();
-}
-
-absl::Status Model::FileUnlink(uint32_t file_id) {
-  FindFile(file_id)->unlinked = true;
-  return absl::OkStatus();
-}
-
-absl::Status Model::SplitFileRange(uint32_t, uint64_t, uint64_t, uint32_t, bool,
-                                   uint64_t) {
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Layout> Model::FileLayout(uint32_t, uint64_t,
+absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
                                          uint64_t length) const {
+  auto it = files_.find(file_id);
   LayoutBuilder b;
-  b.AddHole(length >> kPageShift);
+  for (uint64_t index = offset / kPageSize;
+       index < (offset + length) / kPageSize; ++index) {
+    std::optional<PageCache::Entry> e = it->second.cache.Find(index);
+    if (!e.has_value()) {
+      b.AddHole();
+    } else {
+      b.AddFolio(e->head, e->order, index - e->index);
+    }
+  }
   return b.Finish();
 }
 

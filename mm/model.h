@@ -33,6 +33,7 @@
 #include "mm/folio.h"
 #include "mm/knobs.h"
 #include "mm/layout.h"
+#include "mm/page_cache.h"
 #include "mm/page_table.h"
 #include "mm/profile.h"
 #include "mm/vma.h"
@@ -140,8 +141,10 @@ class Model {
     TmpfsHuge huge = TMPFS_HUGE_UNSPECIFIED;
     uint32_t min_order = 0;
     uint32_t max_order = 0;
+    // i_size in bytes.
     uint64_t size = 0;
-    bool unlinked = false;
+    PageCache cache;
+    bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
   };
   // Extra references taken by a pin or a speculative get: one per page, by
   // PFN, with the pincount added (FOLL_PIN).
@@ -189,7 +192,9 @@ class Model {
   // partially mapped anonymous folio for deferred split.
   void RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr);
   void RemoveRmapPmd(uint32_t head, Folio& f);
-  // The mappings of a folio: (pid, addr) of its PMD mappings and PTEs.
+  // The mappings of a folio: (pid, addr) of its PMD mappings and PTEs
+  // (rmap_walk_anon over its anon_vma family, rmap_walk_file over the
+  // VMAs mapping its file).
   struct Mapping {
     uint32_t pid;
     uint64_t addr;
@@ -222,6 +227,42 @@ class Model {
   // mapped flag (and nr_anon_partially_mapped) when `clear_flag`.
   void UnqueueDeferred(uint32_t head, Folio& f, Reason reason);
   bool ThpUnderused(uint32_t head, const Folio& f) const;
+
+  // --- filemap.cc / shmem.cc ----------------------------------------------
+  // filemap_add_folio(): a new folio of `order` at `index`, holding one
+  // page-cache reference per page. Null if memory is out.
+  Folio* AddToPageCache(uint32_t file_id, File& file, uint64_t index,
+                        uint32_t order, Reason reason, uint32_t* head);
+  // Removes a folio from the page cache (__filemap_remove_folio) and drops
+  // its references; frees it if nothing else holds it.
+  void RemoveFromPageCache(uint32_t head, Reason reason);
+  // Appends the xarray node events of `changes` for `file_id`.
+  void EmitNodeChanges(uint32_t file_id,
+                       const std::vector<PageCache::NodeChange>& changes,
+                       Reason reason);
+  // shmem_get_folio() on a miss: the order of the folio to allocate for
+  // `index` (a write ending at `write_end` bytes, or a fault in `vma`).
+  uint32_t ShmemOrder(const File& file, uint64_t index, uint64_t write_end,
+                      const Vma* vma, uint64_t addr) const;
+  // One chunk of a write: [pos, end) within one PMD-sized block.
+  absl::Status WriteChunk(uint32_t file_id, File& file, uint64_t pos,
+                          uint64_t end);
+  // A fault on a shared file mapping (shmem_fault + finish_fault).
+  absl::Status FileFault(Process& p, uint32_t pid, const Vma& vma,
+                         uint64_t addr, bool write);
+  // Unmaps the pages [first, last] of a file from every process
+  // (unmap_mapping_range).
+  void UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
+                         Reason reason);
+
+  // --- truncate.cc --------------------------------------------------------
+  // shmem_undo_range() / truncate_inode_pages_range() over bytes
+  // [lstart, lend] (lend inclusive; UINT64_MAX to the end).
+  void UndoRange(uint32_t file_id, uint64_t lstart, uint64_t lend,
+                 Reason reason);
+  bool TruncatePartialFolio(uint32_t file_id, uint32_t head, uint64_t lstart,
+                            uint64_t lend, Reason reason);
+  void TruncateFolio(uint32_t head, Reason reason);
 
   // --- pin.cc -----------------------------------------------------------
   void GetPage(uint32_t pfn, bool foll_pin, Reason reason);

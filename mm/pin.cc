@@ -100,10 +100,17 @@ absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
   return absl::OkStatus();
 }
 
-// The page cache comes with issue 5: until then there is no file page to
-// hold.
-absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t, uint64_t) {
-  refs_[ref_id] = Holder();
+// folio_try_get() on the page-cache folio holding the page, as a lookup
+// (find_get_entries) or a PFN walker does; nothing where there is a hole.
+absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t file_id,
+                                       uint64_t page_index) {
+  Holder h;
+  std::optional<PageCache::Entry> e = FindFile(file_id)->cache.Find(page_index);
+  if (e.has_value()) {
+    h.pfns.push_back(e->head + static_cast<uint32_t>(page_index - e->index));
+  }
+  for (uint32_t pfn : h.pfns) GetPage(pfn, false, REASON_SPECULATIVE);
+  refs_[ref_id] = std::move(h);
   return absl::OkStatus();
 }
 

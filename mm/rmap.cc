@@ -1,6 +1,8 @@
 // Reverse mapping (mm/rmap.c): the mapcounts of a folio as page-table
 // entries are added and removed, and the "partially mapped" rule that puts
 // an anonymous folio on the deferred split queue.
+#include <algorithm>
+
 #include "base/check.h"
 #include "mm/model.h"
 
@@ -61,6 +63,35 @@ void Model::RemoveRmapPmd(uint32_t head, Folio& f) {
 // address the folio was mapped at.
 std::vector<Model::Mapping> Model::RmapWalk(uint32_t head, const Folio& f) {
   std::vector<Mapping> out;
+  if (!f.test(kFolioAnon)) {
+    // rmap_walk_file(): the VMAs mapping the folio's file at its index.
+    if (f.owner == 0) return out;
+    uint64_t first = f.index, last = f.index + f.pages();
+    for (auto& [pid, p] : processes_) {
+      for (const auto& [start, v] : p.vmas.all()) {
+        if (v.file != f.owner) continue;
+        uint64_t lo = std::max(first, v.pgoff);
+        uint64_t hi = std::min(last, v.pgoff + v.pages());
+        for (uint64_t i = lo; i < hi; ++i) {
+          uint64_t addr = v.start + ((i - v.pgoff) << kPageShift);
+          const Pmd* pmd = p.pt.FindPmd(addr);
+          if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
+              pmd->head == head) {
+            out.push_back({pid, addr & ~(kPmdSize - 1), true});
+            // Skip the rest of this PMD's pages.
+            i += ((kPmdSize - (addr & (kPmdSize - 1))) >> kPageShift) - 1;
+            continue;
+          }
+          Pte pte = p.pt.GetPte(addr);
+          if (pte.present_page() &&
+              pte.pfn() == head + static_cast<uint32_t>(i - f.index)) {
+            out.push_back({pid, addr, false});
+          }
+        }
+      }
+    }
+    return out;
+  }
   uint64_t base = f.index << kPageShift;
   for (auto& [pid, p] : processes_) {
     if (!f.test(kFolioAnon) || p.anon_vma != f.owner) continue;

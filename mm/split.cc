@@ -109,7 +109,12 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     }
   }
   for (const Mapping& m : mappings) {
-    if (m.pmd) SplitPmd(m.pid, m.addr, reason);
+    if (anon) {
+      if (m.pmd) SplitPmd(m.pid, m.addr, reason);
+    } else {
+      // try_to_unmap(): file mappings go, and refault later.
+      ZapRange(m.pid, m.addr, m.addr + (m.pmd ? kPmdSize : kPageSize), reason);
+    }
   }
   f = &folios_.At(head);
   // The folio is frozen: off the deferred split queue.
@@ -119,6 +124,9 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
       Pieces(head, order, new_order, split_at, uniform, anon);
   Folio parent = *f;
   folios_.Destroy(head);
+  File* file = anon ? nullptr : FindFile(parent.owner);
+  std::vector<PageCache::NodeChange> nodes;
+  if (file != nullptr) file->cache.Erase(parent.index, &nodes);
   if (anon) counters_.Count(MthpStat::kNrAnon, order, -1);
   Event& e = NewEvent(EVENT_SPLIT, head, &parent, reason);
   e.set_non_uniform(!uniform);
@@ -148,6 +156,29 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     n.nr_pages_mapped = static_cast<uint16_t>(mapped);
     n.refcount = n.mapcount + (anon ? 0 : static_cast<int>(n.pages()));
     if (anon) counters_.Count(MthpStat::kNrAnon, p.order);
+  }
+  if (file != nullptr) {
+    // __split_unmapped_folio() stores each piece in the xarray; pieces
+    // past EOF leave the page cache (__filemap_remove_folio) and are freed.
+    uint64_t eof = (file->size + kPageSize - 1) / kPageSize;
+    for (const Piece& p : pieces) {
+      Folio& n = folios_.At(p.head);
+      if (n.index < eof) file->cache.Insert({n.index, p.head, p.order}, &nodes);
+    }
+    EmitNodeChanges(parent.owner, nodes, reason);
+    for (const Piece& p : pieces) {
+      Folio& n = folios_.At(p.head);
+      if (n.index < eof) continue;
+      Event& r = NewEvent(EVENT_CACHE_REMOVE, p.head, &n, reason);
+      r.set_file_id(parent.owner);
+      r.set_index(n.index);
+      r.set_nr_pages(n.pages());
+      r.set_ref_before(n.refcount);
+      r.set_ref_after(n.refcount - static_cast<int>(n.pages()));
+      Emit();
+      n.refcount -= static_cast<int>(n.pages());
+      n.owner = 0;
+    }
   }
   // remap_page(RMP_USE_SHARED_ZEROPAGE): a successfully split anonymous
   // order-0 piece whose page is all zeros is mapped to the shared zero page

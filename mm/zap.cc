@@ -22,12 +22,28 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
     }
     return;
   }
-  // Anonymous: the same folio, now mapped by 512 PTEs, each holding a
-  // reference (folio_ref_add(HPAGE_PMD_NR - 1)); the PMD's rmap goes last,
-  // so the folio is never seen partially mapped here.
   uint32_t head = pmd->head;
   bool writable = pmd->writable;
   Folio& f = folios_.At(head);
+  if (!f.test(kFolioAnon)) {
+    // A file PMD is just removed; the pages refault as needed.
+    Event& e = NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
+    e.set_pid(pid);
+    e.set_addr(pmd_addr);
+    e.set_ref_before(f.refcount);
+    e.set_ref_after(f.refcount - 1);
+    e.set_map_before(f.mapcount);
+    e.set_map_after(f.mapcount - 1);
+    Emit();
+    pmd->kind = Pmd::Kind::kTable;
+    pmd->head = 0;
+    RemoveRmapPmd(head, f);
+    PutFolio(head, 1, reason);
+    return;
+  }
+  // Anonymous: the same folio, now mapped by 512 PTEs, each holding a
+  // reference (folio_ref_add(HPAGE_PMD_NR - 1)); the PMD's rmap goes last,
+  // so the folio is never seen partially mapped here.
   Event& e = NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
   e.set_pid(pid);
   e.set_addr(pmd_addr);

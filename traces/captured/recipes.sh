@@ -198,6 +198,8 @@ begin shmem_within_size_write_64k "huge=within_size: a 64 KiB write gets an orde
 file WITHIN_SIZE; pwrite 0 $((64 << 10))
 begin shmem_within_size_write_2m "huge=within_size: a 2 MiB write gets a PMD-sized folio"
 file WITHIN_SIZE; pwrite 0 $((2 * MiB))
+begin shmem_within_size_two_1m_writes "huge=within_size: two 1 MiB writes get two order-8 folios"
+file WITHIN_SIZE; pwrite 0 $MiB; pwrite $MiB $MiB
 begin shmem_within_size_write_4k "huge=within_size: a 4 KiB write gets a small page"
 file WITHIN_SIZE; pwrite 0 $PAGE
 begin shmem_within_size_writes_16x64k "huge=within_size: 16 writes of 64 KiB"

@@ -1,0 +1,69 @@
+// A file's page cache (lib/xarray.c, mm/filemap.c): its folios by index, as
+// multi-index entries, and the xarray nodes those entries need.
+//
+// Node accounting follows the xarray's layout rule: an order-k entry lives
+// in a node at shift 6*floor(k/6) (order 0-5 in the leaf nodes that hold 64
+// indices, orders 6-11 in their parents), and every node has a parent up to
+// the root, whose shift is set by the largest index. So a uniform split of
+// an order-9 entry to order 0 needs 8 new nodes and the non-uniform split
+// needs 1 (seed 000, KERNEL.md 1.5). Simplified: the root never shrinks back
+// (xas_shrink), and a lone order-0 entry at index 0 gets a node where the
+// kernel keeps it in xa_head.
+#ifndef MMREPLAY_MM_PAGE_CACHE_H_
+#define MMREPLAY_MM_PAGE_CACHE_H_
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+
+namespace mmreplay::mm {
+
+class PageCache {
+ public:
+  struct Entry {
+    uint64_t index;  // first index of the folio
+    uint32_t head;   // its head PFN
+    uint32_t order;
+  };
+  // A node allocated or freed: its shift and the first index it covers.
+  struct NodeChange {
+    bool alloc;
+    int shift;
+    uint64_t index;
+  };
+
+  // The folio covering `index`, if any.
+  std::optional<Entry> Find(uint64_t index) const;
+  // Whether [first, last] holds no entry.
+  bool Empty(uint64_t first, uint64_t last) const;
+  // Entries meeting [first, last], lowest first.
+  std::vector<Entry> InRange(uint64_t first, uint64_t last) const;
+
+  // Stores or erases an entry; node changes are appended to *nodes.
+  void Insert(const Entry& e, std::vector<NodeChange>* nodes);
+  void Erase(uint64_t index, std::vector<NodeChange>* nodes);
+
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  size_t nodes() const { return node_refs_.size(); }
+  const absl::btree_map<uint64_t, Entry>& entries() const { return entries_; }
+
+ private:
+  // Adds (+1) or drops (-1) the node references of one entry.
+  void Account(const Entry& e, int delta, std::vector<NodeChange>* nodes);
+  // Raises the root so it covers `index`, re-accounting every entry.
+  void GrowRoot(uint64_t index, std::vector<NodeChange>* nodes);
+
+  absl::btree_map<uint64_t, Entry> entries_;
+  // Nodes in use, keyed (shift, first index), with the number of entries
+  // below them.
+  absl::btree_map<std::pair<int, uint64_t>, int> node_refs_;
+  int root_shift_ = 0;
+};
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_PAGE_CACHE_H_

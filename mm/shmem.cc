@@ -1,0 +1,324 @@
+// The page cache of files (mm/filemap.c) and tmpfs (mm/shmem.c): adding
+// folios on write and fault with the orders the huge= policy allows,
+// mapping them, and removing them.
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "base/check.h"
+#include "base/status_macros.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+namespace {
+
+uint64_t PagesOf(uint64_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
+
+}  // namespace
+
+void Model::EmitNodeChanges(uint32_t file_id,
+                            const std::vector<PageCache::NodeChange>& changes,
+                            Reason reason) {
+  for (const PageCache::NodeChange& c : changes) {
+    event_.Clear();
+    event_.set_op_index(op_index_);
+    event_.set_kind(c.alloc ? EVENT_XA_NODE_ALLOC : EVENT_XA_NODE_FREE);
+    event_.set_file_id(file_id);
+    event_.set_index(c.index);
+    event_.set_order(static_cast<uint32_t>(c.shift + 6));
+    event_.set_reason(reason);
+    Emit();
+  }
+}
+
+Folio* Model::AddToPageCache(uint32_t file_id, File& file, uint64_t index,
+                             uint32_t order, Reason reason, uint32_t* head) {
+  Folio* f = AllocFolio(order, reason, head);
+  if (f == nullptr) return nullptr;
+  f->owner = file_id;
+  f->index = index;
+  // One page-cache reference per page (filemap_add_folio); the
+  // allocation's own reference goes when the caller is done.
+  f->refcount = static_cast<int32_t>(f->pages());
+  std::vector<PageCache::NodeChange> nodes;
+  file.cache.Insert({index, *head, order}, &nodes);
+  Event& e = NewEvent(EVENT_CACHE_ADD, *head, f, reason);
+  e.set_file_id(file_id);
+  e.set_index(index);
+  e.set_nr_pages(f->pages());
+  e.set_ref_before(1);
+  e.set_ref_after(f->refcount);
+  Emit();
+  EmitNodeChanges(file_id, nodes, reason);
+  if (file.shmem()) {
+    if (order == kPmdOrder) counters_.Count(VmEvent::kThpFileAlloc);
+    counters_.Count(MthpStat::kShmemAlloc, order);
+  }
+  return f;
+}
+
+void Model::RemoveFromPageCache(uint32_t head, Reason reason) {
+  Folio& f = folios_.At(head);
+  DCHECK(!f.test(kFolioAnon) && f.owner != 0);
+  uint32_t file_id = f.owner;
+  File& file = *FindFile(file_id);
+  std::vector<PageCache::NodeChange> nodes;
+  file.cache.Erase(f.index, &nodes);
+  int nr = static_cast<int>(f.pages());
+  Event& e = NewEvent(EVENT_CACHE_REMOVE, head, &f, reason);
+  e.set_file_id(file_id);
+  e.set_index(f.index);
+  e.set_nr_pages(nr);
+  e.set_ref_before(f.refcount);
+  e.set_ref_after(f.refcount - nr);
+  Emit();
+  EmitNodeChanges(file_id, nodes, reason);
+  f.owner = 0;  // folio->mapping = NULL
+  PutFolio(head, nr, reason);
+}
+
+// shmem_allowable_huge_orders() + shmem_suitable_orders(): the orders the
+// mount's huge= option allows for this index, then the highest whose
+// aligned index range is empty. Writes may use any order huge=always or
+// within_size allows; faults take the PMD order or nothing (as the live
+// kernel shows: a 1 MiB file faulted through mmap gets order-0 pages).
+uint32_t Model::ShmemOrder(const File& file, uint64_t index, uint64_t write_end,
+                           const Vma* vma, uint64_t addr) const {
+  uint32_t mask = 0;
+  uint64_t size_pages =
+      std::max(PagesOf(file.size), vma == nullptr ? PagesOf(write_end) : 0);
+  if (!file.shmem()) {
+    // A page-cache file: from max_order down to min_order.
+    for (uint32_t o = file.min_order; o <= file.max_order; ++o) mask |= 1u << o;
+  } else if (knobs_.shmem_enabled == KNOB_VALUE_DENY) {
+    mask = 0;
+  } else if (knobs_.shmem_enabled == KNOB_VALUE_FORCE) {
+    mask = 1u << kPmdOrder;
+  } else {
+    bool fault_hugepage = vma != nullptr && vma->hugepage;
+    switch (file.huge) {
+      case TMPFS_HUGE_ALWAYS:
+        mask =
+            vma == nullptr ? ((1u << (kPmdOrder + 1)) - 2) : (1u << kPmdOrder);
+        break;
+      case TMPFS_HUGE_WITHIN_SIZE:
+        for (uint32_t o = 1; o <= kPmdOrder; ++o) {
+          uint64_t span = uint64_t{1} << o;
+          uint64_t end = (index + span) & ~(span - 1);  // round_up(index+1)
+          if (end <= size_pages) mask |= 1u << o;
+        }
+        if (vma != nullptr) mask &= 1u << kPmdOrder;
+        if (mask == 0 && fault_hugepage) mask = 1u << kPmdOrder;
+        break;
+      case TMPFS_HUGE_ADVISE:
+        mask = fault_hugepage ? (1u << kPmdOrder) : 0;
+        break;
+      default:
+        break;
+    }
+  }
+  if (vma != nullptr) {
+    if (vma->nohugepage) mask &= 1u;  // VM_NOHUGEPAGE: no large folios
+    // The VMA must hold the folio's aligned block, at a file offset with
+    // the same alignment.
+    for (uint32_t o = 1; o <= kPmdOrder; ++o) {
+      uint64_t span = uint64_t{kPageSize} << o;
+      uint64_t start = addr & ~(span - 1);
+      bool fits =
+          start >= vma->start && start + span <= vma->end &&
+          ((vma->start >> kPageShift) - vma->pgoff) % (span >> kPageShift) == 0;
+      if (!fits) mask &= ~(1u << o);
+    }
+  }
+  for (int o = kPmdOrder; o >= 1; --o) {
+    if (!(mask >> o & 1)) continue;
+    uint64_t span = uint64_t{1} << o;
+    uint64_t first = index & ~(span - 1);
+    if (file.cache.Empty(first, first + span - 1)) {
+      return static_cast<uint32_t>(o);
+    }
+  }
+  return file.shmem() ? 0 : file.min_order;
+}
+
+// generic_perform_write(): the write goes in chunks of at most the largest
+// folio (PMD size), each chunk's folios sized for the chunk's end
+// (shmem_write_begin -> shmem_get_folio(index, write_end)).
+absl::Status Model::FileWrite(uint32_t file_id, uint64_t offset,
+                              uint64_t length) {
+  File& file = *FindFile(file_id);
+  uint64_t pos = offset, end = offset + length;
+  while (pos < end) {
+    uint64_t chunk_end = std::min(end, (pos & ~(kPmdSize - 1)) + kPmdSize);
+    RETURN_IF_ERROR(WriteChunk(file_id, file, pos, chunk_end));
+    pos = chunk_end;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Model::WriteChunk(uint32_t file_id, File& file, uint64_t pos,
+                               uint64_t end) {
+  for (uint64_t index = pos / kPageSize; index * kPageSize < end;) {
+    std::optional<PageCache::Entry> e = file.cache.Find(index);
+    if (!e.has_value()) {
+      uint32_t order = ShmemOrder(file, index, end, nullptr, 0);
+      uint32_t head = 0;
+      Folio* f = nullptr;
+      // shmem_alloc_and_add_folio(): fall back down the orders.
+      for (int o = static_cast<int>(order); o >= 0 && f == nullptr; --o) {
+        uint64_t first = index & ~((uint64_t{1} << o) - 1);
+        f = AddToPageCache(file_id, file, first, static_cast<uint32_t>(o),
+                           REASON_WRITE, &head);
+        if (f == nullptr && o > 0 && file.shmem()) {
+          counters_.Count(MthpStat::kShmemFallback, static_cast<uint32_t>(o));
+          if (o == kPmdOrder) counters_.Count(VmEvent::kThpFileFallback);
+        }
+      }
+      if (f == nullptr) return absl::OkStatus();  // out of memory: ENOSPC
+      e = file.cache.Find(index);
+    }
+    Folio& f = folios_.At(e->head);
+    f.set(kFolioDirty);
+    uint64_t folio_end = e->index + f.pages();
+    for (; index < folio_end && index * kPageSize < end; ++index) {
+      folios_.set_nonzero(e->head + static_cast<uint32_t>(index - e->index),
+                          true);
+    }
+  }
+  file.size = std::max(file.size, end);
+  return absl::OkStatus();
+}
+
+absl::Status Model::FileRead(uint32_t file_id, uint64_t offset,
+                             uint64_t length) {
+  File& file = *FindFile(file_id);
+  // tmpfs reads holes as zeros without filling them (SGP_READ); a
+  // page-cache file reads them in (simplified readahead: the orders of
+  // ShmemOrder(), up to EOF).
+  if (file.shmem()) return absl::OkStatus();
+  uint64_t end = std::min(offset + length, file.size);
+  for (uint64_t index = offset / kPageSize; index * kPageSize < end;) {
+    std::optional<PageCache::Entry> e = file.cache.Find(index);
+    if (e.has_value()) {
+      index = e->index + (uint64_t{1} << e->order);
+      continue;
+    }
+    uint32_t order = ShmemOrder(file, index, end, nullptr, 0);
+    uint32_t head;
+    if (AddToPageCache(file_id, file, index & ~((uint64_t{1} << order) - 1),
+                       order, REASON_READ, &head) == nullptr) {
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+// shmem_fault() and finish_fault(): find or allocate the folio, then map
+// it: a PMD-sized folio by its PMD where the PMD is empty and the VMA holds
+// the aligned block (do_set_pmd), else the folio's PTEs that the VMA and
+// the page table hold.
+absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
+                              uint64_t addr, bool write) {
+  File& file = *FindFile(vma.file);
+  uint64_t index = vma.PageIndex(addr);
+  if (index >= PagesOf(file.size)) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "fault at 0x%x in process %d is past the end of file %d (SIGBUS)", addr,
+        pid, vma.file));
+  }
+  std::optional<PageCache::Entry> e = file.cache.Find(index);
+  if (!e.has_value()) {
+    uint32_t order = ShmemOrder(file, index, 0, &vma, addr);
+    uint32_t head = 0;
+    Folio* f = nullptr;
+    for (int o = static_cast<int>(order); o >= 0 && f == nullptr; --o) {
+      f = AddToPageCache(vma.file, file, index & ~((uint64_t{1} << o) - 1),
+                         static_cast<uint32_t>(o), REASON_FILE_FAULT, &head);
+    }
+    if (f == nullptr) return absl::OkStatus();
+    e = file.cache.Find(index);
+  }
+  uint32_t head = e->head;
+  Folio& f = folios_.At(head);
+  uint32_t pfn = head + static_cast<uint32_t>(index - e->index);
+  if (write) {
+    folios_.set_nonzero(pfn, true);
+    f.set(kFolioDirty);
+  }
+  const Pmd* pmd = p.pt.FindPmd(addr);
+  uint64_t haddr = addr & ~(kPmdSize - 1);
+  bool writable = (vma.prot & PROT_BITS_WRITE) != 0;
+  if (pmd == nullptr && f.order == kPmdOrder && haddr >= vma.start &&
+      haddr + kPmdSize <= vma.end && !vma.nohugepage &&
+      (addr - haddr) >> kPageShift == index - e->index) {
+    Pmd& m = p.pt.SetHuge(haddr);
+    m.kind = Pmd::Kind::kFolio;
+    m.head = head;
+    m.writable = writable;
+    Event& ev = NewEvent(EVENT_MAP, head, &f, REASON_FILE_FAULT);
+    ev.set_pid(pid);
+    ev.set_addr(haddr);
+    ev.set_nr_pages(f.pages());
+    ev.set_level(MAP_LEVEL_PMD);
+    ev.set_map_before(f.mapcount);
+    ev.set_map_after(f.mapcount + 1);
+    ev.set_ref_before(f.refcount);
+    ev.set_ref_after(f.refcount + 1);
+    Emit();
+    AddRmapPmd(f);
+    ++f.refcount;
+    counters_.Count(VmEvent::kThpFileMapped);
+    return absl::OkStatus();
+  }
+  if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return absl::OkStatus();
+  if (p.pt.GetPte(addr).present_page()) return absl::OkStatus();
+  // The folio's pages that the VMA and this page table hold, else one.
+  uint64_t first = addr - (uint64_t(pfn - head) << kPageShift);
+  uint64_t last = first + (f.pages() << kPageShift);
+  if (first < vma.start || last > vma.end || first < haddr ||
+      last > haddr + kPmdSize) {
+    first = addr;
+    last = addr + kPageSize;
+  }
+  uint32_t first_pfn =
+      pfn - static_cast<uint32_t>((addr - first) >> kPageShift);
+  int mapped = 0;
+  for (uint64_t a = first; a < last; a += kPageSize) {
+    if (!p.pt.GetPte(a).none()) continue;
+    uint32_t page =
+        first_pfn + static_cast<uint32_t>((a - first) >> kPageShift);
+    p.pt.SetPte(a, Pte::Page(page, writable));
+    AddRmapPtes(head, f, page, 1);
+    ++mapped;
+  }
+  Event& ev = NewEvent(EVENT_MAP, head, &f, REASON_FILE_FAULT);
+  ev.set_pid(pid);
+  ev.set_addr(first);
+  ev.set_nr_pages(mapped);
+  ev.set_level(MAP_LEVEL_PTE);
+  ev.set_map_before(f.mapcount - mapped);
+  ev.set_map_after(f.mapcount);
+  ev.set_ref_before(f.refcount);
+  ev.set_ref_after(f.refcount + mapped);
+  Emit();
+  f.refcount += mapped;
+  return absl::OkStatus();
+}
+
+void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
+                              Reason reason) {
+  for (auto& [pid, p] : processes_) {
+    std::vector<Vma> vmas;
+    for (const auto& [start, v] : p.vmas.all()) {
+      if (v.file == file_id) vmas.push_back(v);
+    }
+    for (const Vma& v : vmas) {
+      uint64_t lo = std::max(first, v.pgoff);
+      uint64_t hi = std::min(last + 1, v.pgoff + v.pages());
+      if (lo >= hi) continue;
+      ZapRange(pid, v.start + ((lo - v.pgoff) << kPageShift),
+               v.start + ((hi - v.pgoff) << kPageShift), reason);
+    }
+  }
+}
+
+}  // namespace mmreplay::mm

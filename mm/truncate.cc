@@ -1,0 +1,183 @@
+// Hole punch and truncate (mm/truncate.c truncate_inode_partial_folio,
+// mm/shmem.c shmem_undo_range / shmem_fallocate / shmem_setattr): folios the
+// range covers whole are dropped; a large folio it covers in part is zeroed
+// there and split at the page holding the range start, then (if that worked
+// and the folio's end is not covered) the folio now holding the page at the
+// range end is split too; the pieces inside the range are then dropped.
+#include <algorithm>
+
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr uint64_t kToEnd = UINT64_MAX;
+
+}  // namespace
+
+// truncate_inode_folio(): unmap the folio everywhere, then take it out of
+// the page cache.
+void Model::TruncateFolio(uint32_t head, Reason reason) {
+  Folio& f = folios_.At(head);
+  for (const Mapping& m : RmapWalk(head, f)) {
+    if (m.pmd) {
+      ZapRange(m.pid, m.addr, m.addr + kPmdSize, reason);
+    } else {
+      ZapRange(m.pid, m.addr, m.addr + kPageSize, reason);
+    }
+  }
+  RemoveFromPageCache(head, reason);
+}
+
+bool Model::TruncatePartialFolio(uint32_t file_id, uint32_t head,
+                                 uint64_t lstart, uint64_t lend,
+                                 Reason reason) {
+  File& file = *FindFile(file_id);
+  Folio* f = &folios_.At(head);
+  uint64_t pos = f->index * kPageSize;
+  uint64_t size = f->pages() * kPageSize;
+  uint64_t offset = lstart > pos ? lstart - pos : 0;
+  uint64_t length =
+      pos + size <= lend ? size - offset : lend + 1 - pos - offset;
+  if (length == size) {
+    TruncateFolio(head, reason);
+    return true;
+  }
+  // folio_zero_range(): the covered bytes.
+  Event& z = NewEvent(EVENT_ZERO_RANGE, head, f, reason);
+  z.set_file_id(file_id);
+  z.set_index(f->index);
+  z.set_offset_bytes(offset);
+  z.set_length_bytes(length);
+  Emit();
+  if (f->order == 0) return true;
+  uint64_t split_at = offset / kPageSize;
+  // try_folio_split_to_order() to the mapping's minimum order: the
+  // non-uniform split since v6.15, a uniform one before.
+  bool non_uniform = profile_.truncate_non_uniform_split;
+  uint32_t min_order = file.shmem() ? 0 : file.min_order;
+  int err = SplitFolio(head, min_order, non_uniform ? split_at : 0,
+                       !non_uniform, /*caller_pins=*/0, reason);
+  if (err == 0) {
+    if (!non_uniform || offset + length == size) return true;
+    // The Zhang Yi fix: split again at the page the range ends before.
+    uint32_t pfn2 = head + static_cast<uint32_t>((offset + length) / kPageSize);
+    Folio* f2 = folios_.Of(pfn2);
+    if (f2 != nullptr && f2->order > min_order && f2->owner == file_id &&
+        !f2->test(kFolioAnon)) {
+      uint32_t head2 = folios_.HeadOf(pfn2);
+      SplitFolio(head2, min_order, pfn2 - head2, /*uniform=*/false,
+                 /*caller_pins=*/0, reason);
+    }
+    return true;
+  }
+  f = &folios_.At(head);
+  // try_folio_split_or_unmap(): a non-shmem folio that cannot split is
+  // unmapped, so accesses past EOF refault and get SIGBUS (v6.18).
+  if (!file.shmem() && profile_.truncate_unmap_on_split_failure) {
+    for (const Mapping& m : RmapWalk(head, *f)) {
+      ZapRange(m.pid, m.addr, m.addr + (m.pmd ? kPmdSize : kPageSize), reason);
+    }
+    f = &folios_.At(head);
+  }
+  if (f->test(kFolioDirty)) return false;
+  TruncateFolio(head, reason);
+  return true;
+}
+
+void Model::UndoRange(uint32_t file_id, uint64_t lstart, uint64_t lend,
+                      Reason reason) {
+  File& file = *FindFile(file_id);
+  uint64_t start = (lstart + kPageSize - 1) / kPageSize;
+  uint64_t end = lend == kToEnd ? kToEnd : (lend + 1) / kPageSize;
+  // Folios the range holds whole (find_lock_entries).
+  if (start < end) {
+    for (const PageCache::Entry& e : file.cache.InRange(start, end - 1)) {
+      if (e.index >= start && e.index + (uint64_t{1} << e.order) <= end) {
+        TruncateFolio(e.head, reason);
+      }
+    }
+  }
+  // The folios holding the range's first and last byte.
+  bool same_folio = (lstart / kPageSize) == (lend / kPageSize);
+  std::optional<PageCache::Entry> e = file.cache.Find(lstart / kPageSize);
+  if (e.has_value()) {
+    uint64_t folio_end = (e->index + (uint64_t{1} << e->order)) * kPageSize;
+    same_folio = lend < folio_end;
+    if (file.shmem()) folios_.At(e->head).set(kFolioDirty);
+    if (!TruncatePartialFolio(file_id, e->head, lstart, lend, reason)) {
+      start = e->index + (uint64_t{1} << e->order);
+      if (same_folio) end = e->index;
+    }
+  }
+  if (!same_folio && lend != kToEnd) {
+    e = file.cache.Find(lend / kPageSize);
+    if (e.has_value()) {
+      if (file.shmem()) folios_.At(e->head).set(kFolioDirty);
+      if (!TruncatePartialFolio(file_id, e->head, lstart, lend, reason)) {
+        end = e->index;
+      }
+    }
+  }
+  // What is left in range (the whole_folios loop): small folios go, large
+  // ones go through truncate_inode_partial_folio again.
+  uint64_t index = start;
+  while (index < end) {
+    std::vector<PageCache::Entry> entries = file.cache.InRange(index, end - 1);
+    if (entries.empty()) break;
+    bool restart = false;
+    for (const PageCache::Entry& x : entries) {
+      index = x.index + (uint64_t{1} << x.order);
+      if (x.order == 0) {
+        TruncateFolio(x.head, reason);
+        continue;
+      }
+      if (TruncatePartialFolio(file_id, x.head, lstart, lend, reason)) {
+        Folio* now = folios_.Of(x.head);
+        if (now != nullptr && now->order == 0) {
+          restart = true;
+          break;
+        }
+      }
+    }
+    if (restart) index = start;
+  }
+}
+
+// shmem_fallocate(FALLOC_FL_PUNCH_HOLE): unmap the whole pages of the
+// range from every mapping, then shmem_truncate_range().
+absl::Status Model::PunchHole(uint32_t file_id, uint64_t offset,
+                              uint64_t length) {
+  uint64_t first = (offset + kPageSize - 1) / kPageSize;
+  uint64_t last_excl = (offset + length) / kPageSize;
+  if (first < last_excl) {
+    UnmapMappingRange(file_id, first, last_excl - 1, REASON_PUNCH_HOLE);
+  }
+  UndoRange(file_id, offset, offset + length - 1, REASON_PUNCH_HOLE);
+  return absl::OkStatus();
+}
+
+// shmem_setattr() / truncate_setsize(): a smaller size unmaps the pages
+// past it and truncates from the new size to the end.
+absl::Status Model::Truncate(uint32_t file_id, uint64_t size) {
+  File& file = *FindFile(file_id);
+  uint64_t old = file.size;
+  file.size = size;
+  if (size >= old) return absl::OkStatus();
+  uint64_t first = (size + kPageSize - 1) / kPageSize;
+  UnmapMappingRange(file_id, first, kToEnd - 1, REASON_TRUNCATE);
+  UndoRange(file_id, size, kToEnd, REASON_TRUNCATE);
+  return absl::OkStatus();
+}
+
+// close() + unlink() with nothing holding the file: the inode is evicted
+// and its page cache with it (truncate_inode_pages_final). Simplified: a
+// file still mapped loses its page cache too.
+absl::Status Model::FileUnlink(uint32_t file_id) {
+  UnmapMappingRange(file_id, 0, kToEnd - 1, REASON_UNLINK);
+  UndoRange(file_id, 0, kToEnd, REASON_UNLINK);
+  return absl::OkStatus();
+}
+
+}  // namespace mmreplay::mm
