@@ -258,6 +258,10 @@ class Run {
       }
       case Op::kCollapse: {
         const Collapse& m = op.collapse();
+        if (m.khugepaged()) {
+          return Unsupported("khugepaged runs when it likes; capture "
+                             "MADV_COLLAPSE (khugepaged: false) instead");
+        }
         Command c{Command::kMadvise};
         c.a[0] = m.addr();
         c.a[1] = m.length_bytes();

@@ -321,14 +321,10 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
   return b.Finish();
 }
 
-// --- compaction and khugepaged: not modelled yet
-// ------------------------------
+// --- compaction: not modelled yet -----------------------------------------
 
 absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
 
-absl::Status Model::Collapse(uint32_t, uint64_t, uint64_t) {
-  return absl::OkStatus();
-}
 
 // --- observation -------------------------------------------------------------
 

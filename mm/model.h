@@ -94,7 +94,10 @@ class Model {
   // Reclaim, compaction, khugepaged, explicit splits, knobs.
   absl::Status Compact(CompactMode mode, uint32_t order);
   absl::Status DeferredSplitScan(uint64_t nr_to_scan);
-  absl::Status Collapse(uint32_t pid, uint64_t addr, uint64_t length);
+  // `khugepaged`: khugepaged's rules (max_ptes_none, the enabled knob);
+  // else MADV_COLLAPSE's.
+  absl::Status Collapse(uint32_t pid, uint64_t addr, uint64_t length,
+                        bool khugepaged);
   absl::Status SplitRange(uint32_t pid, uint64_t addr, uint64_t length,
                           uint32_t new_order, bool non_uniform,
                           uint64_t in_folio_offset);
@@ -263,6 +266,13 @@ class Model {
   bool TruncatePartialFolio(uint32_t file_id, uint32_t head, uint64_t lstart,
                             uint64_t lend, Reason reason);
   void TruncateFolio(uint32_t head, Reason reason);
+
+  // --- khugepaged.cc -----------------------------------------------------
+  // Collapses the 2 MiB block at `haddr`; returns whether it did.
+  bool CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
+                    bool khugepaged);
+  bool CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
+                    bool khugepaged);
 
   // --- pin.cc -----------------------------------------------------------
   void GetPage(uint32_t pfn, bool foll_pin, Reason reason);

@@ -104,7 +104,8 @@ absl::Status Apply(const TraceOp& op, mm::Model& m) {
     case Op::kCollapse:
       return m.Collapse(u32(Collapse::kPidFieldNumber),
                         u64(Collapse::kAddrFieldNumber),
-                        u64(Collapse::kLengthBytesFieldNumber));
+                        u64(Collapse::kLengthBytesFieldNumber),
+                        u64(Collapse::kKhugepagedFieldNumber) != 0);
     case Op::kSplitRequest:
       if (u32(SplitRequest::kPidFieldNumber) != 0) {
         return m.SplitRange(u32(SplitRequest::kPidFieldNumber),

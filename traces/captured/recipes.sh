@@ -50,6 +50,8 @@ protect() { op "mprotect { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAG
 pin() { op "pin { pin_id: $1 pid: 1 addr: $(at $2) length_bytes: $(hex $(($3 * PAGE))) kind: PIN_KIND_VMSPLICE }"; }
 unpin() { op "unpin { pin_id: $1 }"; }
 shrink() { op "deferred_split_scan { }"; }
+collapse() { op "collapse { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
+no_khugepaged="knob: KNOB_MAX_PTES_NONE number: 0"
 # A THP region of N 2 MiB blocks, faulted in, kept from khugepaged.
 thp_region() {
   map 0 $((512 * $1))
@@ -113,6 +115,11 @@ begin anon_pmd_scattered_dontneed "many scattered MADV_DONTNEEDs, one THP queued
 proc; thp_region 1; for p in 2 40 41 300 511; do madv $p 1 DONTNEED; done; shrink
 begin anon_pmd_munmap_middle "munmap of pages in the middle of a PMD THP, then the shrinker"
 proc; thp_region 1; unmap 128 128; shrink
+
+begin anon_collapse_after_split "MADV_COLLAPSE re-forms a THP the shrinker split" "$no_khugepaged"
+proc; map 0 512; madv 0 512 HUGEPAGE; write 0 512; madv 1 1 DONTNEED; shrink; collapse 0 512
+begin anon_collapse_small_pages "MADV_COLLAPSE of a block faulted in small pages" "$no_khugepaged"
+proc; map 0 512; madv 0 512 NOHUGEPAGE; write 0 300; madv 0 512 HUGEPAGE; collapse 0 512
 
 # --- anonymous mTHP -----------------------------------------------------------
 for o in 2 3 4; do
@@ -192,6 +199,9 @@ begin shmem_always_pinned_punch "a pinned folio cannot split: the punch only zer
 proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE; pin 1 8 1; punch $((2 * PAGE)) $PAGE; unpin 1; punch $((3 * PAGE)) $PAGE
 begin shmem_always_mapped_punch "a mapped folio splits on punch: the split unmaps it"
 proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE; punch $((2 * PAGE)) $PAGE; write 0 512
+
+begin shmem_collapse_after_punch "seed 004's ping-pong: punch splits a shmem THP, collapse re-forms it" "$no_khugepaged"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; punch $((2 * PAGE)) $PAGE; collapse 0 512; punch $((7 * PAGE)) $PAGE
 
 # --- shmem, huge=within_size -------------------------------------------------
 begin shmem_within_size_write_64k "huge=within_size: a 64 KiB write gets an order-4 folio"

@@ -1,0 +1,196 @@
+// Collapse (mm/khugepaged.c): khugepaged, or MADV_COLLAPSE, replaces the
+// small folios of a PMD-aligned 2 MiB block by one new order-9 folio, for
+// anonymous memory (collapse_huge_page) and for tmpfs (collapse_file). With
+// seed 004's punch -> split, it makes the ping-pong that seed describes.
+//
+// Simplified: khugepaged's other limits (max_ptes_swap, max_ptes_shared,
+// young pages) are not modelled, and a file collapse maps the new folio by
+// its PMD in the calling process only.
+#include <algorithm>
+#include <vector>
+
+#include "base/check.h"
+#include "mm/model.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr int kBlock = kPtesPerTable;
+
+}  // namespace
+
+absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
+                             bool khugepaged) {
+  Process& p = *FindProcess(pid);
+  uint64_t first = (addr + kPmdSize - 1) & ~(kPmdSize - 1);
+  for (uint64_t haddr = first; haddr + kPmdSize <= addr + length;
+       haddr += kPmdSize) {
+    // hugepage_vma_revalidate(): the block lies in one VMA.
+    const Vma* vma = p.vmas.Find(haddr);
+    if (vma == nullptr || haddr + kPmdSize > vma->end) continue;
+    Vma v = *vma;
+    if (v.nohugepage) continue;
+    bool done = v.anonymous() && !v.shared
+                    ? CollapseAnon(pid, v, haddr, khugepaged)
+                    : (!v.anonymous() && CollapseFile(pid, v, haddr, khugepaged));
+    event_.Clear();
+    event_.set_op_index(op_index_);
+    event_.set_kind(EVENT_COLLAPSE);
+    event_.set_pid(pid);
+    event_.set_addr(haddr);
+    event_.set_reason(REASON_COLLAPSE);
+    if (!done) event_.set_err(-11);  // -EAGAIN, as MADV_COLLAPSE reports
+    Emit();
+  }
+  return absl::OkStatus();
+}
+
+// hpage_collapse_scan_pmd() + collapse_huge_page().
+bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
+                         bool khugepaged) {
+  Process& p = *FindProcess(pid);
+  if (khugepaged && !(AnonAllowedOrders(vma) >> kPmdOrder & 1)) return false;
+  Pmd* pmd = p.pt.FindPmd(haddr);
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) return false;
+  // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
+  // every present page anonymous and held by its mappings alone.
+  int none_or_zero = 0;
+  for (int i = 0; i < kBlock; ++i) {
+    Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
+    if (!pte.present_page()) {
+      ++none_or_zero;
+      continue;
+    }
+    const Folio& f = *folios_.Of(pte.pfn());
+    if (!f.test(kFolioAnon) || f.refcount != f.mapcount) return false;
+  }
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
+    none_or_zero = kBlock;
+  }
+  if (khugepaged && none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
+    counters_.Count(VmEvent::kThpScanExceedNonePte);
+    return false;
+  }
+  uint32_t head;
+  Folio* nf = AllocFolio(kPmdOrder, REASON_COLLAPSE, &head);
+  if (nf == nullptr) {
+    counters_.Count(VmEvent::kThpCollapseAllocFailed);
+    return false;
+  }
+  counters_.Count(VmEvent::kThpCollapseAlloc);
+  // __collapse_huge_page_copy(): the new folio gets the old contents.
+  for (int i = 0; i < kBlock; ++i) {
+    Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
+    if (pte.present_page()) {
+      folios_.set_nonzero(head + i, folios_.nonzero(pte.pfn()));
+    }
+  }
+  // The old PTEs go (the zap's batching and reference drops).
+  ZapRange(pid, haddr, haddr + kPmdSize, REASON_COLLAPSE);
+  p.pt.ClearPmd(haddr);
+  nf = &folios_.At(head);
+  nf->set(kFolioAnon);
+  nf->owner = p.anon_vma;
+  nf->index = haddr >> kPageShift;
+  AddRmapPmd(*nf);
+  Pmd& m = p.pt.SetHuge(haddr);
+  m.kind = Pmd::Kind::kFolio;
+  m.head = head;
+  m.writable = (vma.prot & PROT_BITS_WRITE) != 0;
+  Event& e = NewEvent(EVENT_MAP, head, nf, REASON_COLLAPSE);
+  e.set_pid(pid);
+  e.set_addr(haddr);
+  e.set_nr_pages(kBlock);
+  e.set_level(MAP_LEVEL_PMD);
+  e.set_map_before(0);
+  e.set_map_after(1);
+  Emit();
+  counters_.Count(MthpStat::kNrAnon, kPmdOrder);
+  if (profile_.thp_underused_shrinker) {
+    DeferredSplitFolio(head, *nf, /*partially_mapped=*/false);
+  }
+  return true;
+}
+
+// collapse_file() for tmpfs, then (MADV_COLLAPSE) the caller's PMD.
+bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
+                         bool khugepaged) {
+  File& file = *FindFile(vma.file);
+  if (!file.shmem()) return false;
+  if (khugepaged && file.huge == TMPFS_HUGE_NEVER) return false;
+  uint64_t index = vma.PageIndex(haddr);
+  if (index % kBlock != 0) return false;
+  uint64_t eof = (file.size + kPageSize - 1) / kPageSize;
+  if (index + kBlock > eof) return false;
+  std::vector<PageCache::Entry> entries =
+      file.cache.InRange(index, index + kBlock - 1);
+  if (entries.size() == 1 && entries[0].order == kPmdOrder) return false;
+  int holes = kBlock;
+  for (const PageCache::Entry& e : entries) {
+    const Folio& f = folios_.At(e.head);
+    if (e.index < index || e.index + f.pages() > index + kBlock) return false;
+    if (f.refcount != f.mapcount + static_cast<int>(f.pages())) return false;
+    holes -= static_cast<int>(f.pages());
+  }
+  if (khugepaged && holes > static_cast<int>(knobs_.max_ptes_none)) {
+    counters_.Count(VmEvent::kThpScanExceedNonePte);
+    return false;
+  }
+  uint32_t head;
+  Folio* nf = AllocFolio(kPmdOrder, REASON_COLLAPSE, &head);
+  if (nf == nullptr) {
+    counters_.Count(VmEvent::kThpCollapseAllocFailed);
+    return false;
+  }
+  counters_.Count(VmEvent::kThpCollapseAlloc);
+  for (const PageCache::Entry& e : entries) {
+    const Folio& f = folios_.At(e.head);
+    for (uint32_t i = 0; i < f.pages(); ++i) {
+      folios_.set_nonzero(head + static_cast<uint32_t>(e.index - index) + i,
+                          folios_.nonzero(e.head + i));
+    }
+  }
+  // The old folios leave every mapping and the page cache.
+  for (const PageCache::Entry& e : entries) TruncateFolio(e.head, REASON_COLLAPSE);
+  nf = &folios_.At(head);
+  nf->owner = vma.file;
+  nf->index = index;
+  nf->refcount = kBlock;
+  nf->set(kFolioDirty);
+  std::vector<PageCache::NodeChange> nodes;
+  file.cache.Insert({index, head, kPmdOrder}, &nodes);
+  Event& c = NewEvent(EVENT_CACHE_ADD, head, nf, REASON_COLLAPSE);
+  c.set_file_id(vma.file);
+  c.set_index(index);
+  c.set_nr_pages(kBlock);
+  c.set_ref_before(1);
+  c.set_ref_after(kBlock);
+  Emit();
+  EmitNodeChanges(vma.file, nodes, REASON_COLLAPSE);
+  // collapse_pte_mapped_thp(): the caller's PMD maps the new folio.
+  if (!khugepaged) {
+    Process& p = *FindProcess(pid);
+    ZapRange(pid, haddr, haddr + kPmdSize, REASON_COLLAPSE);
+    p.pt.ClearPmd(haddr);
+    Pmd& m = p.pt.SetHuge(haddr);
+    m.kind = Pmd::Kind::kFolio;
+    m.head = head;
+    m.writable = (vma.prot & PROT_BITS_WRITE) != 0;
+    Event& e = NewEvent(EVENT_MAP, head, nf, REASON_COLLAPSE);
+    e.set_pid(pid);
+    e.set_addr(haddr);
+    e.set_nr_pages(kBlock);
+    e.set_level(MAP_LEVEL_PMD);
+    e.set_map_before(0);
+    e.set_map_after(1);
+    e.set_ref_before(nf->refcount);
+    e.set_ref_after(nf->refcount + 1);
+    Emit();
+    AddRmapPmd(*nf);
+    ++nf->refcount;
+    counters_.Count(VmEvent::kThpFileMapped);
+  }
+  return true;
+}
+
+}  // namespace mmreplay::mm
