@@ -7,27 +7,41 @@
 namespace mmreplay::mm {
 namespace {
 
+// Each preset is the kernel release's own behaviour (not later stable
+// backports). docs/profiles.md has the table and the commits.
 std::vector<Profile> Presets() {
-  Profile v6_18;
-  v6_18.name = "linux-6.18";
+  Profile v5_4;
+  v5_4.name = "linux-5.4";
+  v5_4.anon_mthp = false;
+  v5_4.batched_rmap_zap = false;
+  v5_4.deferred_split_any_order = false;
+  v5_4.thp_underused_shrinker = false;
+  v5_4.truncate_non_uniform_split = false;
+  v5_4.truncate_unmap_on_split_failure = false;
+  v5_4.shmem_punch_split = false;
+  v5_4.compact_large_folios = false;
 
-  Profile v6_15 = v6_18;
-  v6_15.name = "linux-6.15";
-  v6_15.truncate_unmap_on_split_failure = false;
-
-  Profile v6_6 = v6_15;
-  v6_6.name = "linux-6.6";
-  v6_6.thp_underused_shrinker = false;
-  v6_6.anon_mthp = false;
-  v6_6.truncate_non_uniform_split = false;
-  v6_6.compact_large_folios = false;
-
-  Profile v6_1 = v6_6;
+  Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
-  v6_1.batched_rmap_zap = false;
-  v6_1.deferred_split_any_order = false;
+  v6_1.shmem_punch_split = true;  // v5.7
 
-  return {v6_1, v6_6, v6_15, v6_18};
+  Profile v6_6 = v6_1;
+  v6_6.name = "linux-6.6";
+
+  Profile v6_15 = v6_6;
+  v6_15.name = "linux-6.15";
+  v6_15.anon_mthp = true;                   // v6.8
+  v6_15.deferred_split_any_order = true;    // v6.8
+  v6_15.compact_large_folios = true;        // v6.9
+  v6_15.batched_rmap_zap = true;            // v6.9 + v6.10
+  v6_15.thp_underused_shrinker = true;      // v6.12
+  v6_15.truncate_non_uniform_split = true;  // v6.15
+
+  Profile v6_18 = v6_15;
+  v6_18.name = "linux-6.18";
+  v6_18.truncate_unmap_on_split_failure = true;  // v6.18
+
+  return {v5_4, v6_1, v6_6, v6_15, v6_18};
 }
 
 }  // namespace

@@ -22,10 +22,12 @@ struct Profile {
   bool anon_mthp = true;
 
   // zap_pte_range() removes a run of PTEs of one large folio with one rmap
-  // call (seed 001, "mm: Batch-zap large anonymous folio PTE mappings"), so
-  // a folio whose last mappings go in one batch is freed, never queued.
-  // Without it, each PTE is removed alone and a fully zapped large folio
-  // passes through the deferred split queue.
+  // call, and a folio whose last mappings go in one batch is freed, never
+  // queued (seed 001's idea; it landed as v6.9 10ebac4f95e7 "mm/memory:
+  // optimize unmap/zap with PTE-mapped THP" and v6.10 7491f3f34891
+  // "mm/rmap: do not add fully unmapped large folio to deferred split
+  // list"). Without it, each PTE is removed alone and a fully zapped large
+  // folio passes through the deferred split queue.
   bool batched_rmap_zap = true;
 
   // Any large anon folio may be queued for deferred split (seed 001, "mm:
@@ -50,11 +52,13 @@ struct Profile {
   bool truncate_unmap_on_split_failure = true;
 
   // A partial hole punch of a shmem THP splits it (the behaviour seed 004
-  // asked for); otherwise it only clears the covered pages.
+  // asked for: v5.7 71725ed10c40 "mm: huge tmpfs: try to split_huge_page()
+  // when punching hole"); otherwise it only clears the covered pages.
   bool shmem_punch_split = true;
 
   // Compaction migrates large folios whole into free blocks of their order
-  // (seed 003); otherwise it skips them.
+  // (seed 003; v6.9 733aea0b3a7b); otherwise it skips them. (Compaction is
+  // not modelled yet: the switch has no effect so far.)
   bool compact_large_folios = true;
 };
 

@@ -2,6 +2,9 @@
 // folios on write and fault with the orders the huge= policy allows,
 // mapping them, and removing them.
 #include <algorithm>
+#include <utility>
+
+#include "absl/container/btree_map.h"
 
 #include "absl/strings/str_format.h"
 #include "base/check.h"
@@ -15,10 +18,19 @@ uint64_t PagesOf(uint64_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
 
 }  // namespace
 
+// Logs the net node changes: a node freed and allocated again within one
+// update (an entry replaced by its split pieces) did not change.
 void Model::EmitNodeChanges(uint32_t file_id,
                             const std::vector<PageCache::NodeChange>& changes,
                             Reason reason) {
+  absl::btree_map<std::pair<int, uint64_t>, int> net;
   for (const PageCache::NodeChange& c : changes) {
+    net[{c.shift, c.index}] += c.alloc ? 1 : -1;
+  }
+  for (const PageCache::NodeChange& c : changes) {
+    int& n = net[{c.shift, c.index}];
+    if (n == 0 || (n > 0) != c.alloc) continue;
+    n = 0;
     event_.Clear();
     event_.set_op_index(op_index_);
     event_.set_kind(c.alloc ? EVENT_XA_NODE_ALLOC : EVENT_XA_NODE_FREE);

@@ -52,6 +52,9 @@ bool Model::TruncatePartialFolio(uint32_t file_id, uint32_t head,
   z.set_length_bytes(length);
   Emit();
   if (f->order == 0) return true;
+  // Before v5.7 a shmem THP was only cleared, never split: the folio stays
+  // (dirty, so nothing is dropped).
+  if (file.shmem() && !profile_.shmem_punch_split) return false;
   uint64_t split_at = offset / kPageSize;
   // try_folio_split_to_order() to the mapping's minimum order: the
   // non-uniform split since v6.15, a uniform one before.
