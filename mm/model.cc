@@ -509,6 +509,10 @@ Model::MemoryUse Model::memory_use() const {
     u.page_table_bytes += p.pt.tables() * sizeof(PteTable) +
                           p.pt.pmds().size() * (sizeof(Pmd) + 8);
   }
+  for (const auto& [id, f] : files_) {
+    u.page_cache_bytes += f.cache.size() * (sizeof(PageCache::Entry) + 8) +
+                          f.cache.nodes() * 576;
+  }
   return u;
 }
 

@@ -128,6 +128,9 @@ class Model {
     size_t folio_record_bytes = 0;
     size_t page_array_bytes = 0;
     size_t page_table_bytes = 0;
+    // The page caches' entries and xarray nodes (576 bytes each, as
+    // struct xa_node).
+    size_t page_cache_bytes = 0;
   };
   MemoryUse memory_use() const;
 

@@ -38,6 +38,9 @@ std::vector<PageCache::Entry> PageCache::InRange(uint64_t first,
   return out;
 }
 
+// A node's count is its used slots: entries stored in it and child nodes.
+// A node appears with its first slot and goes with its last, telling its
+// parent in turn.
 void PageCache::Account(const Entry& e, int delta,
                         std::vector<NodeChange>* nodes) {
   for (int shift = EntryShift(e.order); shift <= root_shift_;
@@ -45,12 +48,17 @@ void PageCache::Account(const Entry& e, int delta,
     uint64_t first = e.index >> (shift + kChunkShift) << (shift + kChunkShift);
     auto key = std::make_pair(shift, first);
     int& refs = node_refs_[key];
-    if (refs == 0 && delta > 0) nodes->push_back({true, shift, first});
     refs += delta;
+    if (delta > 0 && refs == 1) {
+      nodes->push_back({true, shift, first});
+      continue;  // a new node: one more slot used in its parent
+    }
     if (refs == 0) {
       node_refs_.erase(key);
       nodes->push_back({false, shift, first});
+      continue;  // a node gone: one slot less in its parent
     }
+    return;
   }
 }
 

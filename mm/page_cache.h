@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 
 namespace mmreplay::mm {
 
@@ -58,9 +59,9 @@ class PageCache {
   void GrowRoot(uint64_t index, std::vector<NodeChange>* nodes);
 
   absl::btree_map<uint64_t, Entry> entries_;
-  // Nodes in use, keyed (shift, first index), with the number of entries
-  // below them.
-  absl::btree_map<std::pair<int, uint64_t>, int> node_refs_;
+  // Nodes in use, keyed (shift, first index), with their used slots. A
+  // hash map: it is only looked up, never walked.
+  absl::flat_hash_map<std::pair<int, uint64_t>, int> node_refs_;
   int root_shift_ = 0;
 };
 

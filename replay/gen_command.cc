@@ -2,6 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "replay/commands.h"
+#include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
 #include "replay/trace_writer.h"
 
@@ -28,9 +29,12 @@ class GenCommand : public Command {
   }
   absl::string_view details() const override {
     return R"(Generators:
-  churn   anonymous memory churn: regions of up to 8 MiB mapped in many
-          processes, faulted in with writes, partly zapped (MADV_DONTNEED),
-          partly or wholly unmapped, with deferred-split shrinker runs.
+  churn    anonymous memory churn: regions of up to 8 MiB mapped in many
+           processes, faulted in with writes (THP and mTHP), touched, partly
+           zapped (MADV_DONTNEED), partly or wholly unmapped, with
+           deferred-split shrinker runs.
+  balloon  balloon inflation (seed 004): a guest's memory as a tmpfs file
+           (huge=always) written whole, then random 4 KiB hole punches.
 
 The same generator, flags and seed give the same trace, byte for byte, on
 every machine. The header records the generator, seed and flags.
@@ -68,9 +72,15 @@ example:
       p.memory_gib = gib;
       p.processes = static_cast<uint32_t>(processes);
       RETURN_IF_ERROR(gen::GenerateChurn(p, *out));
+    } else if (generator == "balloon") {
+      gen::BalloonParams p;
+      p.ops = ops;
+      p.seed = seed;
+      p.memory_gib = gib;
+      RETURN_IF_ERROR(gen::GenerateBalloon(p, *out));
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown generator '", generator, "' (known: churn)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown generator '", generator, "' (known: churn, balloon)"));
     }
     RETURN_IF_ERROR(out->Commit());
     return kExitOk;

@@ -1,0 +1,115 @@
+// Replay benchmarks: generated traces replayed end to end (.mmt decoding
+// and checking, the driver, the model), events counted but not formatted
+// (the log's text form is a cost of its own; see bench/README.md).
+//
+//   BM_ReplayChurn    10M ops of anonymous churn over 16 GiB (issue 4)
+//   BM_ReplayBalloon  balloon inflation: 1M random 4 KiB punches over a
+//                     16 GiB tmpfs-backed guest (issue 5, seed 004)
+//
+//   bazel run -c opt //bench:replay_benchmark
+// MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments.
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "mm/event_sink.h"
+#include "replay/driver.h"
+#include "replay/gen/balloon.h"
+#include "replay/gen/churn.h"
+#include "replay/trace_reader.h"
+#include "replay/trace_writer.h"
+
+namespace mmreplay::replay {
+namespace {
+
+uint64_t Ops(uint64_t fallback) {
+  const char* env = getenv("MMREPLAY_BENCH_OPS");
+  return env ? strtoull(env, nullptr, 10) : fallback;
+}
+
+class CountingSink : public mm::EventSink {
+ public:
+  void Emit(const Event&) override { ++events; }
+  uint64_t events = 0;
+};
+
+// Writes a trace once per process with `generate`; returns its path.
+std::string Generate(const std::string& name,
+                     const std::function<absl::Status(TraceWriter&)>& generate) {
+  const char* tmp = getenv("TEST_TMPDIR");
+  std::string path = std::string(tmp ? tmp : "/tmp") + "/mmreplay_bench_" +
+                     name + ".mmt";
+  auto writer = TraceWriter::Create(path);
+  if (!writer.ok() || !generate(**writer).ok() || !(*writer)->Commit().ok()) {
+    std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    std::abort();
+  }
+  return path;
+}
+
+void Replay(benchmark::State& state, const std::string& path) {
+  uint64_t ops = 0, events = 0;
+  mm::Model::MemoryUse use;
+  for (auto _ : state) {
+    auto reader = TraceReader::Open(path);
+    if (!reader.ok()) {
+      state.SkipWithError(std::string(reader.status().message()).c_str());
+      return;
+    }
+    CountingSink sink;
+    ReplayReport report;
+    absl::Status s = Replay(**reader, ReplayOptions(), &sink, &report, &use);
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      return;
+    }
+    ops += report.ops;
+    events += sink.events;
+  }
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  state.counters["ops_per_s"] =
+      benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
+  state.counters["events_per_op"] =
+      static_cast<double>(events) / static_cast<double>(ops);
+  state.counters["max_rss_MiB"] = static_cast<double>(ru.ru_maxrss) / 1024;
+  double live = static_cast<double>(use.live_folios);
+  state.counters["live_folios"] = live;
+  state.counters["folio_record_B_per_folio"] =
+      static_cast<double>(use.folio_record_bytes) / live;
+  state.counters["model_MiB"] =
+      static_cast<double>(use.folio_record_bytes + use.page_array_bytes +
+                          use.page_table_bytes + use.page_cache_bytes) /
+      (1 << 20);
+  state.counters["model_B_per_folio"] =
+      static_cast<double>(use.folio_record_bytes + use.page_array_bytes +
+                          use.page_table_bytes + use.page_cache_bytes) /
+      live;
+}
+
+void BM_ReplayChurn(benchmark::State& state) {
+  static const std::string path = Generate("churn", [](TraceWriter& w) {
+    gen::ChurnParams p;
+    p.ops = Ops(10000000);
+    return gen::GenerateChurn(p, w);
+  });
+  Replay(state, path);
+}
+BENCHMARK(BM_ReplayChurn)->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(3);
+
+void BM_ReplayBalloon(benchmark::State& state) {
+  static const std::string path = Generate("balloon", [](TraceWriter& w) {
+    gen::BalloonParams p;
+    p.ops = Ops(1000000);
+    return gen::GenerateBalloon(p, w);
+  });
+  Replay(state, path);
+}
+BENCHMARK(BM_ReplayBalloon)->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(3);
+
+}  // namespace
+}  // namespace mmreplay::replay
