@@ -510,8 +510,7 @@ Model::MemoryUse Model::memory_use() const {
                           p.pt.pmds().size() * (sizeof(Pmd) + 8);
   }
   for (const auto& [id, f] : files_) {
-    u.page_cache_bytes += f.cache.size() * (sizeof(PageCache::Entry) + 8) +
-                          f.cache.nodes() * 576;
+    u.page_cache_bytes += f.cache.bytes() + f.cache.nodes() * 576;
   }
   return u;
 }

@@ -1,5 +1,7 @@
 #include "mm/page_cache.h"
 
+#include <algorithm>
+
 #include "base/check.h"
 
 namespace mmreplay::mm {
@@ -13,27 +15,29 @@ int EntryShift(uint32_t order) { return kChunkShift * (order / kChunkShift); }
 }  // namespace
 
 std::optional<PageCache::Entry> PageCache::Find(uint64_t index) const {
-  auto it = entries_.upper_bound(index);
-  if (it == entries_.begin()) return std::nullopt;
-  --it;
-  const Entry& e = it->second;
-  if (index < e.index + (uint64_t{1} << e.order)) return e;
-  return std::nullopt;
+  if (index >= head_.size() || head_[index] == 0) return std::nullopt;
+  uint32_t order = order_[index];
+  return Entry{index & ~((uint64_t{1} << order) - 1), head_[index] - 1, order};
 }
 
 bool PageCache::Empty(uint64_t first, uint64_t last) const {
-  if (Find(first).has_value()) return false;
-  auto it = entries_.lower_bound(first);
-  return it == entries_.end() || it->first > last;
+  for (uint64_t i = first; i <= last && i < head_.size(); ++i) {
+    if (head_[i] != 0) return false;
+  }
+  return true;
 }
 
 std::vector<PageCache::Entry> PageCache::InRange(uint64_t first,
                                                  uint64_t last) const {
   std::vector<Entry> out;
-  if (std::optional<Entry> e = Find(first); e.has_value()) out.push_back(*e);
-  for (auto it = entries_.upper_bound(first);
-       it != entries_.end() && it->first <= last; ++it) {
-    out.push_back(it->second);
+  for (uint64_t i = first; i <= last && i < head_.size();) {
+    std::optional<Entry> e = Find(i);
+    if (!e.has_value()) {
+      ++i;
+      continue;
+    }
+    out.push_back(*e);
+    i = e->index + (uint64_t{1} << e->order);
   }
   return out;
 }
@@ -66,9 +70,10 @@ void PageCache::GrowRoot(uint64_t index, std::vector<NodeChange>* nodes) {
   int shift = root_shift_;
   while (index >> (shift + kChunkShift) != 0) shift += kChunkShift;
   if (shift == root_shift_) return;
-  for (const auto& [i, e] : entries_) Account(e, -1, nodes);
+  std::vector<Entry> all = InRange(0, UINT64_MAX);
+  for (const Entry& e : all) Account(e, -1, nodes);
   root_shift_ = shift;
-  for (const auto& [i, e] : entries_) Account(e, +1, nodes);
+  for (const Entry& e : all) Account(e, +1, nodes);
 }
 
 void PageCache::Insert(const Entry& e, std::vector<NodeChange>* nodes) {
@@ -76,20 +81,32 @@ void PageCache::Insert(const Entry& e, std::vector<NodeChange>* nodes) {
   int need = EntryShift(e.order);
   if (need > root_shift_) {
     // The root must sit at least at the entry's own level.
-    for (const auto& [i, x] : entries_) Account(x, -1, nodes);
+    std::vector<Entry> all = InRange(0, UINT64_MAX);
+    for (const Entry& x : all) Account(x, -1, nodes);
     root_shift_ = need;
-    for (const auto& [i, x] : entries_) Account(x, +1, nodes);
+    for (const Entry& x : all) Account(x, +1, nodes);
   }
   GrowRoot(last, nodes);
-  entries_[e.index] = e;
+  if (head_.size() <= last) {
+    head_.resize(last + 1, 0);
+    order_.resize(last + 1, 0);
+  }
+  for (uint64_t i = e.index; i <= last; ++i) {
+    DCHECK(head_[i] == 0);
+    head_[i] = e.head + 1;
+    order_[i] = static_cast<uint8_t>(e.order);
+  }
+  ++entries_;
   Account(e, +1, nodes);
 }
 
 void PageCache::Erase(uint64_t index, std::vector<NodeChange>* nodes) {
-  auto it = entries_.find(index);
-  CHECK(it != entries_.end());
-  Entry e = it->second;
-  entries_.erase(it);
+  std::optional<Entry> found = Find(index);
+  CHECK(found.has_value() && found->index == index);
+  Entry e = *found;
+  std::fill(head_.begin() + e.index,
+            head_.begin() + e.index + (uint64_t{1} << e.order), 0);
+  --entries_;
   Account(e, -1, nodes);
 }
 

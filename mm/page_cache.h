@@ -17,7 +17,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 
 namespace mmreplay::mm {
@@ -47,10 +46,11 @@ class PageCache {
   void Insert(const Entry& e, std::vector<NodeChange>* nodes);
   void Erase(uint64_t index, std::vector<NodeChange>* nodes);
 
-  bool empty() const { return entries_.empty(); }
-  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_ == 0; }
+  size_t size() const { return entries_; }
   size_t nodes() const { return node_refs_.size(); }
-  const absl::btree_map<uint64_t, Entry>& entries() const { return entries_; }
+  // Bytes of the per-index arrays.
+  size_t bytes() const { return head_.size() * 5; }
 
  private:
   // Adds (+1) or drops (-1) the node references of one entry.
@@ -58,7 +58,13 @@ class PageCache {
   // Raises the root so it covers `index`, re-accounting every entry.
   void GrowRoot(uint64_t index, std::vector<NodeChange>* nodes);
 
-  absl::btree_map<uint64_t, Entry> entries_;
+  // Dense per index, like the xarray's slots: 1 + the head PFN of the
+  // folio holding the index (0: none), and the folio's order. Page-cache
+  // folios are naturally aligned in index space, so an entry starts at
+  // index & ~(2^order - 1).
+  std::vector<uint32_t> head_;
+  std::vector<uint8_t> order_;
+  size_t entries_ = 0;
   // Nodes in use, keyed (shift, first index), with their used slots. A
   // hash map: it is only looked up, never walked.
   absl::flat_hash_map<std::pair<int, uint64_t>, int> node_refs_;
