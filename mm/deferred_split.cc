@@ -26,6 +26,14 @@ void Model::DeferredSplitFolio(uint32_t head, Folio& f, bool partially_mapped) {
   // the queue does not.
   if (f.test(kFolioDeferredListed)) return;
   f.set(kFolioDeferredListed);
+  LinkDeferredTail(head, f);
+  ++deferred_len_;
+  NewEvent(EVENT_DEFERRED_ADD, head, &f,
+           partially_mapped ? REASON_PARTIALLY_MAPPED : REASON_UNDERUSED);
+  Emit();
+}
+
+void Model::LinkDeferredTail(uint32_t head, Folio& f) {
   f.deferred_prev = deferred_tail_;
   f.deferred_next = kNoFolio;
   if (deferred_tail_ != kNoFolio) {
@@ -34,16 +42,9 @@ void Model::DeferredSplitFolio(uint32_t head, Folio& f, bool partially_mapped) {
     deferred_head_ = head;
   }
   deferred_tail_ = head;
-  ++deferred_len_;
-  NewEvent(EVENT_DEFERRED_ADD, head, &f,
-           partially_mapped ? REASON_PARTIALLY_MAPPED : REASON_UNDERUSED);
-  Emit();
 }
 
-// Unlinks the folio and, as every path off the queue does, clears its
-// partially mapped flag.
-void Model::UnqueueDeferred(uint32_t head, Folio& f, Reason reason) {
-  DCHECK(f.test(kFolioDeferredListed));
+void Model::UnlinkDeferred(Folio& f) {
   if (f.deferred_prev != kNoFolio) {
     folios_.At(f.deferred_prev).deferred_next = f.deferred_next;
   } else {
@@ -55,6 +56,13 @@ void Model::UnqueueDeferred(uint32_t head, Folio& f, Reason reason) {
     deferred_tail_ = f.deferred_prev;
   }
   f.deferred_prev = f.deferred_next = kNoFolio;
+}
+
+// Unlinks the folio and, as every path off the queue does, clears its
+// partially mapped flag.
+void Model::UnqueueDeferred(uint32_t head, Folio& f, Reason reason) {
+  DCHECK(f.test(kFolioDeferredListed));
+  UnlinkDeferred(f);
   f.clear(kFolioDeferredListed);
   --deferred_len_;
   if (f.test(kFolioPartiallyMapped)) {
@@ -118,25 +126,8 @@ absl::Status Model::DeferredSplitScan(uint64_t nr_to_scan) {
   // list_splice_tail(): what stays goes behind the folios not scanned.
   for (uint32_t head : keep) {
     Folio& f = folios_.At(head);
-    // Unlink without the flag and counter changes of UnqueueDeferred().
-    if (f.deferred_prev != kNoFolio) {
-      folios_.At(f.deferred_prev).deferred_next = f.deferred_next;
-    } else {
-      deferred_head_ = f.deferred_next;
-    }
-    if (f.deferred_next != kNoFolio) {
-      folios_.At(f.deferred_next).deferred_prev = f.deferred_prev;
-    } else {
-      deferred_tail_ = f.deferred_prev;
-    }
-    f.deferred_next = kNoFolio;
-    f.deferred_prev = deferred_tail_;
-    if (deferred_tail_ != kNoFolio) {
-      folios_.At(deferred_tail_).deferred_next = head;
-    } else {
-      deferred_head_ = head;
-    }
-    deferred_tail_ = head;
+    UnlinkDeferred(f);
+    LinkDeferredTail(head, f);
   }
   return absl::OkStatus();
 }

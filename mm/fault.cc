@@ -95,19 +95,9 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
   f->index = haddr >> kPageShift;
-  AddRmapPmd(*f);
-  Pmd& pmd = p.pt.SetHuge(haddr);
-  pmd.kind = Pmd::Kind::kFolio;
-  pmd.head = head;
-  pmd.writable = (vma.prot & PROT_BITS_WRITE) != 0;
-  Event& e = NewEvent(EVENT_MAP, head, f, REASON_ANON_FAULT);
-  e.set_pid(pid);
-  e.set_addr(haddr);
-  e.set_nr_pages(f->pages());
-  e.set_level(MAP_LEVEL_PMD);
-  e.set_map_before(0);
-  e.set_map_after(1);
-  Emit();
+  MapPmd(pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
+         /*own_ref=*/false, REASON_ANON_FAULT);
+  f = &folios_.At(head);
   counters_.Count(VmEvent::kThpFaultAlloc);
   counters_.Count(MthpStat::kAnonFaultAlloc, kPmdOrder);
   counters_.Count(MthpStat::kNrAnon, kPmdOrder);
@@ -186,16 +176,8 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   for (int i = 0; i < nr; ++i) {
     p.pt.SetPte(start + (uint64_t(i) << kPageShift), Pte::Page(head + i, w));
   }
-  Event& e = NewEvent(EVENT_MAP, head, f, REASON_ANON_FAULT);
-  e.set_pid(pid);
-  e.set_addr(start);
-  e.set_nr_pages(nr);
-  e.set_level(MAP_LEVEL_PTE);
-  e.set_map_before(0);
-  e.set_map_after(nr);
-  e.set_ref_before(1);
-  e.set_ref_after(nr);
-  Emit();
+  EmitMapping(EVENT_MAP, head, *f, REASON_ANON_FAULT, pid, start, nr,
+              MAP_LEVEL_PTE, 0, nr, 1, nr);
   counters_.Count(MthpStat::kAnonFaultAlloc, order);
   counters_.Count(MthpStat::kNrAnon, order);
   folios_.set_nonzero(
@@ -227,30 +209,17 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
   if (pte.present_page()) {
     uint32_t old_head = folios_.HeadOf(pte.pfn());
     Folio& old = folios_.At(old_head);
-    Event& u = NewEvent(EVENT_UNMAP, old_head, &old, REASON_COW);
-    u.set_pid(pid);
-    u.set_addr(addr);
-    u.set_nr_pages(1);
-    u.set_level(MAP_LEVEL_PTE);
-    u.set_map_before(old.mapcount);
-    u.set_map_after(old.mapcount - 1);
-    u.set_ref_before(old.refcount);
-    u.set_ref_after(old.refcount - 1);
-    Emit();
+    EmitMapping(EVENT_UNMAP, old_head, old, REASON_COW, pid, addr, 1,
+                MAP_LEVEL_PTE, old.mapcount, old.mapcount - 1, old.refcount,
+                old.refcount - 1);
     RemoveRmapPtes(old_head, old, pte.pfn(), 1);
     PutFolio(old_head, 1, REASON_COW);
   }
   f = &folios_.At(head);
   AddRmapPtes(head, *f, head, 1);
   p.pt.SetPte(addr, Pte::Page(head, w));
-  Event& e = NewEvent(EVENT_MAP, head, f, REASON_COW);
-  e.set_pid(pid);
-  e.set_addr(addr);
-  e.set_nr_pages(1);
-  e.set_level(MAP_LEVEL_PTE);
-  e.set_map_before(0);
-  e.set_map_after(1);
-  Emit();
+  EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE, 0,
+              1);
   // The copy is written: whatever the old page held, it is not all zeros.
   folios_.set_nonzero(head, true);
 }

@@ -31,16 +31,9 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
       c.kind = Pmd::Kind::kFolio;
       c.head = pmd.head;
       c.writable = false;
-      Event& e = NewEvent(EVENT_MAP, pmd.head, &f, REASON_FORK);
-      e.set_pid(child_pid);
-      e.set_addr(pmd_addr);
-      e.set_nr_pages(f.pages());
-      e.set_level(MAP_LEVEL_PMD);
-      e.set_map_before(f.mapcount);
-      e.set_map_after(f.mapcount + 1);
-      e.set_ref_before(f.refcount);
-      e.set_ref_after(f.refcount + 1);
-      Emit();
+      EmitMapping(EVENT_MAP, pmd.head, f, REASON_FORK, child_pid, pmd_addr,
+                  f.pages(), MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1,
+                  f.refcount, f.refcount + 1);
       AddRmapPmd(f);
       ++f.refcount;
       continue;
@@ -65,16 +58,9 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
              t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
         ++nr;
       }
-      Event& e = NewEvent(EVENT_MAP, head, &f, REASON_FORK);
-      e.set_pid(child_pid);
-      e.set_addr(addr);
-      e.set_nr_pages(nr);
-      e.set_level(MAP_LEVEL_PTE);
-      e.set_map_before(f.mapcount);
-      e.set_map_after(f.mapcount + nr);
-      e.set_ref_before(f.refcount);
-      e.set_ref_after(f.refcount + nr);
-      Emit();
+      EmitMapping(EVENT_MAP, head, f, REASON_FORK, child_pid, addr, nr,
+                  MAP_LEVEL_PTE, f.mapcount, f.mapcount + nr, f.refcount,
+                  f.refcount + nr);
       for (int k = 0; k < nr; ++k) {
         t.pte[i + k] = t.pte[i + k].WithWrite(false);
         child.pt.SetPte(addr + (uint64_t(k) << kPageShift), t.pte[i + k]);

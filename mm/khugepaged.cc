@@ -30,9 +30,10 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
     if (vma == nullptr || haddr + kPmdSize > vma->end) continue;
     Vma v = *vma;
     if (v.nohugepage) continue;
-    bool done = v.anonymous() && !v.shared
-                    ? CollapseAnon(pid, v, haddr, khugepaged)
-                    : (!v.anonymous() && CollapseFile(pid, v, haddr, khugepaged));
+    bool done =
+        v.anonymous() && !v.shared
+            ? CollapseAnon(pid, v, haddr, khugepaged)
+            : (!v.anonymous() && CollapseFile(pid, v, haddr, khugepaged));
     event_.Clear();
     event_.set_op_index(op_index_);
     event_.set_kind(EVENT_COLLAPSE);
@@ -92,19 +93,8 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   nf->set(kFolioAnon);
   nf->owner = p.anon_vma;
   nf->index = haddr >> kPageShift;
-  AddRmapPmd(*nf);
-  Pmd& m = p.pt.SetHuge(haddr);
-  m.kind = Pmd::Kind::kFolio;
-  m.head = head;
-  m.writable = (vma.prot & PROT_BITS_WRITE) != 0;
-  Event& e = NewEvent(EVENT_MAP, head, nf, REASON_COLLAPSE);
-  e.set_pid(pid);
-  e.set_addr(haddr);
-  e.set_nr_pages(kBlock);
-  e.set_level(MAP_LEVEL_PMD);
-  e.set_map_before(0);
-  e.set_map_after(1);
-  Emit();
+  MapPmd(pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
+         /*own_ref=*/false, REASON_COLLAPSE);
   counters_.Count(MthpStat::kNrAnon, kPmdOrder);
   if (profile_.thp_underused_shrinker) {
     DeferredSplitFolio(head, *nf, /*partially_mapped=*/false);
@@ -151,7 +141,8 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
     }
   }
   // The old folios leave every mapping and the page cache.
-  for (const PageCache::Entry& e : entries) TruncateFolio(e.head, REASON_COLLAPSE);
+  for (const PageCache::Entry& e : entries)
+    TruncateFolio(e.head, REASON_COLLAPSE);
   nf = &folios_.At(head);
   nf->owner = vma.file;
   nf->index = index;
@@ -172,22 +163,8 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
     Process& p = *FindProcess(pid);
     ZapRange(pid, haddr, haddr + kPmdSize, REASON_COLLAPSE);
     p.pt.ClearPmd(haddr);
-    Pmd& m = p.pt.SetHuge(haddr);
-    m.kind = Pmd::Kind::kFolio;
-    m.head = head;
-    m.writable = (vma.prot & PROT_BITS_WRITE) != 0;
-    Event& e = NewEvent(EVENT_MAP, head, nf, REASON_COLLAPSE);
-    e.set_pid(pid);
-    e.set_addr(haddr);
-    e.set_nr_pages(kBlock);
-    e.set_level(MAP_LEVEL_PMD);
-    e.set_map_before(0);
-    e.set_map_after(1);
-    e.set_ref_before(nf->refcount);
-    e.set_ref_after(nf->refcount + 1);
-    Emit();
-    AddRmapPmd(*nf);
-    ++nf->refcount;
+    MapPmd(pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
+           /*own_ref=*/true, REASON_COLLAPSE);
     counters_.Count(VmEvent::kThpFileMapped);
   }
   return true;

@@ -63,6 +63,44 @@ Event& Model::NewEvent(EventKind kind, uint32_t head, const Folio* f,
   return event_;
 }
 
+void Model::EmitMapping(EventKind kind, uint32_t head, const Folio& f,
+                        Reason reason, uint32_t pid, uint64_t addr, uint64_t nr,
+                        MapLevel level, int64_t map_before, int64_t map_after,
+                        int64_t ref_before, int64_t ref_after) {
+  Event& e = NewEvent(kind, head, &f, reason);
+  e.set_pid(pid);
+  e.set_addr(addr);
+  e.set_nr_pages(nr);
+  e.set_level(level);
+  e.set_map_before(map_before);
+  e.set_map_after(map_after);
+  if (ref_before >= 0) {
+    e.set_ref_before(ref_before);
+    e.set_ref_after(ref_after);
+  }
+  Emit();
+}
+
+void Model::MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
+                   bool own_ref, Reason reason) {
+  Process& p = *FindProcess(pid);
+  Pmd& m = p.pt.SetHuge(haddr);
+  m.kind = Pmd::Kind::kFolio;
+  m.head = head;
+  m.writable = writable;
+  Folio& f = folios_.At(head);
+  if (own_ref) {
+    EmitMapping(EVENT_MAP, head, f, reason, pid, haddr, f.pages(),
+                MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1, f.refcount,
+                f.refcount + 1);
+    ++f.refcount;
+  } else {
+    EmitMapping(EVENT_MAP, head, f, reason, pid, haddr, f.pages(),
+                MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1);
+  }
+  AddRmapPmd(f);
+}
+
 Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
   std::optional<uint64_t> pfn = buddy_.Alloc(order);
   if (!pfn.has_value()) {
@@ -324,7 +362,6 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
 // --- compaction: not modelled yet -----------------------------------------
 
 absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
-
 
 // --- observation -------------------------------------------------------------
 

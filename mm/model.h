@@ -167,6 +167,12 @@ class Model {
   // Events: every change the log shows goes through these.
   Event& NewEvent(EventKind kind, uint32_t head, const Folio* f, Reason reason);
   void Emit() { sink_->Emit(event_); }
+  // A map or unmap event: `nr` pages at `addr` in `pid`, the folio's
+  // mapcount (and, where given, refcount) before and after.
+  void EmitMapping(EventKind kind, uint32_t head, const Folio& f, Reason reason,
+                   uint32_t pid, uint64_t addr, uint64_t nr, MapLevel level,
+                   int64_t map_before, int64_t map_after,
+                   int64_t ref_before = -1, int64_t ref_after = -1);
 
   // Buddy allocation of a folio; the event says why. Null if memory is out.
   Folio* AllocFolio(uint32_t order, Reason reason, uint32_t* head);
@@ -175,6 +181,12 @@ class Model {
   void FreeFolio(uint32_t head, Reason reason);
   // folio_put(): drops `n` references; frees the folio at zero.
   void PutFolio(uint32_t head, int n, Reason reason);
+
+  // do_set_pmd() / map_anon_folio_pmd(): maps folio `head` by the PMD at
+  // `haddr` in `pid`. `own_ref`: the mapping takes a new reference (a
+  // page-cache folio); else the caller's (a new anonymous folio) becomes it.
+  void MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
+              bool own_ref, Reason reason);
 
   // --- fault.cc ---------------------------------------------------------
   // handle_mm_fault() for one page of an anonymous private VMA.
@@ -233,6 +245,9 @@ class Model {
   // mapped flag (and nr_anon_partially_mapped) when `clear_flag`.
   void UnqueueDeferred(uint32_t head, Folio& f, Reason reason);
   bool ThpUnderused(uint32_t head, const Folio& f) const;
+  // The queue's links only (no flags, counters or events).
+  void LinkDeferredTail(uint32_t head, Folio& f);
+  void UnlinkDeferred(Folio& f);
 
   // --- filemap.cc / shmem.cc ----------------------------------------------
   // filemap_add_folio(): a new folio of `order` at `index`, holding one

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/container/btree_map.h"
-
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
@@ -262,22 +261,7 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   if (pmd == nullptr && f.order == kPmdOrder && haddr >= vma.start &&
       haddr + kPmdSize <= vma.end && !vma.nohugepage &&
       (addr - haddr) >> kPageShift == index - e->index) {
-    Pmd& m = p.pt.SetHuge(haddr);
-    m.kind = Pmd::Kind::kFolio;
-    m.head = head;
-    m.writable = writable;
-    Event& ev = NewEvent(EVENT_MAP, head, &f, REASON_FILE_FAULT);
-    ev.set_pid(pid);
-    ev.set_addr(haddr);
-    ev.set_nr_pages(f.pages());
-    ev.set_level(MAP_LEVEL_PMD);
-    ev.set_map_before(f.mapcount);
-    ev.set_map_after(f.mapcount + 1);
-    ev.set_ref_before(f.refcount);
-    ev.set_ref_after(f.refcount + 1);
-    Emit();
-    AddRmapPmd(f);
-    ++f.refcount;
+    MapPmd(pid, haddr, head, writable, /*own_ref=*/true, REASON_FILE_FAULT);
     counters_.Count(VmEvent::kThpFileMapped);
     return absl::OkStatus();
   }
@@ -302,16 +286,9 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
     AddRmapPtes(head, f, page, 1);
     ++mapped;
   }
-  Event& ev = NewEvent(EVENT_MAP, head, &f, REASON_FILE_FAULT);
-  ev.set_pid(pid);
-  ev.set_addr(first);
-  ev.set_nr_pages(mapped);
-  ev.set_level(MAP_LEVEL_PTE);
-  ev.set_map_before(f.mapcount - mapped);
-  ev.set_map_after(f.mapcount);
-  ev.set_ref_before(f.refcount);
-  ev.set_ref_after(f.refcount + mapped);
-  Emit();
+  EmitMapping(EVENT_MAP, head, f, REASON_FILE_FAULT, pid, first, mapped,
+              MAP_LEVEL_PTE, f.mapcount - mapped, f.mapcount, f.refcount,
+              f.refcount + mapped);
   f.refcount += mapped;
   return absl::OkStatus();
 }

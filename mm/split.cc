@@ -193,16 +193,9 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
         if (proc.anon_vma != n.owner) continue;
         Pte pte = proc.pt.GetPte(addr);
         if (!pte.present_page() || pte.pfn() != p.head) continue;
-        Event& u = NewEvent(EVENT_UNMAP, p.head, &n, REASON_SPLIT);
-        u.set_pid(pid);
-        u.set_addr(addr);
-        u.set_nr_pages(1);
-        u.set_level(MAP_LEVEL_PTE);
-        u.set_map_before(n.mapcount);
-        u.set_map_after(n.mapcount - 1);
-        u.set_ref_before(n.refcount);
-        u.set_ref_after(n.refcount - 1);
-        Emit();
+        EmitMapping(EVENT_UNMAP, p.head, n, REASON_SPLIT, pid, addr, 1,
+                    MAP_LEVEL_PTE, n.mapcount, n.mapcount - 1, n.refcount,
+                    n.refcount - 1);
         proc.pt.SetPte(addr, Pte::ZeroPage());
         --folios_.page_mapcount(p.head);
         --n.mapcount;

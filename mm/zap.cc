@@ -87,16 +87,9 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
   std::vector<uint32_t> maybe_free;
   auto unmap_event = [&](uint32_t head, Folio& f, uint64_t addr, int nr,
                          MapLevel level) {
-    Event& e = NewEvent(EVENT_UNMAP, head, &f, reason);
-    e.set_pid(pid);
-    e.set_addr(addr);
-    e.set_nr_pages(nr);
-    e.set_level(level);
-    e.set_map_before(f.mapcount);
-    e.set_map_after(f.mapcount - (level == MAP_LEVEL_PMD ? 1 : nr));
-    e.set_ref_before(f.refcount);
-    e.set_ref_after(f.refcount - (level == MAP_LEVEL_PMD ? 1 : nr));
-    Emit();
+    EmitMapping(EVENT_UNMAP, head, f, reason, pid, addr, nr, level, f.mapcount,
+                f.mapcount - (level == MAP_LEVEL_PMD ? 1 : nr), f.refcount,
+                f.refcount - (level == MAP_LEVEL_PMD ? 1 : nr));
   };
   p.pt.ForEachPmd(start, end, [&](uint64_t pmd_addr, Pmd& pmd) {
     uint64_t lo = std::max(start, pmd_addr);
