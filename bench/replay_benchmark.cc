@@ -38,11 +38,12 @@ class CountingSink : public mm::EventSink {
 };
 
 // Writes a trace once per process with `generate`; returns its path.
-std::string Generate(const std::string& name,
-                     const std::function<absl::Status(TraceWriter&)>& generate) {
+std::string Generate(
+    const std::string& name,
+    const std::function<absl::Status(TraceWriter&)>& generate) {
   const char* tmp = getenv("TEST_TMPDIR");
-  std::string path = std::string(tmp ? tmp : "/tmp") + "/mmreplay_bench_" +
-                     name + ".mmt";
+  std::string path =
+      std::string(tmp ? tmp : "/tmp") + "/mmreplay_bench_" + name + ".mmt";
   auto writer = TraceWriter::Create(path);
   if (!writer.ok() || !generate(**writer).ok() || !(*writer)->Commit().ok()) {
     std::fprintf(stderr, "cannot write %s\n", path.c_str());
@@ -99,7 +100,10 @@ void BM_ReplayChurn(benchmark::State& state) {
   });
   Replay(state, path);
 }
-BENCHMARK(BM_ReplayChurn)->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(3);
+BENCHMARK(BM_ReplayChurn)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->Repetitions(3);
 
 void BM_ReplayBalloon(benchmark::State& state) {
   static const std::string path = Generate("balloon", [](TraceWriter& w) {
@@ -109,7 +113,10 @@ void BM_ReplayBalloon(benchmark::State& state) {
   });
   Replay(state, path);
 }
-BENCHMARK(BM_ReplayBalloon)->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(3);
+BENCHMARK(BM_ReplayBalloon)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->Repetitions(3);
 
 }  // namespace
 }  // namespace mmreplay::replay

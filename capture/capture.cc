@@ -176,30 +176,13 @@ class Run {
       }
       case Op::kMmapAnon: {
         const MmapAnon& m = op.mmap_anon();
-        Command c{Command::kMmap};
-        c.a[0] = m.addr();
-        c.a[1] = m.length_bytes();
-        c.a[2] = m.prot();
-        c.a[3] = m.flags() &
-                 (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE | MAP_POPULATE);
-        RETURN_IF_ERROR(InProcess(m.pid(), c, "mmap"));
-        Track(m.pid(), m.addr(), m.length_bytes());
-        return absl::OkStatus();
+        return Mmap(m.pid(), m.addr(), m.length_bytes(), m.prot(), m.flags(), 0,
+                    "");
       }
       case Op::kMmapFile: {
         const MmapFile& m = op.mmap_file();
-        Command c{Command::kMmap};
-        c.a[0] = m.addr();
-        c.a[1] = m.length_bytes();
-        c.a[2] = m.prot();
-        c.a[3] = m.flags() &
-                 (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE | MAP_POPULATE);
-        c.a[4] = m.offset_bytes();
-        snprintf(c.path, sizeof(c.path), "%s",
-                 files_[m.file_id()].path.c_str());
-        RETURN_IF_ERROR(InProcess(m.pid(), c, "mmap"));
-        Track(m.pid(), m.addr(), m.length_bytes());
-        return absl::OkStatus();
+        return Mmap(m.pid(), m.addr(), m.length_bytes(), m.prot(), m.flags(),
+                    m.offset_bytes(), files_[m.file_id()].path);
       }
       case Op::kMunmap: {
         const Munmap& m = op.munmap();
@@ -259,8 +242,9 @@ class Run {
       case Op::kCollapse: {
         const Collapse& m = op.collapse();
         if (m.khugepaged()) {
-          return Unsupported("khugepaged runs when it likes; capture "
-                             "MADV_COLLAPSE (khugepaged: false) instead");
+          return Unsupported(
+              "khugepaged runs when it likes; capture "
+              "MADV_COLLAPSE (khugepaged: false) instead");
         }
         Command c{Command::kMadvise};
         c.a[0] = m.addr();
@@ -405,6 +389,22 @@ class Run {
   static absl::Status Unsupported(absl::string_view why) {
     return absl::UnimplementedError(
         absl::StrCat("not supported on the live kernel: ", why));
+  }
+
+  // mmap in the process (MAP_FIXED_NOREPLACE); `path` empty for anonymous
+  // memory. The range is then observed after every op.
+  absl::Status Mmap(uint32_t pid, uint64_t addr, uint64_t length, uint32_t prot,
+                    uint32_t flags, uint64_t offset, const std::string& path) {
+    Command c{Command::kMmap};
+    c.a[0] = addr;
+    c.a[1] = length;
+    c.a[2] = prot;
+    c.a[3] = flags & (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE | MAP_POPULATE);
+    c.a[4] = offset;
+    snprintf(c.path, sizeof(c.path), "%s", path.c_str());
+    RETURN_IF_ERROR(InProcess(pid, c, "mmap"));
+    Track(pid, addr, length);
+    return absl::OkStatus();
   }
 
   void Track(uint32_t pid, uint64_t addr, uint64_t length) {

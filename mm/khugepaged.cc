@@ -19,6 +19,19 @@ constexpr int kBlock = kPtesPerTable;
 
 }  // namespace
 
+// khugepaged's max_ptes_none limit on the block's empty pages, then the
+// new folio (alloc_charge_folio); null when either fails.
+Folio* Model::AllocCollapseFolio(bool khugepaged, int empty, uint32_t* head) {
+  if (khugepaged && empty > static_cast<int>(knobs_.max_ptes_none)) {
+    counters_.Count(VmEvent::kThpScanExceedNonePte);
+    return nullptr;
+  }
+  Folio* f = AllocFolio(kPmdOrder, REASON_COLLAPSE, head);
+  counters_.Count(f == nullptr ? VmEvent::kThpCollapseAllocFailed
+                               : VmEvent::kThpCollapseAlloc);
+  return f;
+}
+
 absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
                              bool khugepaged) {
   Process& p = *FindProcess(pid);
@@ -68,17 +81,9 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
     none_or_zero = kBlock;
   }
-  if (khugepaged && none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
-    counters_.Count(VmEvent::kThpScanExceedNonePte);
-    return false;
-  }
   uint32_t head;
-  Folio* nf = AllocFolio(kPmdOrder, REASON_COLLAPSE, &head);
-  if (nf == nullptr) {
-    counters_.Count(VmEvent::kThpCollapseAllocFailed);
-    return false;
-  }
-  counters_.Count(VmEvent::kThpCollapseAlloc);
+  Folio* nf = AllocCollapseFolio(khugepaged, none_or_zero, &head);
+  if (nf == nullptr) return false;
   // __collapse_huge_page_copy(): the new folio gets the old contents.
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
@@ -122,17 +127,9 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
     if (f.refcount != f.mapcount + static_cast<int>(f.pages())) return false;
     holes -= static_cast<int>(f.pages());
   }
-  if (khugepaged && holes > static_cast<int>(knobs_.max_ptes_none)) {
-    counters_.Count(VmEvent::kThpScanExceedNonePte);
-    return false;
-  }
   uint32_t head;
-  Folio* nf = AllocFolio(kPmdOrder, REASON_COLLAPSE, &head);
-  if (nf == nullptr) {
-    counters_.Count(VmEvent::kThpCollapseAllocFailed);
-    return false;
-  }
-  counters_.Count(VmEvent::kThpCollapseAlloc);
+  Folio* nf = AllocCollapseFolio(khugepaged, holes, &head);
+  if (nf == nullptr) return false;
   for (const PageCache::Entry& e : entries) {
     const Folio& f = folios_.At(e.head);
     for (uint32_t i = 0; i < f.pages(); ++i) {

@@ -291,6 +291,7 @@ class Model {
                     bool khugepaged);
   bool CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
                     bool khugepaged);
+  Folio* AllocCollapseFolio(bool khugepaged, int empty, uint32_t* head);
 
   // --- pin.cc -----------------------------------------------------------
   void GetPage(uint32_t pfn, bool foll_pin, Reason reason);

@@ -60,7 +60,8 @@ TEST_F(DeferredSplitTest, BatchedZapOfAPteMappedFolioNeverQueues) {
 TEST_F(DeferredSplitTest, PinnedFolioStaysQueuedUntilThePinGoes) {
   Start();
   FaultThps(1);
-  ASSERT_TRUE(model_->Pin(1, 1, kBase + 10 * 4096, 4096, PIN_KIND_VMSPLICE).ok());
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 10 * 4096, 4096, PIN_KIND_VMSPLICE).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase + 4096, 4096, ADVICE_DONTNEED).ok());
   ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
   EXPECT_EQ(Count(VmEvent::kThpSplitPageFailed), 1);

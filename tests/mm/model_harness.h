@@ -44,7 +44,8 @@ class ModelTest : public ::testing::Test {
                                      &sink_);
     ASSERT_TRUE(model_->ProcessCreate(1).ok());
   }
-  void SetKnob(Knob knob, uint32_t order, KnobValue value, uint32_t number = 0) {
+  void SetKnob(Knob knob, uint32_t order, KnobValue value,
+               uint32_t number = 0) {
     SysfsSet s;
     s.set_knob(knob);
     s.set_order(order);

@@ -65,7 +65,8 @@ TEST_F(SplitTest, ZeroPagesAreRemappedToTheZeroPageAfterASplit) {
   }
   ASSERT_EQ(Layout(kBase, 4 * kThp), "O-9 x4");
   ASSERT_TRUE(model_->SplitRange(1, kBase, 4 * kThp, 0, false, 0).ok());
-  EXPECT_EQ(Layout(kBase, 4 * kThp), "O-0 [Z*511] O-0 [Z*511] O-0 [Z*511] O-0 [Z*511]");
+  EXPECT_EQ(Layout(kBase, 4 * kThp),
+            "O-0 [Z*511] O-0 [Z*511] O-0 [Z*511] O-0 [Z*511]");
   Verify();
 }
 
@@ -84,7 +85,8 @@ TEST_F(SplitTest, AnonOrder1IsRefusedUncounted) {
 TEST_F(SplitTest, PinnedFolioIsSkippedBySplitRequests) {
   Start();
   FaultThps(1);
-  ASSERT_TRUE(model_->Pin(1, 1, kBase + 4096 * 5, 4096, PIN_KIND_VMSPLICE).ok());
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 4096 * 5, 4096, PIN_KIND_VMSPLICE).ok());
   ASSERT_TRUE(model_->SplitRange(1, kBase, kThp, 0, false, 0).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
   EXPECT_EQ(Count(MthpStat::kSplitFailed, 9), 0);
