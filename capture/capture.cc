@@ -113,6 +113,16 @@ const char* HugeOption(TmpfsHuge h) {
   }
 }
 
+// A command on [addr, addr + length) with one argument.
+Command RangeCommand(Command::Type type, uint64_t addr, uint64_t length,
+                     uint64_t arg = 0) {
+  Command c{type};
+  c.a[0] = addr;
+  c.a[1] = length;
+  c.a[2] = arg;
+  return c;
+}
+
 // Counter changes since the baseline, keyed (order, name), checked ones only.
 absl::btree_map<std::pair<uint32_t, std::string>, int64_t> Deltas(
     const CounterValues& base, const CounterValues& now) {
@@ -186,35 +196,27 @@ class Run {
       }
       case Op::kMunmap: {
         const Munmap& m = op.munmap();
-        Command c{Command::kMunmap};
-        c.a[0] = m.addr();
-        c.a[1] = m.length_bytes();
+        Command c = RangeCommand(Command::kMunmap, m.addr(), m.length_bytes());
         RETURN_IF_ERROR(InProcess(m.pid(), c, "munmap"));
         procs_[m.pid()].ranges.Unmap(m.addr(), m.addr() + m.length_bytes());
         return absl::OkStatus();
       }
       case Op::kMadvise: {
         const Madvise& m = op.madvise();
-        Command c{Command::kMadvise};
-        c.a[0] = m.addr();
-        c.a[1] = m.length_bytes();
-        c.a[2] = static_cast<uint64_t>(MadvFor(m.advice()));
+        Command c = RangeCommand(Command::kMadvise, m.addr(), m.length_bytes(),
+                                 static_cast<uint64_t>(MadvFor(m.advice())));
         return InProcess(m.pid(), c, "madvise");
       }
       case Op::kMprotect: {
         const Mprotect& m = op.mprotect();
-        Command c{Command::kMprotect};
-        c.a[0] = m.addr();
-        c.a[1] = m.length_bytes();
-        c.a[2] = m.prot();
+        Command c = RangeCommand(Command::kMprotect, m.addr(), m.length_bytes(),
+                                 m.prot());
         return InProcess(m.pid(), c, "mprotect");
       }
       case Op::kTouch: {
         const Touch& t = op.touch();
-        Command c{Command::kTouch};
-        c.a[0] = t.addr();
-        c.a[1] = t.length_bytes();
-        c.a[2] = t.access() == ACCESS_WRITE ? 1 : 0;
+        Command c = RangeCommand(Command::kTouch, t.addr(), t.length_bytes(),
+                                 t.access() == ACCESS_WRITE ? 1 : 0);
         return InProcess(t.pid(), c, "touch");
       }
       case Op::kPin: {
@@ -224,9 +226,7 @@ class Run {
               "only PIN_KIND_VMSPLICE pins can be taken from "
               "user space");
         }
-        Command c{Command::kPin};
-        c.a[0] = p.addr();
-        c.a[1] = p.length_bytes();
+        Command c = RangeCommand(Command::kPin, p.addr(), p.length_bytes());
         c.a[3] = p.pin_id();
         pin_owner_[p.pin_id()] = p.pid();
         return InProcess(p.pid(), c, "vmsplice");
@@ -246,10 +246,8 @@ class Run {
               "khugepaged runs when it likes; capture "
               "MADV_COLLAPSE (khugepaged: false) instead");
         }
-        Command c{Command::kMadvise};
-        c.a[0] = m.addr();
-        c.a[1] = m.length_bytes();
-        c.a[2] = kMadvCollapse;
+        Command c = RangeCommand(Command::kMadvise, m.addr(), m.length_bytes(),
+                                 kMadvCollapse);
         return InProcess(m.pid(), c, "madvise(MADV_COLLAPSE)");
       }
       case Op::kFileCreate:
@@ -395,10 +393,7 @@ class Run {
   // memory. The range is then observed after every op.
   absl::Status Mmap(uint32_t pid, uint64_t addr, uint64_t length, uint32_t prot,
                     uint32_t flags, uint64_t offset, const std::string& path) {
-    Command c{Command::kMmap};
-    c.a[0] = addr;
-    c.a[1] = length;
-    c.a[2] = prot;
+    Command c = RangeCommand(Command::kMmap, addr, length, prot);
     c.a[3] = flags & (MAP_SHARED | MAP_PRIVATE | MAP_NORESERVE | MAP_POPULATE);
     c.a[4] = offset;
     snprintf(c.path, sizeof(c.path), "%s", path.c_str());
