@@ -33,7 +33,7 @@ uint64_t Ops(uint64_t fallback) {
 
 class CountingSink : public mm::EventSink {
  public:
-  void Emit(const Event&) override { ++events; }
+  void Emit(const mm::Event&) override { ++events; }
   uint64_t events = 0;
 };
 

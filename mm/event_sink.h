@@ -1,10 +1,10 @@
-// EventSink: where the model reports every state change (proto/event.proto).
+// EventSink: where the model reports every state change (mm/event.h).
 // The model fills a reused Event and calls Emit(); the sink must copy what it
 // keeps. replay::EventLog writes each event as one line of text.
 #ifndef MMREPLAY_MM_EVENT_SINK_H_
 #define MMREPLAY_MM_EVENT_SINK_H_
 
-#include "proto/event.pb.h"
+#include "mm/event.h"
 
 namespace mmreplay::mm {
 

@@ -1,6 +1,7 @@
 #include "replay/event_log.h"
 
 #include <array>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -72,11 +73,10 @@ void AppendChange(absl::string_view key, bool has_before, int64_t before,
 }
 
 // "0*4,2,3" for 0,0,0,0,2,3.
-void AppendOrders(const google::protobuf::RepeatedField<uint32_t>& orders,
-                  std::string* out) {
+void AppendOrders(const std::vector<uint32_t>& orders, std::string* out) {
   absl::StrAppend(out, " orders=");
-  for (int i = 0; i < orders.size();) {
-    int j = i + 1;
+  for (size_t i = 0; i < orders.size();) {
+    size_t j = i + 1;
     while (j < orders.size() && orders[j] == orders[i]) ++j;
     if (i > 0) out->push_back(',');
     absl::StrAppend(out, orders[i]);
@@ -94,7 +94,7 @@ std::string EventLogHeader(absl::string_view profile) {
                       " profile=", profile, "\n");
 }
 
-void AppendEventLine(const Event& e, std::string* out) {
+void AppendEventLine(const mm::Event& e, std::string* out) {
   absl::StrAppend(out, e.op_index(), " ", KindNames()[e.kind()]);
   if (e.has_pfn()) absl::StrAppend(out, absl::StrFormat(" pfn=0x%x", e.pfn()));
   if (e.has_order()) absl::StrAppend(out, " order=", e.order());
@@ -106,7 +106,7 @@ void AppendEventLine(const Event& e, std::string* out) {
                     e.non_uniform() ? " type=non_uniform" : " type=uniform");
     if (e.has_split_at()) absl::StrAppend(out, " at=", e.split_at());
   }
-  if (e.new_orders_size() > 0) AppendOrders(e.new_orders(), out);
+  if (!e.new_orders().empty()) AppendOrders(e.new_orders(), out);
   if (e.pid() != 0) absl::StrAppend(out, " pid=", e.pid());
   if (e.has_addr())
     absl::StrAppend(out, absl::StrFormat(" addr=0x%x", e.addr()));
@@ -142,7 +142,7 @@ void EventLog::WriteHeader(absl::string_view profile) {
   if (out_ != nullptr) buf_ += EventLogHeader(profile);
 }
 
-void EventLog::Emit(const Event& event) {
+void EventLog::Emit(const mm::Event& event) {
   ++events_;
   if (out_ == nullptr) return;
   AppendEventLine(event, &buf_);

@@ -25,7 +25,7 @@ namespace mmreplay::replay {
 inline constexpr int kEventLogVersion = 1;
 
 // Appends the line for `event` (without newline) to *out.
-void AppendEventLine(const Event& event, std::string* out);
+void AppendEventLine(const mm::Event& event, std::string* out);
 
 // The first line of a log replayed under `profile`, with its newline.
 std::string EventLogHeader(absl::string_view profile);
@@ -39,7 +39,7 @@ class EventLog : public mm::EventSink {
   explicit EventLog(OutputFile* out) : out_(out) {}
 
   void WriteHeader(absl::string_view profile);
-  void Emit(const Event& event) override;
+  void Emit(const mm::Event& event) override;
   // Writes what is buffered; returns the first write error.
   [[nodiscard]] absl::Status Flush();
 

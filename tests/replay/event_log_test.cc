@@ -9,14 +9,14 @@
 namespace mmreplay::replay {
 namespace {
 
-std::string Line(const Event& e) {
+std::string Line(const mm::Event& e) {
   std::string out;
   AppendEventLine(e, &out);
   return out;
 }
 
 TEST(EventLogTest, FolioAlloc) {
-  Event e;
+  mm::Event e;
   e.set_op_index(4);
   e.set_kind(EVENT_FOLIO_ALLOC);
   e.set_pfn(0x200);
@@ -27,7 +27,7 @@ TEST(EventLogTest, FolioAlloc) {
 }
 
 TEST(EventLogTest, PfnZeroAndOrderZeroArePrinted) {
-  Event e;
+  mm::Event e;
   e.set_op_index(1);
   e.set_kind(EVENT_FOLIO_FREE);
   e.set_pfn(0);
@@ -36,7 +36,7 @@ TEST(EventLogTest, PfnZeroAndOrderZeroArePrinted) {
 }
 
 TEST(EventLogTest, UnmapWithMapcountChange) {
-  Event e;
+  mm::Event e;
   e.set_op_index(6);
   e.set_kind(EVENT_UNMAP);
   e.set_pfn(0x200);
@@ -54,7 +54,7 @@ TEST(EventLogTest, UnmapWithMapcountChange) {
 }
 
 TEST(EventLogTest, NonUniformSplitOrdersAreRunLengthCoded) {
-  Event e;
+  mm::Event e;
   e.set_op_index(7);
   e.set_kind(EVENT_SPLIT);
   e.set_pfn(0x200);
@@ -69,7 +69,7 @@ TEST(EventLogTest, NonUniformSplitOrdersAreRunLengthCoded) {
 }
 
 TEST(EventLogTest, SplitFailedNamesTheErrno) {
-  Event e;
+  mm::Event e;
   e.set_op_index(9);
   e.set_kind(EVENT_SPLIT_FAILED);
   e.set_pfn(0x400);
