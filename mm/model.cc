@@ -300,6 +300,17 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
         a = stop;
         continue;
       }
+      // Present PTEs that allow the access: no fault either.
+      if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable && pmd->table) {
+        const PteTable& t = *pmd->table;
+        uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
+        for (; a < stop; a += kPageSize) {
+          Pte pte = t.pte[PageTable::PteIndex(a)];
+          if (!pte.present_page() || (write && !pte.writable())) break;
+          if (write) folios_.set_nonzero(pte.pfn(), true);
+        }
+        if (a == stop) continue;
+      }
       absl::Status s = AnonFault(p, pid, copy, a, write);
       if (!s.ok()) return s;
       a += kPageSize;

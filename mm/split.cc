@@ -184,13 +184,18 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // order-0 piece whose page is all zeros is mapped to the shared zero page
   // instead (try_to_map_unused_to_zeropage) and so freed.
   if (anon) {
+    // The anon_vma family, once for all the pieces.
+    std::vector<std::pair<uint32_t, Process*>> family;
+    for (auto& [pid, proc] : processes_) {
+      if (proc.anon_vma == parent.owner) family.emplace_back(pid, &proc);
+    }
     for (const Piece& p : pieces) {
       if (p.order != 0 || folios_.nonzero(p.head)) continue;
       Folio& n = folios_.At(p.head);
       if (n.mapcount == 0) continue;
       uint64_t addr = n.index << kPageShift;
-      for (auto& [pid, proc] : processes_) {
-        if (proc.anon_vma != n.owner) continue;
+      for (auto [pid, proc_ptr] : family) {
+        Process& proc = *proc_ptr;
         Pte pte = proc.pt.GetPte(addr);
         if (!pte.present_page() || pte.pfn() != p.head) continue;
         EmitMapping(EVENT_UNMAP, p.head, n, REASON_SPLIT, pid, addr, 1,
