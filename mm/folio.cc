@@ -40,6 +40,22 @@ void FolioTable::Destroy(uint32_t head) {
   --live_;
 }
 
+void FolioTable::set_nonzero_range(uint32_t pfn, uint32_t n, bool v) {
+  uint32_t end = pfn + n;
+  while (pfn < end) {
+    uint32_t bit = pfn % 64;
+    uint32_t take = std::min(64 - bit, end - pfn);
+    uint64_t mask = (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1)
+                    << bit;
+    if (v) {
+      nonzero_[pfn / 64] |= mask;
+    } else {
+      nonzero_[pfn / 64] &= ~mask;
+    }
+    pfn += take;
+  }
+}
+
 std::vector<uint32_t> FolioTable::SortedHeads() const {
   std::vector<uint32_t> heads;
   heads.reserve(live_);

@@ -108,6 +108,9 @@ class FolioTable {
     }
   }
 
+  // set_nonzero() for the n pages from pfn, a word at a time.
+  void set_nonzero_range(uint32_t pfn, uint32_t n, bool v);
+
   size_t size() const { return live_; }
   // Heads of every folio, sorted (for checks and reports).
   std::vector<uint32_t> SortedHeads() const;

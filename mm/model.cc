@@ -116,8 +116,7 @@ Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
   Folio& f = folios_.Create(*head, order);
   f.refcount = 1;
   // Pages come zeroed (clear_highpage / __GFP_ZERO for anon faults).
-  for (uint32_t i = 0; i < f.pages(); ++i)
-    folios_.set_nonzero(*head + i, false);
+  folios_.set_nonzero_range(*head, static_cast<uint32_t>(f.pages()), false);
   NewEvent(EVENT_FOLIO_ALLOC, *head, &f, reason).set_ref_after(1);
   Emit();
   return &f;
@@ -291,11 +290,11 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
           (!write || pmd->writable)) {
         uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
-        for (; a < stop && write; a += kPageSize) {
-          folios_.set_nonzero(
+        if (write) {
+          folios_.set_nonzero_range(
               pmd->head +
                   static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift),
-              true);
+              static_cast<uint32_t>((stop - a) >> kPageShift), true);
         }
         a = stop;
         continue;
