@@ -7,7 +7,8 @@ namespace mmreplay::mm {
 FolioTable::FolioTable(uint64_t total_pages)
     : page_slot_(total_pages, 0),
       page_mapcount_(total_pages, 0),
-      nonzero_((total_pages + 63) / 64, 0) {}
+      nonzero_((total_pages + 63) / 64, 0),
+      free_slots_(total_pages) {}
 
 Folio& FolioTable::Create(uint32_t head, uint32_t order) {
   uint32_t slot;
@@ -17,8 +18,10 @@ Folio& FolioTable::Create(uint32_t head, uint32_t order) {
       chunks_.push_back(std::make_unique<Folio[]>(1u << kChunkShift));
     }
   } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
+    // The lowest free slot: records made together (the pieces of a split)
+    // sit together, and walks over them (a munmap) stay in cache.
+    slot = static_cast<uint32_t>(*free_slots_.first());
+    free_slots_.erase(slot);
   }
   uint32_t n = uint32_t{1} << order;
   std::fill(page_slot_.begin() + head, page_slot_.begin() + head + n, slot + 1);
@@ -36,7 +39,7 @@ void FolioTable::Destroy(uint32_t head) {
   uint32_t n = uint32_t{1} << Slot(slot - 1).order;
   std::fill(page_slot_.begin() + head, page_slot_.begin() + head + n, 0);
   Slot(slot - 1).head = kNoFolio;
-  free_slots_.push_back(slot - 1);
+  free_slots_.insert(slot - 1);
   --live_;
 }
 
@@ -67,8 +70,7 @@ std::vector<uint32_t> FolioTable::SortedHeads() const {
 }
 
 size_t FolioTable::record_bytes() const {
-  return chunks_.size() * (sizeof(Folio) << kChunkShift) +
-         free_slots_.capacity() * sizeof(uint32_t);
+  return chunks_.size() * (sizeof(Folio) << kChunkShift) + free_slots_.bytes();
 }
 
 size_t FolioTable::page_array_bytes() const {

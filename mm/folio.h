@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "mm/free_set.h"
 
 namespace mmreplay::mm {
 
@@ -128,12 +129,13 @@ class FolioTable {
   }
   std::vector<std::unique_ptr<Folio[]>> chunks_;
   uint32_t slots_ = 0;
-  std::vector<uint32_t> free_slots_;
   size_t live_ = 0;
   // Per page: 1 + the slab slot of its folio, or 0.
   std::vector<uint32_t> page_slot_;
   std::vector<uint16_t> page_mapcount_;
   std::vector<uint64_t> nonzero_;
+  // Slots below slots_ that hold no folio.
+  FreeSet free_slots_;
 };
 
 }  // namespace mmreplay::mm

@@ -25,6 +25,10 @@ class FreeSet {
   uint64_t size() const { return size_; }
   // The lowest member, if any.
   std::optional<uint64_t> first() const;
+  // Bytes of the bitmaps.
+  size_t bytes() const {
+    return (l0_.size() + l1_.size() + l2_.size()) * sizeof(uint64_t);
+  }
   // Every member, lowest first.
   std::vector<uint64_t> members() const;
 
