@@ -80,16 +80,18 @@ void Replay(benchmark::State& state, const std::string& path) {
   state.counters["max_rss_MiB"] = static_cast<double>(ru.ru_maxrss) / 1024;
   double live = static_cast<double>(use.live_folios);
   state.counters["live_folios"] = live;
-  state.counters["folio_record_B_per_folio"] =
-      static_cast<double>(use.folio_record_bytes) / live;
-  state.counters["model_MiB"] =
-      static_cast<double>(use.folio_record_bytes + use.page_array_bytes +
-                          use.page_table_bytes + use.page_cache_bytes) /
-      (1 << 20);
-  state.counters["model_B_per_folio"] =
-      static_cast<double>(use.folio_record_bytes + use.page_array_bytes +
-                          use.page_table_bytes + use.page_cache_bytes) /
-      live;
+  // The model's memory over the live folios, whole and by part.
+  auto per_folio = [live](size_t bytes) {
+    return static_cast<double>(bytes) / live;
+  };
+  state.counters["model_MiB"] = static_cast<double>(use.total()) / (1 << 20);
+  state.counters["model_B_per_folio"] = per_folio(use.total());
+  state.counters["B_records"] = per_folio(use.folio_record_bytes);
+  state.counters["B_large"] = per_folio(use.large_folio_bytes);
+  state.counters["B_index"] = per_folio(use.pfn_index_bytes);
+  state.counters["B_buddy"] = per_folio(use.buddy_bytes);
+  state.counters["B_page_tables"] = per_folio(use.page_table_bytes);
+  state.counters["B_page_cache"] = per_folio(use.page_cache_bytes);
 }
 
 void BM_ReplayChurn(benchmark::State& state) {

@@ -91,6 +91,14 @@ uint64_t BuddyAllocator::free_blocks(uint32_t order) const {
   return n;
 }
 
+size_t BuddyAllocator::bytes() const {
+  size_t n = 0;
+  for (const Zone& z : zones_) {
+    for (const FreeSet& s : z.free) n += s.bytes();
+  }
+  return n;
+}
+
 std::vector<std::pair<uint64_t, uint32_t>> BuddyAllocator::FreeBlocks() const {
   std::vector<std::pair<uint64_t, uint32_t>> out;
   for (const Zone& z : zones_) {

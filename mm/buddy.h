@@ -56,6 +56,9 @@ class BuddyAllocator {
   // Free blocks of `order` across all zones.
   uint64_t free_blocks(uint32_t order) const;
 
+  // Bytes of the free lists.
+  size_t bytes() const;
+
   // Every free block, lowest PFN first, for checks: (pfn, order).
   std::vector<std::pair<uint64_t, uint32_t>> FreeBlocks() const;
 

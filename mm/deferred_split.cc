@@ -34,10 +34,11 @@ void Model::DeferredSplitFolio(uint32_t head, Folio& f, bool partially_mapped) {
 }
 
 void Model::LinkDeferredTail(uint32_t head, Folio& f) {
-  f.deferred_prev = deferred_tail_;
-  f.deferred_next = kNoFolio;
+  LargeFolio& l = folios_.Large(f);
+  l.deferred_prev = deferred_tail_;
+  l.deferred_next = kNoFolio;
   if (deferred_tail_ != kNoFolio) {
-    folios_.At(deferred_tail_).deferred_next = head;
+    folios_.Large(folios_.At(deferred_tail_)).deferred_next = head;
   } else {
     deferred_head_ = head;
   }
@@ -45,17 +46,18 @@ void Model::LinkDeferredTail(uint32_t head, Folio& f) {
 }
 
 void Model::UnlinkDeferred(Folio& f) {
-  if (f.deferred_prev != kNoFolio) {
-    folios_.At(f.deferred_prev).deferred_next = f.deferred_next;
+  LargeFolio& l = folios_.Large(f);
+  if (l.deferred_prev != kNoFolio) {
+    folios_.Large(folios_.At(l.deferred_prev)).deferred_next = l.deferred_next;
   } else {
-    deferred_head_ = f.deferred_next;
+    deferred_head_ = l.deferred_next;
   }
-  if (f.deferred_next != kNoFolio) {
-    folios_.At(f.deferred_next).deferred_prev = f.deferred_prev;
+  if (l.deferred_next != kNoFolio) {
+    folios_.Large(folios_.At(l.deferred_next)).deferred_prev = l.deferred_prev;
   } else {
-    deferred_tail_ = f.deferred_prev;
+    deferred_tail_ = l.deferred_prev;
   }
-  f.deferred_prev = f.deferred_next = kNoFolio;
+  l.deferred_prev = l.deferred_next = kNoFolio;
 }
 
 // Unlinks the folio and, as every path off the queue does, clears its
@@ -76,14 +78,10 @@ void Model::UnqueueDeferred(uint32_t head, Folio& f, Reason reason) {
 // thp_underused(): more all-zero pages than khugepaged's max_ptes_none;
 // never at the default max_ptes_none of 511.
 bool Model::ThpUnderused(uint32_t head, const Folio& f) const {
+  (void)head;
   if (knobs_.max_ptes_none == kPtesPerTable - 1) return false;
-  uint32_t zero = 0;
-  for (uint32_t i = 0; i < f.pages(); ++i) {
-    if (!folios_.nonzero(head + i) && ++zero > knobs_.max_ptes_none) {
-      return true;
-    }
-  }
-  return false;
+  uint64_t zero = f.pages() - folios_.Large(f).nonzero_pages;
+  return zero > knobs_.max_ptes_none;
 }
 
 // deferred_split_scan(): takes up to nr_to_scan folios from the head of the
@@ -94,7 +92,7 @@ absl::Status Model::DeferredSplitScan(uint64_t nr_to_scan) {
   if (nr_to_scan == 0 || nr_to_scan > deferred_len_) nr_to_scan = deferred_len_;
   std::vector<uint32_t> taken;
   for (uint32_t h = deferred_head_; h != kNoFolio && taken.size() < nr_to_scan;
-       h = folios_.At(h).deferred_next) {
+       h = folios_.Large(folios_.At(h)).deferred_next) {
     taken.push_back(h);
   }
   std::vector<uint32_t> keep;

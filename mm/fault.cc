@@ -48,8 +48,7 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
     // none can be had, the PMD is split to zero-page PTEs.
     p.pt.ClearPmd(addr);
     if (PmdFault(p, pid, vma, addr, /*write=*/true)) return absl::OkStatus();
-    Pmd& z = p.pt.SetHuge(addr);
-    z.kind = Pmd::Kind::kHugeZero;
+    p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_ANON_FAULT);
     pmd = p.pt.FindPmd(addr);
   }
@@ -57,16 +56,16 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
     uint32_t pfn = pmd->head +
                    static_cast<uint32_t>((addr & (kPmdSize - 1)) >> kPageShift);
     if (!write) return absl::OkStatus();
+    Folio& f = folios_.At(pmd->head);
     if (pmd->writable) {
-      folios_.set_nonzero(pfn, true);
+      folios_.set_nonzero(f, pfn, 1, true);
       return absl::OkStatus();
     }
     // do_huge_pmd_wp_page(): reuse an exclusive THP, else split the PMD and
     // copy at the PTE level.
-    Folio& f = folios_.At(pmd->head);
     if (f.refcount == 1) {
       pmd->writable = true;
-      folios_.set_nonzero(pfn, true);
+      folios_.set_nonzero(f, pfn, 1, true);
       return absl::OkStatus();
     }
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
@@ -80,8 +79,7 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                      bool write) {
   uint64_t haddr = addr & ~(kPmdSize - 1);
   if (!write && knobs_.use_zero_page) {
-    Pmd& pmd = p.pt.SetHuge(haddr);
-    pmd.kind = Pmd::Kind::kHugeZero;
+    p.pt.SetHuge(haddr, Pmd::Kind::kHugeZero);
     return true;
   }
   uint32_t head;
@@ -105,7 +103,7 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
     DeferredSplitFolio(head, *f, /*partially_mapped=*/false);
   }
   folios_.set_nonzero(
-      head + static_cast<uint32_t>((addr - haddr) >> kPageShift), true);
+      *f, head + static_cast<uint32_t>((addr - haddr) >> kPageShift), 1, true);
   return true;
 }
 
@@ -119,7 +117,7 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
       WriteProtectFault(p, pid, vma, addr);
       return;
     }
-    folios_.set_nonzero(pte.pfn(), true);
+    folios_.SetPageNonzero(pte.pfn(), true);
     return;
   }
   if (pte.zero_page()) {
@@ -181,7 +179,7 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   counters_.Count(MthpStat::kAnonFaultAlloc, order);
   counters_.Count(MthpStat::kNrAnon, order);
   folios_.set_nonzero(
-      head + static_cast<uint32_t>((addr - start) >> kPageShift), true);
+      *f, head + static_cast<uint32_t>((addr - start) >> kPageShift), 1, true);
 }
 
 // do_wp_page(): a write to the zero page or to a read-only anonymous page.
@@ -196,7 +194,7 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
     Folio& old = folios_.At(old_head);
     if (old.mapcount == 1 && old.refcount == 1) {
       p.pt.SetPte(addr, pte.WithWrite(w));
-      folios_.set_nonzero(pte.pfn(), true);
+      folios_.set_nonzero(old, pte.pfn(), 1, true);
       return;
     }
   }
@@ -221,7 +219,7 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
   EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE, 0,
               1);
   // The copy is written: whatever the old page held, it is not all zeros.
-  folios_.set_nonzero(head, true);
+  f->nonzero = true;
 }
 
 }  // namespace mmreplay::mm

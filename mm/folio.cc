@@ -1,82 +1,215 @@
 #include "mm/folio.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mmreplay::mm {
+namespace {
 
-FolioTable::FolioTable(uint64_t total_pages)
-    : page_slot_(total_pages, 0),
-      page_mapcount_(total_pages, 0),
-      nonzero_((total_pages + 63) / 64, 0),
-      free_slots_(total_pages) {}
+// Bits [i, i + n) of a bitmap, n <= 64, as the low bits of a word.
+uint64_t Bits(const uint64_t* w, uint32_t i, uint32_t n) {
+  uint64_t v = w[i / 64] >> (i % 64);
+  return n == 64 ? v : v & ((uint64_t{1} << n) - 1);
+}
+
+}  // namespace
+
+FolioTable::FolioTable(uint64_t total_pages) : index_(total_pages) {}
 
 Folio& FolioTable::Create(uint32_t head, uint32_t order) {
-  uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = slots_++;
-    if ((slot >> kChunkShift) == chunks_.size()) {
-      chunks_.push_back(std::make_unique<Folio[]>(1u << kChunkShift));
-    }
-  } else {
-    // The lowest free slot: records made together (the pieces of a split)
-    // sit together, and walks over them (a munmap) stay in cache.
-    slot = static_cast<uint32_t>(*free_slots_.first());
-    free_slots_.erase(slot);
-  }
-  uint32_t n = uint32_t{1} << order;
-  std::fill(page_slot_.begin() + head, page_slot_.begin() + head + n, slot + 1);
-  Folio& f = Slot(slot);
-  f = Folio();
+  uint32_t slot = folios_.Alloc();
+  Folio& f = folios_[slot];
   f.head = head;
   f.order = static_cast<uint8_t>(order);
-  ++live_;
+  if (order > 0) f.large = large_.Alloc();
+  index_.Set(head, order, slot);
   return f;
 }
 
 void FolioTable::Destroy(uint32_t head) {
-  uint32_t slot = page_slot_[head];
-  CHECK(slot != 0 && Slot(slot - 1).head == head);
-  uint32_t n = uint32_t{1} << Slot(slot - 1).order;
-  std::fill(page_slot_.begin() + head, page_slot_.begin() + head + n, 0);
-  Slot(slot - 1).head = kNoFolio;
-  free_slots_.insert(slot - 1);
-  --live_;
+  uint32_t slot = index_.Get(head);
+  CHECK(slot != PfnIndex::kNone && folios_[slot].head == head);
+  Folio& f = folios_[slot];
+  index_.Clear(head, f.order);
+  if (f.order > 0) {
+    page_array_bytes_ -= ArrayBytes(f, large_[f.large]);
+    large_.Free(f.large);
+  }
+  folios_.Free(slot);
 }
 
-void FolioTable::set_nonzero_range(uint32_t pfn, uint32_t n, bool v) {
-  uint32_t end = pfn + n;
-  while (pfn < end) {
-    uint32_t bit = pfn % 64;
-    uint32_t take = std::min(64 - bit, end - pfn);
+size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {
+  return (l.page_mapcounts ? f.pages() * sizeof(int32_t) : 0) +
+         (l.nonzero_bits ? NonzeroWords(f.order) * sizeof(uint64_t) : 0);
+}
+
+void FolioTable::PerPageMapcounts(const Folio& f, LargeFolio& l) {
+  if (l.page_mapcount == LargeFolio::kPerPage) return;
+  l.page_mapcounts = std::make_unique<int32_t[]>(f.pages());
+  std::fill(l.page_mapcounts.get(), l.page_mapcounts.get() + f.pages(),
+            l.page_mapcount);
+  page_array_bytes_ += f.pages() * sizeof(int32_t);
+  l.page_mapcount = LargeFolio::kPerPage;
+}
+
+void FolioTable::PerPageNonzero(const Folio& f, LargeFolio& l) {
+  if (l.nonzero_bits) return;
+  size_t words = NonzeroWords(f.order);
+  l.nonzero_bits = std::make_unique<uint64_t[]>(words);
+  std::fill(l.nonzero_bits.get(), l.nonzero_bits.get() + words,
+            l.nonzero_pages == 0 ? 0 : ~uint64_t{0});
+  page_array_bytes_ += words * sizeof(uint64_t);
+}
+
+void FolioTable::Release(const Folio& f, LargeFolio& l) {
+  if (l.nonzero_bits && (l.nonzero_pages == 0 || l.nonzero_pages == f.pages())) {
+    l.nonzero_bits.reset();
+    page_array_bytes_ -= NonzeroWords(f.order) * sizeof(uint64_t);
+  }
+  if (l.page_mapcount == LargeFolio::kPerPage && l.nr_pages_mapped == 0) {
+    // Every page unmapped: one number says it again.
+    l.page_mapcounts.reset();
+    page_array_bytes_ -= f.pages() * sizeof(int32_t);
+    l.page_mapcount = 0;
+  }
+}
+
+int FolioTable::AddPageMapcounts(Folio& f, uint32_t pfn, uint32_t n,
+                                 int delta) {
+  LargeFolio& l = Large(f);
+  int crossed = 0;
+  if (l.page_mapcount != LargeFolio::kPerPage && n == f.pages()) {
+    int32_t before = l.page_mapcount;
+    l.page_mapcount += delta;
+    DCHECK(l.page_mapcount >= 0);
+    if (delta > 0 ? before == 0 : l.page_mapcount == 0) crossed = n;
+  } else {
+    PerPageMapcounts(f, l);
+    int32_t* m = l.page_mapcounts.get() + (pfn - f.head);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (delta > 0) {
+        crossed += m[i]++ == 0;
+      } else {
+        DCHECK(m[i] > 0);
+        crossed += --m[i] == 0;
+      }
+    }
+  }
+  l.nr_pages_mapped += delta > 0 ? crossed : -crossed;
+  Release(f, l);
+  return crossed;
+}
+
+bool FolioTable::nonzero(const Folio& f, uint32_t pfn) const {
+  if (f.order == 0) return f.nonzero;
+  const LargeFolio& l = Large(f);
+  if (!l.nonzero_bits) return l.nonzero_pages != 0;
+  uint32_t i = pfn - f.head;
+  return l.nonzero_bits[i / 64] >> (i % 64) & 1;
+}
+
+void FolioTable::set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
+  if (f.order == 0) {
+    f.nonzero = v;
+    return;
+  }
+  LargeFolio& l = Large(f);
+  uint32_t all = static_cast<uint32_t>(f.pages());
+  if (l.nonzero_pages == (v ? all : 0)) return;
+  if (n == all) {
+    l.nonzero_pages = v ? all : 0;
+    Release(f, l);
+    return;
+  }
+  PerPageNonzero(f, l);
+  uint64_t* w = l.nonzero_bits.get();
+  int delta = 0;
+  for (uint32_t i = pfn - f.head, end = i + n; i < end;) {
+    uint32_t bit = i % 64;
+    uint32_t take = std::min(64 - bit, end - i);
     uint64_t mask = (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1)
                     << bit;
-    if (v) {
-      nonzero_[pfn / 64] |= mask;
-    } else {
-      nonzero_[pfn / 64] &= ~mask;
+    uint64_t old = w[i / 64];
+    uint64_t now = v ? old | mask : old & ~mask;
+    delta += __builtin_popcountll(now & mask) - __builtin_popcountll(old & mask);
+    w[i / 64] = now;
+    i += take;
+  }
+  l.nonzero_pages = static_cast<uint32_t>(static_cast<int>(l.nonzero_pages) +
+                                          delta);
+  Release(f, l);
+}
+
+void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
+                       uint8_t drop_flags) {
+  Folio parent = At(head);
+  LargeFolio& pl = Large(parent);
+  // The parent's per-page state, taken before its record goes.
+  const int32_t uniform_map = pl.page_mapcount;
+  const uint32_t parent_nonzero = pl.nonzero_pages;
+  page_array_bytes_ -= ArrayBytes(parent, pl);
+  std::unique_ptr<int32_t[]> maps = std::move(pl.page_mapcounts);
+  std::unique_ptr<uint64_t[]> bits = std::move(pl.nonzero_bits);
+  Destroy(head);
+  for (const FolioPiece& p : pieces) {
+    Folio& n = Create(p.head, p.order);
+    n.owner = parent.owner;
+    n.flags = parent.flags & static_cast<uint8_t>(~drop_flags);
+    uint32_t off = p.head - head;
+    uint32_t cnt = 1u << p.order;
+    n.index = parent.index + off;
+    // PTE mapcounts.
+    bool same = true;
+    int32_t first = maps ? maps[off] : uniform_map;
+    int32_t sum = 0, mapped = 0;
+    for (uint32_t i = 0; i < cnt; ++i) {
+      int32_t m = maps ? maps[off + i] : uniform_map;
+      same &= m == first;
+      sum += m;
+      mapped += m > 0;
     }
-    pfn += take;
+    n.mapcount = sum;
+    // Contents.
+    uint32_t nz;
+    if (!bits) {
+      nz = parent_nonzero == 0 ? 0 : cnt;
+    } else {
+      nz = 0;
+      for (uint32_t i = 0; i < cnt; i += 64) {
+        nz += __builtin_popcountll(Bits(bits.get(), off + i,
+                                        std::min<uint32_t>(64, cnt - i)));
+      }
+    }
+    if (p.order == 0) {
+      n.nonzero = nz != 0;
+      continue;
+    }
+    LargeFolio& l = Large(n);
+    l.nr_pages_mapped = mapped;
+    if (same) {
+      l.page_mapcount = first;
+    } else {
+      PerPageMapcounts(n, l);
+      std::copy(maps.get() + off, maps.get() + off + cnt,
+                l.page_mapcounts.get());
+    }
+    l.nonzero_pages = nz;
+    if (nz != 0 && nz != cnt) {
+      PerPageNonzero(n, l);
+      for (uint32_t i = 0; i < cnt; i += 64) {
+        l.nonzero_bits[i / 64] =
+            Bits(bits.get(), off + i, std::min<uint32_t>(64, cnt - i));
+      }
+    }
   }
 }
 
 std::vector<uint32_t> FolioTable::SortedHeads() const {
   std::vector<uint32_t> heads;
-  heads.reserve(live_);
-  for (uint32_t i = 0; i < slots_; ++i) {
-    if (Slot(i).head != kNoFolio) heads.push_back(Slot(i).head);
-  }
+  heads.reserve(size());
+  ForEach([&heads](const Folio& f) { heads.push_back(f.head); });
   std::sort(heads.begin(), heads.end());
   return heads;
-}
-
-size_t FolioTable::record_bytes() const {
-  return chunks_.size() * (sizeof(Folio) << kChunkShift) + free_slots_.bytes();
-}
-
-size_t FolioTable::page_array_bytes() const {
-  return page_slot_.size() * sizeof(uint32_t) +
-         page_mapcount_.size() * sizeof(uint16_t) +
-         nonzero_.size() * sizeof(uint64_t);
 }
 
 }  // namespace mmreplay::mm

@@ -2,22 +2,29 @@
 // memory. A folio is 2^order naturally aligned pages; it is identified by its
 // head PFN.
 //
-// FolioTable holds one record per live folio (no object per 4 KiB page), in
-// a slab whose free slots are reused, and three dense per-page arrays that
-// play the part of struct page: the slab slot of the folio each page belongs
-// to, the page's PTE mapcount (page->_mapcount + 1) and whether its contents
-// are non-zero (what the zero-page remap after a split and thp_underused()
-// look at). A page finds its folio with two array reads and no hashing; the
-// pieces of a split sit side by side in the slab.
+// FolioTable keeps, as the kernel's struct folio does, a small record for
+// every folio (Folio: what the head page holds) and, for large folios only,
+// the fields the kernel keeps in the tail pages (LargeFolio: the entire and
+// per-page mapcounts, _nr_pages_mapped, _pincount, _deferred_list). Nothing
+// is kept per 4 KiB page unless a large folio's pages differ: the PTE
+// mapcounts of a large folio are one number while every page has the same
+// (the folio was mapped or unmapped whole), and its contents one of "all
+// zero" and "all written" until some pages are written and others not.
+// A page finds its folio through a radix index over PFNs (PfnIndex).
+//
+// Memory: 32 bytes a folio, 48 more for a large one, the index's nodes, and
+// per-page arrays only for large folios whose pages differ.
 #ifndef MMREPLAY_MM_FOLIO_H_
 #define MMREPLAY_MM_FOLIO_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "base/check.h"
-#include "mm/free_set.h"
+#include "mm/pfn_index.h"
+#include "mm/slab.h"
 
 namespace mmreplay::mm {
 
@@ -34,108 +41,183 @@ enum FolioFlag : uint8_t {
 
 inline constexpr uint32_t kNoFolio = UINT32_MAX;
 
+// What the head page holds.
 struct Folio {
   // The head PFN; kNoFolio for a free slab slot.
   uint32_t head = kNoFolio;
   // anon_vma id (anon) or file id (page cache).
   uint32_t owner = 0;
-  uint8_t order = 0;
-  uint8_t flags = 0;
-  // Pages with at least one PTE mapping (_nr_pages_mapped,
-  // CONFIG_PAGE_MAPCOUNT).
-  uint16_t nr_pages_mapped = 0;
   // _refcount.
   int32_t refcount = 0;
   // folio_mapcount(): every PTE and every PMD mapping counts one.
   int32_t mapcount = 0;
-  // _entire_mapcount + 1: PMD mappings.
-  int32_t entire_mapcount = 0;
-  // _pincount (FOLL_PIN).
-  int32_t pincount = 0;
-  // Deferred split queue links (head PFNs), kNoFolio at the ends.
-  uint32_t deferred_prev = kNoFolio;
-  uint32_t deferred_next = kNoFolio;
   // Page-cache index of the first page, or (anon) the linear page index the
   // folio was first mapped at (vma_address() in reverse).
   uint64_t index = 0;
+  uint8_t order = 0;
+  uint8_t flags = 0;
+  // Order 0: the page's contents are not all zeros (what the zero-page
+  // remap after a split and thp_underused() look at). Large folios keep
+  // theirs in LargeFolio.
+  bool nonzero = false;
+  uint8_t unused = 0;
+  // Order >= 1: the slot of its LargeFolio.
+  uint32_t large = 0;
 
   uint64_t pages() const { return uint64_t{1} << order; }
   bool test(FolioFlag f) const { return flags & f; }
   void set(FolioFlag f) { flags |= f; }
   void clear(FolioFlag f) { flags &= static_cast<uint8_t>(~f); }
 };
+static_assert(sizeof(Folio) == 32, "a folio record is 32 bytes");
+
+// What a large folio's tail pages hold (struct folio's second and third
+// pages), and its per-page state when its pages differ.
+struct LargeFolio {
+  // _entire_mapcount + 1: PMD mappings.
+  int32_t entire_mapcount = 0;
+  // Pages with at least one PTE mapping (_nr_pages_mapped,
+  // CONFIG_PAGE_MAPCOUNT).
+  int32_t nr_pages_mapped = 0;
+  // _pincount (FOLL_PIN).
+  int32_t pincount = 0;
+  // _deferred_list: queue links (head PFNs), kNoFolio at the ends.
+  uint32_t deferred_prev = kNoFolio;
+  uint32_t deferred_next = kNoFolio;
+  // The PTE mapcount (page->_mapcount + 1) of every page while all are
+  // equal; kPerPage when page_mapcounts holds each.
+  int32_t page_mapcount = 0;
+  static constexpr int32_t kPerPage = -1;
+  // Pages whose contents are not all zeros; when it is neither 0 nor all
+  // of them, nonzero_bits says which (a bit per page).
+  uint32_t nonzero_pages = 0;
+  std::unique_ptr<int32_t[]> page_mapcounts;
+  std::unique_ptr<uint64_t[]> nonzero_bits;
+};
+
+// One folio of a split: [head, head + 2^order).
+struct FolioPiece {
+  uint32_t head;
+  uint32_t order;
+};
 
 class FolioTable {
  public:
   explicit FolioTable(uint64_t total_pages);
 
-  // Makes a folio of [head, head + 2^order), refcount 0, nothing mapped.
-  // REQUIRES: the pages belong to no folio. References to other records
-  // stay valid.
+  // Makes a folio of [head, head + 2^order): refcount 0, nothing mapped,
+  // contents zero. REQUIRES: the pages belong to no folio, order <= 9.
+  // References to other records stay valid.
   Folio& Create(uint32_t head, uint32_t order);
   // Forgets the folio. REQUIRES: it exists.
   void Destroy(uint32_t head);
 
+  // __split_folio_to_order()'s bookkeeping: replaces the folio at `head` by
+  // `pieces` (which tile it, in PFN order). Each piece keeps the owner and
+  // the flags but `drop_flags`, gets its index, the PTE mapcounts and
+  // contents of its pages, and mapcount and nr_pages_mapped from them;
+  // refcounts are 0 (the caller sets them).
+  void Split(uint32_t head, const std::vector<FolioPiece>& pieces,
+             uint8_t drop_flags);
+
   // The folio holding pfn, or null if the page belongs to none.
   Folio* Of(uint32_t pfn) {
-    uint32_t slot = page_slot_[pfn];
-    return slot == 0 ? nullptr : &Slot(slot - 1);
+    uint32_t slot = index_.Get(pfn);
+    return slot == PfnIndex::kNone ? nullptr : &folios_[slot];
   }
   const Folio* Of(uint32_t pfn) const {
     return const_cast<FolioTable*>(this)->Of(pfn);
   }
   // Head PFN of the folio holding pfn. REQUIRES: there is one.
-  uint32_t HeadOf(uint32_t pfn) const { return Slot(page_slot_[pfn] - 1).head; }
+  uint32_t HeadOf(uint32_t pfn) const { return folios_[index_.Get(pfn)].head; }
   // The folio whose head is `head`. REQUIRES: it exists.
   Folio& At(uint32_t head) {
-    DCHECK(page_slot_[head] != 0 && Slot(page_slot_[head] - 1).head == head);
-    return Slot(page_slot_[head] - 1);
+    Folio& f = folios_[index_.Get(head)];
+    DCHECK(f.head == head);
+    return f;
   }
 
-  // Per-page PTE mapcount.
-  uint16_t& page_mapcount(uint32_t pfn) { return page_mapcount_[pfn]; }
-  uint16_t page_mapcount(uint32_t pfn) const { return page_mapcount_[pfn]; }
-
-  // Per-page "contents not all zero".
-  bool nonzero(uint32_t pfn) const {
-    return nonzero_[pfn / 64] >> (pfn % 64) & 1;
+  // The tail-page fields. REQUIRES: f.order >= 1.
+  LargeFolio& Large(const Folio& f) {
+    DCHECK(f.order >= 1);
+    return large_[f.large];
   }
-  void set_nonzero(uint32_t pfn, bool v) {
-    uint64_t bit = uint64_t{1} << (pfn % 64);
-    if (v) {
-      nonzero_[pfn / 64] |= bit;
-    } else {
-      nonzero_[pfn / 64] &= ~bit;
+  const LargeFolio& Large(const Folio& f) const {
+    DCHECK(f.order >= 1);
+    return large_[f.large];
+  }
+  // Mapcount fields that order-0 folios have implicitly.
+  int32_t entire_mapcount(const Folio& f) const {
+    return f.order == 0 ? 0 : Large(f).entire_mapcount;
+  }
+  int32_t nr_pages_mapped(const Folio& f) const {
+    return f.order == 0 ? (f.mapcount > 0) : Large(f).nr_pages_mapped;
+  }
+  int32_t pincount(const Folio& f) const {
+    return f.order == 0 ? 0 : Large(f).pincount;
+  }
+
+  // The PTE mapcount of page pfn of large folio f.
+  int32_t page_mapcount(const Folio& f, uint32_t pfn) const {
+    DCHECK(pfn - f.head < f.pages());
+    const LargeFolio& l = Large(f);
+    return l.page_mapcount != LargeFolio::kPerPage
+               ? l.page_mapcount
+               : l.page_mapcounts[pfn - f.head];
+  }
+  // Adds `delta` (+1 or -1) to the PTE mapcount of the n pages from pfn of
+  // large folio f, and keeps its nr_pages_mapped; returns how many pages
+  // went from 0 to 1 (delta +1) or from 1 to 0 (delta -1).
+  int AddPageMapcounts(Folio& f, uint32_t pfn, uint32_t n, int delta);
+
+  // Whether page pfn of folio f has non-zero contents.
+  bool nonzero(const Folio& f, uint32_t pfn) const;
+  // Sets that for the n pages from pfn of folio f.
+  void set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v);
+  // The same for one page, found by its PFN. REQUIRES: a folio holds it.
+  bool PageNonzero(uint32_t pfn) const { return nonzero(*Of(pfn), pfn); }
+  void SetPageNonzero(uint32_t pfn, bool v) {
+    set_nonzero(*Of(pfn), pfn, 1, v);
+  }
+  // Whether every page of f has non-zero contents.
+  bool all_nonzero(const Folio& f) const {
+    return f.order == 0 ? f.nonzero : Large(f).nonzero_pages == f.pages();
+  }
+
+  size_t size() const { return folios_.size(); }
+  // Calls fn(const Folio&) for every folio, in slot order.
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (uint32_t s = 0; s < folios_.end(); ++s) {
+      if (folios_.live(s)) fn(folios_[s]);
     }
   }
-
-  // set_nonzero() for the n pages from pfn, a word at a time.
-  void set_nonzero_range(uint32_t pfn, uint32_t n, bool v);
-
-  size_t size() const { return live_; }
   // Heads of every folio, sorted (for checks and reports).
   std::vector<uint32_t> SortedHeads() const;
-  // Bytes of the folio records (the slab, free slots included).
-  size_t record_bytes() const;
-  // Bytes of the per-page arrays.
-  size_t page_array_bytes() const;
+
+  // Bytes of the folio records, the large-folio records with their
+  // per-page arrays, and the PFN index.
+  size_t record_bytes() const { return folios_.bytes(); }
+  size_t large_bytes() const { return large_.bytes() + page_array_bytes_; }
+  size_t index_bytes() const { return index_.bytes(); }
 
  private:
-  // The slab: fixed-size chunks, so growing it never moves the records
-  // callers hold.
-  static constexpr uint32_t kChunkShift = 12;
-  Folio& Slot(uint32_t i) const {
-    return chunks_[i >> kChunkShift][i & ((1u << kChunkShift) - 1)];
+  // Makes l's per-page mapcounts (or contents bits) explicit.
+  void PerPageMapcounts(const Folio& f, LargeFolio& l);
+  void PerPageNonzero(const Folio& f, LargeFolio& l);
+  // Bytes of l's per-page arrays.
+  static size_t ArrayBytes(const Folio& f, const LargeFolio& l);
+  // Drops per-page arrays that no longer say anything.
+  void Release(const Folio& f, LargeFolio& l);
+  static size_t NonzeroWords(uint32_t order) {
+    return order < 6 ? 1 : size_t{1} << (order - 6);
   }
-  std::vector<std::unique_ptr<Folio[]>> chunks_;
-  uint32_t slots_ = 0;
-  size_t live_ = 0;
-  // Per page: 1 + the slab slot of its folio, or 0.
-  std::vector<uint32_t> page_slot_;
-  std::vector<uint16_t> page_mapcount_;
-  std::vector<uint64_t> nonzero_;
-  // Slots below slots_ that hold no folio.
-  FreeSet free_slots_;
+
+  Slab<Folio> folios_;
+  Slab<LargeFolio> large_;
+  PfnIndex index_;
+  // Bytes of the LargeFolio per-page arrays.
+  size_t page_array_bytes_ = 0;
 };
 
 }  // namespace mmreplay::mm

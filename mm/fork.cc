@@ -18,17 +18,16 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   Process& src = *FindProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;
-  for (auto& [key, pmd] : src.pt.mutable_pmds()) {
-    uint64_t pmd_addr = key << kPmdShift;
+  src.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr,
+                                                Pmd& pmd) {
     if (pmd.kind == Pmd::Kind::kHugeZero) {
-      child.pt.SetHuge(pmd_addr).kind = Pmd::Kind::kHugeZero;
-      continue;
+      child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
+      return;
     }
     if (pmd.kind == Pmd::Kind::kFolio) {
       Folio& f = folios_.At(pmd.head);
       pmd.writable = false;
-      Pmd& c = child.pt.SetHuge(pmd_addr);
-      c.kind = Pmd::Kind::kFolio;
+      Pmd& c = child.pt.SetHuge(pmd_addr, Pmd::Kind::kFolio);
       c.head = pmd.head;
       c.writable = false;
       EmitMapping(EVENT_MAP, pmd.head, f, REASON_FORK, child_pid, pmd_addr,
@@ -36,10 +35,9 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
                   f.refcount, f.refcount + 1);
       AddRmapPmd(f);
       ++f.refcount;
-      continue;
+      return;
     }
-    if (!pmd.table) continue;
-    PteTable& t = *pmd.table;
+    PteTable& t = src.pt.Table(pmd);
     for (int i = 0; i < kPtesPerTable;) {
       Pte pte = t.pte[i];
       uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
@@ -69,7 +67,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
       f.refcount += nr;
       i += nr;
     }
-  }
+  });
   return absl::OkStatus();
 }
 

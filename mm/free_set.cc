@@ -2,27 +2,12 @@
 
 namespace mmreplay::mm {
 
-FreeSet::FreeSet(uint64_t capacity)
-    : l0_((capacity + 63) / 64, 0),
-      l1_((l0_.size() + 63) / 64, 0),
-      l2_((l1_.size() + 63) / 64, 0) {}
-
-void FreeSet::insert(uint64_t n) {
-  uint64_t w0 = n / 64, w1 = w0 / 64, w2 = w1 / 64;
-  l0_[w0] |= uint64_t{1} << (n % 64);
-  l1_[w1] |= uint64_t{1} << (w0 % 64);
-  l2_[w2] |= uint64_t{1} << (w1 % 64);
-  ++size_;
-}
-
-void FreeSet::erase(uint64_t n) {
-  uint64_t w0 = n / 64, w1 = w0 / 64, w2 = w1 / 64;
-  l0_[w0] &= ~(uint64_t{1} << (n % 64));
-  if (l0_[w0] == 0) {
-    l1_[w1] &= ~(uint64_t{1} << (w0 % 64));
-    if (l1_[w1] == 0) l2_[w2] &= ~(uint64_t{1} << (w1 % 64));
-  }
-  --size_;
+void FreeSet::Grow(uint64_t capacity) {
+  uint64_t words = (capacity + 63) / 64;
+  if (words <= l0_.size()) return;
+  l0_.resize(words, 0);
+  l1_.resize((l0_.size() + 63) / 64, 0);
+  l2_.resize((l1_.size() + 63) / 64, 0);
 }
 
 std::optional<uint64_t> FreeSet::first() const {

@@ -1,10 +1,12 @@
-// FreeSet: the free blocks of one order in one zone, as a three-level
-// bitmap over block numbers: O(1) insert, erase and membership, and the
-// lowest member in a few word scans. It replaces a sorted set on the buddy
-// allocator's hot path (every free of a page looks for its buddy).
+// FreeSet: a set of small integers (free block numbers, free slab slots) as
+// a three-level bitmap: O(1) insert, erase and membership, and the lowest
+// member in a few word scans. The buddy allocator keeps one per order (every
+// free of a page looks for its buddy) and the slabs one for their free
+// slots.
 #ifndef MMREPLAY_MM_FREE_SET_H_
 #define MMREPLAY_MM_FREE_SET_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -13,21 +15,43 @@ namespace mmreplay::mm {
 
 class FreeSet {
  public:
-  // Holds block numbers 0 .. capacity - 1.
-  explicit FreeSet(uint64_t capacity);
+  // Holds numbers 0 .. capacity - 1.
+  explicit FreeSet(uint64_t capacity = 0) { Grow(capacity); }
 
+  // Raises the capacity (it never shrinks).
+  void Grow(uint64_t capacity);
+  uint64_t capacity() const { return l0_.size() * 64; }
+
+  // REQUIRES: n < capacity().
   bool contains(uint64_t n) const { return l0_[n / 64] >> (n % 64) & 1; }
   // REQUIRES: not a member.
-  void insert(uint64_t n);
+  void insert(uint64_t n) {
+    uint64_t w0 = n / 64, w1 = w0 / 64;
+    if (l0_[w0] == 0) {
+      if (l1_[w1] == 0) l2_[w1 / 64] |= uint64_t{1} << (w1 % 64);
+      l1_[w1] |= uint64_t{1} << (w0 % 64);
+    }
+    l0_[w0] |= uint64_t{1} << (n % 64);
+    ++size_;
+  }
   // REQUIRES: a member.
-  void erase(uint64_t n);
+  void erase(uint64_t n) {
+    uint64_t w0 = n / 64, w1 = w0 / 64;
+    l0_[w0] &= ~(uint64_t{1} << (n % 64));
+    if (l0_[w0] == 0) {
+      l1_[w1] &= ~(uint64_t{1} << (w0 % 64));
+      if (l1_[w1] == 0) l2_[w1 / 64] &= ~(uint64_t{1} << (w1 % 64));
+    }
+    --size_;
+  }
   bool empty() const { return size_ == 0; }
   uint64_t size() const { return size_; }
   // The lowest member, if any.
   std::optional<uint64_t> first() const;
   // Bytes of the bitmaps.
   size_t bytes() const {
-    return (l0_.size() + l1_.size() + l2_.size()) * sizeof(uint64_t);
+    return (l0_.capacity() + l1_.capacity() + l2_.capacity()) *
+           sizeof(uint64_t);
   }
   // Every member, lowest first.
   std::vector<uint64_t> members() const;

@@ -88,7 +88,7 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
     if (pte.present_page()) {
-      folios_.set_nonzero(head + i, folios_.nonzero(pte.pfn()));
+      folios_.set_nonzero(*nf, head + i, 1, folios_.PageNonzero(pte.pfn()));
     }
   }
   // The old PTEs go (the zap's batching and reference drops).
@@ -133,8 +133,8 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
   for (const PageCache::Entry& e : entries) {
     const Folio& f = folios_.At(e.head);
     for (uint32_t i = 0; i < f.pages(); ++i) {
-      folios_.set_nonzero(head + static_cast<uint32_t>(e.index - index) + i,
-                          folios_.nonzero(e.head + i));
+      folios_.set_nonzero(*nf, head + static_cast<uint32_t>(e.index - index) + i,
+                          1, folios_.nonzero(f, e.head + i));
     }
   }
   // The old folios leave every mapping and the page cache.

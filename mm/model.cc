@@ -84,8 +84,7 @@ void Model::EmitMapping(EventKind kind, uint32_t head, const Folio& f,
 void Model::MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
                    bool own_ref, Reason reason) {
   Process& p = *FindProcess(pid);
-  Pmd& m = p.pt.SetHuge(haddr);
-  m.kind = Pmd::Kind::kFolio;
+  Pmd& m = p.pt.SetHuge(haddr, Pmd::Kind::kFolio);
   m.head = head;
   m.writable = writable;
   Folio& f = folios_.At(head);
@@ -114,9 +113,9 @@ Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
   }
   *head = static_cast<uint32_t>(*pfn);
   Folio& f = folios_.Create(*head, order);
+  // Pages come zeroed (clear_highpage / __GFP_ZERO for anon faults):
+  // Create() makes them so.
   f.refcount = 1;
-  // Pages come zeroed (clear_highpage / __GFP_ZERO for anon faults).
-  folios_.set_nonzero_range(*head, static_cast<uint32_t>(f.pages()), false);
   NewEvent(EVENT_FOLIO_ALLOC, *head, &f, reason).set_ref_after(1);
   Emit();
   return &f;
@@ -242,11 +241,12 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
     p->pt.ForEachPmd(addr, addr + length, [&](uint64_t pmd_addr, Pmd& pmd) {
       if (pmd.kind == Pmd::Kind::kFolio) {
         pmd.writable = false;
-      } else if (pmd.kind == Pmd::Kind::kTable && pmd.table) {
+      } else if (pmd.kind == Pmd::Kind::kTable) {
+        PteTable& t = p->pt.Table(pmd);
         for (int i = 0; i < kPtesPerTable; ++i) {
           uint64_t a = pmd_addr + (uint64_t(i) << kPageShift);
           if (a < addr || a >= addr + length) continue;
-          Pte& pte = pmd.table->pte[i];
+          Pte& pte = t.pte[i];
           if (pte.present_page()) pte = pte.WithWrite(false);
         }
       }
@@ -291,7 +291,8 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
           (!write || pmd->writable)) {
         uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
         if (write) {
-          folios_.set_nonzero_range(
+          folios_.set_nonzero(
+              folios_.At(pmd->head),
               pmd->head +
                   static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift),
               static_cast<uint32_t>((stop - a) >> kPageShift), true);
@@ -300,13 +301,13 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
         continue;
       }
       // Present PTEs that allow the access: no fault either.
-      if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable && pmd->table) {
-        const PteTable& t = *pmd->table;
+      if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable) {
+        const PteTable& t = p.pt.Table(*pmd);
         uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
         for (; a < stop; a += kPageSize) {
           Pte pte = t.pte[PageTable::PteIndex(a)];
           if (!pte.present_page() || (write && !pte.writable())) break;
-          if (write) folios_.set_nonzero(pte.pfn(), true);
+          if (write) folios_.SetPageNonzero(pte.pfn(), true);
         }
         if (a == stop) continue;
       }
@@ -417,7 +418,7 @@ absl::Status Model::Verify() const {
   uint64_t prev_end = 0;
   for (uint32_t head : heads) {
     const Folio& f = *folios_.Of(head);
-    if (head < prev_end) {
+    if (head < prev_end || folios_.HeadOf(head + f.pages() - 1) != head) {
       return absl::InternalError(
           absl::StrFormat("folio 0x%x overlaps the one before it", head));
     }
@@ -427,7 +428,7 @@ absl::Status Model::Verify() const {
       return absl::InternalError(absl::StrFormat(
           "folio 0x%x is live with refcount %d", head, f.refcount));
     }
-    if (f.mapcount < 0 || f.entire_mapcount < 0) {
+    if (f.mapcount < 0 || folios_.entire_mapcount(f) < 0) {
       return absl::InternalError(
           absl::StrFormat("folio 0x%x has a negative mapcount", head));
     }
@@ -441,43 +442,49 @@ absl::Status Model::Verify() const {
   // references add up: refcount = mappings + pins + speculative refs
   // (anonymous memory has no page-cache references).
   absl::flat_hash_map<uint32_t, int64_t> maps, pmd_maps;
-  absl::flat_hash_map<uint32_t, std::vector<uint16_t>> page_maps;
+  absl::flat_hash_map<uint32_t, std::vector<int32_t>> page_maps;
+  absl::Status broken;
   for (const auto& [pid, p] : processes_) {
-    for (const auto& [key, pmd] : p.pt.pmds()) {
+    p.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr,
+                                                const Pmd& pmd) {
+      if (!broken.ok()) return;
       if (pmd.kind == Pmd::Kind::kFolio) {
         const Folio* f = folios_.Of(pmd.head);
-        if (f == nullptr || folios_.HeadOf(pmd.head) != pmd.head) {
-          return absl::InternalError(absl::StrFormat(
+        if (f == nullptr || f->head != pmd.head) {
+          broken = absl::InternalError(absl::StrFormat(
               "process %d: PMD at 0x%x maps 0x%x, no folio head", pid,
-              key << kPmdShift, pmd.head));
+              pmd_addr, pmd.head));
+          return;
         }
         ++maps[pmd.head];
         ++pmd_maps[pmd.head];
-      } else if (pmd.kind == Pmd::Kind::kTable && pmd.table) {
+      } else if (pmd.kind == Pmd::Kind::kTable) {
+        const PteTable& t = p.pt.Table(pmd);
         int used = 0;
         for (int i = 0; i < kPtesPerTable; ++i) {
-          Pte pte = pmd.table->pte[i];
+          Pte pte = t.pte[i];
           if (!pte.none()) ++used;
           if (!pte.present_page()) continue;
           const Folio* f = folios_.Of(pte.pfn());
           if (f == nullptr) {
-            return absl::InternalError(absl::StrFormat(
+            broken = absl::InternalError(absl::StrFormat(
                 "process %d: PTE at 0x%x maps free page 0x%x", pid,
-                (key << kPmdShift) + (uint64_t(i) << kPageShift), pte.pfn()));
+                pmd_addr + (uint64_t(i) << kPageShift), pte.pfn()));
+            return;
           }
-          uint32_t head = folios_.HeadOf(pte.pfn());
-          ++maps[head];
-          std::vector<uint16_t>& pm = page_maps[head];
+          ++maps[f->head];
+          std::vector<int32_t>& pm = page_maps[f->head];
           if (pm.empty()) pm.resize(f->pages());
-          ++pm[pte.pfn() - head];
+          ++pm[pte.pfn() - f->head];
         }
-        if (used != pmd.table->used) {
-          return absl::InternalError(absl::StrFormat(
+        if (used != t.used) {
+          broken = absl::InternalError(absl::StrFormat(
               "process %d: PTE table at 0x%x counts %d entries, holds %d", pid,
-              key << kPmdShift, pmd.table->used, used));
+              pmd_addr, t.used, used));
         }
       }
-    }
+    });
+    if (!broken.ok()) return broken;
   }
   absl::flat_hash_map<uint32_t, int64_t> held;
   for (const auto* holders : {&pins_, &refs_}) {
@@ -489,7 +496,7 @@ absl::Status Model::Verify() const {
               "reference %d holds page 0x%x, which is free", id, pfn));
         }
         // GUP_PIN_COUNTING_BIAS for FOLL_PIN on order 0 (pin.cc).
-        held[folios_.HeadOf(pfn)] += h.foll_pin && f->order == 0 ? 1024 : 1;
+        held[f->head] += h.foll_pin && f->order == 0 ? 1024 : 1;
       }
     }
   }
@@ -498,10 +505,10 @@ absl::Status Model::Verify() const {
     int64_t m = maps.contains(head) ? maps.at(head) : 0;
     int64_t pm = pmd_maps.contains(head) ? pmd_maps.at(head) : 0;
     int64_t h = held.contains(head) ? held.at(head) : 0;
-    if (f.mapcount != m || f.entire_mapcount != pm) {
+    if (f.mapcount != m || folios_.entire_mapcount(f) != pm) {
       return absl::InternalError(absl::StrFormat(
           "folio 0x%x: mapcount %d (entire %d) but %d mappings (%d PMD)", head,
-          f.mapcount, f.entire_mapcount, m, pm));
+          f.mapcount, folios_.entire_mapcount(f), m, pm));
     }
     if (f.test(kFolioAnon) && f.refcount != m + h) {
       return absl::InternalError(absl::StrFormat(
@@ -510,19 +517,27 @@ absl::Status Model::Verify() const {
     }
     auto it = page_maps.find(head);
     int mapped_pages = 0;
+    uint32_t nonzero = 0;
     for (uint32_t i = 0; i < f.pages(); ++i) {
       int want = it == page_maps.end() ? 0 : it->second[i];
-      if (folios_.page_mapcount(head + i) != want) {
+      int got = f.order == 0 ? f.mapcount : folios_.page_mapcount(f, head + i);
+      if (got != want) {
         return absl::InternalError(
             absl::StrFormat("page 0x%x: PTE mapcount %d but %d PTEs map it",
-                            head + i, folios_.page_mapcount(head + i), want));
+                            head + i, got, want));
       }
       mapped_pages += want > 0;
+      nonzero += folios_.nonzero(f, head + i);
     }
-    if (f.nr_pages_mapped != mapped_pages) {
+    if (folios_.nr_pages_mapped(f) != mapped_pages) {
       return absl::InternalError(absl::StrFormat(
           "folio 0x%x: nr_pages_mapped %d but %d pages have PTEs", head,
-          f.nr_pages_mapped, mapped_pages));
+          folios_.nr_pages_mapped(f), mapped_pages));
+    }
+    if (f.order > 0 && folios_.Large(f).nonzero_pages != nonzero) {
+      return absl::InternalError(absl::StrFormat(
+          "folio 0x%x: %d non-zero pages counted, %d found", head,
+          folios_.Large(f).nonzero_pages, nonzero));
     }
   }
   // The deferred split queue links only listed folios, both ways.
@@ -530,13 +545,14 @@ absl::Status Model::Verify() const {
   uint32_t prev = kNoFolio;
   for (uint32_t h = deferred_head_; h != kNoFolio;) {
     const Folio* f = folios_.Of(h);
-    if (f == nullptr || !f->test(kFolioDeferredListed) ||
-        f->deferred_prev != prev) {
+    if (f == nullptr || f->head != h || f->order < 2 ||
+        !f->test(kFolioDeferredListed) ||
+        folios_.Large(*f).deferred_prev != prev) {
       return absl::InternalError(
           absl::StrFormat("deferred split queue broken at 0x%x", h));
     }
     prev = h;
-    h = f->deferred_next;
+    h = folios_.Large(*f).deferred_next;
     if (++n > deferred_len_) break;
   }
   if (n != deferred_len_ || prev != deferred_tail_) {
@@ -551,10 +567,11 @@ Model::MemoryUse Model::memory_use() const {
   MemoryUse u;
   u.live_folios = folios_.size();
   u.folio_record_bytes = folios_.record_bytes();
-  u.page_array_bytes = folios_.page_array_bytes();
+  u.large_folio_bytes = folios_.large_bytes();
+  u.pfn_index_bytes = folios_.index_bytes();
+  u.buddy_bytes = buddy_.bytes();
   for (const auto& [pid, p] : processes_) {
-    u.page_table_bytes += p.pt.tables() * sizeof(PteTable) +
-                          p.pt.pmds().size() * (sizeof(Pmd) + 8);
+    u.page_table_bytes += p.pt.bytes();
   }
   for (const auto& [id, f] : files_) {
     u.page_cache_bytes += f.cache.bytes() + f.cache.nodes() * 576;

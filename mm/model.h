@@ -125,12 +125,23 @@ class Model {
   // Memory the model holds, for the benchmarks.
   struct MemoryUse {
     size_t live_folios = 0;
+    // The folio records (free slots included).
     size_t folio_record_bytes = 0;
-    size_t page_array_bytes = 0;
+    // Large folios' tail-page records and their per-page arrays.
+    size_t large_folio_bytes = 0;
+    // The PFN -> folio index.
+    size_t pfn_index_bytes = 0;
+    // The buddy allocator's free lists.
+    size_t buddy_bytes = 0;
+    // Every process's page tables, all levels.
     size_t page_table_bytes = 0;
     // The page caches' entries and xarray nodes (576 bytes each, as
     // struct xa_node).
     size_t page_cache_bytes = 0;
+    size_t total() const {
+      return folio_record_bytes + large_folio_bytes + pfn_index_bytes +
+             buddy_bytes + page_table_bytes + page_cache_bytes;
+    }
   };
   MemoryUse memory_use() const;
 

@@ -4,32 +4,88 @@
 
 namespace mmreplay::mm {
 
+Pmd& PageTable::PmdFor(uint64_t addr) {
+  DCHECK(addr < kUserEnd);
+  std::unique_ptr<PudTable>& pud = pgd_[addr >> kPgdShift];
+  if (pud == nullptr) {
+    pud = std::make_unique<PudTable>();
+    ++pud_tables_;
+  }
+  std::unique_ptr<PmdTable>& pmd = pud->entry[PudIndex(addr)];
+  if (pmd == nullptr) {
+    pmd = std::make_unique<PmdTable>();
+    ++pud->used;
+    ++pmd_tables_;
+  }
+  return pmd->entry[PmdIndex(addr)];
+}
+
+void PageTable::EntryGone(uint64_t addr) {
+  std::unique_ptr<PudTable>& pud = pgd_[addr >> kPgdShift];
+  std::unique_ptr<PmdTable>& pmd = pud->entry[PudIndex(addr)];
+  if (--pmd->used > 0) return;
+  pmd.reset();
+  --pmd_tables_;
+  if (--pud->used > 0) return;
+  pud.reset();
+  --pud_tables_;
+}
+
+uint32_t PageTable::NewTable() {
+  if (free_tables_.empty()) {
+    tables_.push_back(std::make_unique<PteTable>());
+    return static_cast<uint32_t>(tables_.size() - 1);
+  }
+  uint32_t slot = free_tables_.back();
+  free_tables_.pop_back();
+  tables_[slot] = std::make_unique<PteTable>();
+  return slot;
+}
+
+void PageTable::FreeTable(uint32_t slot) {
+  tables_[slot].reset();
+  free_tables_.push_back(slot);
+}
+
 PteTable& PageTable::TableFor(uint64_t addr) {
   Pmd* found = FindPmd(addr);
-  if (found == nullptr) {
-    Forget();  // the insert may move the b-tree's entries
-    found = &pmds_[PmdIndex(addr)];
+  if (found != nullptr) {
+    DCHECK(found->kind == Pmd::Kind::kTable);
+    return Table(*found);
   }
-  Pmd& pmd = *found;
-  DCHECK(pmd.kind == Pmd::Kind::kTable);
-  if (pmd.table == nullptr) pmd.table = std::make_unique<PteTable>();
-  return *pmd.table;
+  return MakeTable(addr);
 }
 
-Pmd& PageTable::SetHuge(uint64_t addr) {
-  Forget();
-  Pmd& pmd = pmds_[PmdIndex(addr)];
-  DCHECK(pmd.table == nullptr || pmd.table->used == 0);
-  pmd.table.reset();
-  return pmd;
+PteTable& PageTable::MakeTable(uint64_t addr) {
+  Pmd& e = PmdFor(addr);
+  DCHECK(e.kind != Pmd::Kind::kTable);
+  if (e.kind == Pmd::Kind::kNone) ++PmdTableOf(addr)->used;
+  e = Pmd();
+  e.kind = Pmd::Kind::kTable;
+  e.table = NewTable();
+  return Table(e);
 }
 
-Pte PageTable::GetPte(uint64_t addr) const {
-  const Pmd* pmd = FindPmd(addr);
-  if (pmd == nullptr || pmd->kind != Pmd::Kind::kTable || !pmd->table) {
-    return Pte::None();
+Pmd& PageTable::SetHuge(uint64_t addr, Pmd::Kind kind) {
+  DCHECK(kind == Pmd::Kind::kFolio || kind == Pmd::Kind::kHugeZero);
+  Pmd& e = PmdFor(addr);
+  if (e.kind == Pmd::Kind::kNone) {
+    ++PmdTableOf(addr)->used;
+  } else if (e.kind == Pmd::Kind::kTable) {
+    DCHECK(Table(e).used == 0);
+    FreeTable(e.table);
   }
-  return pmd->table->pte[PteIndex(addr)];
+  e = Pmd();
+  e.kind = kind;
+  return e;
+}
+
+void PageTable::ClearPmd(uint64_t addr) {
+  Pmd* e = FindPmd(addr);
+  if (e == nullptr) return;
+  if (e->kind == Pmd::Kind::kTable) FreeTable(e->table);
+  *e = Pmd();
+  EntryGone(addr);
 }
 
 void PageTable::SetPte(uint64_t addr, Pte pte) {
@@ -39,10 +95,11 @@ void PageTable::SetPte(uint64_t addr, Pte pte) {
   slot = pte;
 }
 
-size_t PageTable::tables() const {
-  size_t n = 0;
-  for (const auto& [k, pmd] : pmds_) n += pmd.table != nullptr;
-  return n;
+size_t PageTable::bytes() const {
+  return sizeof(pgd_) + pud_tables_ * sizeof(PudTable) +
+         pmd_tables_ * sizeof(PmdTable) + tables() * sizeof(PteTable) +
+         tables_.capacity() * sizeof(tables_[0]) +
+         free_tables_.capacity() * sizeof(uint32_t);
 }
 
 }  // namespace mmreplay::mm

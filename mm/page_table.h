@@ -1,16 +1,17 @@
-// One process's page tables, cut to what the model needs: a PMD entry for
-// each 2 MiB of address space that has one, mapping either a PMD-sized folio
-// (pmd_trans_huge), the huge zero folio, or a table of 512 PTEs. Lookup is a
-// b-tree step for the PMD and an array index for the PTE; range walks visit
-// PMDs in address order.
+// One process's page tables, as x86-64 has them with 4 KiB pages and 48-bit
+// user addresses: a PGD of PUD tables of PMD tables (512 entries each), whose
+// entries map a PMD-sized folio (pmd_trans_huge), the huge zero folio, or a
+// table of 512 PTEs. A lookup is three array steps (no search); a range walk
+// skips what has no table. Upper-level tables are made on first use and
+// freed when their last entry goes (free_pgtables).
 #ifndef MMREPLAY_MM_PAGE_TABLE_H_
 #define MMREPLAY_MM_PAGE_TABLE_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
-
-#include "absl/container/btree_map.h"
+#include <vector>
 
 namespace mmreplay::mm {
 
@@ -50,88 +51,131 @@ struct PteTable {
   int used = 0;
 };
 
+// A PMD entry.
 struct Pmd {
-  enum class Kind : uint8_t { kTable, kFolio, kHugeZero };
-  Kind kind = Kind::kTable;
-  // kFolio: write permission and the folio's head PFN.
+  enum class Kind : uint8_t { kNone, kTable, kFolio, kHugeZero };
+  Kind kind = Kind::kNone;
+  // kFolio: write permission.
   bool writable = false;
+  // kFolio: the folio's head PFN.
   uint32_t head = 0;
-  // kTable.
-  std::unique_ptr<PteTable> table;
+  // kTable: the PTE table's slot in its PageTable.
+  uint32_t table = 0;
 };
 
 class PageTable {
  public:
-  static uint64_t PmdIndex(uint64_t addr) { return addr >> kPmdShift; }
+  // One past the highest user address (TASK_SIZE, rounded up).
+  static constexpr uint64_t kUserEnd = uint64_t{1} << 47;
+
   static int PteIndex(uint64_t addr) {
     return static_cast<int>((addr >> 12) & (kPtesPerTable - 1));
   }
 
-  // The PMD entry covering addr, or null. Faults and zaps look up the same
-  // PMD many times in a row: the last lookup is remembered (until the map
-  // changes).
+  PageTable() = default;
+  PageTable(PageTable&&) noexcept = default;
+  PageTable& operator=(PageTable&&) noexcept = default;
+
+  // The PMD entry covering addr, or null if it is none.
+  // REQUIRES: addr < kUserEnd.
   Pmd* FindPmd(uint64_t addr) {
-    uint64_t key = PmdIndex(addr);
-    if (key == last_key_) return last_pmd_;
-    auto it = pmds_.find(key);
-    last_key_ = key;
-    last_pmd_ = it == pmds_.end() ? nullptr : &it->second;
-    return last_pmd_;
+    PmdTable* t = PmdTableOf(addr);
+    if (t == nullptr) return nullptr;
+    Pmd& e = t->entry[PmdIndex(addr)];
+    return e.kind == Pmd::Kind::kNone ? nullptr : &e;
   }
   const Pmd* FindPmd(uint64_t addr) const {
     return const_cast<PageTable*>(this)->FindPmd(addr);
   }
+  // The PTE table of a kTable entry.
+  PteTable& Table(const Pmd& pmd) const { return *tables_[pmd.table]; }
+
   // The PTE table covering addr, made empty if there is none.
   // REQUIRES: the PMD is not a huge mapping.
   PteTable& TableFor(uint64_t addr);
-  // Sets the PMD covering addr to a huge mapping.
-  Pmd& SetHuge(uint64_t addr);
-  void ClearPmd(uint64_t addr) {
-    Forget();
-    pmds_.erase(PmdIndex(addr));
-  }
+  // Makes the PMD entry covering addr (a huge mapping, or none) an empty
+  // PTE table, for __split_huge_pmd to fill. REQUIRES: not already a table.
+  PteTable& MakeTable(uint64_t addr);
+  // Sets the PMD covering addr to a huge mapping of `kind` (kFolio or
+  // kHugeZero), dropping an empty PTE table there. The caller fills in
+  // head and writable.
+  Pmd& SetHuge(uint64_t addr, Pmd::Kind kind);
+  // Makes the PMD entry none (freeing its PTE table).
+  void ClearPmd(uint64_t addr);
 
   // The PTE for addr (none when there is no table or the PMD is huge).
-  Pte GetPte(uint64_t addr) const;
+  Pte GetPte(uint64_t addr) const {
+    const Pmd* pmd = FindPmd(addr);
+    if (pmd == nullptr || pmd->kind != Pmd::Kind::kTable) return Pte::None();
+    return Table(*pmd).pte[PteIndex(addr)];
+  }
   // Sets a PTE in the table covering addr (made if missing).
   void SetPte(uint64_t addr, Pte pte);
 
-  // PMD indices with an entry in [start, end), lowest first.
+  // Calls fn(pmd_addr, Pmd&) for each PMD entry that is not none in
+  // [start, end), lowest first. fn may change or clear the entry it is
+  // given.
   template <typename Fn>
   void ForEachPmd(uint64_t start, uint64_t end, Fn fn) {
-    for (auto it = pmds_.lower_bound(PmdIndex(start));
-         it != pmds_.end() && (it->first << kPmdShift) < end;) {
-      uint64_t key = it->first;
-      fn(key << kPmdShift, it->second);
-      // fn may erase the entry: continue after its key.
-      it = pmds_.upper_bound(key);
+    if (end > kUserEnd) end = kUserEnd;
+    for (uint64_t a = start & ~(kPmdSize - 1); a < end;) {
+      PmdTable* t = PmdTableOf(a);
+      if (t == nullptr) {
+        // No PMD table here: on to the next PUD entry.
+        a = (a | ((uint64_t{1} << kPudShift) - 1)) + 1;
+        continue;
+      }
+      Pmd& e = t->entry[PmdIndex(a)];
+      if (e.kind != Pmd::Kind::kNone) fn(a, e);
+      a += kPmdSize;
     }
   }
-
-  const absl::btree_map<uint64_t, Pmd>& pmds() const { return pmds_; }
-  absl::btree_map<uint64_t, Pmd>& mutable_pmds() { return pmds_; }
-
-  PageTable() = default;
-  // Copies and moves must not carry the lookup cache (it points into the
-  // source's map).
-  PageTable(PageTable&& o) noexcept : pmds_(std::move(o.pmds_)) {}
-  PageTable& operator=(PageTable&& o) noexcept {
-    pmds_ = std::move(o.pmds_);
-    Forget();
-    o.Forget();
-    return *this;
+  template <typename Fn>
+  void ForEachPmd(uint64_t start, uint64_t end, Fn fn) const {
+    const_cast<PageTable*>(this)->ForEachPmd(
+        start, end, [&fn](uint64_t a, const Pmd& e) { fn(a, e); });
   }
-  size_t tables() const;
+
+  // PTE tables in use.
+  size_t tables() const { return tables_.size() - free_tables_.size(); }
+  // Bytes of every level of the tables.
+  size_t bytes() const;
 
  private:
-  void Forget() {
-    last_key_ = UINT64_MAX;
-    last_pmd_ = nullptr;
+  static constexpr int kPudShift = 30;
+  static constexpr int kPgdShift = 39;
+  static constexpr int kEntries = 512;
+  static constexpr int kPgdEntries = 1 << (47 - kPgdShift);
+  struct PmdTable {
+    std::array<Pmd, kEntries> entry;
+    int used = 0;
+  };
+  struct PudTable {
+    std::array<std::unique_ptr<PmdTable>, kEntries> entry;
+    int used = 0;
+  };
+  static int PmdIndex(uint64_t addr) {
+    return static_cast<int>((addr >> kPmdShift) & (kEntries - 1));
   }
+  static int PudIndex(uint64_t addr) {
+    return static_cast<int>((addr >> kPudShift) & (kEntries - 1));
+  }
+  PmdTable* PmdTableOf(uint64_t addr) const {
+    const PudTable* pud = pgd_[addr >> kPgdShift].get();
+    return pud == nullptr ? nullptr : pud->entry[PudIndex(addr)].get();
+  }
+  // The PMD entry for addr, making the tables above it.
+  Pmd& PmdFor(uint64_t addr);
+  // Called after an entry became none: frees the tables left empty.
+  void EntryGone(uint64_t addr);
+  uint32_t NewTable();
+  void FreeTable(uint32_t slot);
 
-  absl::btree_map<uint64_t, Pmd> pmds_;
-  uint64_t last_key_ = UINT64_MAX;
-  Pmd* last_pmd_ = nullptr;
+  std::array<std::unique_ptr<PudTable>, kPgdEntries> pgd_;
+  std::vector<std::unique_ptr<PteTable>> tables_;
+  std::vector<uint32_t> free_tables_;
+  size_t pud_tables_ = 0;
+  size_t pmd_tables_ = 0;
 };
 
 }  // namespace mmreplay::mm

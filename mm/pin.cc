@@ -23,14 +23,14 @@ void Model::GetPage(uint32_t pfn, bool foll_pin, Reason reason) {
   e.set_ref_after(f.refcount + refs);
   Emit();
   f.refcount += refs;
-  if (foll_pin && f.order > 0) ++f.pincount;
+  if (foll_pin && f.order > 0) ++folios_.Large(f).pincount;
 }
 
 void Model::PutPage(uint32_t pfn, bool foll_pin, Reason reason) {
   uint32_t head = folios_.HeadOf(pfn);
   Folio& f = folios_.At(head);
   int refs = foll_pin && f.order == 0 ? kPinBias : 1;
-  if (foll_pin && f.order > 0) --f.pincount;
+  if (foll_pin && f.order > 0) --folios_.Large(f).pincount;
   Event& e = NewEvent(EVENT_REF_PUT, head, &f, reason);
   e.set_ref_before(f.refcount);
   e.set_ref_after(f.refcount - refs);

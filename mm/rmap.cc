@@ -11,15 +11,14 @@ namespace mmreplay::mm {
 // folio_add_anon_rmap_ptes() / folio_add_new_anon_rmap() for PTEs.
 void Model::AddRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
   (void)head;
-  for (int i = 0; i < nr; ++i) {
-    if (folios_.page_mapcount(pfn + i)++ == 0) ++f.nr_pages_mapped;
-  }
+  // An order-0 folio's page mapcount is its mapcount.
+  if (f.order > 0) folios_.AddPageMapcounts(f, pfn, nr, +1);
   f.mapcount += nr;
 }
 
 // folio_add_anon_rmap_pmd().
 void Model::AddRmapPmd(Folio& f) {
-  ++f.entire_mapcount;
+  ++folios_.Large(f).entire_mapcount;
   ++f.mapcount;
 }
 
@@ -28,16 +27,14 @@ void Model::AddRmapPmd(Folio& f) {
 // when that happened and some pages are still mapped (and no PMD maps it
 // whole).
 void Model::RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
-  int last = 0;
-  for (int i = 0; i < nr; ++i) {
-    uint16_t& m = folios_.page_mapcount(pfn + i);
-    DCHECK(m > 0);
-    if (--m == 0) ++last;
-  }
   f.mapcount -= nr;
-  f.nr_pages_mapped = static_cast<uint16_t>(f.nr_pages_mapped - last);
+  DCHECK(f.mapcount >= 0);
+  // An order-0 folio is never partially mapped.
+  if (f.order == 0) return;
+  int last = folios_.AddPageMapcounts(f, pfn, nr, -1);
+  const LargeFolio& l = folios_.Large(f);
   bool partially_mapped =
-      last > 0 && f.entire_mapcount == 0 && f.nr_pages_mapped > 0;
+      last > 0 && l.entire_mapcount == 0 && l.nr_pages_mapped > 0;
   if (partially_mapped && f.test(kFolioAnon) &&
       !f.test(kFolioPartiallyMapped)) {
     DeferredSplitFolio(head, f, /*partially_mapped=*/true);
@@ -47,10 +44,11 @@ void Model::RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
 // __folio_remove_rmap(RMAP_LEVEL_PMD): when the last PMD mapping goes, the
 // pages no PTE maps are unmapped; partially mapped if some remain.
 void Model::RemoveRmapPmd(uint32_t head, Folio& f) {
-  --f.entire_mapcount;
+  LargeFolio& l = folios_.Large(f);
+  --l.entire_mapcount;
   --f.mapcount;
-  if (f.entire_mapcount > 0) return;
-  int unmapped = static_cast<int>(f.pages()) - f.nr_pages_mapped;
+  if (l.entire_mapcount > 0) return;
+  int unmapped = static_cast<int>(f.pages()) - l.nr_pages_mapped;
   bool partially_mapped =
       unmapped > 0 && unmapped < static_cast<int>(f.pages());
   if (partially_mapped && f.test(kFolioAnon) &&

@@ -189,11 +189,10 @@ absl::Status Model::WriteChunk(uint32_t file_id, File& file, uint64_t pos,
     }
     Folio& f = folios_.At(e->head);
     f.set(kFolioDirty);
-    uint64_t folio_end = e->index + f.pages();
-    for (; index < folio_end && index * kPageSize < end; ++index) {
-      folios_.set_nonzero(e->head + static_cast<uint32_t>(index - e->index),
-                          true);
-    }
+    uint64_t stop = std::min(e->index + f.pages(), PagesOf(end));
+    folios_.set_nonzero(f, e->head + static_cast<uint32_t>(index - e->index),
+                        static_cast<uint32_t>(stop - index), true);
+    index = stop;
   }
   file.size = std::max(file.size, end);
   return absl::OkStatus();
@@ -252,7 +251,7 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   Folio& f = folios_.At(head);
   uint32_t pfn = head + static_cast<uint32_t>(index - e->index);
   if (write) {
-    folios_.set_nonzero(pfn, true);
+    folios_.set_nonzero(f, pfn, 1, true);
     f.set(kFolioDirty);
   }
   const Pmd* pmd = p.pt.FindPmd(addr);

@@ -15,18 +15,13 @@ constexpr int kEinval = -22;
 constexpr int kEbusy = -16;
 constexpr int kEagain = -11;
 
-struct Piece {
-  uint32_t head;
-  uint32_t order;
-};
-
 // __split_unmapped_folio(): the folios a split of [head, 2^order) gives, in
 // PFN order. Uniform: 2^(order-new_order) of new_order. Non-uniform: halve
 // the piece holding page `split_at` from order-1 down to new_order; anon
 // folios skip order 1 (the piece of order 2 splits straight to order 0).
-std::vector<Piece> Pieces(uint32_t head, uint32_t order, uint32_t new_order,
+std::vector<FolioPiece> Pieces(uint32_t head, uint32_t order, uint32_t new_order,
                           uint64_t split_at, bool uniform, bool anon) {
-  std::vector<Piece> out;
+  std::vector<FolioPiece> out;
   if (uniform) {
     for (uint32_t p = head; p < head + (1u << order); p += 1u << new_order) {
       out.push_back({p, new_order});
@@ -52,7 +47,7 @@ std::vector<Piece> Pieces(uint32_t head, uint32_t order, uint32_t new_order,
   }
   out.push_back({cur, cur_order});
   std::sort(out.begin(), out.end(),
-            [](const Piece& a, const Piece& b) { return a.head < b.head; });
+            [](const FolioPiece& a, const FolioPiece& b) { return a.head < b.head; });
   return out;
 }
 
@@ -93,11 +88,12 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // here, and leaves the queue when frozen below. A PMD mapping is frozen
   // whole and never seen partial.
   std::vector<Mapping> mappings = RmapWalk(head, *f);
-  if (anon && f->entire_mapcount == 0 && !f->test(kFolioPartiallyMapped)) {
-    std::vector<uint16_t> left(f->pages());
+  if (anon && folios_.entire_mapcount(*f) == 0 &&
+      !f->test(kFolioPartiallyMapped)) {
+    std::vector<int32_t> left(f->pages());
     int mapped = 0;
     for (uint32_t i = 0; i < f->pages(); ++i) {
-      left[i] = folios_.page_mapcount(head + i);
+      left[i] = folios_.page_mapcount(*f, head + i);
       mapped += left[i] > 0;
     }
     for (const Mapping& m : mappings) {
@@ -120,10 +116,9 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // The folio is frozen: off the deferred split queue.
   if (f->test(kFolioDeferredListed)) UnqueueDeferred(head, *f, REASON_SPLIT);
 
-  std::vector<Piece> pieces =
+  std::vector<FolioPiece> pieces =
       Pieces(head, order, new_order, split_at, uniform, anon);
   Folio parent = *f;
-  folios_.Destroy(head);
   File* file = anon ? nullptr : FindFile(parent.owner);
   std::vector<PageCache::NodeChange> nodes;
   if (file != nullptr) file->cache.Erase(parent.index, &nodes);
@@ -131,7 +126,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   Event& e = NewEvent(EVENT_SPLIT, head, &parent, reason);
   e.set_non_uniform(!uniform);
   if (!uniform) e.set_split_at(split_at);
-  for (const Piece& p : pieces) e.add_new_orders(p.order);
+  for (const FolioPiece& p : pieces) e.add_new_orders(p.order);
   Emit();
   if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPage);
   counters_.Count(MthpStat::kSplit, order);
@@ -139,21 +134,9 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // __split_folio_to_order(): each piece inherits the flags that carry
   // over (not the deferred-split ones) and gets refcount = its mappings
   // (+ the page cache's references for file folios).
-  std::vector<uint32_t> unmapped;
-  for (const Piece& p : pieces) {
-    Folio& n = folios_.Create(p.head, p.order);
-    n.owner = parent.owner;
-    n.flags =
-        parent.flags &
-        static_cast<uint8_t>(~(kFolioPartiallyMapped | kFolioDeferredListed));
-    n.index = parent.index + (p.head - head);
-    int mapped = 0;
-    for (uint32_t i = 0; i < n.pages(); ++i) {
-      uint16_t m = folios_.page_mapcount(p.head + i);
-      n.mapcount += m;
-      mapped += m > 0;
-    }
-    n.nr_pages_mapped = static_cast<uint16_t>(mapped);
+  folios_.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed);
+  for (const FolioPiece& p : pieces) {
+    Folio& n = folios_.At(p.head);
     n.refcount = n.mapcount + (anon ? 0 : static_cast<int>(n.pages()));
     if (anon) counters_.Count(MthpStat::kNrAnon, p.order);
   }
@@ -161,12 +144,12 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     // __split_unmapped_folio() stores each piece in the xarray; pieces
     // past EOF leave the page cache (__filemap_remove_folio) and are freed.
     uint64_t eof = (file->size + kPageSize - 1) / kPageSize;
-    for (const Piece& p : pieces) {
+    for (const FolioPiece& p : pieces) {
       Folio& n = folios_.At(p.head);
       if (n.index < eof) file->cache.Insert({n.index, p.head, p.order}, &nodes);
     }
     EmitNodeChanges(parent.owner, nodes, reason);
-    for (const Piece& p : pieces) {
+    for (const FolioPiece& p : pieces) {
       Folio& n = folios_.At(p.head);
       if (n.index < eof) continue;
       Event& r = NewEvent(EVENT_CACHE_REMOVE, p.head, &n, reason);
@@ -189,10 +172,10 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     for (auto& [pid, proc] : processes_) {
       if (proc.anon_vma == parent.owner) family.emplace_back(pid, &proc);
     }
-    for (const Piece& p : pieces) {
-      if (p.order != 0 || folios_.nonzero(p.head)) continue;
+    for (const FolioPiece& p : pieces) {
+      if (p.order != 0) continue;
       Folio& n = folios_.At(p.head);
-      if (n.mapcount == 0) continue;
+      if (n.nonzero || n.mapcount == 0) continue;
       uint64_t addr = n.index << kPageShift;
       for (auto [pid, proc_ptr] : family) {
         Process& proc = *proc_ptr;
@@ -202,15 +185,13 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
                     MAP_LEVEL_PTE, n.mapcount, n.mapcount - 1, n.refcount,
                     n.refcount - 1);
         proc.pt.SetPte(addr, Pte::ZeroPage());
-        --folios_.page_mapcount(p.head);
         --n.mapcount;
         --n.refcount;
-        n.nr_pages_mapped = folios_.page_mapcount(p.head) > 0 ? 1 : 0;
       }
     }
   }
   // The pieces nothing maps or holds are freed at once.
-  for (const Piece& p : pieces) {
+  for (const FolioPiece& p : pieces) {
     if (folios_.At(p.head).refcount == 0) FreeFolio(p.head, REASON_SPLIT);
   }
   return 0;

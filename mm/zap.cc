@@ -16,10 +16,9 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   counters_.Count(VmEvent::kThpSplitPmd);
   if (pmd->kind == Pmd::Kind::kHugeZero) {
     // __split_huge_zero_page_pmd(): 512 zero-page PTEs.
-    pmd->kind = Pmd::Kind::kTable;
-    for (int i = 0; i < kPtesPerTable; ++i) {
-      p.pt.SetPte(pmd_addr + (uint64_t(i) << kPageShift), Pte::ZeroPage());
-    }
+    PteTable& t = p.pt.MakeTable(pmd_addr);
+    t.pte.fill(Pte::ZeroPage());
+    t.used = kPtesPerTable;
     return;
   }
   uint32_t head = pmd->head;
@@ -35,8 +34,7 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
     e.set_map_before(f.mapcount);
     e.set_map_after(f.mapcount - 1);
     Emit();
-    pmd->kind = Pmd::Kind::kTable;
-    pmd->head = 0;
+    p.pt.ClearPmd(pmd_addr);
     RemoveRmapPmd(head, f);
     PutFolio(head, 1, reason);
     return;
@@ -52,12 +50,11 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   e.set_map_before(f.mapcount);
   e.set_map_after(f.mapcount + kPtesPerTable - 1);
   Emit();
-  pmd->kind = Pmd::Kind::kTable;
-  pmd->head = 0;
+  PteTable& t = p.pt.MakeTable(pmd_addr);
   for (int i = 0; i < kPtesPerTable; ++i) {
-    p.pt.SetPte(pmd_addr + (uint64_t(i) << kPageShift),
-                Pte::Page(head + i, writable));
+    t.pte[i] = Pte::Page(head + i, writable);
   }
+  t.used = kPtesPerTable;
   f.refcount += kPtesPerTable - 1;
   AddRmapPtes(head, f, head, kPtesPerTable);
   RemoveRmapPmd(head, f);
@@ -112,11 +109,11 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
       }
       SplitPmd(pid, pmd_addr, reason);
     }
-    if (!pmd.table) {
-      if (whole) p.pt.ClearPmd(pmd_addr);
-      return;
-    }
-    PteTable& t = *pmd.table;
+    // A split file PMD is gone (and `pmd` with its table), an anonymous
+    // one is a PTE table now.
+    const Pmd* now = p.pt.FindPmd(pmd_addr);
+    if (now == nullptr) return;
+    PteTable& t = p.pt.Table(*now);
     int i = PageTable::PteIndex(lo);
     int stop =
         hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);

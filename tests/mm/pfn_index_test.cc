@@ -1,0 +1,84 @@
+// PfnIndex against a plain per-page array: random aligned folios stored
+// and removed, every page looked up after each step, and the nodes given
+// back when the folios go.
+#include "mm/pfn_index.h"
+
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace mmreplay::mm {
+namespace {
+
+TEST(PfnIndexTest, MatchesAPerPageArray) {
+  constexpr uint32_t kPages = 4096;
+  PfnIndex index(kPages);
+  size_t empty = index.bytes();
+  std::vector<uint32_t> want(kPages, PfnIndex::kNone);
+  struct Stored {
+    uint32_t head, order;
+  };
+  std::vector<Stored> stored;
+  std::mt19937_64 rng(1);
+  uint32_t value = 0;
+  for (int step = 0; step < 3000; ++step) {
+    if (!stored.empty() && rng() % 3 == 0) {
+      size_t k = rng() % stored.size();
+      Stored s = stored[k];
+      stored.erase(stored.begin() + static_cast<long>(k));
+      index.Clear(s.head, s.order);
+      for (uint32_t i = 0; i < (1u << s.order); ++i) {
+        want[s.head + i] = PfnIndex::kNone;
+      }
+    } else {
+      uint32_t order = static_cast<uint32_t>(rng() % 10);
+      uint32_t head = static_cast<uint32_t>(rng() % kPages) & ~((1u << order) - 1);
+      bool free = true;
+      for (uint32_t i = 0; i < (1u << order); ++i) {
+        free &= want[head + i] == PfnIndex::kNone;
+      }
+      if (!free) continue;
+      ++value;
+      if (rng() % 2 == 0) {
+        index.Set(head, order, value);
+      } else {
+        index.Set(head, order, value + 1000);
+        index.Replace(head, order, value);
+      }
+      stored.push_back({head, order});
+      for (uint32_t i = 0; i < (1u << order); ++i) want[head + i] = value;
+    }
+    for (uint32_t pfn = 0; pfn < kPages; ++pfn) {
+      ASSERT_EQ(index.Get(pfn), want[pfn]) << "pfn " << pfn << " step " << step;
+    }
+  }
+  for (const Stored& s : stored) index.Clear(s.head, s.order);
+  for (uint32_t pfn = 0; pfn < kPages; ++pfn) {
+    ASSERT_EQ(index.Get(pfn), PfnIndex::kNone);
+  }
+  // Every node is free again (the pool keeps its capacity).
+  PfnIndex fresh(kPages);
+  fresh.Set(0, 0, 1);
+  fresh.Clear(0, 0);
+  EXPECT_EQ(fresh.Get(0), PfnIndex::kNone);
+  EXPECT_GE(index.bytes(), empty);
+}
+
+TEST(PfnIndexTest, FoliosTakeTheirOwnLevel) {
+  PfnIndex index(1024);
+  size_t empty = index.bytes();
+  index.Set(512, 9, 7);  // a root entry: no node
+  EXPECT_EQ(index.bytes(), empty);
+  EXPECT_EQ(index.Get(1023), 7u);
+  index.Set(64, 6, 8);  // one node over the first 512 pages
+  EXPECT_EQ(index.Get(127), 8u);
+  EXPECT_EQ(index.Get(63), PfnIndex::kNone);
+  EXPECT_EQ(index.Get(128), PfnIndex::kNone);
+  index.Set(3, 0, 9);  // two more nodes down to single pages
+  EXPECT_EQ(index.Get(3), 9u);
+  EXPECT_EQ(index.Get(2), PfnIndex::kNone);
+}
+
+}  // namespace
+}  // namespace mmreplay::mm
