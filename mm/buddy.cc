@@ -69,6 +69,18 @@ void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
   z->Add(pfn, order);
 }
 
+void BuddyAllocator::FreeRange(uint64_t pfn, uint64_t n) {
+  for (uint64_t end = pfn + n; pfn < end;) {
+    uint32_t order = kMaxOrder;
+    while ((pfn & ((uint64_t{1} << order) - 1)) != 0 ||
+           pfn + (uint64_t{1} << order) > end) {
+      --order;
+    }
+    Free(pfn, order);
+    pfn += uint64_t{1} << order;
+  }
+}
+
 bool BuddyAllocator::IsFreeBlock(uint64_t pfn, uint32_t order) const {
   const Zone* z = ZoneOf(pfn);
   return z != nullptr && (pfn & ((uint64_t{1} << order) - 1)) == 0 &&

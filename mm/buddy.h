@@ -46,6 +46,11 @@ class BuddyAllocator {
   // REQUIRES: [pfn, pfn + 2^order) was allocated and is aligned.
   void Free(uint64_t pfn, uint32_t order);
 
+  // Frees every page of [pfn, pfn + n): the same as freeing them one by
+  // one (merging makes the result independent of the order), done a
+  // naturally aligned block at a time. REQUIRES: the pages are allocated.
+  void FreeRange(uint64_t pfn, uint64_t n);
+
   // Whether a free block of exactly this order starts at pfn.
   bool IsFreeBlock(uint64_t pfn, uint32_t order) const;
   // The order of the free block holding pfn, or nullopt if pfn is in use.

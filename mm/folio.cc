@@ -29,13 +29,18 @@ Folio& FolioTable::Create(uint32_t head, uint32_t order) {
 void FolioTable::Destroy(uint32_t head) {
   uint32_t slot = index_.Get(head);
   CHECK(slot != PfnIndex::kNone && folios_[slot].head == head);
-  Folio& f = folios_[slot];
-  index_.Clear(head, f.order);
-  if (f.order > 0) {
-    page_array_bytes_ -= ArrayBytes(f, large_[f.large]);
-    large_.Free(f.large);
-  }
-  folios_.Free(slot);
+  DestroyRange(head, head + static_cast<uint32_t>(folios_[slot].pages()));
+}
+
+void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
+  index_.ClearRange(first, end, [this](uint32_t slot) {
+    Folio& f = folios_[slot];
+    if (f.order > 0) {
+      page_array_bytes_ -= ArrayBytes(f, large_[f.large]);
+      large_.Free(f.large);
+    }
+    folios_.Free(slot);
+  });
 }
 
 size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {

@@ -111,6 +111,9 @@ class FolioTable {
   Folio& Create(uint32_t head, uint32_t order);
   // Forgets the folio. REQUIRES: it exists.
   void Destroy(uint32_t head);
+  // Forgets every folio in [first, end) (a batch freed together).
+  // REQUIRES: no folio crosses either edge.
+  void DestroyRange(uint32_t first, uint32_t end);
 
   // __split_folio_to_order()'s bookkeeping: replaces the folio at `head` by
   // `pieces` (which tile it, in PFN order). Each piece keeps the owner and

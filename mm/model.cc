@@ -121,18 +121,28 @@ Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
   return &f;
 }
 
-void Model::FreeFolio(uint32_t head, Reason reason) {
-  Folio& f = folios_.At(head);
-  DCHECK(f.refcount == 0 && f.mapcount == 0);
-  // __folio_put(): folio_unqueue_deferred_split(), then free_pages_prepare()
-  // drops NR_ANON for anonymous large folios.
-  if (f.test(kFolioDeferredListed)) UnqueueDeferred(head, f, REASON_FREE);
-  if (f.test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f.order, -1);
-  NewEvent(EVENT_FOLIO_FREE, head, &f, reason);
-  Emit();
-  uint32_t order = f.order;
-  folios_.Destroy(head);
-  buddy_.Free(head, order);
+void Model::FreeFolios(absl::Span<const uint32_t> heads, Reason reason) {
+  // __folio_put() for each, in order: folio_unqueue_deferred_split(), then
+  // free_pages_prepare() drops NR_ANON for anonymous large folios.
+  for (uint32_t head : heads) {
+    Folio& f = folios_.At(head);
+    DCHECK(f.refcount == 0 && f.mapcount == 0);
+    if (f.test(kFolioDeferredListed)) UnqueueDeferred(head, f, REASON_FREE);
+    if (f.test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f.order, -1);
+    NewEvent(EVENT_FOLIO_FREE, head, &f, reason);
+    Emit();
+  }
+  // free_unref_folios(): the pages go back, a run of adjacent folios at a
+  // time.
+  for (size_t i = 0; i < heads.size();) {
+    uint32_t first = heads[i];
+    uint32_t end = first;
+    for (; i < heads.size() && heads[i] == end; ++i) {
+      end += static_cast<uint32_t>(folios_.At(heads[i]).pages());
+    }
+    folios_.DestroyRange(first, end);
+    buddy_.FreeRange(first, end - first);
+  }
 }
 
 void Model::PutFolio(uint32_t head, int n, Reason reason) {

@@ -27,6 +27,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "mm/buddy.h"
 #include "mm/counters.h"
 #include "mm/event_sink.h"
@@ -187,9 +188,11 @@ class Model {
 
   // Buddy allocation of a folio; the event says why. Null if memory is out.
   Folio* AllocFolio(uint32_t order, Reason reason, uint32_t* head);
-  // Returns a folio whose last reference went to the buddy allocator
-  // (__folio_put: unqueue from the deferred list, NR_ANON, free_pages).
-  void FreeFolio(uint32_t head, Reason reason);
+  // Returns folios whose last reference went to the buddy allocator
+  // (__folio_put: unqueue from the deferred list, NR_ANON, free_pages), in
+  // order.
+  void FreeFolios(absl::Span<const uint32_t> heads, Reason reason);
+  void FreeFolio(uint32_t head, Reason reason) { FreeFolios({head}, reason); }
   // folio_put(): drops `n` references; frees the folio at zero.
   void PutFolio(uint32_t head, int n, Reason reason);
 

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/check.h"
+
 namespace mmreplay::mm {
 
 class PfnIndex {
@@ -45,6 +47,33 @@ class PfnIndex {
   void Replace(uint32_t head, uint32_t order, uint32_t value);
   // Removes the folio stored at [head, head + 2^order).
   void Clear(uint32_t head, uint32_t order);
+  // Removes every folio stored in [first, end), calling fn(value) once for
+  // each, lowest first. REQUIRES: no folio crosses either edge.
+  template <typename Fn>
+  void ClearRange(uint32_t first, uint32_t end, Fn fn) {
+    uint32_t last = kNone;
+    auto once = [&](uint32_t v) {
+      if (v != last) fn(v);
+      last = v;
+    };
+    for (uint32_t b = first >> kMaxOrder; (b << kMaxOrder) < end; ++b) {
+      uint32_t e = root_[b];
+      if (IsNode(e)) {
+        if (ClearIn(e >> 1, b << kMaxOrder, kMaxOrder - kFanShift, first, end,
+                    once)) {
+          FreeNode(e >> 1);
+          root_[b] = 0;
+        }
+      } else if (e != 0) {
+        DCHECK((b << kMaxOrder) >= first && ((b + 1) << kMaxOrder) <= end);
+        once(e >> 1);
+        root_[b] = 0;
+      }
+    }
+  }
+  void ClearRange(uint32_t first, uint32_t end) {
+    ClearRange(first, end, [](uint32_t) {});
+  }
 
   // Bytes of the root and the nodes.
   size_t bytes() const;
@@ -61,15 +90,42 @@ class PfnIndex {
   uint32_t& At(uint32_t node, uint32_t slot) {
     return node == 0 ? root_[slot] : nodes_[node][slot];
   }
-  // Where the folio [head, head + 2^order) is stored: its first entry,
-  // the number of entries, and the path of (node, slot) from the root.
-  struct Place {
-    uint32_t node, slot, count;
-    int depth;
-    uint32_t path_node[3], path_slot[3];
-  };
-  Place Find(uint32_t head, uint32_t order, bool create);
   uint32_t NewNode();
+  void FreeNode(uint32_t node) { free_nodes_.push_back(node); }
+  // Clears the entries of node `node` (whose entries span 2^shift pages,
+  // the node starting at page `base`) that lie in [first, end), calling
+  // fn(value) for each folio entry; returns whether the node is empty now.
+  // Frees the nodes below it that empty.
+  template <typename Fn>
+  bool ClearIn(uint32_t node, uint32_t base, int shift, uint32_t first,
+               uint32_t end, Fn& fn) {
+    uint32_t span = 1u << shift;
+    uint32_t lo = first > base ? (first - base) >> shift : 0;
+    uint32_t hi = (end - base + span - 1) >> shift;
+    if (hi > kFan) hi = kFan;
+    for (uint32_t i = lo; i < hi; ++i) {
+      uint32_t e = nodes_[node][i];
+      if (e == 0) continue;
+      if (IsNode(e)) {
+        if (!ClearIn(e >> 1, base + (i << shift), shift - kFanShift, first,
+                     end, fn)) {
+          continue;
+        }
+        FreeNode(e >> 1);
+      } else {
+        DCHECK(base + (i << shift) >= first &&
+               base + ((i + 1) << shift) <= end);
+        fn(e >> 1);
+      }
+      nodes_[node][i] = 0;
+    }
+    return Empty(nodes_[node]);
+  }
+  static bool Empty(const Node& n) {
+    uint32_t any = 0;
+    for (uint32_t x : n) any |= x;
+    return any == 0;
+  }
 
   std::vector<uint32_t> root_;
   std::vector<Node> nodes_;

@@ -191,9 +191,11 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     }
   }
   // The pieces nothing maps or holds are freed at once.
+  std::vector<uint32_t> unused;
   for (const FolioPiece& p : pieces) {
-    if (folios_.At(p.head).refcount == 0) FreeFolio(p.head, REASON_SPLIT);
+    if (folios_.At(p.head).refcount == 0) unused.push_back(p.head);
   }
+  FreeFolios(unused, REASON_SPLIT);
   return 0;
 }
 

@@ -81,7 +81,9 @@ void Model::SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
 void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
                      Reason reason) {
   Process& p = *FindProcess(pid);
-  std::vector<uint32_t> maybe_free;
+  // The folios whose last reference the zap takes, in the order the TLB
+  // gather drops them (folios_put_refs frees each where its count hits 0).
+  std::vector<uint32_t> to_free;
   auto unmap_event = [&](uint32_t head, Folio& f, uint64_t addr, int nr,
                          MapLevel level) {
     EmitMapping(EVENT_UNMAP, head, f, reason, pid, addr, nr, level, f.mapcount,
@@ -101,8 +103,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
           unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
                       MAP_LEVEL_PMD);
           RemoveRmapPmd(head, f);
-          --f.refcount;
-          maybe_free.push_back(head);
+          if (--f.refcount == 0) to_free.push_back(head);
         }
         p.pt.ClearPmd(pmd_addr);
         return;
@@ -149,20 +150,15 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
       }
       for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
       t.used -= nr;
-      maybe_free.push_back(head);
+      if (f.refcount == 0) to_free.push_back(head);
       i += nr;
     }
     // free_pgtables() on munmap, and the empty-table reclaim of
     // MADV_DONTNEED, drop a table the zap covered whole.
     if (whole && t.used == 0) p.pt.ClearPmd(pmd_addr);
   });
-  // tlb_finish_mmu(): the last references go, in the order they were taken.
-  for (uint32_t head : maybe_free) {
-    Folio* f = folios_.Of(head);
-    if (f != nullptr && folios_.HeadOf(head) == head && f->refcount == 0) {
-      FreeFolio(head, reason);
-    }
-  }
+  // tlb_finish_mmu(): the folios whose last reference went are freed.
+  FreeFolios(to_free, reason);
 }
 
 // madvise_free_pte_range() / madvise_free_huge_pmd(): a range that covers

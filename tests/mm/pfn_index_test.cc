@@ -80,5 +80,24 @@ TEST(PfnIndexTest, FoliosTakeTheirOwnLevel) {
   EXPECT_EQ(index.Get(2), PfnIndex::kNone);
 }
 
+TEST(PfnIndexTest, ClearRangeTakesWholeFoliosAndTheirNodes) {
+  PfnIndex index(2048);
+  // 512 order-0 folios (a split THP), then an order-4 and an order-9.
+  for (uint32_t p = 0; p < 512; ++p) index.Set(p, 0, p);
+  index.Set(512, 4, 1000);
+  index.Set(1024, 9, 1001);
+  index.Set(528, 0, 1002);
+  index.ClearRange(100, 529);
+  for (uint32_t p = 0; p < 100; ++p) ASSERT_EQ(index.Get(p), p);
+  for (uint32_t p = 100; p < 529; ++p) ASSERT_EQ(index.Get(p), PfnIndex::kNone);
+  EXPECT_EQ(index.Get(1500), 1001u);
+  index.ClearRange(0, 2048);
+  for (uint32_t p = 0; p < 2048; ++p) ASSERT_EQ(index.Get(p), PfnIndex::kNone);
+  // Freed nodes are reused: storing it all again needs no new memory.
+  size_t bytes = index.bytes();
+  for (uint32_t p = 0; p < 512; ++p) index.Set(p, 0, p);
+  EXPECT_EQ(index.bytes(), bytes);
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
