@@ -8,20 +8,30 @@
 // Fields that do not apply to a kind are unset and not printed. The plain
 // ones (0 means unset) are op_index, kind, reason, err, non_uniform, pid,
 // nr_pages, level and file_id; the others have a presence bit (has_*()),
-// because 0 is a meaningful value for them.
+// because 0 is a meaningful value for them. An Event is trivially copyable.
 #ifndef MMREPLAY_MM_EVENT_H_
 #define MMREPLAY_MM_EVENT_H_
 
 #include <cstdint>
-#include <vector>
+#include <type_traits>
 
+#include "absl/types/span.h"
+#include "base/check.h"
 #include "proto/event.pb.h"
 
 namespace mmreplay::mm {
 
 class Event {
  public:
-  // Unsets every field (new_orders keeps its storage).
+  // EVENT_SPLIT: a run of resulting folios of one order.
+  struct OrderRun {
+    uint32_t order;
+    uint32_t count;
+  };
+  // A split gives at most n - m + 2 runs (KERNEL.md 1.2).
+  static constexpr int kMaxOrderRuns = 12;
+
+  // Unsets every field.
   void Clear() {
     has_ = 0;
     op_index_ = 0;
@@ -33,7 +43,7 @@ class Event {
     nr_pages_ = 0;
     level_ = MAP_LEVEL_UNSPECIFIED;
     file_id_ = 0;
-    new_orders_.clear();
+    order_runs_ = 0;
   }
 
 #define MMREPLAY_EVENT_FIELD(type, name)   \
@@ -93,15 +103,30 @@ class Event {
 #undef MMREPLAY_EVENT_OPTIONAL
 
  public:
-  // EVENT_SPLIT: the orders of the resulting folios in PFN order.
-  const std::vector<uint32_t>& new_orders() const { return new_orders_; }
-  void add_new_orders(uint32_t order) { new_orders_.push_back(order); }
+  // EVENT_SPLIT: the orders of the resulting folios in PFN order, as runs
+  // of equal orders.
+  absl::Span<const OrderRun> new_orders() const {
+    return absl::MakeConstSpan(runs_, order_runs_);
+  }
+  // Appends `count` folios of `order`.
+  void add_new_orders(uint32_t order, uint32_t count = 1) {
+    if (order_runs_ > 0 && runs_[order_runs_ - 1].order == order) {
+      runs_[order_runs_ - 1].count += count;
+      return;
+    }
+    CHECK(order_runs_ < kMaxOrderRuns);
+    runs_[order_runs_++] = {order, count};
+  }
 
  private:
   bool has(int bit) const { return has_ >> bit & 1; }
   uint32_t has_ = 0;
-  std::vector<uint32_t> new_orders_;
+  uint32_t order_runs_ = 0;
+  OrderRun runs_[kMaxOrderRuns];
 };
+
+static_assert(std::is_trivially_copyable_v<Event>,
+              "events are copied by value into sinks and buffers");
 
 }  // namespace mmreplay::mm
 

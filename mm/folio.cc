@@ -36,7 +36,9 @@ void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
   index_.ClearRange(first, end, [this](uint32_t slot) {
     Folio& f = folios_[slot];
     if (f.order > 0) {
-      page_array_bytes_ -= ArrayBytes(f, large_[f.large]);
+      LargeFolio& l = large_[f.large];
+      page_array_bytes_ -= ArrayBytes(f, l);
+      if (f.order > 6) delete[] l.nonzero.words;
       large_.Free(f.large);
     }
     folios_.Free(slot);
@@ -45,7 +47,9 @@ void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
 
 size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {
   return (l.page_mapcounts ? f.pages() * sizeof(int32_t) : 0) +
-         (l.nonzero_bits ? NonzeroWords(f.order) * sizeof(uint64_t) : 0);
+         (f.order > 6 && l.nonzero.words != nullptr
+              ? NonzeroWords(f.order) * sizeof(uint64_t)
+              : 0);
 }
 
 void FolioTable::PerPageMapcounts(const Folio& f, LargeFolio& l) {
@@ -57,18 +61,29 @@ void FolioTable::PerPageMapcounts(const Folio& f, LargeFolio& l) {
   l.page_mapcount = LargeFolio::kPerPage;
 }
 
-void FolioTable::PerPageNonzero(const Folio& f, LargeFolio& l) {
-  if (l.nonzero_bits) return;
+uint64_t* FolioTable::NonzeroBits(const Folio& f, LargeFolio& l) {
+  return f.order <= 6 ? &l.nonzero.bits : l.nonzero.words;
+}
+
+uint64_t* FolioTable::MakeNonzeroBits(const Folio& f, LargeFolio& l) {
   size_t words = NonzeroWords(f.order);
-  l.nonzero_bits = std::make_unique<uint64_t[]>(words);
-  std::fill(l.nonzero_bits.get(), l.nonzero_bits.get() + words,
-            l.nonzero_pages == 0 ? 0 : ~uint64_t{0});
-  page_array_bytes_ += words * sizeof(uint64_t);
+  uint64_t fill = l.nonzero_pages == 0 ? 0 : ~uint64_t{0};
+  if (f.order <= 6) {
+    l.nonzero.bits = fill;
+    return &l.nonzero.bits;
+  }
+  if (l.nonzero.words == nullptr) {
+    l.nonzero.words = new uint64_t[words];
+    page_array_bytes_ += words * sizeof(uint64_t);
+  }
+  std::fill(l.nonzero.words, l.nonzero.words + words, fill);
+  return l.nonzero.words;
 }
 
 void FolioTable::Release(const Folio& f, LargeFolio& l) {
-  if (l.nonzero_bits && (l.nonzero_pages == 0 || l.nonzero_pages == f.pages())) {
-    l.nonzero_bits.reset();
+  if (f.order > 6 && l.nonzero.words != nullptr && !Mixed(f, l)) {
+    delete[] l.nonzero.words;
+    l.nonzero.words = nullptr;
     page_array_bytes_ -= NonzeroWords(f.order) * sizeof(uint64_t);
   }
   if (l.page_mapcount == LargeFolio::kPerPage && l.nr_pages_mapped == 0) {
@@ -108,9 +123,9 @@ int FolioTable::AddPageMapcounts(Folio& f, uint32_t pfn, uint32_t n,
 bool FolioTable::nonzero(const Folio& f, uint32_t pfn) const {
   if (f.order == 0) return f.nonzero;
   const LargeFolio& l = Large(f);
-  if (!l.nonzero_bits) return l.nonzero_pages != 0;
+  if (!Mixed(f, l)) return l.nonzero_pages != 0;
   uint32_t i = pfn - f.head;
-  return l.nonzero_bits[i / 64] >> (i % 64) & 1;
+  return NonzeroBits(f, l)[i / 64] >> (i % 64) & 1;
 }
 
 void FolioTable::set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
@@ -126,8 +141,7 @@ void FolioTable::set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
     Release(f, l);
     return;
   }
-  PerPageNonzero(f, l);
-  uint64_t* w = l.nonzero_bits.get();
+  uint64_t* w = Mixed(f, l) ? NonzeroBits(f, l) : MakeNonzeroBits(f, l);
   int delta = 0;
   for (uint32_t i = pfn - f.head, end = i + n; i < end;) {
     uint32_t bit = i % 64;
@@ -135,18 +149,19 @@ void FolioTable::set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
     uint64_t mask = (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1)
                     << bit;
     uint64_t old = w[i / 64];
-    uint64_t now = v ? old | mask : old & ~mask;
-    delta += __builtin_popcountll(now & mask) - __builtin_popcountll(old & mask);
-    w[i / 64] = now;
+    uint64_t changed = (v ? ~old : old) & mask;
+    delta += __builtin_popcountll(changed);
+    w[i / 64] = old ^ changed;
     i += take;
   }
-  l.nonzero_pages = static_cast<uint32_t>(static_cast<int>(l.nonzero_pages) +
-                                          delta);
+  l.nonzero_pages += v ? delta : -delta;
   Release(f, l);
 }
 
 void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
-                       uint8_t drop_flags) {
+                       uint8_t drop_flags, std::vector<Folio*>* made) {
+  made->clear();
+  made->reserve(pieces.size());
   Folio parent = At(head);
   LargeFolio& pl = Large(parent);
   // The parent's per-page state, taken before its record goes.
@@ -154,10 +169,24 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   const uint32_t parent_nonzero = pl.nonzero_pages;
   page_array_bytes_ -= ArrayBytes(parent, pl);
   std::unique_ptr<int32_t[]> maps = std::move(pl.page_mapcounts);
-  std::unique_ptr<uint64_t[]> bits = std::move(pl.nonzero_bits);
+  // The parent's contents bits, if mixed (owned here from now on).
+  uint64_t parent_word = 0;
+  std::unique_ptr<uint64_t[]> parent_words;
+  const uint64_t* bits = nullptr;
+  if (Mixed(parent, pl)) {
+    if (parent.order <= 6) {
+      parent_word = pl.nonzero.bits;
+      bits = &parent_word;
+    } else {
+      parent_words.reset(pl.nonzero.words);
+      bits = parent_words.get();
+    }
+  }
+  if (parent.order > 6) pl.nonzero.words = nullptr;
   Destroy(head);
   for (const FolioPiece& p : pieces) {
     Folio& n = Create(p.head, p.order);
+    made->push_back(&n);
     n.owner = parent.owner;
     n.flags = parent.flags & static_cast<uint8_t>(~drop_flags);
     uint32_t off = p.head - head;
@@ -181,8 +210,8 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
     } else {
       nz = 0;
       for (uint32_t i = 0; i < cnt; i += 64) {
-        nz += __builtin_popcountll(Bits(bits.get(), off + i,
-                                        std::min<uint32_t>(64, cnt - i)));
+        nz += __builtin_popcountll(
+            Bits(bits, off + i, std::min<uint32_t>(64, cnt - i)));
       }
     }
     if (p.order == 0) {
@@ -199,11 +228,10 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
                 l.page_mapcounts.get());
     }
     l.nonzero_pages = nz;
-    if (nz != 0 && nz != cnt) {
-      PerPageNonzero(n, l);
+    if (Mixed(n, l)) {
+      uint64_t* w = MakeNonzeroBits(n, l);
       for (uint32_t i = 0; i < cnt; i += 64) {
-        l.nonzero_bits[i / 64] =
-            Bits(bits.get(), off + i, std::min<uint32_t>(64, cnt - i));
+        w[i / 64] = Bits(bits, off + i, std::min<uint32_t>(64, cnt - i));
       }
     }
   }

@@ -89,10 +89,15 @@ struct LargeFolio {
   int32_t page_mapcount = 0;
   static constexpr int32_t kPerPage = -1;
   // Pages whose contents are not all zeros; when it is neither 0 nor all
-  // of them, nonzero_bits says which (a bit per page).
+  // of them, `nonzero` says which (a bit per page).
   uint32_t nonzero_pages = 0;
   std::unique_ptr<int32_t[]> page_mapcounts;
-  std::unique_ptr<uint64_t[]> nonzero_bits;
+  // The bits themselves for order <= 6, else an array of them that
+  // FolioTable owns (allocated while the pages are mixed).
+  union {
+    uint64_t bits;
+    uint64_t* words;
+  } nonzero = {0};
 };
 
 // One folio of a split: [head, head + 2^order).
@@ -119,9 +124,10 @@ class FolioTable {
   // `pieces` (which tile it, in PFN order). Each piece keeps the owner and
   // the flags but `drop_flags`, gets its index, the PTE mapcounts and
   // contents of its pages, and mapcount and nr_pages_mapped from them;
-  // refcounts are 0 (the caller sets them).
+  // refcounts are 0 (the caller sets them). *made gets the pieces'
+  // records, in order.
   void Split(uint32_t head, const std::vector<FolioPiece>& pieces,
-             uint8_t drop_flags);
+             uint8_t drop_flags, std::vector<Folio*>* made);
 
   // The folio holding pfn, or null if the page belongs to none.
   Folio* Of(uint32_t pfn) {
@@ -205,9 +211,19 @@ class FolioTable {
   size_t index_bytes() const { return index_.bytes(); }
 
  private:
-  // Makes l's per-page mapcounts (or contents bits) explicit.
+  // Makes l's per-page mapcounts explicit.
   void PerPageMapcounts(const Folio& f, LargeFolio& l);
-  void PerPageNonzero(const Folio& f, LargeFolio& l);
+  // Whether f's pages are neither all zero nor all written.
+  static bool Mixed(const Folio& f, const LargeFolio& l) {
+    return l.nonzero_pages != 0 && l.nonzero_pages != f.pages();
+  }
+  // The contents bits of a mixed folio; `make` fills them from the
+  // uniform state first (and allocates them for order > 6).
+  static uint64_t* NonzeroBits(const Folio& f, LargeFolio& l);
+  static const uint64_t* NonzeroBits(const Folio& f, const LargeFolio& l) {
+    return f.order <= 6 ? &l.nonzero.bits : l.nonzero.words;
+  }
+  uint64_t* MakeNonzeroBits(const Folio& f, LargeFolio& l);
   // Bytes of l's per-page arrays.
   static size_t ArrayBytes(const Folio& f, const LargeFolio& l);
   // Drops per-page arrays that no longer say anything.

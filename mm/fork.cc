@@ -13,8 +13,9 @@
 namespace mmreplay::mm {
 
 absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
-  Process& child = processes_[child_pid];
-  // Found after the insert, which may move the b-tree's nodes.
+  std::unique_ptr<Process>& slot = processes_[child_pid];
+  slot = std::make_unique<Process>();
+  Process& child = *slot;
   Process& src = *FindProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;

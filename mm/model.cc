@@ -38,13 +38,16 @@ Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
 Model::~Model() = default;
 
 Model::Process* Model::FindProcess(uint32_t pid) {
+  if (pid == last_pid_ && last_process_ != nullptr) return last_process_;
   auto it = processes_.find(pid);
-  return it == processes_.end() ? nullptr : &it->second;
+  if (it == processes_.end()) return nullptr;
+  last_pid_ = pid;
+  last_process_ = it->second.get();
+  return last_process_;
 }
 
 const Model::Process* Model::FindProcess(uint32_t pid) const {
-  auto it = processes_.find(pid);
-  return it == processes_.end() ? nullptr : &it->second;
+  return const_cast<Model*>(this)->FindProcess(pid);
 }
 
 Model::File* Model::FindFile(uint64_t file) {
@@ -121,24 +124,23 @@ Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
   return &f;
 }
 
-void Model::FreeFolios(absl::Span<const uint32_t> heads, Reason reason) {
+void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
   // __folio_put() for each, in order: folio_unqueue_deferred_split(), then
   // free_pages_prepare() drops NR_ANON for anonymous large folios.
-  for (uint32_t head : heads) {
-    Folio& f = folios_.At(head);
-    DCHECK(f.refcount == 0 && f.mapcount == 0);
-    if (f.test(kFolioDeferredListed)) UnqueueDeferred(head, f, REASON_FREE);
-    if (f.test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f.order, -1);
-    NewEvent(EVENT_FOLIO_FREE, head, &f, reason);
+  for (Folio* f : folios) {
+    DCHECK(f->refcount == 0 && f->mapcount == 0);
+    if (f->test(kFolioDeferredListed)) UnqueueDeferred(f->head, *f, REASON_FREE);
+    if (f->test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f->order, -1);
+    NewEvent(EVENT_FOLIO_FREE, f->head, f, reason);
     Emit();
   }
   // free_unref_folios(): the pages go back, a run of adjacent folios at a
   // time.
-  for (size_t i = 0; i < heads.size();) {
-    uint32_t first = heads[i];
+  for (size_t i = 0; i < folios.size();) {
+    uint32_t first = folios[i]->head;
     uint32_t end = first;
-    for (; i < heads.size() && heads[i] == end; ++i) {
-      end += static_cast<uint32_t>(folios_.At(heads[i]).pages());
+    for (; i < folios.size() && folios[i]->head == end; ++i) {
+      end += static_cast<uint32_t>(folios[i]->pages());
     }
     folios_.DestroyRange(first, end);
     buddy_.FreeRange(first, end - first);
@@ -155,8 +157,9 @@ void Model::PutFolio(uint32_t head, int n, Reason reason) {
 // --- processes -------------------------------------------------------------
 
 absl::Status Model::ProcessCreate(uint32_t pid) {
-  Process& p = processes_[pid];
-  p.anon_vma = next_anon_vma_++;
+  std::unique_ptr<Process>& p = processes_[pid];
+  p = std::make_unique<Process>();
+  p->anon_vma = next_anon_vma_++;
   return absl::OkStatus();
 }
 
@@ -164,6 +167,7 @@ absl::Status Model::ProcessExit(uint32_t pid) {
   // exit_mmap(): unmap every VMA.
   ZapRange(pid, 0, UINT64_MAX, REASON_EXIT);
   processes_.erase(pid);
+  last_process_ = nullptr;
   return absl::OkStatus();
 }
 
@@ -295,31 +299,51 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
     }
     uint64_t end = std::min(addr + length, copy.end);
     while (a < end) {
+      uint64_t pmd_end = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
       // A PMD mapping that already allows the access: no fault in it.
       const Pmd* pmd = p.pt.FindPmd(a);
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
           (!write || pmd->writable)) {
-        uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
         if (write) {
           folios_.set_nonzero(
               folios_.At(pmd->head),
               pmd->head +
                   static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift),
-              static_cast<uint32_t>((stop - a) >> kPageShift), true);
+              static_cast<uint32_t>((pmd_end - a) >> kPageShift), true);
         }
-        a = stop;
+        a = pmd_end;
         continue;
       }
-      // Present PTEs that allow the access: no fault either.
+      // Present PTEs that allow the access: no fault either. A write marks
+      // the pages it reaches, a run of one folio's pages at a time.
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable) {
         const PteTable& t = p.pt.Table(*pmd);
-        uint64_t stop = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
-        for (; a < stop; a += kPageSize) {
-          Pte pte = t.pte[PageTable::PteIndex(a)];
+        Folio* f = nullptr;
+        while (a < pmd_end) {
+          int i = PageTable::PteIndex(a);
+          Pte pte = t.pte[i];
           if (!pte.present_page() || (write && !pte.writable())) break;
-          if (write) folios_.SetPageNonzero(pte.pfn(), true);
+          if (!write) {
+            a += kPageSize;
+            continue;
+          }
+          uint32_t pfn = pte.pfn();
+          if (f == nullptr || pfn - f->head >= f->pages()) f = folios_.Of(pfn);
+          int n = 1;
+          if (!folios_.all_nonzero(*f)) {
+            int max = std::min<int>(
+                static_cast<int>((pmd_end - a) >> kPageShift),
+                static_cast<int>(f->head + f->pages() - pfn));
+            while (n < max && t.pte[i + n].present_page() &&
+                   t.pte[i + n].writable() &&
+                   t.pte[i + n].pfn() == pfn + static_cast<uint32_t>(n)) {
+              ++n;
+            }
+            folios_.set_nonzero(*f, pfn, static_cast<uint32_t>(n), true);
+          }
+          a += uint64_t(n) << kPageShift;
         }
-        if (a == stop) continue;
+        if (a == pmd_end) continue;
       }
       absl::Status s = AnonFault(p, pid, copy, a, write);
       if (!s.ok()) return s;
@@ -454,7 +478,8 @@ absl::Status Model::Verify() const {
   absl::flat_hash_map<uint32_t, int64_t> maps, pmd_maps;
   absl::flat_hash_map<uint32_t, std::vector<int32_t>> page_maps;
   absl::Status broken;
-  for (const auto& [pid, p] : processes_) {
+  for (const auto& [pid, p_ptr] : processes_) {
+    const Process& p = *p_ptr;
     p.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr,
                                                 const Pmd& pmd) {
       if (!broken.ok()) return;
@@ -580,7 +605,8 @@ Model::MemoryUse Model::memory_use() const {
   u.large_folio_bytes = folios_.large_bytes();
   u.pfn_index_bytes = folios_.index_bytes();
   u.buddy_bytes = buddy_.bytes();
-  for (const auto& [pid, p] : processes_) {
+  for (const auto& [pid, p_ptr] : processes_) {
+    const Process& p = *p_ptr;
     u.page_table_bytes += p.pt.bytes();
   }
   for (const auto& [id, f] : files_) {

@@ -191,8 +191,10 @@ class Model {
   // Returns folios whose last reference went to the buddy allocator
   // (__folio_put: unqueue from the deferred list, NR_ANON, free_pages), in
   // order.
-  void FreeFolios(absl::Span<const uint32_t> heads, Reason reason);
-  void FreeFolio(uint32_t head, Reason reason) { FreeFolios({head}, reason); }
+  void FreeFolios(absl::Span<Folio* const> folios, Reason reason);
+  void FreeFolio(uint32_t head, Reason reason) {
+    FreeFolios({&folios_.At(head)}, reason);
+  }
   // folio_put(): drops `n` references; frees the folio at zero.
   void PutFolio(uint32_t head, int n, Reason reason);
 
@@ -252,6 +254,9 @@ class Model {
   // counts it.
   int SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
                  bool uniform, int caller_pins, Reason reason);
+  // Whether unmapping a PTE-mapped anonymous folio for migration sees it
+  // partially mapped on the way.
+  bool MigrationSeesPartiallyMapped(uint32_t head, const Folio& f);
 
   // --- deferred_split.cc ------------------------------------------------
   void DeferredSplitFolio(uint32_t head, Folio& f, bool partially_mapped);
@@ -320,7 +325,10 @@ class Model {
   BuddyAllocator buddy_;
   FolioTable folios_;
 
-  absl::btree_map<uint32_t, Process> processes_;
+  // Processes by pid; the records stay put (a lookup cache points at one).
+  absl::btree_map<uint32_t, std::unique_ptr<Process>> processes_;
+  mutable uint32_t last_pid_ = 0;
+  mutable Process* last_process_ = nullptr;
   uint32_t next_anon_vma_ = 1;
   absl::btree_map<uint64_t, File> files_;
   absl::btree_map<uint32_t, Holder> pins_;

@@ -65,7 +65,8 @@ std::vector<Model::Mapping> Model::RmapWalk(uint32_t head, const Folio& f) {
     // rmap_walk_file(): the VMAs mapping the folio's file at its index.
     if (f.owner == 0) return out;
     uint64_t first = f.index, last = f.index + f.pages();
-    for (auto& [pid, p] : processes_) {
+    for (auto& [pid, p_ptr] : processes_) {
+      Process& p = *p_ptr;
       for (const auto& [start, v] : p.vmas.all()) {
         if (v.file != f.owner) continue;
         uint64_t lo = std::max(first, v.pgoff);
@@ -91,7 +92,8 @@ std::vector<Model::Mapping> Model::RmapWalk(uint32_t head, const Folio& f) {
     return out;
   }
   uint64_t base = f.index << kPageShift;
-  for (auto& [pid, p] : processes_) {
+  for (auto& [pid, p_ptr] : processes_) {
+    Process& p = *p_ptr;
     if (!f.test(kFolioAnon) || p.anon_vma != f.owner) continue;
     const Pmd* pmd = p.pt.FindPmd(base);
     if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio && pmd->head == head) {

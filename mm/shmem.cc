@@ -294,7 +294,8 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
 
 void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
                               Reason reason) {
-  for (auto& [pid, p] : processes_) {
+  for (auto& [pid, p_ptr] : processes_) {
+    Process& p = *p_ptr;
     std::vector<Vma> vmas;
     for (const auto& [start, v] : p.vmas.all()) {
       if (v.file == file_id) vmas.push_back(v);

@@ -81,34 +81,26 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
 
   // unmap_folio(): PMD mappings are split first (TTU_SPLIT_HUGE_PMD); the
   // PTEs become migration entries and come back, for the same pages, in
-  // remap_page() below. The model keeps the PTEs in place. try_to_migrate()
-  // takes the PTE mappings away one at a time, so an anonymous folio mapped
-  // by PTEs is seen partially mapped once a page loses its last one while
-  // others are still mapped: it is queued (and counted) as a deferred split
-  // here, and leaves the queue when frozen below. A PMD mapping is frozen
-  // whole and never seen partial.
-  std::vector<Mapping> mappings = RmapWalk(head, *f);
-  if (anon && folios_.entire_mapcount(*f) == 0 &&
-      !f->test(kFolioPartiallyMapped)) {
-    std::vector<int32_t> left(f->pages());
-    int mapped = 0;
-    for (uint32_t i = 0; i < f->pages(); ++i) {
-      left[i] = folios_.page_mapcount(*f, head + i);
-      mapped += left[i] > 0;
+  // remap_page() below. The model keeps the PTEs in place. File mappings
+  // are removed (try_to_unmap) and refault later.
+  if (anon) {
+    if (folios_.entire_mapcount(*f) > 0) {
+      for (auto& [pid, proc_ptr] : processes_) {
+        Process& proc = *proc_ptr;
+        if (proc.anon_vma != f->owner) continue;
+        uint64_t base = f->index << kPageShift;
+        const Pmd* pmd = proc.pt.FindPmd(base);
+        if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
+            pmd->head == head) {
+          SplitPmd(pid, base & ~(kPmdSize - 1), reason);
+        }
+      }
+    } else if (!f->test(kFolioPartiallyMapped) &&
+               MigrationSeesPartiallyMapped(head, *f)) {
+      DeferredSplitFolio(head, *f, /*partially_mapped=*/true);
     }
-    for (const Mapping& m : mappings) {
-      Pte pte = FindProcess(m.pid)->pt.GetPte(m.addr);
-      uint32_t i = pte.pfn() - head;
-      if (--left[i] > 0) continue;
-      if (--mapped > 0) DeferredSplitFolio(head, *f, /*partially_mapped=*/true);
-      break;
-    }
-  }
-  for (const Mapping& m : mappings) {
-    if (anon) {
-      if (m.pmd) SplitPmd(m.pid, m.addr, reason);
-    } else {
-      // try_to_unmap(): file mappings go, and refault later.
+  } else {
+    for (const Mapping& m : RmapWalk(head, *f)) {
       ZapRange(m.pid, m.addr, m.addr + (m.pmd ? kPmdSize : kPageSize), reason);
     }
   }
@@ -134,69 +126,92 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // __split_folio_to_order(): each piece inherits the flags that carry
   // over (not the deferred-split ones) and gets refcount = its mappings
   // (+ the page cache's references for file folios).
-  folios_.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed);
-  for (const FolioPiece& p : pieces) {
-    Folio& n = folios_.At(p.head);
-    n.refcount = n.mapcount + (anon ? 0 : static_cast<int>(n.pages()));
-    if (anon) counters_.Count(MthpStat::kNrAnon, p.order);
+  std::vector<Folio*> made;
+  folios_.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed,
+                &made);
+  for (Folio* n : made) {
+    n->refcount = n->mapcount + (anon ? 0 : static_cast<int>(n->pages()));
+    if (anon) counters_.Count(MthpStat::kNrAnon, n->order);
   }
   if (file != nullptr) {
     // __split_unmapped_folio() stores each piece in the xarray; pieces
     // past EOF leave the page cache (__filemap_remove_folio) and are freed.
     uint64_t eof = (file->size + kPageSize - 1) / kPageSize;
-    for (const FolioPiece& p : pieces) {
-      Folio& n = folios_.At(p.head);
-      if (n.index < eof) file->cache.Insert({n.index, p.head, p.order}, &nodes);
+    for (Folio* n : made) {
+      if (n->index < eof) {
+        file->cache.Insert({n->index, n->head, n->order}, &nodes);
+      }
     }
     EmitNodeChanges(parent.owner, nodes, reason);
-    for (const FolioPiece& p : pieces) {
-      Folio& n = folios_.At(p.head);
-      if (n.index < eof) continue;
-      Event& r = NewEvent(EVENT_CACHE_REMOVE, p.head, &n, reason);
+    for (Folio* n : made) {
+      if (n->index < eof) continue;
+      Event& r = NewEvent(EVENT_CACHE_REMOVE, n->head, n, reason);
       r.set_file_id(parent.owner);
-      r.set_index(n.index);
-      r.set_nr_pages(n.pages());
-      r.set_ref_before(n.refcount);
-      r.set_ref_after(n.refcount - static_cast<int>(n.pages()));
+      r.set_index(n->index);
+      r.set_nr_pages(n->pages());
+      r.set_ref_before(n->refcount);
+      r.set_ref_after(n->refcount - static_cast<int>(n->pages()));
       Emit();
-      n.refcount -= static_cast<int>(n.pages());
-      n.owner = 0;
+      n->refcount -= static_cast<int>(n->pages());
+      n->owner = 0;
     }
   }
   // remap_page(RMP_USE_SHARED_ZEROPAGE): a successfully split anonymous
   // order-0 piece whose page is all zeros is mapped to the shared zero page
   // instead (try_to_map_unused_to_zeropage) and so freed.
   if (anon) {
-    // The anon_vma family, once for all the pieces.
+    // The anon_vma family, found once for all the pieces.
     std::vector<std::pair<uint32_t, Process*>> family;
-    for (auto& [pid, proc] : processes_) {
-      if (proc.anon_vma == parent.owner) family.emplace_back(pid, &proc);
-    }
-    for (const FolioPiece& p : pieces) {
-      if (p.order != 0) continue;
-      Folio& n = folios_.At(p.head);
-      if (n.nonzero || n.mapcount == 0) continue;
-      uint64_t addr = n.index << kPageShift;
+    for (Folio* n : made) {
+      if (n->order != 0 || n->nonzero || n->mapcount == 0) continue;
+      if (family.empty()) {
+        for (auto& [pid, proc_ptr] : processes_) {
+          Process& proc = *proc_ptr;
+          if (proc.anon_vma == parent.owner) family.emplace_back(pid, &proc);
+        }
+      }
+      uint64_t addr = n->index << kPageShift;
       for (auto [pid, proc_ptr] : family) {
         Process& proc = *proc_ptr;
         Pte pte = proc.pt.GetPte(addr);
-        if (!pte.present_page() || pte.pfn() != p.head) continue;
-        EmitMapping(EVENT_UNMAP, p.head, n, REASON_SPLIT, pid, addr, 1,
-                    MAP_LEVEL_PTE, n.mapcount, n.mapcount - 1, n.refcount,
-                    n.refcount - 1);
+        if (!pte.present_page() || pte.pfn() != n->head) continue;
+        EmitMapping(EVENT_UNMAP, n->head, *n, REASON_SPLIT, pid, addr, 1,
+                    MAP_LEVEL_PTE, n->mapcount, n->mapcount - 1, n->refcount,
+                    n->refcount - 1);
         proc.pt.SetPte(addr, Pte::ZeroPage());
-        --n.mapcount;
-        --n.refcount;
+        --n->mapcount;
+        --n->refcount;
       }
     }
   }
   // The pieces nothing maps or holds are freed at once.
-  std::vector<uint32_t> unused;
-  for (const FolioPiece& p : pieces) {
-    if (folios_.At(p.head).refcount == 0) unused.push_back(p.head);
+  std::vector<Folio*> unused;
+  for (Folio* n : made) {
+    if (n->refcount == 0) unused.push_back(n);
   }
   FreeFolios(unused, REASON_SPLIT);
   return 0;
+}
+
+// try_to_migrate() takes a PTE-mapped anonymous folio's mappings away one
+// at a time, in rmap order (the anon_vma family's processes, then address
+// order), and __folio_remove_rmap() sees the folio partially mapped as soon
+// as a page loses its last mapping while others are still mapped.
+bool Model::MigrationSeesPartiallyMapped(uint32_t head, const Folio& f) {
+  int mapped = folios_.nr_pages_mapped(f);
+  // Every mapped page mapped once (no fork): the first mapping taken
+  // unmaps its page.
+  if (f.mapcount == mapped) return mapped > 1;
+  std::vector<int32_t> left(f.pages());
+  for (uint32_t i = 0; i < f.pages(); ++i) {
+    left[i] = folios_.page_mapcount(f, head + i);
+  }
+  for (const Mapping& m : RmapWalk(head, f)) {
+    Pte pte = FindProcess(m.pid)->pt.GetPte(m.addr);
+    if (--left[pte.pfn() - head] > 0) continue;
+    return --mapped > 0;
+  }
+  return false;
 }
 
 absl::Status Model::SplitRange(uint32_t pid, uint64_t addr, uint64_t length,

@@ -15,13 +15,18 @@ bool Mergeable(const Vma& a, const Vma& b) {
 }  // namespace
 
 const Vma* VmaTree::Find(uint64_t addr) const {
+  const Vma* last = last_.vma;
+  if (last != nullptr && addr >= last->start && addr < last->end) return last;
   auto it = by_start_.upper_bound(addr);
   if (it == by_start_.begin()) return nullptr;
   --it;
-  return addr < it->second.end ? &it->second : nullptr;
+  if (addr >= it->second.end) return nullptr;
+  last_.vma = &it->second;
+  return last_.vma;
 }
 
 void VmaTree::SplitAt(uint64_t addr) {
+  last_.vma = nullptr;
   auto it = by_start_.upper_bound(addr);
   if (it == by_start_.begin()) return;
   --it;
@@ -35,18 +40,21 @@ void VmaTree::SplitAt(uint64_t addr) {
 }
 
 void VmaTree::Unmap(uint64_t start, uint64_t end) {
+  last_.vma = nullptr;
   SplitAt(start);
   SplitAt(end);
   by_start_.erase(by_start_.lower_bound(start), by_start_.lower_bound(end));
 }
 
 void VmaTree::Map(const Vma& vma) {
+  last_.vma = nullptr;
   Unmap(vma.start, vma.end);
   by_start_.emplace(vma.start, vma);
   MergeAround(vma.start, vma.end);
 }
 
 void VmaTree::MergeAround(uint64_t start, uint64_t end) {
+  last_.vma = nullptr;
   // From the VMA before `start` to the VMA at or after `end`.
   auto it = by_start_.lower_bound(start);
   if (it != by_start_.begin()) --it;

@@ -84,6 +84,18 @@ class VmaTree {
   void MergeAround(uint64_t start, uint64_t end);
 
   absl::btree_map<uint64_t, Vma> by_start_;
+  // The VMA Find() returned last (faults and touches look up the same one
+  // many times in a row); forgotten on any change and by copies.
+  struct LastFound {
+    LastFound() = default;
+    LastFound(const LastFound&) {}
+    LastFound& operator=(const LastFound&) {
+      vma = nullptr;
+      return *this;
+    }
+    const Vma* vma = nullptr;
+  };
+  mutable LastFound last_;
 };
 
 }  // namespace mmreplay::mm

@@ -83,7 +83,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
   Process& p = *FindProcess(pid);
   // The folios whose last reference the zap takes, in the order the TLB
   // gather drops them (folios_put_refs frees each where its count hits 0).
-  std::vector<uint32_t> to_free;
+  std::vector<Folio*> to_free;
   auto unmap_event = [&](uint32_t head, Folio& f, uint64_t addr, int nr,
                          MapLevel level) {
     EmitMapping(EVENT_UNMAP, head, f, reason, pid, addr, nr, level, f.mapcount,
@@ -103,7 +103,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
           unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
                       MAP_LEVEL_PMD);
           RemoveRmapPmd(head, f);
-          if (--f.refcount == 0) to_free.push_back(head);
+          if (--f.refcount == 0) to_free.push_back(&f);
         }
         p.pt.ClearPmd(pmd_addr);
         return;
@@ -130,8 +130,8 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
       }
       // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
       uint32_t pfn = pte.pfn();
-      uint32_t head = folios_.HeadOf(pfn);
-      Folio& f = folios_.At(head);
+      Folio& f = *folios_.Of(pfn);
+      uint32_t head = f.head;
       int nr = 1;
       int max =
           std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn));
@@ -150,7 +150,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
       }
       for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
       t.used -= nr;
-      if (f.refcount == 0) to_free.push_back(head);
+      if (f.refcount == 0) to_free.push_back(&f);
       i += nr;
     }
     // free_pgtables() on munmap, and the empty-table reclaim of

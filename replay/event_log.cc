@@ -73,15 +73,13 @@ void AppendChange(absl::string_view key, bool has_before, int64_t before,
 }
 
 // "0*4,2,3" for 0,0,0,0,2,3.
-void AppendOrders(const std::vector<uint32_t>& orders, std::string* out) {
+void AppendOrders(absl::Span<const mm::Event::OrderRun> runs,
+                  std::string* out) {
   absl::StrAppend(out, " orders=");
-  for (size_t i = 0; i < orders.size();) {
-    size_t j = i + 1;
-    while (j < orders.size() && orders[j] == orders[i]) ++j;
+  for (size_t i = 0; i < runs.size(); ++i) {
     if (i > 0) out->push_back(',');
-    absl::StrAppend(out, orders[i]);
-    if (j - i > 1) absl::StrAppend(out, "*", j - i);
-    i = j;
+    absl::StrAppend(out, runs[i].order);
+    if (runs[i].count > 1) absl::StrAppend(out, "*", runs[i].count);
   }
 }
 

@@ -120,8 +120,11 @@ TEST(FolioTableTest, SplitCarriesEachPagesState) {
                                     {515, 0},   {516, 2},   {520, 3},
                                     {528, 4},   {544, 5},   {576, 6},
                                     {640, 7},   {768, 8}};
-  t.Split(512, pieces, kFolioPartiallyMapped);
+  std::vector<Folio*> made;
+  t.Split(512, pieces, kFolioPartiallyMapped, &made);
   EXPECT_EQ(t.size(), 11u);
+  ASSERT_EQ(made.size(), 11u);
+  EXPECT_EQ(made[5]->head, 520u);
   const Folio& p1 = t.At(513);
   EXPECT_EQ(p1.mapcount, 0);
   EXPECT_EQ(p1.index, 1001u);
