@@ -33,7 +33,7 @@ uint64_t Ops(uint64_t fallback) {
 
 class CountingSink : public mm::EventSink {
  public:
-  void Emit(const mm::Event&) override { ++events; }
+  void Emit(const mm::Event& e) override { events += e.repeat(); }
   uint64_t events = 0;
 };
 

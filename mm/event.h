@@ -33,6 +33,7 @@ class Event {
 
   // Unsets every field.
   void Clear() {
+    repeat_ = 1;
     has_ = 0;
     op_index_ = 0;
     kind_ = EVENT_KIND_UNSPECIFIED;
@@ -103,6 +104,20 @@ class Event {
 #undef MMREPLAY_EVENT_OPTIONAL
 
  public:
+  // This event stands for `repeat` events in a row, made by one batch of
+  // the model (the zap of a run of order-0 folios, say): the i-th, from 0,
+  // has pfn + i and, if set, addr + i pages; every other field is the same.
+  uint32_t repeat() const { return repeat_; }
+  void set_repeat(uint32_t n) { repeat_ = n; }
+  // The i-th event of the run, alone.
+  Event Nth(uint32_t i) const {
+    Event e = *this;
+    e.repeat_ = 1;
+    e.pfn_ += i;
+    e.addr_ += uint64_t{i} << 12;
+    return e;
+  }
+
   // EVENT_SPLIT: the orders of the resulting folios in PFN order, as runs
   // of equal orders.
   absl::Span<const OrderRun> new_orders() const {
@@ -120,6 +135,7 @@ class Event {
 
  private:
   bool has(int bit) const { return has_ >> bit & 1; }
+  uint32_t repeat_ = 1;
   uint32_t has_ = 0;
   uint32_t order_runs_ = 0;
   OrderRun runs_[kMaxOrderRuns];

@@ -19,17 +19,14 @@ bool BlockFits(const Vma& vma, uint64_t addr, uint32_t order) {
 // thp_vma_allowable_orders() for an anonymous VMA at fault time.
 uint32_t Model::AnonAllowedOrders(const Vma& vma) const {
   if (vma.nohugepage) return 0;
-  uint32_t mask = 0;
   bool global_always = knobs_.enabled == KNOB_VALUE_ALWAYS;
   bool global_enabled = knobs_.enabled != KNOB_VALUE_NEVER;
-  for (uint32_t o = 2; o <= kPmdOrder; ++o) {
-    KnobValue v = knobs_.anon_order[o];
-    bool on = v == KNOB_VALUE_ALWAYS ||
-              (v == KNOB_VALUE_MADVISE && vma.hugepage) ||
-              (v == KNOB_VALUE_INHERIT &&
-               (global_always || (vma.hugepage && global_enabled)));
-    if (on) mask |= 1u << o;
+  uint32_t mask = anon_orders_always_;
+  if (vma.hugepage) mask |= anon_orders_madvise_;
+  if (global_always || (vma.hugepage && global_enabled)) {
+    mask |= anon_orders_inherit_;
   }
+  mask &= ~3u;  // orders 0 and 1 are never THP
   if (!profile_.anon_mthp) mask &= 1u << kPmdOrder;
   return mask;
 }
@@ -110,7 +107,9 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
 // handle_pte_fault() for an anonymous VMA.
 void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                      bool write) {
-  Pte pte = p.pt.GetPte(addr);
+  PteTable& t = p.pt.TableFor(addr);
+  const int index = PageTable::PteIndex(addr);
+  Pte pte = t.pte[index];
   if (pte.present_page()) {
     if (!write) return;
     if (!pte.writable()) {
@@ -126,7 +125,8 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   }
   // do_anonymous_page(): a read maps the shared zero page.
   if (!write) {
-    p.pt.SetPte(addr, Pte::ZeroPage());
+    t.pte[index] = Pte::ZeroPage();
+    ++t.used;
     return;
   }
   // alloc_anon_folio(): the orders the VMA allows below PMD size whose
@@ -139,11 +139,10 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   }
   for (int o = kPmdOrder - 1; o >= 2; --o) {
     if (!(orders >> o & 1)) continue;
-    uint64_t size = uint64_t{kPageSize} << o;
-    uint64_t start = addr & ~(size - 1);
+    int first = index & ~((1 << o) - 1);
     bool none = true;
-    for (uint64_t a = start; a < start + size && none; a += kPageSize) {
-      none = p.pt.GetPte(a).none();
+    for (int i = first; i < first + (1 << o) && none; ++i) {
+      none = t.pte[i].none();
     }
     if (none) break;
     orders &= ~(1u << o);
@@ -163,6 +162,7 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   if (f == nullptr) f = AllocFolio(0, REASON_ANON_FAULT, &head);
   if (f == nullptr) return;  // OOM: the model maps nothing.
   int nr = 1 << order;
+  int first = index & ~(nr - 1);
   uint64_t start = addr & ~((uint64_t{kPageSize} << order) - 1);
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
@@ -172,8 +172,9 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   AddRmapPtes(head, *f, head, nr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   for (int i = 0; i < nr; ++i) {
-    p.pt.SetPte(start + (uint64_t(i) << kPageShift), Pte::Page(head + i, w));
+    t.pte[first + i] = Pte::Page(head + static_cast<uint32_t>(i), w);
   }
+  t.used += nr;
   EmitMapping(EVENT_MAP, head, *f, REASON_ANON_FAULT, pid, start, nr,
               MAP_LEVEL_PTE, 0, nr, 1, nr);
   counters_.Count(MthpStat::kAnonFaultAlloc, order);

@@ -184,17 +184,35 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   }
   if (parent.order > 6) pl.nonzero.words = nullptr;
   Destroy(head);
-  for (const FolioPiece& p : pieces) {
-    Folio& n = Create(p.head, p.order);
-    made->push_back(&n);
-    n.owner = parent.owner;
-    n.flags = parent.flags & static_cast<uint8_t>(~drop_flags);
-    uint32_t off = p.head - head;
-    uint32_t cnt = 1u << p.order;
-    n.index = parent.index + off;
+  const size_t n = pieces.size();
+  scratch_slots_.resize(n);
+  folios_.AllocMany(static_cast<uint32_t>(n), scratch_slots_.data());
+  made->resize(n);
+  const uint8_t flags = parent.flags & static_cast<uint8_t>(~drop_flags);
+  for (size_t k = 0; k < n; ++k) {
+    const FolioPiece& p = pieces[k];
+    const uint32_t slot = scratch_slots_[k];
+    Folio& f = folios_[slot];
+    (*made)[k] = &f;
+    const uint32_t off = p.head - head;
+    f.head = p.head;
+    f.order = static_cast<uint8_t>(p.order);
+    f.owner = parent.owner;
+    f.flags = flags;
+    f.index = parent.index + off;
+    index_.Set(p.head, p.order, slot);
+    if (p.order == 0) {
+      f.mapcount = maps ? maps[off] : uniform_map;
+      f.nonzero = bits ? (bits[off / 64] >> (off % 64) & 1) != 0
+                       : parent_nonzero != 0;
+      continue;
+    }
+    f.large = large_.Alloc();
+    LargeFolio& l = large_[f.large];
+    const uint32_t cnt = 1u << p.order;
     // PTE mapcounts.
     bool same = true;
-    int32_t first = maps ? maps[off] : uniform_map;
+    const int32_t first = maps ? maps[off] : uniform_map;
     int32_t sum = 0, mapped = 0;
     for (uint32_t i = 0; i < cnt; ++i) {
       int32_t m = maps ? maps[off + i] : uniform_map;
@@ -202,34 +220,28 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
       sum += m;
       mapped += m > 0;
     }
-    n.mapcount = sum;
+    f.mapcount = sum;
+    l.nr_pages_mapped = mapped;
+    if (same) {
+      l.page_mapcount = first;
+    } else {
+      PerPageMapcounts(f, l);
+      std::copy(maps.get() + off, maps.get() + off + cnt,
+                l.page_mapcounts.get());
+    }
     // Contents.
-    uint32_t nz;
+    uint32_t nz = 0;
     if (!bits) {
       nz = parent_nonzero == 0 ? 0 : cnt;
     } else {
-      nz = 0;
       for (uint32_t i = 0; i < cnt; i += 64) {
         nz += __builtin_popcountll(
             Bits(bits, off + i, std::min<uint32_t>(64, cnt - i)));
       }
     }
-    if (p.order == 0) {
-      n.nonzero = nz != 0;
-      continue;
-    }
-    LargeFolio& l = Large(n);
-    l.nr_pages_mapped = mapped;
-    if (same) {
-      l.page_mapcount = first;
-    } else {
-      PerPageMapcounts(n, l);
-      std::copy(maps.get() + off, maps.get() + off + cnt,
-                l.page_mapcounts.get());
-    }
     l.nonzero_pages = nz;
-    if (Mixed(n, l)) {
-      uint64_t* w = MakeNonzeroBits(n, l);
+    if (Mixed(f, l)) {
+      uint64_t* w = MakeNonzeroBits(f, l);
       for (uint32_t i = 0; i < cnt; i += 64) {
         w[i / 64] = Bits(bits, off + i, std::min<uint32_t>(64, cnt - i));
       }

@@ -237,6 +237,8 @@ class FolioTable {
   PfnIndex index_;
   // Bytes of the LargeFolio per-page arrays.
   size_t page_array_bytes_ = 0;
+  // Split()'s slots for the pieces, kept for their capacity.
+  std::vector<uint32_t> scratch_slots_;
 };
 
 }  // namespace mmreplay::mm

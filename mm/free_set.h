@@ -48,6 +48,31 @@ class FreeSet {
   uint64_t size() const { return size_; }
   // The lowest member, if any.
   std::optional<uint64_t> first() const;
+  // Removes the n lowest members (or all, if fewer), calling fn(member) for
+  // each, lowest first; returns how many.
+  template <typename Fn>
+  uint64_t PopLowest(uint64_t n, Fn fn) {
+    uint64_t taken = 0;
+    for (uint64_t w2 = 0; w2 < l2_.size() && taken < n; ++w2) {
+      while (l2_[w2] != 0 && taken < n) {
+        uint64_t w1 = w2 * 64 + __builtin_ctzll(l2_[w2]);
+        while (l1_[w1] != 0 && taken < n) {
+          uint64_t w0 = w1 * 64 + __builtin_ctzll(l1_[w1]);
+          uint64_t bits = l0_[w0];
+          while (bits != 0 && taken < n) {
+            fn(w0 * 64 + __builtin_ctzll(bits));
+            bits &= bits - 1;
+            ++taken;
+          }
+          l0_[w0] = bits;
+          if (bits == 0) l1_[w1] &= l1_[w1] - 1;
+        }
+        if (l1_[w1] == 0) l2_[w2] &= ~(uint64_t{1} << (w1 % 64));
+      }
+    }
+    size_ -= taken;
+    return taken;
+  }
   // Bytes of the bitmaps.
   size_t bytes() const {
     return (l0_.capacity() + l1_.capacity() + l2_.capacity()) *

@@ -33,6 +33,16 @@ struct Knobs {
   // Applies one write; `s` is valid (TraceValidator checked it).
   void Set(const SysfsSet& s);
 
+  // The anonymous orders whose hugepages-<N>kB/enabled is `v`, as a bit
+  // mask (huge_anon_orders_always, _madvise and _inherit).
+  uint32_t anon_orders(KnobValue v) const {
+    uint32_t mask = 0;
+    for (uint32_t o = 0; o <= kPmdOrder; ++o) {
+      if (anon_order[o] == v) mask |= 1u << o;
+    }
+    return mask;
+  }
+
   // Every knob as the writes that would set it, in a fixed order: enabled,
   // defrag, anon orders 2..9, shmem_enabled, shmem orders 1..9,
   // max_ptes_none, use_zero_page, shrink_underused.

@@ -33,7 +33,9 @@ Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
       knobs_(knobs),
       sink_(sink),
       buddy_(Zones(machine)),
-      folios_(machine.total_pages()) {}
+      folios_(machine.total_pages()) {
+  KnobsChanged();
+}
 
 Model::~Model() = default;
 
@@ -127,12 +129,26 @@ Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
 void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
   // __folio_put() for each, in order: folio_unqueue_deferred_split(), then
   // free_pages_prepare() drops NR_ANON for anonymous large folios.
-  for (Folio* f : folios) {
+  for (size_t i = 0; i < folios.size();) {
+    Folio* f = folios[i];
     DCHECK(f->refcount == 0 && f->mapcount == 0);
-    if (f->test(kFolioDeferredListed)) UnqueueDeferred(f->head, *f, REASON_FREE);
-    if (f->test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f->order, -1);
-    NewEvent(EVENT_FOLIO_FREE, f->head, f, reason);
+    size_t n = 1;
+    if (f->order == 0) {
+      // Order-0 folios at consecutive PFNs: one batch of events.
+      while (i + n < folios.size() && folios[i + n]->order == 0 &&
+             folios[i + n]->head == f->head + n) {
+        ++n;
+      }
+    } else {
+      if (f->test(kFolioDeferredListed)) {
+        UnqueueDeferred(f->head, *f, REASON_FREE);
+      }
+      if (f->test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f->order, -1);
+    }
+    NewEvent(EVENT_FOLIO_FREE, f->head, f, reason).set_repeat(
+        static_cast<uint32_t>(n));
     Emit();
+    i += n;
   }
   // free_unref_folios(): the pages go back, a run of adjacent folios at a
   // time.

@@ -105,7 +105,10 @@ class Model {
   absl::Status SplitFileRange(uint32_t file_id, uint64_t offset,
                               uint64_t length, uint32_t new_order,
                               bool non_uniform, uint64_t in_folio_offset);
-  void SetKnob(const SysfsSet& knob) { knobs_.Set(knob); }
+  void SetKnob(const SysfsSet& knob) {
+    knobs_.Set(knob);
+    KnobsChanged();
+  }
 
   // Observation, as mmcapture sees the kernel: the folio layout of a mapped
   // range (and how many of its pages a PMD maps), or of a file range.
@@ -316,8 +319,19 @@ class Model {
   void GetPage(uint32_t pfn, bool foll_pin, Reason reason);
   void PutPage(uint32_t pfn, bool foll_pin, Reason reason);
 
+  // Recomputes what the model derives from the knobs.
+  void KnobsChanged() {
+    anon_orders_always_ = knobs_.anon_orders(KNOB_VALUE_ALWAYS);
+    anon_orders_madvise_ = knobs_.anon_orders(KNOB_VALUE_MADVISE);
+    anon_orders_inherit_ = knobs_.anon_orders(KNOB_VALUE_INHERIT);
+  }
+
   Profile profile_;
   Knobs knobs_;
+  // huge_anon_orders_always, _madvise and _inherit.
+  uint32_t anon_orders_always_ = 0;
+  uint32_t anon_orders_madvise_ = 0;
+  uint32_t anon_orders_inherit_ = 0;
   EventSink* sink_;
   Event event_;
   uint64_t op_index_ = 0;

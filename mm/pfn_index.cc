@@ -28,23 +28,40 @@ uint32_t PfnIndex::NewNode() {
 void PfnIndex::Set(uint32_t head, uint32_t order, uint32_t value) {
   DCHECK(order <= kMaxOrder && (head & ((1u << order) - 1)) == 0);
   DCHECK(value < (1u << 31));
-  uint32_t node = 0, slot = head >> kMaxOrder;
-  uint32_t shift = kMaxOrder;
-  while (order < shift) {
-    uint32_t e = At(node, slot);
-    if (e == 0) {
-      e = NewNode() << 1;
-      At(node, slot) = e;
-    }
-    DCHECK(IsNode(e));
-    shift -= kFanShift;
-    node = e >> 1;
-    slot = (head >> shift) & (kFan - 1);
-  }
   uint32_t leaf = (value << 1) | 1;
+  if (order == kMaxOrder) {
+    DCHECK(root_[head >> kMaxOrder] == 0);
+    root_[head >> kMaxOrder] = leaf;
+    return;
+  }
+  uint32_t shift = order - order % kFanShift;
+  uint32_t node;
+  if (last_node_ != 0 && last_shift_ == shift &&
+      last_base_ == head >> (shift + kFanShift)) {
+    node = last_node_;
+  } else {
+    uint32_t* e = &root_[head >> kMaxOrder];
+    if (*e == 0) *e = NewNode() << 1;
+    node = *e >> 1;
+    for (uint32_t s = kMaxOrder - kFanShift; s > shift; s -= kFanShift) {
+      uint32_t slot = (head >> s) & (kFan - 1);
+      uint32_t next = nodes_[node][slot];
+      if (next == 0) {
+        next = NewNode() << 1;  // may move nodes_
+        nodes_[node][slot] = next;
+      }
+      DCHECK(IsNode(next));
+      node = next >> 1;
+    }
+    last_node_ = node;
+    last_shift_ = shift;
+    last_base_ = head >> (shift + kFanShift);
+  }
+  Node& n = nodes_[node];
+  uint32_t slot = (head >> shift) & (kFan - 1);
   for (uint32_t i = 0; i < (1u << (order - shift)); ++i) {
-    DCHECK(At(node, slot + i) == 0);
-    At(node, slot + i) = leaf;
+    DCHECK(n[slot + i] == 0);
+    n[slot + i] = leaf;
   }
 }
 

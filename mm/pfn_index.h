@@ -91,7 +91,10 @@ class PfnIndex {
     return node == 0 ? root_[slot] : nodes_[node][slot];
   }
   uint32_t NewNode();
-  void FreeNode(uint32_t node) { free_nodes_.push_back(node); }
+  void FreeNode(uint32_t node) {
+    if (node == last_node_) last_node_ = 0;
+    free_nodes_.push_back(node);
+  }
   // Clears the entries of node `node` (whose entries span 2^shift pages,
   // the node starting at page `base`) that lie in [first, end), calling
   // fn(value) for each folio entry; returns whether the node is empty now.
@@ -130,6 +133,12 @@ class PfnIndex {
   std::vector<uint32_t> root_;
   std::vector<Node> nodes_;
   std::vector<uint32_t> free_nodes_;
+  // The node the last Set() below the root wrote to, and which pages it
+  // covers (pfn >> (last_shift_ + 3)): the pieces of a split are set one
+  // after another into the same nodes. 0 when none.
+  uint32_t last_node_ = 0;
+  uint32_t last_shift_ = 0;
+  uint32_t last_base_ = 0;
 };
 
 }  // namespace mmreplay::mm

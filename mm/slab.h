@@ -25,7 +25,7 @@ class Slab {
 
   // A new record, T{}; returns its slot.
   uint32_t Alloc() {
-    uint32_t slot;
+    uint32_t slot = 0;
     if (free_.empty()) {
       slot = slots_++;
       if ((slot >> kChunkShift) == chunks_.size()) {
@@ -34,12 +34,31 @@ class Slab {
         free_.Grow(chunks_.size() << kChunkShift);
       }
     } else {
-      slot = static_cast<uint32_t>(*free_.first());
-      free_.erase(slot);
+      free_.PopLowest(1, [&slot](uint64_t s) { slot = static_cast<uint32_t>(s); });
     }
     ++chunk_live_[slot >> kChunkShift];
     ++live_;
     return slot;
+  }
+
+  // n new records, the lowest free slots first: *out gets their slots in
+  // increasing order.
+  void AllocMany(uint32_t n, uint32_t* out) {
+    uint64_t got = free_.PopLowest(n, [&out](uint64_t slot) {
+      *out++ = static_cast<uint32_t>(slot);
+    });
+    for (uint64_t i = got; i < n; ++i) {
+      uint32_t slot = slots_++;
+      if ((slot >> kChunkShift) == chunks_.size()) {
+        chunks_.push_back(std::make_unique<T[]>(kChunk));
+        chunk_live_.push_back(0);
+        free_.Grow(chunks_.size() << kChunkShift);
+      }
+      *out++ = slot;
+    }
+    out -= n;
+    for (uint32_t i = 0; i < n; ++i) ++chunk_live_[out[i] >> kChunkShift];
+    live_ += n;
   }
 
   // Forgets the record (reset to T{}). REQUIRES: slot is live.

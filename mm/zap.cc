@@ -128,10 +128,44 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         ++i;
         continue;
       }
-      // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
       uint32_t pfn = pte.pfn();
       Folio& f = *folios_.Of(pfn);
       uint32_t head = f.head;
+      if (f.order == 0 && f.refcount == 1 && f.mapcount == 1) {
+        // A run of order-0 folios each held by nothing but its PTE here,
+        // at consecutive PFNs (the pieces of a split THP): unmapped, and
+        // their last references dropped, as one batch of events.
+        int n = 0;
+        for (Folio* g = &f;;) {
+          g->mapcount = 0;
+          g->refcount = 0;
+          to_free.push_back(g);
+          t.pte[i + n] = Pte::None();
+          if (++n == stop - i) break;
+          Pte next = t.pte[i + n];
+          if (!next.present_page() ||
+              next.pfn() != pfn + static_cast<uint32_t>(n)) {
+            break;
+          }
+          g = folios_.Of(next.pfn());
+          if (g->order != 0 || g->refcount != 1 || g->mapcount != 1) break;
+        }
+        t.used -= n;
+        Event& e = NewEvent(EVENT_UNMAP, head, &f, reason);
+        e.set_pid(pid);
+        e.set_addr(pmd_addr + (uint64_t(i) << kPageShift));
+        e.set_nr_pages(1);
+        e.set_level(MAP_LEVEL_PTE);
+        e.set_map_before(1);
+        e.set_map_after(0);
+        e.set_ref_before(1);
+        e.set_ref_after(0);
+        e.set_repeat(static_cast<uint32_t>(n));
+        Emit();
+        i += n;
+        continue;
+      }
+      // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
       int nr = 1;
       int max =
           std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn));

@@ -136,15 +136,26 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   }
 }
 
+void AppendEventLines(const mm::Event& event, std::string* out) {
+  if (event.repeat() == 1) {
+    AppendEventLine(event, out);
+    out->push_back('\n');
+    return;
+  }
+  for (uint32_t i = 0; i < event.repeat(); ++i) {
+    AppendEventLine(event.Nth(i), out);
+    out->push_back('\n');
+  }
+}
+
 void EventLog::WriteHeader(absl::string_view profile) {
   if (out_ != nullptr) buf_ += EventLogHeader(profile);
 }
 
 void EventLog::Emit(const mm::Event& event) {
-  ++events_;
+  events_ += event.repeat();
   if (out_ == nullptr) return;
-  AppendEventLine(event, &buf_);
-  buf_.push_back('\n');
+  AppendEventLines(event, &buf_);
   if (buf_.size() >= kFlushBytes) status_.Update(Flush());
 }
 

@@ -25,7 +25,11 @@ namespace mmreplay::replay {
 inline constexpr int kEventLogVersion = 1;
 
 // Appends the line for `event` (without newline) to *out.
+// REQUIRES: event.repeat() == 1.
 void AppendEventLine(const mm::Event& event, std::string* out);
+// Appends the lines of every event `event` stands for, each with its
+// newline.
+void AppendEventLines(const mm::Event& event, std::string* out);
 
 // The first line of a log replayed under `profile`, with its newline.
 std::string EventLogHeader(absl::string_view profile);

@@ -11,10 +11,7 @@ namespace {
 class StringSink : public mm::EventSink {
  public:
   explicit StringSink(std::string* out) : out_(out) {}
-  void Emit(const mm::Event& event) override {
-    AppendEventLine(event, out_);
-    out_->push_back('\n');
-  }
+  void Emit(const mm::Event& event) override { AppendEventLines(event, out_); }
 
  private:
   std::string* out_;

@@ -17,7 +17,9 @@ namespace mmreplay::mm {
 
 class RecordingSink : public EventSink {
  public:
-  void Emit(const Event& e) override { events.push_back(e); }
+  void Emit(const Event& e) override {
+    for (uint32_t i = 0; i < e.repeat(); ++i) events.push_back(e.Nth(i));
+  }
   // "kind kind ..." of the events recorded since the last call.
   std::string TakeKinds() {
     std::vector<std::string> kinds;
