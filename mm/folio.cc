@@ -200,7 +200,7 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
     f.owner = parent.owner;
     f.flags = flags;
     f.index = parent.index + off;
-    index_.Set(p.head, p.order, slot);
+    if (p.order > 0) index_.Set(p.head, p.order, slot);
     if (p.order == 0) {
       f.mapcount = maps ? maps[off] : uniform_map;
       f.nonzero = bits ? (bits[off / 64] >> (off % 64) & 1) != 0
@@ -246,6 +246,18 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
         w[i / 64] = Bits(bits, off + i, std::min<uint32_t>(64, cnt - i));
       }
     }
+  }
+  // The order-0 pieces' index entries, a run at a time.
+  for (size_t k = 0; k < n;) {
+    if (pieces[k].order != 0) {
+      ++k;
+      continue;
+    }
+    size_t j = k + 1;
+    while (j < n && pieces[j].order == 0) ++j;
+    index_.SetRun0(pieces[k].head, static_cast<uint32_t>(j - k),
+                   &scratch_slots_[k]);
+    k = j;
   }
 }
 

@@ -137,6 +137,20 @@ class FolioTable {
   const Folio* Of(uint32_t pfn) const {
     return const_cast<FolioTable*>(this)->Of(pfn);
   }
+  // Of() for a walk over increasing PFNs while the table does not change.
+  class Cursor {
+   public:
+    explicit Cursor(FolioTable& t) : table_(t), index_(t.index_) {}
+    Folio* Of(uint32_t pfn) {
+      uint32_t slot = index_.Get(pfn);
+      return slot == PfnIndex::kNone ? nullptr : &table_.folios_[slot];
+    }
+
+   private:
+    FolioTable& table_;
+    PfnIndex::Cursor index_;
+  };
+
   // Head PFN of the folio holding pfn. REQUIRES: there is one.
   uint32_t HeadOf(uint32_t pfn) const { return folios_[index_.Get(pfn)].head; }
   // The folio whose head is `head`. REQUIRES: it exists.

@@ -65,6 +65,21 @@ void PfnIndex::Set(uint32_t head, uint32_t order, uint32_t value) {
   }
 }
 
+void PfnIndex::SetRun0(uint32_t first, uint32_t n, const uint32_t* values) {
+  for (uint32_t i = 0; i < n;) {
+    uint32_t pfn = first + i;
+    // The node of single pages holding pfn, made by setting its first.
+    Set(pfn, 0, values[i]);
+    Node& node = nodes_[last_node_];
+    uint32_t group_end = std::min(n, i + (kFan - (pfn & (kFan - 1))));
+    for (uint32_t k = i + 1; k < group_end; ++k) {
+      DCHECK(node[(first + k) & (kFan - 1)] == 0);
+      node[(first + k) & (kFan - 1)] = (values[k] << 1) | 1;
+    }
+    i = group_end;
+  }
+}
+
 void PfnIndex::Replace(uint32_t head, uint32_t order, uint32_t value) {
   uint32_t node = 0, slot = head >> kMaxOrder;
   for (uint32_t shift = kMaxOrder; order < shift;) {

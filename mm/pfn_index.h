@@ -22,6 +22,10 @@
 namespace mmreplay::mm {
 
 class PfnIndex {
+  static constexpr int kFanShift = 3;
+  static constexpr uint32_t kFan = 1u << kFanShift;
+  using Node = std::array<uint32_t, kFan>;
+
  public:
   // What Get() returns for a page no folio holds.
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -43,6 +47,38 @@ class PfnIndex {
   // REQUIRES: head aligned, order <= 9, value < 2^31, no page of the range
   // stored.
   void Set(uint32_t head, uint32_t order, uint32_t value);
+  // Set(first + i, 0, values[i]) for i < n: a run of order-0 folios.
+  void SetRun0(uint32_t first, uint32_t n, const uint32_t* values);
+
+  // Get() for a walk over increasing PFNs: remembers the last node of
+  // single pages it read. Valid while the index does not change.
+  class Cursor {
+   public:
+    explicit Cursor(const PfnIndex& index) : index_(index) {}
+    uint32_t Get(uint32_t pfn) {
+      if ((pfn >> kFanShift) == base_ && node_ != nullptr) {
+        uint32_t e = (*node_)[pfn & (kFan - 1)];
+        return e == 0 ? kNone : e >> 1;
+      }
+      uint32_t e = index_.root_[pfn >> kMaxOrder];
+      const Node* node = nullptr;
+      for (int shift = kMaxOrder - kFanShift; IsNode(e); shift -= kFanShift) {
+        node = &index_.nodes_[e >> 1];
+        e = (*node)[(pfn >> shift) & (kFan - 1)];
+        if (shift == 0) {
+          node_ = node;
+          base_ = pfn >> kFanShift;
+        }
+      }
+      return e == 0 ? kNone : e >> 1;
+    }
+
+   private:
+    const PfnIndex& index_;
+    const Node* node_ = nullptr;
+    uint32_t base_ = 0;
+  };
+
   // Replaces the value of the folio stored at [head, head + 2^order).
   void Replace(uint32_t head, uint32_t order, uint32_t value);
   // Removes the folio stored at [head, head + 2^order).
@@ -79,9 +115,6 @@ class PfnIndex {
   size_t bytes() const;
 
  private:
-  static constexpr int kFanShift = 3;
-  static constexpr uint32_t kFan = 1u << kFanShift;
-  using Node = std::array<uint32_t, kFan>;
   // An entry: 0 empty, (value << 1) | 1 a folio, (node << 1) a node
   // (node >= 1; node 0 is never used).
   static bool IsNode(uint32_t e) { return e != 0 && (e & 1) == 0; }

@@ -136,6 +136,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         // at consecutive PFNs (the pieces of a split THP): unmapped, and
         // their last references dropped, as one batch of events.
         int n = 0;
+        FolioTable::Cursor run(folios_);
         for (Folio* g = &f;;) {
           g->mapcount = 0;
           g->refcount = 0;
@@ -147,7 +148,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
               next.pfn() != pfn + static_cast<uint32_t>(n)) {
             break;
           }
-          g = folios_.Of(next.pfn());
+          g = run.Of(next.pfn());
           if (g->order != 0 || g->refcount != 1 || g->mapcount != 1) break;
         }
         t.used -= n;
