@@ -23,18 +23,20 @@ Folio& FolioTable::Create(uint32_t head, uint32_t order) {
   f.order = static_cast<uint8_t>(order);
   if (order > 0) f.large = large_.Alloc();
   index_.Set(head, order, slot);
+  ++live_folios_;
   return f;
 }
 
 void FolioTable::Destroy(uint32_t head) {
   uint32_t slot = index_.Get(head);
   CHECK(slot != PfnIndex::kNone && folios_[slot].head == head);
-  DestroyRange(head, head + static_cast<uint32_t>(folios_[slot].pages()));
+  DestroyRange(head, head + folios_[slot].span());
 }
 
 void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
   index_.ClearRange(first, end, [this](uint32_t slot) {
     Folio& f = folios_[slot];
+    live_folios_ -= f.folios();
     if (f.order > 0) {
       LargeFolio& l = large_[f.large];
       page_array_bytes_ -= ArrayBytes(f, l);
@@ -50,6 +52,38 @@ size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {
          (f.order > 6 && l.nonzero.words != nullptr
               ? NonzeroWords(f.order) * sizeof(uint64_t)
               : 0);
+}
+
+Folio& FolioTable::CarveRun(Folio& r, uint32_t first, uint32_t n) {
+  DCHECK(r.order == 0 && first >= r.head && n >= 1 &&
+         first + n <= r.head + r.run + 1);
+  const uint32_t end = first + n;
+  const uint32_t r_end = r.head + r.run + 1;
+  Folio* out = &r;
+  if (first > r.head) {
+    // r keeps the folios before `first`.
+    uint32_t slot = folios_.Alloc();
+    Folio& m = folios_[slot];
+    m = r;
+    m.head = first;
+    m.index = r.index + (first - r.head);
+    m.run = r_end - first - 1;
+    r.run = first - r.head - 1;
+    index_.Assign(first, r_end, slot);
+    out = &m;
+  }
+  if (end < r_end) {
+    // A new record takes the folios after the carved ones.
+    uint32_t slot = folios_.Alloc();
+    Folio& t = folios_[slot];
+    t = *out;
+    t.head = end;
+    t.index = out->index + (end - out->head);
+    t.run = r_end - end - 1;
+    out->run = n - 1;
+    index_.Assign(end, r_end, slot);
+  }
+  return *out;
 }
 
 void FolioTable::PerPageMapcounts(const Folio& f, LargeFolio& l) {
@@ -159,7 +193,8 @@ void FolioTable::set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
 }
 
 void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
-                       uint8_t drop_flags, std::vector<Folio*>* made) {
+                       uint8_t drop_flags, bool runs,
+                       std::vector<Folio*>* made) {
   made->clear();
   made->reserve(pieces.size());
   Folio parent = At(head);
@@ -184,38 +219,63 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   }
   if (parent.order > 6) pl.nonzero.words = nullptr;
   Destroy(head);
+  auto map_of = [&](uint32_t off) { return maps ? maps[off] : uniform_map; };
+  auto nonzero_of = [&](uint32_t off) {
+    return bits ? (bits[off / 64] >> (off % 64) & 1) != 0 : parent_nonzero != 0;
+  };
+  // One record per piece, or per run of order-0 pieces in the same state.
   const size_t n = pieces.size();
-  scratch_slots_.resize(n);
-  folios_.AllocMany(static_cast<uint32_t>(n), scratch_slots_.data());
-  made->resize(n);
+  scratch_groups_.clear();
+  for (size_t k = 0; k < n;) {
+    size_t j = k + 1;
+    if (runs && pieces[k].order == 0) {
+      uint32_t off = pieces[k].head - head;
+      int32_t m = map_of(off);
+      bool z = nonzero_of(off);
+      while (j < n && pieces[j].order == 0 &&
+             map_of(pieces[j].head - head) == m &&
+             nonzero_of(pieces[j].head - head) == z) {
+        ++j;
+      }
+    }
+    scratch_groups_.push_back({static_cast<uint32_t>(k),
+                               static_cast<uint32_t>(j - k)});
+    k = j;
+  }
+  const size_t records = scratch_groups_.size();
+  scratch_slots_.resize(records);
+  folios_.AllocMany(static_cast<uint32_t>(records), scratch_slots_.data());
+  live_folios_ += n;
+  made->resize(records);
   const uint8_t flags = parent.flags & static_cast<uint8_t>(~drop_flags);
-  for (size_t k = 0; k < n; ++k) {
-    const FolioPiece& p = pieces[k];
-    const uint32_t slot = scratch_slots_[k];
+  for (size_t g = 0; g < records; ++g) {
+    const FolioPiece& p = pieces[scratch_groups_[g].first];
+    const uint32_t count = scratch_groups_[g].count;
+    const uint32_t slot = scratch_slots_[g];
     Folio& f = folios_[slot];
-    (*made)[k] = &f;
+    (*made)[g] = &f;
     const uint32_t off = p.head - head;
     f.head = p.head;
     f.order = static_cast<uint8_t>(p.order);
     f.owner = parent.owner;
     f.flags = flags;
     f.index = parent.index + off;
-    if (p.order > 0) index_.Set(p.head, p.order, slot);
     if (p.order == 0) {
-      f.mapcount = maps ? maps[off] : uniform_map;
-      f.nonzero = bits ? (bits[off / 64] >> (off % 64) & 1) != 0
-                       : parent_nonzero != 0;
+      f.mapcount = map_of(off);
+      f.nonzero = nonzero_of(off);
+      f.run = count - 1;
       continue;
     }
+    index_.Set(p.head, p.order, slot);
     f.large = large_.Alloc();
     LargeFolio& l = large_[f.large];
     const uint32_t cnt = 1u << p.order;
     // PTE mapcounts.
     bool same = true;
-    const int32_t first = maps ? maps[off] : uniform_map;
+    const int32_t first = map_of(off);
     int32_t sum = 0, mapped = 0;
     for (uint32_t i = 0; i < cnt; ++i) {
-      int32_t m = maps ? maps[off + i] : uniform_map;
+      int32_t m = map_of(off + i);
       same &= m == first;
       sum += m;
       mapped += m > 0;
@@ -247,17 +307,23 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
       }
     }
   }
-  // The order-0 pieces' index entries, a run at a time.
-  for (size_t k = 0; k < n;) {
-    if (pieces[k].order != 0) {
-      ++k;
+  // The order-0 records' index entries: a run's range at once, single
+  // folios a node at a time.
+  for (size_t g = 0; g < records;) {
+    const Folio& f = *(*made)[g];
+    if (f.order != 0) {
+      ++g;
       continue;
     }
-    size_t j = k + 1;
-    while (j < n && pieces[j].order == 0) ++j;
-    index_.SetRun0(pieces[k].head, static_cast<uint32_t>(j - k),
-                   &scratch_slots_[k]);
-    k = j;
+    if (f.run > 0) {
+      index_.Assign(f.head, f.head + f.run + 1, scratch_slots_[g]);
+      ++g;
+      continue;
+    }
+    size_t j = g + 1;
+    while (j < records && (*made)[j]->order == 0 && (*made)[j]->run == 0) ++j;
+    index_.SetRun0(f.head, static_cast<uint32_t>(j - g), &scratch_slots_[g]);
+    g = j;
   }
 }
 

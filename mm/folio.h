@@ -3,7 +3,10 @@
 // head PFN.
 //
 // FolioTable keeps, as the kernel's struct folio does, a small record for
-// every folio (Folio: what the head page holds) and, for large folios only,
+// every folio (Folio: what the head page holds), one record for a run of
+// order-0 folios at consecutive PFNs in the same state (the pieces of a
+// uniform split, until one of them is changed on its own: then it gets its
+// own record), and, for large folios only,
 // the fields the kernel keeps in the tail pages (LargeFolio: the entire and
 // per-page mapcounts, _nr_pages_mapped, _pincount, _deferred_list). Nothing
 // is kept per 4 KiB page unless a large folio's pages differ: the PTE
@@ -12,8 +15,8 @@
 // zero" and "all written" until some pages are written and others not.
 // A page finds its folio through a radix index over PFNs (PfnIndex).
 //
-// Memory: 32 bytes a folio, 48 more for a large one, the index's nodes, and
-// per-page arrays only for large folios whose pages differ.
+// Memory: 32 bytes a folio (or a run), 48 more for a large one, the index's
+// nodes, and per-page arrays only for large folios whose pages differ.
 #ifndef MMREPLAY_MM_FOLIO_H_
 #define MMREPLAY_MM_FOLIO_H_
 
@@ -61,10 +64,20 @@ struct Folio {
   // theirs in LargeFolio.
   bool nonzero = false;
   uint8_t unused = 0;
-  // Order >= 1: the slot of its LargeFolio.
-  uint32_t large = 0;
+  union {
+    // Order >= 1: the slot of its LargeFolio.
+    uint32_t large = 0;
+    // Order 0: how many more order-0 folios, at the PFNs (and indexes)
+    // after this one, the record also stands for: a run of folios in the
+    // same state, like the pieces of a split THP (see FolioTable).
+    uint32_t run;
+  };
 
   uint64_t pages() const { return uint64_t{1} << order; }
+  // The pages the record covers: the folio's, or its run's.
+  uint32_t span() const { return order == 0 ? run + 1 : 1u << order; }
+  // The folios the record stands for.
+  uint32_t folios() const { return order == 0 ? run + 1 : 1; }
   bool test(FolioFlag f) const { return flags & f; }
   void set(FolioFlag f) { flags |= f; }
   void clear(FolioFlag f) { flags &= static_cast<uint8_t>(~f); }
@@ -124,38 +137,49 @@ class FolioTable {
   // `pieces` (which tile it, in PFN order). Each piece keeps the owner and
   // the flags but `drop_flags`, gets its index, the PTE mapcounts and
   // contents of its pages, and mapcount and nr_pages_mapped from them;
-  // refcounts are 0 (the caller sets them). *made gets the pieces'
-  // records, in order.
+  // refcounts are 0 (the caller sets them). With `runs`, consecutive
+  // order-0 pieces in the same state share a record. *made gets the
+  // records, in PFN order.
   void Split(uint32_t head, const std::vector<FolioPiece>& pieces,
-             uint8_t drop_flags, std::vector<Folio*>* made);
+             uint8_t drop_flags, bool runs, std::vector<Folio*>* made);
 
-  // The folio holding pfn, or null if the page belongs to none.
-  Folio* Of(uint32_t pfn) {
+  // The record holding pfn: its folio, or a run of order-0 folios it is
+  // one of; null if the page belongs to none. For reading what all the
+  // run's folios share (everything but head and index), or for the
+  // model's batch paths.
+  Folio* Peek(uint32_t pfn) {
     uint32_t slot = index_.Get(pfn);
     return slot == PfnIndex::kNone ? nullptr : &folios_[slot];
   }
-  const Folio* Of(uint32_t pfn) const {
-    return const_cast<FolioTable*>(this)->Of(pfn);
+  const Folio* Peek(uint32_t pfn) const {
+    return const_cast<FolioTable*>(this)->Peek(pfn);
   }
-  // Of() for a walk over increasing PFNs while the table does not change.
-  class Cursor {
-   public:
-    explicit Cursor(FolioTable& t) : table_(t), index_(t.index_) {}
-    Folio* Of(uint32_t pfn) {
-      uint32_t slot = index_.Get(pfn);
-      return slot == PfnIndex::kNone ? nullptr : &table_.folios_[slot];
-    }
+  // The folio holding pfn, with a record of its own (taken out of its run
+  // if it is in one); null if the page belongs to none.
+  Folio* Of(uint32_t pfn) {
+    Folio* r = Peek(pfn);
+    if (r == nullptr || r->order != 0 || r->run == 0) return r;
+    return &CarveRun(*r, pfn, 1);
+  }
+  // Makes the folios [first, first + n) of run r a record of their own
+  // (a run of n, or one folio), the rest of r staying in records before
+  // and after it; returns it. REQUIRES: r is a run's record holding them.
+  Folio& CarveRun(Folio& r, uint32_t first, uint32_t n);
 
-   private:
-    FolioTable& table_;
-    PfnIndex::Cursor index_;
-  };
+  // CarveRun() when r stands for more than [first, first + n); else r.
+  Folio& CarveRunIfRun(Folio& r, uint32_t first, uint32_t n) {
+    return r.order == 0 && r.run + 1 != n ? CarveRun(r, first, n) : r;
+  }
 
   // Head PFN of the folio holding pfn. REQUIRES: there is one.
-  uint32_t HeadOf(uint32_t pfn) const { return folios_[index_.Get(pfn)].head; }
-  // The folio whose head is `head`. REQUIRES: it exists.
+  uint32_t HeadOf(uint32_t pfn) const {
+    const Folio& r = folios_[index_.Get(pfn)];
+    return r.order == 0 ? pfn : r.head;
+  }
+  // The folio whose head is `head`, with a record of its own. REQUIRES: it
+  // exists.
   Folio& At(uint32_t head) {
-    Folio& f = folios_[index_.Get(head)];
+    Folio& f = *Of(head);
     DCHECK(f.head == head);
     return f;
   }
@@ -198,7 +222,7 @@ class FolioTable {
   // Sets that for the n pages from pfn of folio f.
   void set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v);
   // The same for one page, found by its PFN. REQUIRES: a folio holds it.
-  bool PageNonzero(uint32_t pfn) const { return nonzero(*Of(pfn), pfn); }
+  bool PageNonzero(uint32_t pfn) const { return nonzero(*Peek(pfn), pfn); }
   void SetPageNonzero(uint32_t pfn, bool v) {
     set_nonzero(*Of(pfn), pfn, 1, v);
   }
@@ -207,12 +231,28 @@ class FolioTable {
     return f.order == 0 ? f.nonzero : Large(f).nonzero_pages == f.pages();
   }
 
-  size_t size() const { return folios_.size(); }
-  // Calls fn(const Folio&) for every folio, in slot order.
+  // Folios (every folio of a run counts).
+  size_t size() const { return live_folios_; }
+  // Records (a run counts once).
+  size_t records() const { return folios_.size(); }
+  // Calls fn(const Folio&) for every folio, in slot order; a run's folios
+  // are shown one by one, each as its own record would be.
   template <typename Fn>
   void ForEach(Fn fn) const {
     for (uint32_t s = 0; s < folios_.end(); ++s) {
-      if (folios_.live(s)) fn(folios_[s]);
+      if (!folios_.live(s)) continue;
+      const Folio& r = folios_[s];
+      if (r.order != 0 || r.run == 0) {
+        fn(r);
+        continue;
+      }
+      for (uint32_t i = 0; i <= r.run; ++i) {
+        Folio one = r;
+        one.head += i;
+        one.index += i;
+        one.run = 0;
+        fn(static_cast<const Folio&>(one));
+      }
     }
   }
   // Heads of every folio, sorted (for checks and reports).
@@ -251,8 +291,16 @@ class FolioTable {
   PfnIndex index_;
   // Bytes of the LargeFolio per-page arrays.
   size_t page_array_bytes_ = 0;
-  // Split()'s slots for the pieces, kept for their capacity.
+  // Split()'s records for the pieces (first piece, pieces), and their
+  // slots, kept for their capacity.
+  struct PieceGroup {
+    uint32_t first;
+    uint32_t count;
+  };
+  std::vector<PieceGroup> scratch_groups_;
   std::vector<uint32_t> scratch_slots_;
+  // Folios, counting each of a run.
+  size_t live_folios_ = 0;
 };
 
 }  // namespace mmreplay::mm

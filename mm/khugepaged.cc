@@ -75,7 +75,7 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
       ++none_or_zero;
       continue;
     }
-    const Folio& f = *folios_.Of(pte.pfn());
+    const Folio& f = *folios_.Peek(pte.pfn());
     if (!f.test(kFolioAnon) || f.refcount != f.mapcount) return false;
   }
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {

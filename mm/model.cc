@@ -132,23 +132,25 @@ void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
   for (size_t i = 0; i < folios.size();) {
     Folio* f = folios[i];
     DCHECK(f->refcount == 0 && f->mapcount == 0);
-    size_t n = 1;
+    uint32_t n = f->span();
     if (f->order == 0) {
-      // Order-0 folios at consecutive PFNs: one batch of events.
-      while (i + n < folios.size() && folios[i + n]->order == 0 &&
-             folios[i + n]->head == f->head + n) {
-        ++n;
+      // Order-0 folios (and runs of them) at consecutive PFNs: one batch
+      // of events.
+      for (++i; i < folios.size() && folios[i]->order == 0 &&
+                folios[i]->head == f->head + n;
+           ++i) {
+        n += folios[i]->span();
       }
     } else {
+      ++i;
+      n = 1;
       if (f->test(kFolioDeferredListed)) {
         UnqueueDeferred(f->head, *f, REASON_FREE);
       }
       if (f->test(kFolioAnon)) counters_.Count(MthpStat::kNrAnon, f->order, -1);
     }
-    NewEvent(EVENT_FOLIO_FREE, f->head, f, reason).set_repeat(
-        static_cast<uint32_t>(n));
+    NewEvent(EVENT_FOLIO_FREE, f->head, f, reason).set_repeat(n);
     Emit();
-    i += n;
   }
   // free_unref_folios(): the pages go back, a run of adjacent folios at a
   // time.
@@ -156,7 +158,7 @@ void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
     uint32_t first = folios[i]->head;
     uint32_t end = first;
     for (; i < folios.size() && folios[i]->head == end; ++i) {
-      end += static_cast<uint32_t>(folios[i]->pages());
+      end += folios[i]->span();
     }
     folios_.DestroyRange(first, end);
     buddy_.FreeRange(first, end - first);
@@ -344,9 +346,10 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
             continue;
           }
           uint32_t pfn = pte.pfn();
-          if (f == nullptr || pfn - f->head >= f->pages()) f = folios_.Of(pfn);
+          if (f == nullptr || pfn - f->head >= f->span()) f = folios_.Peek(pfn);
           int n = 1;
           if (!folios_.all_nonzero(*f)) {
+            f = folios_.Of(pfn);  // its own record, if it was in a run
             int max = std::min<int>(
                 static_cast<int>((pmd_end - a) >> kPageShift),
                 static_cast<int>(f->head + f->pages() - pfn));
@@ -435,7 +438,7 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
   for (uint64_t a = addr; a < addr + length; a += kPageSize) {
     const Pmd* pmd = p.pt.FindPmd(a);
     if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
-      const Folio* f = folios_.Of(pmd->head);
+      const Folio* f = folios_.Peek(pmd->head);
       b.AddFolio(pmd->head, f->order, (a & (kPmdSize - 1)) >> kPageShift);
       ++*pmd_mapped_pages;
       continue;
@@ -452,7 +455,7 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
       b.AddZeroPage(/*huge=*/false);
     } else {
       uint32_t head = folios_.HeadOf(pte.pfn());
-      b.AddFolio(head, folios_.Of(head)->order, pte.pfn() - head);
+      b.AddFolio(head, folios_.Peek(head)->order, pte.pfn() - head);
     }
   }
   return b.Finish();
@@ -464,10 +467,21 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
 absl::Status Model::Verify() const {
   // Pages are conserved: free blocks plus folios make the machine.
   uint64_t in_folios = 0;
-  std::vector<uint32_t> heads = folios_.SortedHeads();
+  // Every folio, a run's one by one, in PFN order.
+  std::vector<Folio> all;
+  all.reserve(folios_.size());
+  folios_.ForEach([&all](const Folio& f) { all.push_back(f); });
+  std::sort(all.begin(), all.end(),
+            [](const Folio& a, const Folio& b) { return a.head < b.head; });
   uint64_t prev_end = 0;
-  for (uint32_t head : heads) {
-    const Folio& f = *folios_.Of(head);
+  for (const Folio& f : all) {
+    uint32_t head = f.head;
+    const Folio* r = folios_.Peek(head);
+    if (r == nullptr || (r->order != 0 && r->head != head) ||
+        (r->order == 0 && (head < r->head || head > r->head + r->run))) {
+      return absl::InternalError(
+          absl::StrFormat("folio 0x%x is not where the index says", head));
+    }
     if (head < prev_end || folios_.HeadOf(head + f.pages() - 1) != head) {
       return absl::InternalError(
           absl::StrFormat("folio 0x%x overlaps the one before it", head));
@@ -500,8 +514,8 @@ absl::Status Model::Verify() const {
                                                 const Pmd& pmd) {
       if (!broken.ok()) return;
       if (pmd.kind == Pmd::Kind::kFolio) {
-        const Folio* f = folios_.Of(pmd.head);
-        if (f == nullptr || f->head != pmd.head) {
+        const Folio* f = folios_.Peek(pmd.head);
+        if (f == nullptr || f->order == 0 || f->head != pmd.head) {
           broken = absl::InternalError(absl::StrFormat(
               "process %d: PMD at 0x%x maps 0x%x, no folio head", pid,
               pmd_addr, pmd.head));
@@ -516,17 +530,18 @@ absl::Status Model::Verify() const {
           Pte pte = t.pte[i];
           if (!pte.none()) ++used;
           if (!pte.present_page()) continue;
-          const Folio* f = folios_.Of(pte.pfn());
+          const Folio* f = folios_.Peek(pte.pfn());
           if (f == nullptr) {
             broken = absl::InternalError(absl::StrFormat(
                 "process %d: PTE at 0x%x maps free page 0x%x", pid,
                 pmd_addr + (uint64_t(i) << kPageShift), pte.pfn()));
             return;
           }
-          ++maps[f->head];
-          std::vector<int32_t>& pm = page_maps[f->head];
+          uint32_t head = folios_.HeadOf(pte.pfn());
+          ++maps[head];
+          std::vector<int32_t>& pm = page_maps[head];
           if (pm.empty()) pm.resize(f->pages());
-          ++pm[pte.pfn() - f->head];
+          ++pm[pte.pfn() - head];
         }
         if (used != t.used) {
           broken = absl::InternalError(absl::StrFormat(
@@ -541,18 +556,18 @@ absl::Status Model::Verify() const {
   for (const auto* holders : {&pins_, &refs_}) {
     for (const auto& [id, h] : *holders) {
       for (uint32_t pfn : h.pfns) {
-        const Folio* f = folios_.Of(pfn);
+        const Folio* f = folios_.Peek(pfn);
         if (f == nullptr) {
           return absl::InternalError(absl::StrFormat(
               "reference %d holds page 0x%x, which is free", id, pfn));
         }
         // GUP_PIN_COUNTING_BIAS for FOLL_PIN on order 0 (pin.cc).
-        held[f->head] += h.foll_pin && f->order == 0 ? 1024 : 1;
+        held[folios_.HeadOf(pfn)] += h.foll_pin && f->order == 0 ? 1024 : 1;
       }
     }
   }
-  for (uint32_t head : heads) {
-    const Folio& f = *folios_.Of(head);
+  for (const Folio& f : all) {
+    uint32_t head = f.head;
     int64_t m = maps.contains(head) ? maps.at(head) : 0;
     int64_t pm = pmd_maps.contains(head) ? pmd_maps.at(head) : 0;
     int64_t h = held.contains(head) ? held.at(head) : 0;
@@ -595,7 +610,7 @@ absl::Status Model::Verify() const {
   uint64_t n = 0;
   uint32_t prev = kNoFolio;
   for (uint32_t h = deferred_head_; h != kNoFolio;) {
-    const Folio* f = folios_.Of(h);
+    const Folio* f = folios_.Peek(h);
     if (f == nullptr || f->head != h || f->order < 2 ||
         !f->test(kFolioDeferredListed) ||
         folios_.Large(*f).deferred_prev != prev) {

@@ -80,6 +80,61 @@ void PfnIndex::SetRun0(uint32_t first, uint32_t n, const uint32_t* values) {
   }
 }
 
+void PfnIndex::Assign(uint32_t first, uint32_t end, uint32_t value) {
+  uint32_t leaf = value == kNone ? 0 : (value << 1) | 1;
+  for (uint32_t b = first >> kMaxOrder; (b << kMaxOrder) < end; ++b) {
+    uint32_t base = b << kMaxOrder;
+    root_[b] = AssignIn(root_[b], base, kMaxOrder, std::max(first, base),
+                        std::min(end, base + (1u << kMaxOrder)), leaf);
+  }
+}
+
+uint32_t PfnIndex::AssignIn(uint32_t e, uint32_t base, uint32_t shift,
+                            uint32_t lo, uint32_t hi, uint32_t leaf) {
+  if (lo == base && hi == base + (1u << shift)) {
+    FreeSubtree(e);
+    return leaf;
+  }
+  DCHECK(shift > 0);
+  uint32_t node;
+  if (IsNode(e)) {
+    node = e >> 1;
+  } else {
+    // A folio or nothing over the whole span: push it down a level.
+    node = NewNode();
+    nodes_[node].fill(e);
+  }
+  uint32_t child_shift = shift - kFanShift;
+  for (uint32_t i = (lo - base) >> child_shift;
+       i < kFan && base + (i << child_shift) < hi; ++i) {
+    uint32_t child_base = base + (i << child_shift);
+    uint32_t child = nodes_[node][i];
+    uint32_t now = AssignIn(child, child_base, child_shift,
+                            std::max(lo, child_base),
+                            std::min(hi, child_base + (1u << child_shift)),
+                            leaf);
+    nodes_[node][i] = now;
+  }
+  // A node whose entries all say the same folio (or nothing) goes.
+  const Node& n = nodes_[node];
+  if (!IsNode(n[0])) {
+    bool same = true;
+    for (uint32_t x : n) same &= x == n[0];
+    if (same) {
+      uint32_t v = n[0];
+      FreeNode(node);
+      return v;
+    }
+  }
+  return node << 1;
+}
+
+void PfnIndex::FreeSubtree(uint32_t e) {
+  if (!IsNode(e)) return;
+  for (uint32_t i = 0; i < kFan; ++i) FreeSubtree(nodes_[e >> 1][i]);
+  FreeNode(e >> 1);
+}
+
 void PfnIndex::Replace(uint32_t head, uint32_t order, uint32_t value) {
   uint32_t node = 0, slot = head >> kMaxOrder;
   for (uint32_t shift = kMaxOrder; order < shift;) {

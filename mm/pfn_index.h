@@ -49,6 +49,10 @@ class PfnIndex {
   void Set(uint32_t head, uint32_t order, uint32_t value);
   // Set(first + i, 0, values[i]) for i < n: a run of order-0 folios.
   void SetRun0(uint32_t first, uint32_t n, const uint32_t* values);
+  // Makes every page of [first, end) map to `value` (kNone: to nothing),
+  // whatever they mapped to before, in as few entries as the range allows
+  // (a run of records standing for many folios, FolioTable's runs).
+  void Assign(uint32_t first, uint32_t end, uint32_t value);
 
   // Get() for a walk over increasing PFNs: remembers the last node of
   // single pages it read. Valid while the index does not change.
@@ -124,6 +128,12 @@ class PfnIndex {
     return node == 0 ? root_[slot] : nodes_[node][slot];
   }
   uint32_t NewNode();
+  // Assign() within the entry `e` spanning [base, base + 2^shift); returns
+  // the entry to put in its place.
+  uint32_t AssignIn(uint32_t e, uint32_t base, uint32_t shift, uint32_t lo,
+                    uint32_t hi, uint32_t leaf);
+  // Frees the nodes under entry e.
+  void FreeSubtree(uint32_t e);
   void FreeNode(uint32_t node) {
     if (node == last_node_) last_node_ = 0;
     free_nodes_.push_back(node);
@@ -139,6 +149,15 @@ class PfnIndex {
     uint32_t lo = first > base ? (first - base) >> shift : 0;
     uint32_t hi = (end - base + span - 1) >> shift;
     if (hi > kFan) hi = kFan;
+    if (shift == 0) {
+      // Single pages: folios only.
+      Node& n = nodes_[node];
+      for (uint32_t i = lo; i < hi; ++i) {
+        if (n[i] != 0) fn(n[i] >> 1);
+        n[i] = 0;
+      }
+      return Empty(n);
+    }
     for (uint32_t i = lo; i < hi; ++i) {
       uint32_t e = nodes_[node][i];
       if (e == 0) continue;

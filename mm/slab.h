@@ -67,18 +67,8 @@ class Slab {
     (*this)[slot] = T{};
     free_.insert(slot);
     --live_;
-    --chunk_live_[slot >> kChunkShift];
-    // Give back the top chunk once it and the one below it are empty (not
-    // a chunk that empties and fills at every free and alloc).
-    while (chunks_.size() >= 2 && chunk_live_.back() == 0 &&
-           chunk_live_[chunks_.size() - 2] == 0) {
-      uint32_t first = static_cast<uint32_t>(chunks_.size() - 1)
-                       << kChunkShift;
-      for (uint32_t s = first; s < slots_; ++s) free_.erase(s);
-      slots_ = first;
-      chunks_.pop_back();
-      chunk_live_.pop_back();
-    }
+    uint32_t c = slot >> kChunkShift;
+    if (--chunk_live_[c] == 0 && c + 2 >= chunks_.size()) ReleaseTop();
   }
 
   T& operator[](uint32_t slot) const {
@@ -97,6 +87,20 @@ class Slab {
   }
 
  private:
+  // Gives back the top chunk while it and the one below it are empty (not
+  // a chunk that empties and fills at every free and alloc).
+  void ReleaseTop() {
+    while (chunks_.size() >= 2 && chunk_live_.back() == 0 &&
+           chunk_live_[chunks_.size() - 2] == 0) {
+      uint32_t first = static_cast<uint32_t>(chunks_.size() - 1)
+                       << kChunkShift;
+      for (uint32_t s = first; s < slots_; ++s) free_.erase(s);
+      slots_ = first;
+      chunks_.pop_back();
+      chunk_live_.pop_back();
+    }
+  }
+
   std::vector<std::unique_ptr<T[]>> chunks_;
   std::vector<uint32_t> chunk_live_;
   uint32_t slots_ = 0;

@@ -125,10 +125,12 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
 
   // __split_folio_to_order(): each piece inherits the flags that carry
   // over (not the deferred-split ones) and gets refcount = its mappings
-  // (+ the page cache's references for file folios).
+  // (+ the page cache's references for file folios). Anonymous order-0
+  // pieces in the same state share a record (a run); page-cache pieces
+  // each have their own xarray entry and record.
   std::vector<Folio*> made;
   folios_.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed,
-                &made);
+                /*runs=*/anon, &made);
   for (Folio* n : made) {
     n->refcount = n->mapcount + (anon ? 0 : static_cast<int>(n->pages()));
     if (anon) counters_.Count(MthpStat::kNrAnon, n->order);
@@ -160,6 +162,18 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // order-0 piece whose page is all zeros is mapped to the shared zero page
   // instead (try_to_map_unused_to_zeropage) and so freed.
   if (anon) {
+    // Each page on its own: runs of zero pages are taken apart.
+    std::vector<Folio*> each;
+    for (Folio* n : made) {
+      if (n->order != 0 || n->run == 0 || n->nonzero || n->mapcount == 0) {
+        each.push_back(n);
+        continue;
+      }
+      for (uint32_t pfn = n->head, end = pfn + n->run + 1; pfn < end; ++pfn) {
+        each.push_back(folios_.Of(pfn));
+      }
+    }
+    made.swap(each);
     // The anon_vma family, found once for all the pieces.
     std::vector<std::pair<uint32_t, Process*>> family;
     for (Folio* n : made) {

@@ -129,30 +129,23 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         continue;
       }
       uint32_t pfn = pte.pfn();
-      Folio& f = *folios_.Of(pfn);
-      uint32_t head = f.head;
-      if (f.order == 0 && f.refcount == 1 && f.mapcount == 1) {
-        // A run of order-0 folios each held by nothing but its PTE here,
-        // at consecutive PFNs (the pieces of a split THP): unmapped, and
-        // their last references dropped, as one batch of events.
-        int n = 0;
-        FolioTable::Cursor run(folios_);
-        for (Folio* g = &f;;) {
-          g->mapcount = 0;
-          g->refcount = 0;
-          to_free.push_back(g);
-          t.pte[i + n] = Pte::None();
-          if (++n == stop - i) break;
-          Pte next = t.pte[i + n];
-          if (!next.present_page() ||
-              next.pfn() != pfn + static_cast<uint32_t>(n)) {
-            break;
-          }
-          g = run.Of(next.pfn());
-          if (g->order != 0 || g->refcount != 1 || g->mapcount != 1) break;
+      Folio* rec = folios_.Peek(pfn);
+      if (rec->order == 0 && rec->refcount == 1 && rec->mapcount == 1) {
+        // Order-0 folios each held by nothing but its PTE here, at
+        // consecutive PFNs (the pieces of a split THP, a run in one
+        // record): unmapped, and their last references dropped, as one
+        // batch of events.
+        int n = 1;
+        int max = std::min<int>(stop - i,
+                                static_cast<int>(rec->head + rec->run + 1 - pfn));
+        while (n < max && t.pte[i + n].present_page() &&
+               t.pte[i + n].pfn() == pfn + static_cast<uint32_t>(n)) {
+          ++n;
         }
+        Folio& gone = folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
+        for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
         t.used -= n;
-        Event& e = NewEvent(EVENT_UNMAP, head, &f, reason);
+        Event& e = NewEvent(EVENT_UNMAP, pfn, &gone, reason);
         e.set_pid(pid);
         e.set_addr(pmd_addr + (uint64_t(i) << kPageShift));
         e.set_nr_pages(1);
@@ -163,9 +156,14 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         e.set_ref_after(0);
         e.set_repeat(static_cast<uint32_t>(n));
         Emit();
+        gone.mapcount = 0;
+        gone.refcount = 0;
+        to_free.push_back(&gone);
         i += n;
         continue;
       }
+      Folio& f = *folios_.Of(pfn);
+      uint32_t head = f.head;
       // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
       int nr = 1;
       int max =

@@ -121,7 +121,7 @@ TEST(FolioTableTest, SplitCarriesEachPagesState) {
                                     {528, 4},   {544, 5},   {576, 6},
                                     {640, 7},   {768, 8}};
   std::vector<Folio*> made;
-  t.Split(512, pieces, kFolioPartiallyMapped, &made);
+  t.Split(512, pieces, kFolioPartiallyMapped, /*runs=*/false, &made);
   EXPECT_EQ(t.size(), 11u);
   ASSERT_EQ(made.size(), 11u);
   EXPECT_EQ(made[5]->head, 520u);

@@ -99,5 +99,37 @@ TEST(PfnIndexTest, ClearRangeTakesWholeFoliosAndTheirNodes) {
   EXPECT_EQ(index.bytes(), bytes);
 }
 
+TEST(PfnIndexTest, AssignMatchesAPerPageArrayAndStaysSmall) {
+  constexpr uint32_t kPages = 2048;
+  PfnIndex index(kPages);
+  size_t empty = index.bytes();
+  std::vector<uint32_t> want(kPages, PfnIndex::kNone);
+  std::mt19937_64 rng(3);
+  for (int step = 0; step < 2000; ++step) {
+    uint32_t first = static_cast<uint32_t>(rng() % kPages);
+    uint32_t n = 1 + static_cast<uint32_t>(rng() % (rng() % 2 ? 8 : 600));
+    uint32_t end = std::min(kPages, first + n);
+    uint32_t value = rng() % 4 == 0 ? PfnIndex::kNone
+                                    : static_cast<uint32_t>(rng() % 5);
+    index.Assign(first, end, value);
+    for (uint32_t p = first; p < end; ++p) want[p] = value;
+    for (uint32_t p = 0; p < kPages; ++p) {
+      ASSERT_EQ(index.Get(p), want[p]) << "pfn " << p << " step " << step;
+    }
+  }
+  // One value everywhere: the root alone holds it.
+  index.Assign(0, kPages, 7);
+  for (uint32_t p = 0; p < kPages; p += 97) ASSERT_EQ(index.Get(p), 7u);
+  index.Assign(0, kPages, PfnIndex::kNone);
+  // A run of 512 is one root entry; 300 pages of one value take a handful
+  // of nodes.
+  index.Assign(512, 1024, 9);
+  index.Assign(1024, 1324, 10);
+  EXPECT_EQ(index.Get(1023), 9u);
+  EXPECT_EQ(index.Get(1323), 10u);
+  EXPECT_EQ(index.Get(1324), PfnIndex::kNone);
+  EXPECT_GE(index.bytes(), empty);
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
