@@ -315,7 +315,7 @@ class Run {
   absl::StatusOr<std::vector<Op>> Observe() {
     std::vector<Op> out;
     for (auto& [pid, proc] : procs_) {
-      for (const auto& [start, range] : proc.ranges.all()) {
+      for (const mm::Vma& range : proc.ranges.all()) {
         Op op;
         ExpectLayout* e = op.mutable_expect_layout();
         e->set_pid(pid);

@@ -40,12 +40,12 @@ Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
 Model::~Model() = default;
 
 Model::Process* Model::FindProcess(uint32_t pid) {
-  if (pid == last_pid_ && last_process_ != nullptr) return last_process_;
+  CachedProcess& c = process_cache_[pid % kProcessCache];
+  if (c.pid == pid && c.process != nullptr) return c.process;
   auto it = processes_.find(pid);
   if (it == processes_.end()) return nullptr;
-  last_pid_ = pid;
-  last_process_ = it->second.get();
-  return last_process_;
+  c = {pid, it->second.get()};
+  return c.process;
 }
 
 const Model::Process* Model::FindProcess(uint32_t pid) const {
@@ -185,7 +185,7 @@ absl::Status Model::ProcessExit(uint32_t pid) {
   // exit_mmap(): unmap every VMA.
   ZapRange(pid, 0, UINT64_MAX, REASON_EXIT);
   processes_.erase(pid);
-  last_process_ = nullptr;
+  process_cache_[pid % kProcessCache] = {};
   return absl::OkStatus();
 }
 

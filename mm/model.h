@@ -18,6 +18,7 @@
 #ifndef MMREPLAY_MM_MODEL_H_
 #define MMREPLAY_MM_MODEL_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -339,10 +340,15 @@ class Model {
   BuddyAllocator buddy_;
   FolioTable folios_;
 
-  // Processes by pid; the records stay put (a lookup cache points at one).
+  // Processes by pid; the records stay put (a lookup cache points at them:
+  // a few ops in a row, or one op, name the same processes).
   absl::btree_map<uint32_t, std::unique_ptr<Process>> processes_;
-  mutable uint32_t last_pid_ = 0;
-  mutable Process* last_process_ = nullptr;
+  struct CachedProcess {
+    uint32_t pid = 0;
+    Process* process = nullptr;
+  };
+  static constexpr uint32_t kProcessCache = 64;
+  std::array<CachedProcess, kProcessCache> process_cache_{};
   uint32_t next_anon_vma_ = 1;
   absl::btree_map<uint64_t, File> files_;
   absl::btree_map<uint32_t, Holder> pins_;

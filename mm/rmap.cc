@@ -67,7 +67,7 @@ std::vector<Model::Mapping> Model::RmapWalk(uint32_t head, const Folio& f) {
     uint64_t first = f.index, last = f.index + f.pages();
     for (auto& [pid, p_ptr] : processes_) {
       Process& p = *p_ptr;
-      for (const auto& [start, v] : p.vmas.all()) {
+      for (const Vma& v : p.vmas.all()) {
         if (v.file != f.owner) continue;
         uint64_t lo = std::max(first, v.pgoff);
         uint64_t hi = std::min(last, v.pgoff + v.pages());

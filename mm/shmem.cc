@@ -297,7 +297,7 @@ void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
   for (auto& [pid, p_ptr] : processes_) {
     Process& p = *p_ptr;
     std::vector<Vma> vmas;
-    for (const auto& [start, v] : p.vmas.all()) {
+    for (const Vma& v : p.vmas.all()) {
       if (v.file == file_id) vmas.push_back(v);
     }
     for (const Vma& v : vmas) {

@@ -1,6 +1,6 @@
 #include "mm/vma.h"
 
-#include <iterator>
+#include <algorithm>
 
 namespace mmreplay::mm {
 namespace {
@@ -14,70 +14,75 @@ bool Mergeable(const Vma& a, const Vma& b) {
 
 }  // namespace
 
+size_t VmaTree::LowerBound(uint64_t addr) const {
+  return static_cast<size_t>(
+      std::lower_bound(vmas_.begin(), vmas_.end(), addr,
+                       [](const Vma& v, uint64_t a) { return v.start < a; }) -
+      vmas_.begin());
+}
+
 const Vma* VmaTree::Find(uint64_t addr) const {
-  const Vma* last = last_.vma;
-  if (last != nullptr && addr >= last->start && addr < last->end) return last;
-  auto it = by_start_.upper_bound(addr);
-  if (it == by_start_.begin()) return nullptr;
-  --it;
-  if (addr >= it->second.end) return nullptr;
-  last_.vma = &it->second;
-  return last_.vma;
+  if (last_ < vmas_.size()) {
+    const Vma& v = vmas_[last_];
+    if (addr >= v.start && addr < v.end) return &v;
+  }
+  // The last VMA starting at or before addr.
+  size_t i = static_cast<size_t>(
+      std::upper_bound(vmas_.begin(), vmas_.end(), addr,
+                       [](uint64_t a, const Vma& v) { return a < v.start; }) -
+      vmas_.begin());
+  if (i == 0 || addr >= vmas_[i - 1].end) return nullptr;
+  last_ = i - 1;
+  return &vmas_[i - 1];
 }
 
 void VmaTree::SplitAt(uint64_t addr) {
-  last_.vma = nullptr;
-  auto it = by_start_.upper_bound(addr);
-  if (it == by_start_.begin()) return;
-  --it;
-  Vma& v = it->second;
-  if (v.start == addr || addr >= v.end) return;
+  last_ = SIZE_MAX;
+  size_t i = LowerBound(addr);
+  if (i == 0 || (i < vmas_.size() && vmas_[i].start == addr)) return;
+  Vma& v = vmas_[i - 1];
+  if (addr >= v.end) return;
   Vma tail = v;
   tail.start = addr;
   tail.pgoff = v.PageIndex(addr);
   v.end = addr;
-  by_start_.emplace(addr, tail);
+  vmas_.insert(vmas_.begin() + static_cast<long>(i), tail);
 }
 
 void VmaTree::Unmap(uint64_t start, uint64_t end) {
-  last_.vma = nullptr;
   SplitAt(start);
   SplitAt(end);
-  by_start_.erase(by_start_.lower_bound(start), by_start_.lower_bound(end));
+  vmas_.erase(vmas_.begin() + static_cast<long>(LowerBound(start)),
+              vmas_.begin() + static_cast<long>(LowerBound(end)));
 }
 
 void VmaTree::Map(const Vma& vma) {
-  last_.vma = nullptr;
   Unmap(vma.start, vma.end);
-  by_start_.emplace(vma.start, vma);
+  vmas_.insert(vmas_.begin() + static_cast<long>(LowerBound(vma.start)), vma);
   MergeAround(vma.start, vma.end);
 }
 
 void VmaTree::MergeAround(uint64_t start, uint64_t end) {
-  last_.vma = nullptr;
+  last_ = SIZE_MAX;
   // From the VMA before `start` to the VMA at or after `end`.
-  auto it = by_start_.lower_bound(start);
-  if (it != by_start_.begin()) --it;
-  while (it != by_start_.end() && it->first <= end) {
-    auto next = std::next(it);
-    if (next != by_start_.end() && Mergeable(it->second, next->second)) {
-      uint64_t key = it->first;
-      it->second.end = next->second.end;
-      // A b-tree erase invalidates every iterator: find `it` again.
-      by_start_.erase(next);
-      it = by_start_.find(key);
+  size_t i = LowerBound(start);
+  if (i > 0) --i;
+  while (i + 1 < vmas_.size() && vmas_[i].start <= end) {
+    if (Mergeable(vmas_[i], vmas_[i + 1])) {
+      vmas_[i].end = vmas_[i + 1].end;
+      vmas_.erase(vmas_.begin() + static_cast<long>(i + 1));
       continue;
     }
-    it = next;
+    ++i;
   }
 }
 
 std::vector<Vma> VmaTree::Overlapping(uint64_t start, uint64_t end) const {
   std::vector<Vma> out;
-  auto it = by_start_.upper_bound(start);
-  if (it != by_start_.begin()) --it;
-  for (; it != by_start_.end() && it->first < end; ++it) {
-    Vma v = it->second;
+  size_t i = LowerBound(start);
+  if (i > 0) --i;
+  for (; i < vmas_.size() && vmas_[i].start < end; ++i) {
+    Vma v = vmas_[i];
     if (v.end <= start) continue;
     if (v.start < start) {
       v.pgoff = v.PageIndex(start);

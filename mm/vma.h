@@ -8,10 +8,10 @@
 #ifndef MMREPLAY_MM_VMA_H_
 #define MMREPLAY_MM_VMA_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 
 namespace mmreplay::mm {
 
@@ -46,7 +46,7 @@ struct Vma {
 
 class VmaTree {
  public:
-  // The VMA holding `addr`, or null.
+  // The VMA holding `addr`, or null. Valid until the tree changes.
   const Vma* Find(uint64_t addr) const;
 
   // Maps `vma`, replacing whatever overlapped its range.
@@ -61,9 +61,9 @@ class VmaTree {
   void Update(uint64_t start, uint64_t end, Fn fn) {
     SplitAt(start);
     SplitAt(end);
-    for (auto it = by_start_.lower_bound(start);
-         it != by_start_.end() && it->first < end; ++it) {
-      fn(it->second);
+    for (size_t i = LowerBound(start); i < vmas_.size() && vmas_[i].start < end;
+         ++i) {
+      fn(vmas_[i]);
     }
     MergeAround(start, end);
   }
@@ -72,30 +72,26 @@ class VmaTree {
   std::vector<Vma> Overlapping(uint64_t start, uint64_t end) const;
 
   // Every VMA, lowest first.
-  const absl::btree_map<uint64_t, Vma>& all() const { return by_start_; }
+  const std::vector<Vma>& all() const { return vmas_; }
 
-  bool empty() const { return by_start_.empty(); }
+  bool empty() const { return vmas_.empty(); }
 
  private:
+  // The first VMA starting at or after addr.
+  size_t LowerBound(uint64_t addr) const;
   // split_vma(): makes `addr` a VMA boundary if a VMA spans it.
   void SplitAt(uint64_t addr);
   // vma_merge(): merges VMAs in and next to [start, end) with equal
   // attributes.
   void MergeAround(uint64_t start, uint64_t end);
 
-  absl::btree_map<uint64_t, Vma> by_start_;
+  // Sorted by start, apart. A process has tens to thousands of VMAs: a
+  // binary search finds one, and the few that a change moves are cheap to
+  // shift (the kernel's maple tree is a B-tree for the same reason).
+  std::vector<Vma> vmas_;
   // The VMA Find() returned last (faults and touches look up the same one
-  // many times in a row); forgotten on any change and by copies.
-  struct LastFound {
-    LastFound() = default;
-    LastFound(const LastFound&) {}
-    LastFound& operator=(const LastFound&) {
-      vma = nullptr;
-      return *this;
-    }
-    const Vma* vma = nullptr;
-  };
-  mutable LastFound last_;
+  // many times in a row); forgotten on any change.
+  mutable size_t last_ = SIZE_MAX;
 };
 
 }  // namespace mmreplay::mm

@@ -7,6 +7,7 @@
 #include "mm/knobs.h"
 #include "mm/layout.h"
 #include "mm/model.h"
+#include "replay/op_prefetcher.h"
 #include "replay/op_schema.h"
 
 namespace mmreplay::replay {
@@ -249,7 +250,9 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
 #else
   const bool verify = options.verify;
 #endif
-  while (const TraceOp* op = reader.Next()) {
+  // The ops are decoded and checked on a second thread, a batch ahead.
+  OpPrefetcher ops(reader);
+  while (const TraceOp* op = ops.Next()) {
     ++report->ops;
     model.BeginOp(op->record);
     absl::Status applied;
@@ -293,7 +296,7 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
     }
   }
   if (memory != nullptr) *memory = model.memory_use();
-  return reader.status();
+  return ops.status();
 }
 
 }  // namespace mmreplay::replay

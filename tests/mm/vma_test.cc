@@ -24,7 +24,7 @@ Vma Anon(uint64_t start, uint64_t end) {
 
 std::string Dump(const VmaTree& t) {
   std::string out;
-  for (const auto& [start, v] : t.all()) {
+  for (const Vma& v : t.all()) {
     absl::StrAppend(
         &out, absl::StrFormat("[+%x,+%x)%s%s ", v.start - kBase, v.end - kBase,
                               v.hugepage ? "H" : "", v.nohugepage ? "N" : ""));

@@ -1,0 +1,101 @@
+#include "replay/op_prefetcher.h"
+
+#include <utility>
+
+namespace mmreplay::replay {
+
+OpPrefetcher::OpPrefetcher(TraceReader& reader)
+    : reader_(reader), thread_(&OpPrefetcher::Read, this) {}
+
+OpPrefetcher::~OpPrefetcher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void OpPrefetcher::Fill(Batch& b) {
+  b.ops.clear();
+  b.args.clear();
+  b.rich.clear();
+  b.notes.clear();
+  b.last = false;
+  // Copy first, point after: args grows while the batch fills.
+  std::vector<size_t> arg_at;
+  while (b.ops.size() < kBatchOps) {
+    const TraceOp* op = reader_.Next();
+    if (op == nullptr) {
+      b.last = true;
+      b.status = reader_.status();
+      break;
+    }
+    TraceOp copy = *op;
+    arg_at.push_back(b.args.size());
+    if (op->rich != nullptr) {
+      b.rich.push_back(*op->rich);
+      copy.rich = &b.rich.back();
+    } else if (op->args != nullptr) {
+      b.args.insert(b.args.end(), op->args, op->args + op->info->arity);
+    }
+    if (!op->note.empty()) {
+      b.notes.emplace_back(op->note);
+      copy.note = b.notes.back();
+    }
+    b.ops.push_back(copy);
+  }
+  for (size_t i = 0; i < b.ops.size(); ++i) {
+    if (b.ops[i].rich == nullptr && b.ops[i].args != nullptr) {
+      b.ops[i].args = b.args.data() + arg_at[i];
+    }
+  }
+}
+
+void OpPrefetcher::Read() {
+  for (;;) {
+    std::unique_ptr<Batch> b;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock,
+                    [this] { return stop_ || ready_.size() < kBatchesAhead; });
+      if (stop_) return;
+      if (!spare_.empty()) {
+        b = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (b == nullptr) b = std::make_unique<Batch>();
+    Fill(*b);
+    bool last = b->last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ready_.push_back(std::move(b));
+    }
+    changed_.notify_all();
+    if (last) return;
+  }
+}
+
+const TraceOp* OpPrefetcher::Next() {
+  while (current_ == nullptr || pos_ == current_->ops.size()) {
+    if (current_ != nullptr && current_->last) {
+      status_ = current_->status;
+      return nullptr;
+    }
+    std::unique_ptr<Batch> next;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [this] { return !ready_.empty(); });
+      next = std::move(ready_.front());
+      ready_.pop_front();
+      if (current_ != nullptr) spare_.push_back(std::move(current_));
+    }
+    changed_.notify_all();
+    current_ = std::move(next);
+    pos_ = 0;
+  }
+  return &current_->ops[pos_++];
+}
+
+}  // namespace mmreplay::replay
