@@ -1,7 +1,9 @@
 // Anonymous page faults (mm/memory.c, mm/huge_memory.c): the PMD THP path
 // (do_huge_pmd_anonymous_page), the huge zero folio on reads, the PTE path
 // with mTHP orders (do_anonymous_page, alloc_anon_folio), the zero page, and
-// write-protect faults (do_wp_page, do_huge_pmd_wp_page).
+// write-protect faults (do_wp_page, do_huge_pmd_wp_page). A fault maps the
+// page (zeroed when new, a copy on write); the contents the access writes are
+// the caller's (Touch, Pin) to record.
 #include "base/check.h"
 #include "mm/model.h"
 
@@ -52,17 +54,12 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
     uint32_t pfn = pmd->head +
                    static_cast<uint32_t>((addr & (kPmdSize - 1)) >> kPageShift);
-    if (!write) return absl::OkStatus();
-    Folio& f = folios_.At(pmd->head);
-    if (pmd->writable) {
-      folios_.set_nonzero(f, pfn, 1, true);
-      return absl::OkStatus();
-    }
+    (void)pfn;
+    if (!write || pmd->writable) return absl::OkStatus();
     // do_huge_pmd_wp_page(): reuse an exclusive THP, else split the PMD and
     // copy at the PTE level.
-    if (f.refcount == 1) {
+    if (folios_.At(pmd->head).refcount == 1) {
       pmd->writable = true;
-      folios_.set_nonzero(f, pfn, 1, true);
       return absl::OkStatus();
     }
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
@@ -99,8 +96,6 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   if (profile_.thp_underused_shrinker) {
     DeferredSplitFolio(head, *f, /*partially_mapped=*/false);
   }
-  folios_.set_nonzero(
-      *f, head + static_cast<uint32_t>((addr - haddr) >> kPageShift), 1, true);
   return true;
 }
 
@@ -112,11 +107,7 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   Pte pte = t.pte[index];
   if (pte.present_page()) {
     if (!write) return;
-    if (!pte.writable()) {
-      WriteProtectFault(p, pid, vma, addr);
-      return;
-    }
-    folios_.SetPageNonzero(pte.pfn(), true);
+    if (!pte.writable()) WriteProtectFault(p, pid, vma, addr);
     return;
   }
   if (pte.zero_page()) {
@@ -179,8 +170,6 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
               MAP_LEVEL_PTE, 0, nr, 1, nr);
   counters_.Count(MthpStat::kAnonFaultAlloc, order);
   counters_.Count(MthpStat::kNrAnon, order);
-  folios_.set_nonzero(
-      *f, head + static_cast<uint32_t>((addr - start) >> kPageShift), 1, true);
 }
 
 // do_wp_page(): a write to the zero page or to a read-only anonymous page.
@@ -195,7 +184,6 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
     Folio& old = folios_.At(old_head);
     if (old.mapcount == 1 && old.refcount == 1) {
       p.pt.SetPte(addr, pte.WithWrite(w));
-      folios_.set_nonzero(old, pte.pfn(), 1, true);
       return;
     }
   }
@@ -219,8 +207,6 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
   p.pt.SetPte(addr, Pte::Page(head, w));
   EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE, 0,
               1);
-  // The copy is written: whatever the old page held, it is not all zeros.
-  f->nonzero = true;
 }
 
 }  // namespace mmreplay::mm

@@ -162,14 +162,9 @@ bool FolioTable::nonzero(const Folio& f, uint32_t pfn) const {
   return NonzeroBits(f, l)[i / 64] >> (i % 64) & 1;
 }
 
-void FolioTable::set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
-  if (f.order == 0) {
-    f.nonzero = v;
-    return;
-  }
+void FolioTable::SetNonzeroLarge(Folio& f, uint32_t pfn, uint32_t n, bool v) {
   LargeFolio& l = Large(f);
   uint32_t all = static_cast<uint32_t>(f.pages());
-  if (l.nonzero_pages == (v ? all : 0)) return;
   if (n == all) {
     l.nonzero_pages = v ? all : 0;
     Release(f, l);

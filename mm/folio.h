@@ -220,7 +220,15 @@ class FolioTable {
   // Whether page pfn of folio f has non-zero contents.
   bool nonzero(const Folio& f, uint32_t pfn) const;
   // Sets that for the n pages from pfn of folio f.
-  void set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v);
+  void set_nonzero(Folio& f, uint32_t pfn, uint32_t n, bool v) {
+    if (f.order == 0) {
+      f.nonzero = v;
+      return;
+    }
+    // Mostly written already: nothing changes.
+    if (Large(f).nonzero_pages == (v ? f.pages() : 0)) return;
+    SetNonzeroLarge(f, pfn, n, v);
+  }
   // The same for one page, found by its PFN. REQUIRES: a folio holds it.
   bool PageNonzero(uint32_t pfn) const { return nonzero(*Peek(pfn), pfn); }
   void SetPageNonzero(uint32_t pfn, bool v) {
@@ -265,6 +273,7 @@ class FolioTable {
   size_t index_bytes() const { return index_.bytes(); }
 
  private:
+  void SetNonzeroLarge(Folio& f, uint32_t pfn, uint32_t n, bool v);
   // Makes l's per-page mapcounts explicit.
   void PerPageMapcounts(const Folio& f, LargeFolio& l);
   // Whether f's pages are neither all zero nor all written.

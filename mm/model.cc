@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/check.h"
+#include "base/status_macros.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -300,7 +301,8 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
           "%s fault at 0x%x in process %d: the mapping does not allow it",
           write ? "write" : "read", a, pid));
     }
-    Vma copy = *vma;
+    // Faults change no VMA: the reference stays good.
+    const Vma& copy = *vma;
     if (!copy.anonymous()) {
       uint64_t stop = std::min(addr + length, copy.end);
       for (; a < stop; a += kPageSize) {
@@ -316,10 +318,14 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
       continue;
     }
     uint64_t end = std::min(addr + length, copy.end);
+    // A fault maps the page at `a`; the loop then looks at `a` again and
+    // records what the access writes. `faulted` keeps it from faulting
+    // twice where the fault could map nothing (no memory).
+    uint64_t faulted = UINT64_MAX;
     while (a < end) {
       uint64_t pmd_end = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
-      // A PMD mapping that already allows the access: no fault in it.
       const Pmd* pmd = p.pt.FindPmd(a);
+      // A PMD mapping that already allows the access: no fault in it.
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
           (!write || pmd->writable)) {
         if (write) {
@@ -332,14 +338,23 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
         a = pmd_end;
         continue;
       }
-      // Present PTEs that allow the access: no fault either. A write marks
-      // the pages it reaches, a run of one folio's pages at a time.
+      if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero && !write) {
+        a = pmd_end;
+        continue;
+      }
+      // Present PTEs that allow the access (and the zero page, for a read):
+      // no fault either. A write marks the pages it reaches, a run of one
+      // folio's pages at a time.
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable) {
         const PteTable& t = p.pt.Table(*pmd);
-        Folio* f = nullptr;
+        const Folio* f = nullptr;
         while (a < pmd_end) {
           int i = PageTable::PteIndex(a);
           Pte pte = t.pte[i];
+          if (!write && pte.zero_page()) {
+            a += kPageSize;
+            continue;
+          }
           if (!pte.present_page() || (write && !pte.writable())) break;
           if (!write) {
             a += kPageSize;
@@ -349,24 +364,28 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
           if (f == nullptr || pfn - f->head >= f->span()) f = folios_.Peek(pfn);
           int n = 1;
           if (!folios_.all_nonzero(*f)) {
-            f = folios_.Of(pfn);  // its own record, if it was in a run
+            Folio* own = folios_.Of(pfn);  // its own record, out of a run
             int max = std::min<int>(
                 static_cast<int>((pmd_end - a) >> kPageShift),
-                static_cast<int>(f->head + f->pages() - pfn));
+                static_cast<int>(own->head + own->pages() - pfn));
             while (n < max && t.pte[i + n].present_page() &&
                    t.pte[i + n].writable() &&
                    t.pte[i + n].pfn() == pfn + static_cast<uint32_t>(n)) {
               ++n;
             }
-            folios_.set_nonzero(*f, pfn, static_cast<uint32_t>(n), true);
+            folios_.set_nonzero(*own, pfn, static_cast<uint32_t>(n), true);
+            f = nullptr;
           }
           a += uint64_t(n) << kPageShift;
         }
         if (a == pmd_end) continue;
       }
-      absl::Status s = AnonFault(p, pid, copy, a, write);
-      if (!s.ok()) return s;
-      a += kPageSize;
+      if (faulted == a) {
+        a += kPageSize;
+        continue;
+      }
+      RETURN_IF_ERROR(AnonFault(p, pid, copy, a, write));
+      faulted = a;
     }
   }
   return absl::OkStatus();

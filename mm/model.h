@@ -209,7 +209,9 @@ class Model {
               bool own_ref, Reason reason);
 
   // --- fault.cc ---------------------------------------------------------
-  // handle_mm_fault() for one page of an anonymous private VMA.
+  // handle_mm_fault() for one page of an anonymous private VMA. It maps the
+  // page; what the access then writes is the caller's to record
+  // (FolioTable::set_nonzero).
   absl::Status AnonFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr, bool write);
   bool PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,

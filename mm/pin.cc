@@ -54,6 +54,7 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
     // __get_user_pages(): fault the page in (for write with FOLL_PIN, the
     // DMA-target case; vmsplice and FOLL_GET read).
     uint32_t pfn = kNoPage;
+    bool faulted = false;
     for (int attempt = 0; attempt < 2 && pfn == kNoPage; ++attempt) {
       const Pmd* pmd = p.pt.FindPmd(a);
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
@@ -64,9 +65,12 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
       } else if (attempt == 0) {
         absl::Status s = AnonFault(p, pid, copy, a, foll_pin);
         if (!s.ok()) return s;
+        faulted = foll_pin;
       }
     }
     if (pfn == kNoPage) continue;  // the zero page: nothing to hold
+    // The write a FOLL_PIN fault was for.
+    if (faulted) folios_.SetPageNonzero(pfn, true);
     GetPage(pfn, foll_pin, REASON_PIN);
     h.pfns.push_back(pfn);
   }

@@ -21,11 +21,7 @@ size_t VmaTree::LowerBound(uint64_t addr) const {
       vmas_.begin());
 }
 
-const Vma* VmaTree::Find(uint64_t addr) const {
-  if (last_ < vmas_.size()) {
-    const Vma& v = vmas_[last_];
-    if (addr >= v.start && addr < v.end) return &v;
-  }
+const Vma* VmaTree::Search(uint64_t addr) const {
   // The last VMA starting at or before addr.
   size_t i = static_cast<size_t>(
       std::upper_bound(vmas_.begin(), vmas_.end(), addr,

@@ -47,7 +47,13 @@ struct Vma {
 class VmaTree {
  public:
   // The VMA holding `addr`, or null. Valid until the tree changes.
-  const Vma* Find(uint64_t addr) const;
+  const Vma* Find(uint64_t addr) const {
+    if (last_ < vmas_.size()) {
+      const Vma& v = vmas_[last_];
+      if (addr >= v.start && addr < v.end) return &v;
+    }
+    return Search(addr);
+  }
 
   // Maps `vma`, replacing whatever overlapped its range.
   void Map(const Vma& vma);
@@ -77,6 +83,8 @@ class VmaTree {
   bool empty() const { return vmas_.empty(); }
 
  private:
+  // Find() without the last-found shortcut.
+  const Vma* Search(uint64_t addr) const;
   // The first VMA starting at or after addr.
   size_t LowerBound(uint64_t addr) const;
   // split_vma(): makes `addr` a VMA boundary if a VMA spans it.
