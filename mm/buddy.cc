@@ -41,9 +41,7 @@ std::optional<uint64_t> BuddyAllocator::Alloc(uint32_t order) {
   for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
     for (uint32_t o = order; o <= kMaxOrder; ++o) {
       if (z->free[o].empty()) continue;
-      uint64_t n = 0;
-      z->free[o].PopLowest(1, [&n](uint64_t b) { n = b; });
-      uint64_t pfn = z->span.start_pfn + (n << o);
+      uint64_t pfn = z->span.start_pfn + (z->free[o].PopFirst() << o);
       // expand(): keep the low half, return the high halves.
       for (uint32_t high = o; high > order; --high) {
         z->Add(pfn + (uint64_t{1} << (high - 1)), high - 1);

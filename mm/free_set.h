@@ -48,6 +48,22 @@ class FreeSet {
   uint64_t size() const { return size_; }
   // The lowest member, if any.
   std::optional<uint64_t> first() const;
+  // Removes the lowest member and returns it. REQUIRES: not empty.
+  uint64_t PopFirst() {
+    uint64_t w2 = 0;
+    while (l2_[w2] == 0) ++w2;
+    uint64_t w1 = w2 * 64 + __builtin_ctzll(l2_[w2]);
+    uint64_t w0 = w1 * 64 + __builtin_ctzll(l1_[w1]);
+    uint64_t bits = l0_[w0];
+    uint64_t n = w0 * 64 + __builtin_ctzll(bits);
+    l0_[w0] = bits & (bits - 1);
+    if (l0_[w0] == 0) {
+      l1_[w1] &= l1_[w1] - 1;
+      if (l1_[w1] == 0) l2_[w2] &= l2_[w2] - 1;
+    }
+    --size_;
+    return n;
+  }
   // Removes the n lowest members (or all, if fewer), calling fn(member) for
   // each, lowest first; returns how many.
   template <typename Fn>

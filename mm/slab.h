@@ -34,7 +34,7 @@ class Slab {
         free_.Grow(chunks_.size() << kChunkShift);
       }
     } else {
-      free_.PopLowest(1, [&slot](uint64_t s) { slot = static_cast<uint32_t>(s); });
+      slot = static_cast<uint32_t>(free_.PopFirst());
     }
     ++chunk_live_[slot >> kChunkShift];
     ++live_;
