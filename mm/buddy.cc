@@ -39,9 +39,10 @@ const BuddyAllocator::Zone* BuddyAllocator::ZoneOf(uint64_t pfn) const {
 std::optional<uint64_t> BuddyAllocator::Alloc(uint32_t order) {
   // The zonelist: highest zone first (ZONE_NORMAL before ZONE_DMA32).
   for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
-    for (uint32_t o = order; o <= kMaxOrder; ++o) {
-      if (z->free[o].empty()) continue;
-      uint64_t pfn = z->span.start_pfn + (z->free[o].PopFirst() << o);
+    uint32_t fit = z->orders >> order;
+    if (fit != 0) {
+      uint32_t o = order + static_cast<uint32_t>(__builtin_ctz(fit));
+      uint64_t pfn = z->TakeFirst(o);
       // expand(): keep the low half, return the high halves.
       for (uint32_t high = o; high > order; --high) {
         z->Add(pfn + (uint64_t{1} << (high - 1)), high - 1);

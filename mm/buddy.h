@@ -73,14 +73,24 @@ class BuddyAllocator {
   struct Zone {
     ZoneSpan span;
     std::vector<FreeSet> free;
+    // Bit o set when free[o] is not empty.
+    uint32_t orders = 0;
     bool Has(uint64_t pfn, uint32_t order) const {
       return free[order].contains((pfn - span.start_pfn) >> order);
     }
     void Add(uint64_t pfn, uint32_t order) {
       free[order].insert((pfn - span.start_pfn) >> order);
+      orders |= 1u << order;
     }
     void Remove(uint64_t pfn, uint32_t order) {
       free[order].erase((pfn - span.start_pfn) >> order);
+      if (free[order].empty()) orders &= ~(1u << order);
+    }
+    // The lowest free block of `order`, taken off its list.
+    uint64_t TakeFirst(uint32_t order) {
+      uint64_t pfn = span.start_pfn + (free[order].PopFirst() << order);
+      if (free[order].empty()) orders &= ~(1u << order);
+      return pfn;
     }
   };
   Zone* ZoneOf(uint64_t pfn);

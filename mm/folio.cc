@@ -128,25 +128,17 @@ void FolioTable::Release(const Folio& f, LargeFolio& l) {
   }
 }
 
-int FolioTable::AddPageMapcounts(Folio& f, uint32_t pfn, uint32_t n,
-                                 int delta) {
-  LargeFolio& l = Large(f);
+int FolioTable::AddPageMapcountsPerPage(Folio& f, LargeFolio& l,
+                                        uint32_t pfn, uint32_t n, int delta) {
   int crossed = 0;
-  if (l.page_mapcount != LargeFolio::kPerPage && n == f.pages()) {
-    int32_t before = l.page_mapcount;
-    l.page_mapcount += delta;
-    DCHECK(l.page_mapcount >= 0);
-    if (delta > 0 ? before == 0 : l.page_mapcount == 0) crossed = n;
-  } else {
-    PerPageMapcounts(f, l);
-    int32_t* m = l.page_mapcounts.get() + (pfn - f.head);
-    for (uint32_t i = 0; i < n; ++i) {
-      if (delta > 0) {
-        crossed += m[i]++ == 0;
-      } else {
-        DCHECK(m[i] > 0);
-        crossed += --m[i] == 0;
-      }
+  PerPageMapcounts(f, l);
+  int32_t* m = l.page_mapcounts.get() + (pfn - f.head);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (delta > 0) {
+      crossed += m[i]++ == 0;
+    } else {
+      DCHECK(m[i] > 0);
+      crossed += --m[i] == 0;
     }
   }
   l.nr_pages_mapped += delta > 0 ? crossed : -crossed;

@@ -215,7 +215,21 @@ class FolioTable {
   // Adds `delta` (+1 or -1) to the PTE mapcount of the n pages from pfn of
   // large folio f, and keeps its nr_pages_mapped; returns how many pages
   // went from 0 to 1 (delta +1) or from 1 to 0 (delta -1).
-  int AddPageMapcounts(Folio& f, uint32_t pfn, uint32_t n, int delta);
+  int AddPageMapcounts(Folio& f, uint32_t pfn, uint32_t n, int delta) {
+    LargeFolio& l = Large(f);
+    if (n != f.pages() || l.page_mapcount == LargeFolio::kPerPage) {
+      return AddPageMapcountsPerPage(f, l, pfn, n, delta);
+    }
+    // The whole folio, one number for every page.
+    int32_t before = l.page_mapcount;
+    l.page_mapcount += delta;
+    DCHECK(l.page_mapcount >= 0);
+    int crossed = (delta > 0 ? before == 0 : l.page_mapcount == 0)
+                      ? static_cast<int>(n)
+                      : 0;
+    l.nr_pages_mapped += delta > 0 ? crossed : -crossed;
+    return crossed;
+  }
 
   // Whether page pfn of folio f has non-zero contents.
   bool nonzero(const Folio& f, uint32_t pfn) const;
@@ -274,6 +288,8 @@ class FolioTable {
 
  private:
   void SetNonzeroLarge(Folio& f, uint32_t pfn, uint32_t n, bool v);
+  int AddPageMapcountsPerPage(Folio& f, LargeFolio& l, uint32_t pfn,
+                              uint32_t n, int delta);
   // Makes l's per-page mapcounts explicit.
   void PerPageMapcounts(const Folio& f, LargeFolio& l);
   // Whether f's pages are neither all zero nor all written.
