@@ -214,20 +214,35 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   const size_t n = pieces.size();
   scratch_groups_.clear();
   for (size_t k = 0; k < n;) {
-    size_t j = k + 1;
-    if (runs && pieces[k].order == 0) {
-      uint32_t off = pieces[k].head - head;
-      int32_t m = map_of(off);
-      bool z = nonzero_of(off);
-      while (j < n && pieces[j].order == 0 &&
-             map_of(pieces[j].head - head) == m &&
-             nonzero_of(pieces[j].head - head) == z) {
-        ++j;
-      }
+    if (!runs || pieces[k].order != 0) {
+      scratch_groups_.push_back({static_cast<uint32_t>(k), 1});
+      ++k;
+      continue;
     }
-    scratch_groups_.push_back({static_cast<uint32_t>(k),
-                               static_cast<uint32_t>(j - k)});
-    k = j;
+    // A stretch of order-0 pieces (pages [off, last) of the parent), cut
+    // where the pages' mapcount or contents change.
+    size_t e = k + 1;
+    while (e < n && pieces[e].order == 0) ++e;
+    const uint32_t first_off = pieces[k].head - head;
+    const uint32_t last = first_off + static_cast<uint32_t>(e - k);
+    for (uint32_t off = first_off; off < last;) {
+      uint32_t o = off + 1;
+      if (maps == nullptr && bits == nullptr) {
+        o = last;
+      } else {
+        const int32_t m = map_of(off);
+        const bool z = nonzero_of(off);
+        if (bits == nullptr) {
+          while (o < last && maps[o] == m) ++o;
+        } else {
+          while (o < last && map_of(o) == m && nonzero_of(o) == z) ++o;
+        }
+      }
+      scratch_groups_.push_back({static_cast<uint32_t>(k + (off - first_off)),
+                                 o - off});
+      off = o;
+    }
+    k = e;
   }
   const size_t records = scratch_groups_.size();
   scratch_slots_.resize(records);

@@ -37,6 +37,7 @@ class Pte {
     return Pte(w ? (v_ | kWrite) : (v_ & ~kWrite));
   }
   bool operator==(const Pte& o) const { return v_ == o.v_; }
+  uint32_t raw() const { return v_; }
 
  private:
   static constexpr uint32_t kWrite = 1u << 31;
@@ -49,6 +50,23 @@ struct PteTable {
   std::array<Pte, kPtesPerTable> pte;
   // Entries that are not none.
   int used = 0;
+
+  // The first entry from i (to stop) that is not none, or stop.
+  int NextUsed(int i, int stop) const {
+    while (i < stop && pte[i].none()) {
+      // Eight at a time where they are all none.
+      if ((i & 7) == 0 && i + 8 <= stop) {
+        uint32_t any = 0;
+        for (int k = 0; k < 8; ++k) any |= pte[i + k].raw();
+        if (any == 0) {
+          i += 8;
+          continue;
+        }
+      }
+      ++i;
+    }
+    return i;
+  }
 };
 
 // A PMD entry.

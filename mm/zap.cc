@@ -118,7 +118,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
     int i = PageTable::PteIndex(lo);
     int stop =
         hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
-    while (i < stop) {
+    while ((i = t.NextUsed(i, stop)) < stop) {
       Pte pte = t.pte[i];
       if (!pte.present_page()) {
         if (pte.zero_page()) {
