@@ -7,7 +7,8 @@
 //                     16 GiB tmpfs-backed guest (issue 5, seed 004)
 //
 //   bazel run -c opt //bench:replay_benchmark
-// MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments.
+// MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments;
+// MMREPLAY_BENCH_REPS=N sets the repetitions (3).
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -29,6 +30,11 @@ namespace {
 uint64_t Ops(uint64_t fallback) {
   const char* env = getenv("MMREPLAY_BENCH_OPS");
   return env ? strtoull(env, nullptr, 10) : fallback;
+}
+
+int Reps() {
+  const char* env = getenv("MMREPLAY_BENCH_REPS");
+  return env ? atoi(env) : 3;
 }
 
 class CountingSink : public mm::EventSink {
@@ -105,7 +111,7 @@ void BM_ReplayChurn(benchmark::State& state) {
 BENCHMARK(BM_ReplayChurn)
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
-    ->Repetitions(3);
+    ->Repetitions(Reps());
 
 void BM_ReplayBalloon(benchmark::State& state) {
   static const std::string path = Generate("balloon", [](TraceWriter& w) {
@@ -118,7 +124,7 @@ void BM_ReplayBalloon(benchmark::State& state) {
 BENCHMARK(BM_ReplayBalloon)
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
-    ->Repetitions(3);
+    ->Repetitions(Reps());
 
 }  // namespace
 }  // namespace mmreplay::replay
