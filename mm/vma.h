@@ -97,6 +97,10 @@ class VmaTree {
   // binary search finds one, and the few that a change moves are cheap to
   // shift (the kernel's maple tree is a B-tree for the same reason).
   std::vector<Vma> vmas_;
+  // vmas_[i].start, packed for the search.
+  std::vector<uint64_t> starts_;
+  void Insert(size_t i, const Vma& v);
+  void Erase(size_t first, size_t last);
   // The VMA Find() returned last (faults and touches look up the same one
   // many times in a row); forgotten on any change.
   mutable size_t last_ = SIZE_MAX;
