@@ -288,11 +288,34 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
   return absl::OkStatus();
 }
 
+// The CPU's access: the MMU walks the page tables first, and a present
+// mapping that allows the access is used as it is, with no fault and no look
+// at the VMA; a write through it sets its dirty bit and, the first time,
+// puts data in the folio's page. Only a page that faults asks its VMA
+// (handle_mm_fault), and the walk then looks at it again.
 absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
                           Access access) {
   Process& p = *FindProcess(pid);
-  bool write = access == ACCESS_WRITE;
-  for (uint64_t a = addr; a < addr + length;) {
+  const bool write = access == ACCESS_WRITE;
+  // PTEs have no read permission of their own here: where some VMA has
+  // none, every read asks the VMA.
+  const bool walk = write || p.vmas.unreadable() == 0;
+  const uint64_t end = addr + length;
+  // Where the last fault was: a fault that could map nothing (no memory, a
+  // read of an unmodelled mapping) is not tried again.
+  uint64_t faulted = UINT64_MAX;
+  for (uint64_t a = addr; a < end;) {
+    if (walk) {
+      uint64_t next = Walk(p, a, end, write);
+      if (next != a) {
+        a = next;
+        continue;
+      }
+    }
+    if (faulted == a) {
+      a += kPageSize;
+      continue;
+    }
     const Vma* vma = p.vmas.Find(a);
     if (vma == nullptr) return NotMapped(pid, a);
     uint32_t need = write ? PROT_BITS_WRITE : PROT_BITS_READ;
@@ -301,94 +324,106 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
           "%s fault at 0x%x in process %d: the mapping does not allow it",
           write ? "write" : "read", a, pid));
     }
-    // Faults change no VMA: the reference stays good.
-    const Vma& copy = *vma;
-    if (!copy.anonymous()) {
-      uint64_t stop = std::min(addr + length, copy.end);
-      for (; a < stop; a += kPageSize) {
-        absl::Status s = FileFault(p, pid, copy, a, write);
-        if (!s.ok()) return s;
-      }
-      continue;
-    }
-    if (copy.shared) {
+    if (!vma->anonymous()) {
+      RETURN_IF_ERROR(FileFault(p, pid, *vma, a, write));
+    } else if (vma->shared) {
       // MAP_SHARED anonymous memory is shmem on an unnamed file: not
       // modelled yet; the touch changes nothing.
-      a = std::min(addr + length, copy.end);
+      a = std::min(end, vma->end);
+      continue;
+    } else {
+      RETURN_IF_ERROR(AnonFault(p, pid, *vma, a, write));
+    }
+    if (!walk) {
+      a += kPageSize;  // a read without the walk: the fault was the access
       continue;
     }
-    uint64_t end = std::min(addr + length, copy.end);
-    // A fault maps the page at `a`; the loop then looks at `a` again and
-    // records what the access writes. `faulted` keeps it from faulting
-    // twice where the fault could map nothing (no memory).
-    uint64_t faulted = UINT64_MAX;
-    while (a < end) {
-      uint64_t pmd_end = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
-      const Pmd* pmd = p.pt.FindPmd(a);
-      // A PMD mapping that already allows the access: no fault in it.
-      if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
-          (!write || pmd->writable)) {
-        if (write) {
-          folios_.set_nonzero(
-              folios_.At(pmd->head),
-              pmd->head +
-                  static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift),
-              static_cast<uint32_t>((pmd_end - a) >> kPageShift), true);
-        }
-        a = pmd_end;
-        continue;
-      }
-      if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero && !write) {
-        a = pmd_end;
-        continue;
-      }
-      // Present PTEs that allow the access (and the zero page, for a read):
-      // no fault either. A write marks the pages it reaches, a run of one
-      // folio's pages at a time.
-      if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable) {
-        const PteTable& t = p.pt.Table(*pmd);
-        const Folio* f = nullptr;
-        while (a < pmd_end) {
-          int i = PageTable::PteIndex(a);
-          Pte pte = t.pte[i];
-          if (!write && pte.zero_page()) {
-            a += kPageSize;
-            continue;
-          }
-          if (!pte.present_page() || (write && !pte.writable())) break;
-          if (!write) {
-            a += kPageSize;
-            continue;
-          }
-          uint32_t pfn = pte.pfn();
-          if (f == nullptr || pfn - f->head >= f->span()) f = folios_.Peek(pfn);
-          int n = 1;
-          if (!folios_.all_nonzero(*f)) {
-            Folio* own = folios_.Of(pfn);  // its own record, out of a run
-            int max = std::min<int>(
-                static_cast<int>((pmd_end - a) >> kPageShift),
-                static_cast<int>(own->head + own->pages() - pfn));
-            while (n < max && t.pte[i + n].present_page() &&
-                   t.pte[i + n].writable() &&
-                   t.pte[i + n].pfn() == pfn + static_cast<uint32_t>(n)) {
-              ++n;
-            }
-            folios_.set_nonzero(*own, pfn, static_cast<uint32_t>(n), true);
-            f = nullptr;
-          }
-          a += uint64_t(n) << kPageShift;
-        }
-        if (a == pmd_end) continue;
-      }
-      if (faulted == a) {
-        a += kPageSize;
-        continue;
-      }
-      RETURN_IF_ERROR(AnonFault(p, pid, copy, a, write));
-      faulted = a;
-    }
+    faulted = a;
   }
   return absl::OkStatus();
+}
+
+uint64_t Model::Walk(Process& p, uint64_t a, uint64_t end, bool write) {
+  const uint64_t pmd_end = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
+  Pmd* pmd = p.pt.FindPmd(a);
+  if (pmd == nullptr) return a;
+  switch (pmd->kind) {
+    case Pmd::Kind::kFolio: {
+      if (!write) return pmd_end;
+      if (!pmd->writable) return a;
+      if (!pmd->written) {
+        Folio& f = folios_.At(pmd->head);
+        Written(f,
+                pmd->head +
+                    static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift),
+                static_cast<uint32_t>((pmd_end - a) >> kPageShift));
+        pmd->written = folios_.all_nonzero(f);
+      }
+      return pmd_end;
+    }
+    case Pmd::Kind::kHugeZero:
+      return write ? a : pmd_end;
+    case Pmd::Kind::kTable:
+      break;
+    default:
+      return a;
+  }
+  PteTable& t = p.pt.Table(*pmd);
+  while (a < pmd_end) {
+    const int i = PageTable::PteIndex(a);
+    const Pte pte = t.pte[i];
+    if (!write) {
+      // The zero page or a page: either reads.
+      if (pte.none()) break;
+      a += kPageSize;
+      continue;
+    }
+    if (!pte.present_page() || !pte.writable()) break;
+    if (pte.dirty()) {
+      a += kPageSize;
+      continue;
+    }
+    // A run of clean PTEs of one folio's pages (or of a run of order-0
+    // folios): dirtied together, the data recorded once.
+    const uint32_t pfn = pte.pfn();
+    const Folio* rec = folios_.Peek(pfn);
+    const int max =
+        std::min<int>(static_cast<int>((pmd_end - a) >> kPageShift),
+                      static_cast<int>(rec->head + rec->span() - pfn));
+    int n = 1;
+    while (n < max) {
+      const Pte next = t.pte[i + n];
+      if (!next.present_page() || !next.writable() || next.dirty() ||
+          next.pfn() != pfn + static_cast<uint32_t>(n)) {
+        break;
+      }
+      ++n;
+    }
+    if (!folios_.all_nonzero(*rec)) {
+      if (rec->order == 0 && rec->run > 0) {
+        // Folios of a run written on their own: out of it.
+        Folio& own = folios_.CarveRun(*folios_.Peek(pfn), pfn,
+                                      static_cast<uint32_t>(n));
+        Written(own, pfn, static_cast<uint32_t>(n));
+      } else {
+        Written(*folios_.Peek(pfn), pfn, static_cast<uint32_t>(n));
+      }
+    }
+    for (int k = 0; k < n; ++k) t.pte[i + k] = t.pte[i + k].Dirty();
+    a += uint64_t(n) << kPageShift;
+  }
+  return a;
+}
+
+void Model::Written(Folio& f, uint32_t pfn, uint32_t n) {
+  if (f.order == 0 && f.run > 0) {
+    // A whole run written at once stays a run.
+    DCHECK(f.head == pfn && f.run + 1 == n);
+    f.nonzero = true;
+  } else {
+    folios_.set_nonzero(f, pfn, n, true);
+  }
+  if (!f.test(kFolioAnon)) f.set(kFolioDirty);
 }
 
 // --- files -------------------------------------------------------------------

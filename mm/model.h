@@ -208,6 +208,15 @@ class Model {
   void MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
               bool own_ref, Reason reason);
 
+  // The MMU's walk for an access to [a, end) within the PMD of `a`: how far
+  // the present mappings allow it with no fault (a, if the first page
+  // faults). A write dirties the mappings it goes through and records its
+  // data (Written()) where they were clean.
+  uint64_t Walk(Process& p, uint64_t a, uint64_t end, bool write);
+  // A write put data in the n pages from pfn of folio (or run) f: they are
+  // not all zeros now, and a page-cache folio is dirty.
+  void Written(Folio& f, uint32_t pfn, uint32_t n);
+
   // --- fault.cc ---------------------------------------------------------
   // handle_mm_fault() for one page of an anonymous private VMA. It maps the
   // page; what the access then writes is the caller's to record

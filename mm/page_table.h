@@ -19,7 +19,12 @@ inline constexpr int kPmdShift = 21;
 inline constexpr uint64_t kPmdSize = uint64_t{1} << kPmdShift;
 inline constexpr int kPtesPerTable = 512;
 
-// A PTE: none, the shared zero page (read-only), or a PFN with a write bit.
+// The largest number of pages (PFNs 0 .. kMaxPages - 1) a PTE can map.
+inline constexpr uint64_t kMaxPages = (uint64_t{1} << 30) - 2;
+
+// A PTE: none, the shared zero page (read-only), or a PFN with a write bit
+// and a dirty bit (_PAGE_DIRTY: a write went through this PTE, so the page
+// is known to hold data; set by the access, as the MMU does).
 class Pte {
  public:
   Pte() : v_(0) {}
@@ -30,17 +35,21 @@ class Pte {
   }
   bool none() const { return v_ == 0; }
   bool zero_page() const { return v_ == 1; }
-  bool present_page() const { return v_ > 1; }
-  uint32_t pfn() const { return (v_ & ~kWrite) - 2; }
+  bool present_page() const { return (v_ & ~kFlags) > 1; }
+  uint32_t pfn() const { return (v_ & ~kFlags) - 2; }
   bool writable() const { return v_ & kWrite; }
+  bool dirty() const { return v_ & kDirty; }
   Pte WithWrite(bool w) const {
     return Pte(w ? (v_ | kWrite) : (v_ & ~kWrite));
   }
+  Pte Dirty() const { return Pte(v_ | kDirty); }
   bool operator==(const Pte& o) const { return v_ == o.v_; }
   uint32_t raw() const { return v_; }
 
  private:
   static constexpr uint32_t kWrite = 1u << 31;
+  static constexpr uint32_t kDirty = 1u << 30;
+  static constexpr uint32_t kFlags = kWrite | kDirty;
   explicit Pte(uint32_t v) : v_(v) {}
   uint32_t v_;
 };
@@ -75,6 +84,9 @@ struct Pmd {
   Kind kind = Kind::kNone;
   // kFolio: write permission.
   bool writable = false;
+  // kFolio: every page of the folio is known to hold data (a write through
+  // this PMD needs no change to the folio).
+  bool written = false;
   // kFolio: the folio's head PFN.
   uint32_t head = 0;
   // kTable: the PTE table's slot in its PageTable.

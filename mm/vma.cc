@@ -38,9 +38,13 @@ const Vma* VmaTree::Search(uint64_t addr) const {
 void VmaTree::Insert(size_t i, const Vma& v) {
   vmas_.insert(vmas_.begin() + static_cast<long>(i), v);
   starts_.insert(starts_.begin() + static_cast<long>(i), v.start);
+  unreadable_ += !(v.prot & kProtRead);
 }
 
 void VmaTree::Erase(size_t first, size_t last) {
+  for (size_t i = first; i < last; ++i) {
+    unreadable_ -= !(vmas_[i].prot & kProtRead);
+  }
   vmas_.erase(vmas_.begin() + static_cast<long>(first),
               vmas_.begin() + static_cast<long>(last));
   starts_.erase(starts_.begin() + static_cast<long>(first),

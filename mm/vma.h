@@ -18,6 +18,9 @@ namespace mmreplay::mm {
 inline constexpr uint64_t kPageSize = 4096;
 inline constexpr int kPageShift = 12;
 
+// PROT_READ (ProtBits' PROT_BITS_READ).
+inline constexpr uint32_t kProtRead = 1;
+
 struct Vma {
   // [start, end), page-aligned bytes.
   uint64_t start = 0;
@@ -69,7 +72,9 @@ class VmaTree {
     SplitAt(end);
     for (size_t i = LowerBound(start); i < vmas_.size() && vmas_[i].start < end;
          ++i) {
+      unreadable_ -= !(vmas_[i].prot & kProtRead);
       fn(vmas_[i]);
+      unreadable_ += !(vmas_[i].prot & kProtRead);
     }
     MergeAround(start, end);
   }
@@ -81,6 +86,8 @@ class VmaTree {
   const std::vector<Vma>& all() const { return vmas_; }
 
   bool empty() const { return vmas_.empty(); }
+  // VMAs without PROT_READ (a read there needs the VMA's say).
+  size_t unreadable() const { return unreadable_; }
 
  private:
   // Find() without the last-found shortcut.
@@ -99,6 +106,7 @@ class VmaTree {
   std::vector<Vma> vmas_;
   // vmas_[i].start, packed for the search.
   std::vector<uint64_t> starts_;
+  size_t unreadable_ = 0;
   void Insert(size_t i, const Vma& v);
   void Erase(size_t first, size_t last);
   // The VMA Find() returned last (faults and touches look up the same one

@@ -50,9 +50,12 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   e.set_map_before(f.mapcount);
   e.set_map_after(f.mapcount + kPtesPerTable - 1);
   Emit();
+  // The PTEs inherit the PMD's write and dirty bits.
+  bool written = pmd->written;
   PteTable& t = p.pt.MakeTable(pmd_addr);
   for (int i = 0; i < kPtesPerTable; ++i) {
-    t.pte[i] = Pte::Page(head + i, writable);
+    Pte pte = Pte::Page(head + i, writable);
+    t.pte[i] = written ? pte.Dirty() : pte;
   }
   t.used = kPtesPerTable;
   f.refcount += kPtesPerTable - 1;

@@ -9,6 +9,7 @@
 #include "base/status_macros.h"
 #include "mm/counters.h"
 #include "mm/layout.h"
+#include "mm/page_table.h"
 #include "replay/op_schema.h"
 #include "replay/trace_format.h"
 
@@ -285,6 +286,11 @@ absl::Status TraceValidator::CheckHeader(const Header& header) {
     return Bad("header.machine.total_pages",
                absl::StrCat(m.total_pages(),
                             " is not a positive multiple of 1024 pages"));
+  }
+  if (m.total_pages() > mm::kMaxPages) {
+    return Bad("header.machine.total_pages",
+               absl::StrCat(m.total_pages(), " exceeds the model's ",
+                            mm::kMaxPages, " pages (4 TiB)"));
   }
   uint64_t next = 0;
   for (int i = 0; i < m.zone_size(); ++i) {
