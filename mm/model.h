@@ -365,6 +365,10 @@ class Model {
   absl::btree_map<uint32_t, Holder> pins_;
   absl::btree_map<uint32_t, Holder> refs_;
 
+  // SplitFolio()'s pieces and records, kept for their capacity.
+  std::vector<FolioPiece> split_pieces_;
+  std::vector<Folio*> split_made_, split_each_, split_unused_;
+
   // The deferred split queue (a FIFO of head PFNs) and its length.
   uint32_t deferred_head_ = kNoFolio;
   uint32_t deferred_tail_ = kNoFolio;

@@ -19,14 +19,17 @@ constexpr int kEagain = -11;
 // PFN order. Uniform: 2^(order-new_order) of new_order. Non-uniform: halve
 // the piece holding page `split_at` from order-1 down to new_order; anon
 // folios skip order 1 (the piece of order 2 splits straight to order 0).
-std::vector<FolioPiece> Pieces(uint32_t head, uint32_t order, uint32_t new_order,
-                          uint64_t split_at, bool uniform, bool anon) {
-  std::vector<FolioPiece> out;
+void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
+            uint64_t split_at, bool uniform, bool anon,
+            std::vector<FolioPiece>* pieces) {
+  std::vector<FolioPiece>& out = *pieces;
+  out.clear();
   if (uniform) {
-    for (uint32_t p = head; p < head + (1u << order); p += 1u << new_order) {
-      out.push_back({p, new_order});
+    out.resize(size_t{1} << (order - new_order));
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i] = {head + static_cast<uint32_t>(i << new_order), new_order};
     }
-    return out;
+    return;
   }
   uint32_t at = head + static_cast<uint32_t>(split_at);
   uint32_t cur = head, cur_order = order;
@@ -48,7 +51,6 @@ std::vector<FolioPiece> Pieces(uint32_t head, uint32_t order, uint32_t new_order
   out.push_back({cur, cur_order});
   std::sort(out.begin(), out.end(),
             [](const FolioPiece& a, const FolioPiece& b) { return a.head < b.head; });
-  return out;
 }
 
 }  // namespace
@@ -108,8 +110,8 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // The folio is frozen: off the deferred split queue.
   if (f->test(kFolioDeferredListed)) UnqueueDeferred(head, *f, REASON_SPLIT);
 
-  std::vector<FolioPiece> pieces =
-      Pieces(head, order, new_order, split_at, uniform, anon);
+  std::vector<FolioPiece>& pieces = split_pieces_;
+  Pieces(head, order, new_order, split_at, uniform, anon, &pieces);
   Folio parent = *f;
   File* file = anon ? nullptr : FindFile(parent.owner);
   std::vector<PageCache::NodeChange> nodes;
@@ -118,7 +120,11 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   Event& e = NewEvent(EVENT_SPLIT, head, &parent, reason);
   e.set_non_uniform(!uniform);
   if (!uniform) e.set_split_at(split_at);
-  for (const FolioPiece& p : pieces) e.add_new_orders(p.order);
+  if (uniform) {
+    e.add_new_orders(new_order, static_cast<uint32_t>(pieces.size()));
+  } else {
+    for (const FolioPiece& p : pieces) e.add_new_orders(p.order);
+  }
   Emit();
   if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPage);
   counters_.Count(MthpStat::kSplit, order);
@@ -128,7 +134,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // (+ the page cache's references for file folios). Anonymous order-0
   // pieces in the same state share a record (a run); page-cache pieces
   // each have their own xarray entry and record.
-  std::vector<Folio*> made;
+  std::vector<Folio*>& made = split_made_;
   folios_.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed,
                 /*runs=*/anon, &made);
   for (Folio* n : made) {
@@ -163,7 +169,8 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // instead (try_to_map_unused_to_zeropage) and so freed.
   if (anon) {
     // Each page on its own: runs of zero pages are taken apart.
-    std::vector<Folio*> each;
+    std::vector<Folio*>& each = split_each_;
+    each.clear();
     for (Folio* n : made) {
       if (n->order != 0 || n->run == 0 || n->nonzero || n->mapcount == 0) {
         each.push_back(n);
@@ -199,7 +206,8 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     }
   }
   // The pieces nothing maps or holds are freed at once.
-  std::vector<Folio*> unused;
+  std::vector<Folio*>& unused = split_unused_;
+  unused.clear();
   for (Folio* n : made) {
     if (n->refcount == 0) unused.push_back(n);
   }
