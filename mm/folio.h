@@ -154,6 +154,22 @@ class FolioTable {
   const Folio* Peek(uint32_t pfn) const {
     return const_cast<FolioTable*>(this)->Peek(pfn);
   }
+  // Peek() for a walk over nearby PFNs, valid while no folio or run is
+  // made, carved or destroyed (Forget() after one is).
+  class Cursor {
+   public:
+    explicit Cursor(FolioTable& t) : table_(t), index_(t.index_) {}
+    Folio* Peek(uint32_t pfn) {
+      uint32_t slot = index_.Get(pfn);
+      return slot == PfnIndex::kNone ? nullptr : &table_.folios_[slot];
+    }
+    void Forget() { index_.Forget(); }
+
+   private:
+    FolioTable& table_;
+    PfnIndex::Cursor index_;
+  };
+
   // The folio holding pfn, with a record of its own (taken out of its run
   // if it is in one); null if the page belongs to none.
   Folio* Of(uint32_t pfn) {

@@ -54,32 +54,38 @@ class PfnIndex {
   // (a run of records standing for many folios, FolioTable's runs).
   void Assign(uint32_t first, uint32_t end, uint32_t value);
 
-  // Get() for a walk over increasing PFNs: remembers the last node of
-  // single pages it read. Valid while the index does not change.
+  // Get() for a walk over nearby PFNs: remembers the last node it reached
+  // (and the pages it covers), and starts there when the next page is under
+  // it. Valid while the index does not change (Forget() after a change).
   class Cursor {
    public:
     explicit Cursor(const PfnIndex& index) : index_(index) {}
     uint32_t Get(uint32_t pfn) {
-      if ((pfn >> kFanShift) == base_ && node_ != nullptr) {
-        uint32_t e = (*node_)[pfn & (kFan - 1)];
-        return e == 0 ? kNone : e >> 1;
+      uint32_t e;
+      int shift;
+      if (node_ != nullptr && (pfn >> (shift_ + kFanShift)) == base_) {
+        e = (*node_)[(pfn >> shift_) & (kFan - 1)];
+        shift = static_cast<int>(shift_) - kFanShift;
+      } else {
+        e = index_.root_[pfn >> kMaxOrder];
+        shift = kMaxOrder - kFanShift;
       }
-      uint32_t e = index_.root_[pfn >> kMaxOrder];
-      const Node* node = nullptr;
-      for (int shift = kMaxOrder - kFanShift; IsNode(e); shift -= kFanShift) {
-        node = &index_.nodes_[e >> 1];
-        e = (*node)[(pfn >> shift) & (kFan - 1)];
-        if (shift == 0) {
-          node_ = node;
-          base_ = pfn >> kFanShift;
-        }
+      for (; IsNode(e); shift -= kFanShift) {
+        node_ = &index_.nodes_[e >> 1];
+        shift_ = static_cast<uint32_t>(shift);
+        base_ = pfn >> (shift + kFanShift);
+        e = (*node_)[(pfn >> shift) & (kFan - 1)];
       }
       return e == 0 ? kNone : e >> 1;
     }
+    void Forget() { node_ = nullptr; }
 
    private:
     const PfnIndex& index_;
+    // The node, the span of its entries (2^shift_ pages) and which pages it
+    // covers (pfn >> (shift_ + 3)).
     const Node* node_ = nullptr;
+    uint32_t shift_ = 0;
     uint32_t base_ = 0;
   };
 

@@ -118,6 +118,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
     const Pmd* now = p.pt.FindPmd(pmd_addr);
     if (now == nullptr) return;
     PteTable& t = p.pt.Table(*now);
+    FolioTable::Cursor folio_at(folios_);
     int i = PageTable::PteIndex(lo);
     int stop =
         hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
@@ -132,7 +133,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         continue;
       }
       uint32_t pfn = pte.pfn();
-      Folio* rec = folios_.Peek(pfn);
+      Folio* rec = folio_at.Peek(pfn);
       if (rec->order == 0 && rec->refcount == 1 && rec->mapcount == 1) {
         // Order-0 folios each held by nothing but its PTE here, at
         // consecutive PFNs (the pieces of a split THP, a run in one
@@ -146,6 +147,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
           ++n;
         }
         Folio& gone = folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
+        folio_at.Forget();
         for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
         t.used -= n;
         Event& e = NewEvent(EVENT_UNMAP, pfn, &gone, reason);
@@ -165,7 +167,11 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         i += n;
         continue;
       }
-      Folio& f = *folios_.Of(pfn);
+      if (rec->order == 0 && rec->run > 0) {
+        rec = folios_.Of(pfn);  // on its own, out of its run
+        folio_at.Forget();
+      }
+      Folio& f = *rec;
       uint32_t head = f.head;
       // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
       int nr = 1;
