@@ -1,6 +1,7 @@
 // EventSink: where the model reports every state change (mm/event.h).
 // The model fills a reused Event and calls Emit(); the sink must copy what it
-// keeps, and take an event with repeat() > 1 for that many (Event::Nth()). replay::EventLog writes each event as one line of text.
+// keeps, and take an event with repeat() > 1 for that many (Event::Nth()).
+// replay::EventLog writes each event as one line of text.
 #ifndef MMREPLAY_MM_EVENT_SINK_H_
 #define MMREPLAY_MM_EVENT_SINK_H_
 

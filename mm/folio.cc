@@ -16,6 +16,16 @@ uint64_t Bits(const uint64_t* w, uint32_t i, uint32_t n) {
 
 FolioTable::FolioTable(uint64_t total_pages) : index_(total_pages) {}
 
+FolioTable::~FolioTable() {
+  // The contents arrays of large folios still alive (the union member
+  // LargeFolio cannot own them).
+  for (uint32_t s = 0; s < folios_.end(); ++s) {
+    if (!folios_.live(s)) continue;
+    const Folio& f = folios_[s];
+    if (f.order > 6) delete[] large_[f.large].nonzero.words;
+  }
+}
+
 Folio& FolioTable::Create(uint32_t head, uint32_t order) {
   uint32_t slot = folios_.Alloc();
   Folio& f = folios_[slot];
@@ -128,8 +138,8 @@ void FolioTable::Release(const Folio& f, LargeFolio& l) {
   }
 }
 
-int FolioTable::AddPageMapcountsPerPage(Folio& f, LargeFolio& l,
-                                        uint32_t pfn, uint32_t n, int delta) {
+int FolioTable::AddPageMapcountsPerPage(Folio& f, LargeFolio& l, uint32_t pfn,
+                                        uint32_t n, int delta) {
   int crossed = 0;
   PerPageMapcounts(f, l);
   int32_t* m = l.page_mapcounts.get() + (pfn - f.head);
@@ -238,8 +248,8 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
           while (o < last && map_of(o) == m && nonzero_of(o) == z) ++o;
         }
       }
-      scratch_groups_.push_back({static_cast<uint32_t>(k + (off - first_off)),
-                                 o - off});
+      scratch_groups_.push_back(
+          {static_cast<uint32_t>(k + (off - first_off)), o - off});
       off = o;
     }
     k = e;

@@ -122,6 +122,9 @@ struct FolioPiece {
 class FolioTable {
  public:
   explicit FolioTable(uint64_t total_pages);
+  ~FolioTable();
+  FolioTable(const FolioTable&) = delete;
+  FolioTable& operator=(const FolioTable&) = delete;
 
   // Makes a folio of [head, head + 2^order): refcount 0, nothing mapped,
   // contents zero. REQUIRES: the pages belong to no folio, order <= 9.
@@ -304,8 +307,8 @@ class FolioTable {
 
  private:
   void SetNonzeroLarge(Folio& f, uint32_t pfn, uint32_t n, bool v);
-  int AddPageMapcountsPerPage(Folio& f, LargeFolio& l, uint32_t pfn,
-                              uint32_t n, int delta);
+  int AddPageMapcountsPerPage(Folio& f, LargeFolio& l, uint32_t pfn, uint32_t n,
+                              int delta);
   // Makes l's per-page mapcounts explicit.
   void PerPageMapcounts(const Folio& f, LargeFolio& l);
   // Whether f's pages are neither all zero nor all written.

@@ -19,8 +19,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   Process& src = *FindProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;
-  src.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr,
-                                                Pmd& pmd) {
+  src.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr, Pmd& pmd) {
     if (pmd.kind == Pmd::Kind::kHugeZero) {
       child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
       return;

@@ -133,8 +133,9 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
   for (const PageCache::Entry& e : entries) {
     const Folio& f = folios_.At(e.head);
     for (uint32_t i = 0; i < f.pages(); ++i) {
-      folios_.set_nonzero(*nf, head + static_cast<uint32_t>(e.index - index) + i,
-                          1, folios_.nonzero(f, e.head + i));
+      folios_.set_nonzero(*nf,
+                          head + static_cast<uint32_t>(e.index - index) + i, 1,
+                          folios_.nonzero(f, e.head + i));
     }
   }
   // The old folios leave every mapping and the page cache.

@@ -402,8 +402,8 @@ uint64_t Model::Walk(Process& p, uint64_t a, uint64_t end, bool write) {
     if (!folios_.all_nonzero(*rec)) {
       if (rec->order == 0 && rec->run > 0) {
         // Folios of a run written on their own: out of it.
-        Folio& own = folios_.CarveRun(*folios_.Peek(pfn), pfn,
-                                      static_cast<uint32_t>(n));
+        Folio& own =
+            folios_.CarveRun(*folios_.Peek(pfn), pfn, static_cast<uint32_t>(n));
         Written(own, pfn, static_cast<uint32_t>(n));
       } else {
         Written(*folios_.Peek(pfn), pfn, static_cast<uint32_t>(n));
@@ -564,46 +564,46 @@ absl::Status Model::Verify() const {
   absl::Status broken;
   for (const auto& [pid, p_ptr] : processes_) {
     const Process& p = *p_ptr;
-    p.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr,
-                                                const Pmd& pmd) {
-      if (!broken.ok()) return;
-      if (pmd.kind == Pmd::Kind::kFolio) {
-        const Folio* f = folios_.Peek(pmd.head);
-        if (f == nullptr || f->order == 0 || f->head != pmd.head) {
-          broken = absl::InternalError(absl::StrFormat(
-              "process %d: PMD at 0x%x maps 0x%x, no folio head", pid,
-              pmd_addr, pmd.head));
-          return;
-        }
-        ++maps[pmd.head];
-        ++pmd_maps[pmd.head];
-      } else if (pmd.kind == Pmd::Kind::kTable) {
-        const PteTable& t = p.pt.Table(pmd);
-        int used = 0;
-        for (int i = 0; i < kPtesPerTable; ++i) {
-          Pte pte = t.pte[i];
-          if (!pte.none()) ++used;
-          if (!pte.present_page()) continue;
-          const Folio* f = folios_.Peek(pte.pfn());
-          if (f == nullptr) {
-            broken = absl::InternalError(absl::StrFormat(
-                "process %d: PTE at 0x%x maps free page 0x%x", pid,
-                pmd_addr + (uint64_t(i) << kPageShift), pte.pfn()));
-            return;
+    p.pt.ForEachPmd(
+        0, PageTable::kUserEnd, [&](uint64_t pmd_addr, const Pmd& pmd) {
+          if (!broken.ok()) return;
+          if (pmd.kind == Pmd::Kind::kFolio) {
+            const Folio* f = folios_.Peek(pmd.head);
+            if (f == nullptr || f->order == 0 || f->head != pmd.head) {
+              broken = absl::InternalError(absl::StrFormat(
+                  "process %d: PMD at 0x%x maps 0x%x, no folio head", pid,
+                  pmd_addr, pmd.head));
+              return;
+            }
+            ++maps[pmd.head];
+            ++pmd_maps[pmd.head];
+          } else if (pmd.kind == Pmd::Kind::kTable) {
+            const PteTable& t = p.pt.Table(pmd);
+            int used = 0;
+            for (int i = 0; i < kPtesPerTable; ++i) {
+              Pte pte = t.pte[i];
+              if (!pte.none()) ++used;
+              if (!pte.present_page()) continue;
+              const Folio* f = folios_.Peek(pte.pfn());
+              if (f == nullptr) {
+                broken = absl::InternalError(absl::StrFormat(
+                    "process %d: PTE at 0x%x maps free page 0x%x", pid,
+                    pmd_addr + (uint64_t(i) << kPageShift), pte.pfn()));
+                return;
+              }
+              uint32_t head = folios_.HeadOf(pte.pfn());
+              ++maps[head];
+              std::vector<int32_t>& pm = page_maps[head];
+              if (pm.empty()) pm.resize(f->pages());
+              ++pm[pte.pfn() - head];
+            }
+            if (used != t.used) {
+              broken = absl::InternalError(absl::StrFormat(
+                  "process %d: PTE table at 0x%x counts %d entries, holds %d",
+                  pid, pmd_addr, t.used, used));
+            }
           }
-          uint32_t head = folios_.HeadOf(pte.pfn());
-          ++maps[head];
-          std::vector<int32_t>& pm = page_maps[head];
-          if (pm.empty()) pm.resize(f->pages());
-          ++pm[pte.pfn() - head];
-        }
-        if (used != t.used) {
-          broken = absl::InternalError(absl::StrFormat(
-              "process %d: PTE table at 0x%x counts %d entries, holds %d", pid,
-              pmd_addr, t.used, used));
-        }
-      }
-    });
+        });
     if (!broken.ok()) return broken;
   }
   absl::flat_hash_map<uint32_t, int64_t> held;
@@ -655,9 +655,9 @@ absl::Status Model::Verify() const {
           folios_.nr_pages_mapped(f), mapped_pages));
     }
     if (f.order > 0 && folios_.Large(f).nonzero_pages != nonzero) {
-      return absl::InternalError(absl::StrFormat(
-          "folio 0x%x: %d non-zero pages counted, %d found", head,
-          folios_.Large(f).nonzero_pages, nonzero));
+      return absl::InternalError(
+          absl::StrFormat("folio 0x%x: %d non-zero pages counted, %d found",
+                          head, folios_.Large(f).nonzero_pages, nonzero));
     }
   }
   // The deferred split queue links only listed folios, both ways.

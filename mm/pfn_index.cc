@@ -7,8 +7,7 @@
 namespace mmreplay::mm {
 
 PfnIndex::PfnIndex(uint64_t total_pages)
-    : root_((total_pages + (1u << kMaxOrder) - 1) >> kMaxOrder, 0),
-      nodes_(1) {}
+    : root_((total_pages + (1u << kMaxOrder) - 1) >> kMaxOrder, 0), nodes_(1) {}
 
 uint32_t PfnIndex::NewNode() {
   uint32_t n;
@@ -109,10 +108,9 @@ uint32_t PfnIndex::AssignIn(uint32_t e, uint32_t base, uint32_t shift,
        i < kFan && base + (i << child_shift) < hi; ++i) {
     uint32_t child_base = base + (i << child_shift);
     uint32_t child = nodes_[node][i];
-    uint32_t now = AssignIn(child, child_base, child_shift,
-                            std::max(lo, child_base),
-                            std::min(hi, child_base + (1u << child_shift)),
-                            leaf);
+    uint32_t now =
+        AssignIn(child, child_base, child_shift, std::max(lo, child_base),
+                 std::min(hi, child_base + (1u << child_shift)), leaf);
     nodes_[node][i] = now;
   }
   // A node whose entries all say the same folio (or nothing) goes.

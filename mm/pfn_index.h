@@ -168,8 +168,8 @@ class PfnIndex {
       uint32_t e = nodes_[node][i];
       if (e == 0) continue;
       if (IsNode(e)) {
-        if (!ClearIn(e >> 1, base + (i << shift), shift - kFanShift, first,
-                     end, fn)) {
+        if (!ClearIn(e >> 1, base + (i << shift), shift - kFanShift, first, end,
+                     fn)) {
           continue;
         }
         FreeNode(e >> 1);

@@ -44,9 +44,8 @@ class Slab {
   // n new records, the lowest free slots first: *out gets their slots in
   // increasing order.
   void AllocMany(uint32_t n, uint32_t* out) {
-    uint64_t got = free_.PopLowest(n, [&out](uint64_t slot) {
-      *out++ = static_cast<uint32_t>(slot);
-    });
+    uint64_t got = free_.PopLowest(
+        n, [&out](uint64_t slot) { *out++ = static_cast<uint32_t>(slot); });
     for (uint64_t i = got; i < n; ++i) {
       uint32_t slot = slots_++;
       if ((slot >> kChunkShift) == chunks_.size()) {
@@ -92,8 +91,7 @@ class Slab {
   void ReleaseTop() {
     while (chunks_.size() >= 2 && chunk_live_.back() == 0 &&
            chunk_live_[chunks_.size() - 2] == 0) {
-      uint32_t first = static_cast<uint32_t>(chunks_.size() - 1)
-                       << kChunkShift;
+      uint32_t first = static_cast<uint32_t>(chunks_.size() - 1) << kChunkShift;
       for (uint32_t s = first; s < slots_; ++s) free_.erase(s);
       slots_ = first;
       chunks_.pop_back();

@@ -49,8 +49,9 @@ void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
     cur_order = static_cast<uint32_t>(split_order);
   }
   out.push_back({cur, cur_order});
-  std::sort(out.begin(), out.end(),
-            [](const FolioPiece& a, const FolioPiece& b) { return a.head < b.head; });
+  std::sort(
+      out.begin(), out.end(),
+      [](const FolioPiece& a, const FolioPiece& b) { return a.head < b.head; });
 }
 
 }  // namespace

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <vector>
 
-
 namespace mmreplay::mm {
 
 inline constexpr uint64_t kPageSize = 4096;

@@ -140,13 +140,14 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         // record): unmapped, and their last references dropped, as one
         // batch of events.
         int n = 1;
-        int max = std::min<int>(stop - i,
-                                static_cast<int>(rec->head + rec->run + 1 - pfn));
+        int max = std::min<int>(
+            stop - i, static_cast<int>(rec->head + rec->run + 1 - pfn));
         while (n < max && t.pte[i + n].present_page() &&
                t.pte[i + n].pfn() == pfn + static_cast<uint32_t>(n)) {
           ++n;
         }
-        Folio& gone = folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
+        Folio& gone =
+            folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
         folio_at.Forget();
         for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
         t.used -= n;

@@ -116,10 +116,9 @@ TEST(FolioTableTest, SplitCarriesEachPagesState) {
   t.set_nonzero(f, 512 + 8, 8, true);      // pages 8-15 written
   t.set_nonzero(f, 512 + 256, 256, true);  // the upper half written
   // Non-uniform at page 1, anon: 0 0 0 0 2 3 4 5 6 7 8.
-  std::vector<FolioPiece> pieces = {{512, 0},   {513, 0},   {514, 0},
-                                    {515, 0},   {516, 2},   {520, 3},
-                                    {528, 4},   {544, 5},   {576, 6},
-                                    {640, 7},   {768, 8}};
+  std::vector<FolioPiece> pieces = {{512, 0}, {513, 0}, {514, 0}, {515, 0},
+                                    {516, 2}, {520, 3}, {528, 4}, {544, 5},
+                                    {576, 6}, {640, 7}, {768, 8}};
   std::vector<Folio*> made;
   t.Split(512, pieces, kFolioPartiallyMapped, /*runs=*/false, &made);
   EXPECT_EQ(t.size(), 11u);

@@ -33,7 +33,8 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
       }
     } else {
       uint32_t order = static_cast<uint32_t>(rng() % 10);
-      uint32_t head = static_cast<uint32_t>(rng() % kPages) & ~((1u << order) - 1);
+      uint32_t head =
+          static_cast<uint32_t>(rng() % kPages) & ~((1u << order) - 1);
       bool free = true;
       for (uint32_t i = 0; i < (1u << order); ++i) {
         free &= want[head + i] == PfnIndex::kNone;
@@ -109,8 +110,8 @@ TEST(PfnIndexTest, AssignMatchesAPerPageArrayAndStaysSmall) {
     uint32_t first = static_cast<uint32_t>(rng() % kPages);
     uint32_t n = 1 + static_cast<uint32_t>(rng() % (rng() % 2 ? 8 : 600));
     uint32_t end = std::min(kPages, first + n);
-    uint32_t value = rng() % 4 == 0 ? PfnIndex::kNone
-                                    : static_cast<uint32_t>(rng() % 5);
+    uint32_t value =
+        rng() % 4 == 0 ? PfnIndex::kNone : static_cast<uint32_t>(rng() % 5);
     index.Assign(first, end, value);
     for (uint32_t p = first; p < end; ++p) want[p] = value;
     for (uint32_t p = 0; p < kPages; ++p) {
