@@ -339,12 +339,4 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   }
 }
 
-std::vector<uint32_t> FolioTable::SortedHeads() const {
-  std::vector<uint32_t> heads;
-  heads.reserve(size());
-  ForEach([&heads](const Folio& f) { heads.push_back(f.head); });
-  std::sort(heads.begin(), heads.end());
-  return heads;
-}
-
 }  // namespace mmreplay::mm

@@ -274,8 +274,6 @@ class FolioTable {
 
   // Folios (every folio of a run counts).
   size_t size() const { return live_folios_; }
-  // Records (a run counts once).
-  size_t records() const { return folios_.size(); }
   // Calls fn(const Folio&) for every folio, in slot order; a run's folios
   // are shown one by one, each as its own record would be.
   template <typename Fn>
@@ -296,8 +294,6 @@ class FolioTable {
       }
     }
   }
-  // Heads of every folio, sorted (for checks and reports).
-  std::vector<uint32_t> SortedHeads() const;
 
   // Bytes of the folio records, the large-folio records with their
   // per-page arrays, and the PFN index.

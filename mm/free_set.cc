@@ -10,17 +10,6 @@ void FreeSet::Grow(uint64_t capacity) {
   l2_.resize((l1_.size() + 63) / 64, 0);
 }
 
-std::optional<uint64_t> FreeSet::first() const {
-  if (size_ == 0) return std::nullopt;
-  for (uint64_t w2 = 0; w2 < l2_.size(); ++w2) {
-    if (l2_[w2] == 0) continue;
-    uint64_t w1 = w2 * 64 + __builtin_ctzll(l2_[w2]);
-    uint64_t w0 = w1 * 64 + __builtin_ctzll(l1_[w1]);
-    return w0 * 64 + __builtin_ctzll(l0_[w0]);
-  }
-  return std::nullopt;
-}
-
 std::vector<uint64_t> FreeSet::members() const {
   std::vector<uint64_t> out;
   for (uint64_t w = 0; w < l0_.size(); ++w) {

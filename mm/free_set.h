@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 namespace mmreplay::mm {
@@ -46,8 +45,6 @@ class FreeSet {
   }
   bool empty() const { return size_ == 0; }
   uint64_t size() const { return size_; }
-  // The lowest member, if any.
-  std::optional<uint64_t> first() const;
   // Removes the lowest member and returns it. REQUIRES: not empty.
   uint64_t PopFirst() {
     uint64_t w2 = 0;

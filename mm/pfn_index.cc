@@ -133,21 +133,6 @@ void PfnIndex::FreeSubtree(uint32_t e) {
   FreeNode(e >> 1);
 }
 
-void PfnIndex::Replace(uint32_t head, uint32_t order, uint32_t value) {
-  uint32_t node = 0, slot = head >> kMaxOrder;
-  for (uint32_t shift = kMaxOrder; order < shift;) {
-    shift -= kFanShift;
-    node = At(node, slot) >> 1;
-    slot = (head >> shift) & (kFan - 1);
-  }
-  uint32_t n = order == kMaxOrder ? 1 : 1u << (order % kFanShift);
-  uint32_t leaf = (value << 1) | 1;
-  for (uint32_t i = 0; i < n; ++i) {
-    DCHECK(At(node, slot + i) & 1);
-    At(node, slot + i) = leaf;
-  }
-}
-
 void PfnIndex::Clear(uint32_t head, uint32_t order) {
   ClearRange(head, head + (1u << order));
 }

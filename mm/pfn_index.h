@@ -89,8 +89,6 @@ class PfnIndex {
     uint32_t base_ = 0;
   };
 
-  // Replaces the value of the folio stored at [head, head + 2^order).
-  void Replace(uint32_t head, uint32_t order, uint32_t value);
   // Removes the folio stored at [head, head + 2^order).
   void Clear(uint32_t head, uint32_t order);
   // Removes every folio stored in [first, end), calling fn(value) once for

@@ -45,7 +45,7 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
         index.Set(head, order, value);
       } else {
         index.Set(head, order, value + 1000);
-        index.Replace(head, order, value);
+        index.Assign(head, head + (1u << order), value);
       }
       stored.push_back({head, order});
       for (uint32_t i = 0; i < (1u << order); ++i) want[head + i] = value;
