@@ -150,5 +150,49 @@ TEST(FolioTableTest, SplitCarriesEachPagesState) {
   EXPECT_EQ(t.page_mapcount(o8, 800), 1);
 }
 
+TEST(FolioTableTest, RunsShareARecordUntilOneIsChangedAlone) {
+  FolioTable t(2048);
+  Folio& f = t.Create(512, 9);
+  f.set(kFolioAnon);
+  f.index = 5000;
+  t.AddPageMapcounts(f, 512, 512, +1);
+  t.AddPageMapcounts(f, 512 + 100, 10, -1);  // pages 100-109 unmapped
+  t.set_nonzero(f, 512, 512, true);
+  std::vector<FolioPiece> pieces;
+  for (uint32_t p = 512; p < 1024; ++p) pieces.push_back({p, 0});
+  std::vector<Folio*> made;
+  t.Split(512, pieces, 0, /*runs=*/true, &made);
+  // Three runs: mapped, unmapped, mapped; 512 folios.
+  ASSERT_EQ(made.size(), 3u);
+  EXPECT_EQ(t.size(), 512u);
+  EXPECT_EQ(made[0]->run, 99u);
+  EXPECT_EQ(made[1]->mapcount, 0);
+  EXPECT_EQ(made[1]->span(), 10u);
+  EXPECT_EQ(made[2]->head, 622u);
+  // A page of a run reads as its own folio...
+  EXPECT_EQ(t.HeadOf(700), 700u);
+  EXPECT_EQ(t.Peek(700), made[2]);
+  EXPECT_TRUE(t.PageNonzero(700));
+  // ...and gets a record of its own when it is changed alone.
+  Folio& own = *t.Of(700);
+  EXPECT_EQ(own.head, 700u);
+  EXPECT_EQ(own.index, 5000u + 188);
+  EXPECT_EQ(own.run, 0u);
+  own.refcount = 7;
+  EXPECT_EQ(t.Peek(699)->refcount, 0);
+  EXPECT_EQ(t.Peek(701)->refcount, 0);
+  EXPECT_EQ(t.Peek(701)->head, 701u);
+  EXPECT_EQ(t.Peek(701)->index, 5000u + 189);
+  EXPECT_EQ(t.Peek(1023)->head, 701u);  // the tail run
+  EXPECT_EQ(t.size(), 512u);
+  std::vector<uint32_t> heads;
+  t.ForEach([&heads](const Folio& x) { heads.push_back(x.head); });
+  EXPECT_EQ(heads.size(), 512u);
+  // A destroyed range takes its runs whole.
+  t.DestroyRange(512, 1024);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.Peek(800), nullptr);
+}
+
 }  // namespace
 }  // namespace mmreplay::mm

@@ -93,5 +93,36 @@ TEST(EventLogTest, HeaderNamesVersionAndProfile) {
             "# mmreplay event log v1 profile=linux-6.18\n");
 }
 
+TEST(EventLogTest, AnEventForARunIsOneLineForEachOfIt) {
+  mm::Event e;
+  e.set_op_index(9);
+  e.set_kind(EVENT_UNMAP);
+  e.set_pfn(0x3fe);
+  e.set_order(0);
+  e.set_pid(2);
+  e.set_addr(0x7f0000001000);
+  e.set_nr_pages(1);
+  e.set_level(MAP_LEVEL_PTE);
+  e.set_map_before(1);
+  e.set_map_after(0);
+  e.set_repeat(3);
+  std::string out;
+  AppendEventLines(e, &out);
+  EXPECT_EQ(out,
+            "9 unmap pfn=0x3fe order=0 pid=2 addr=0x7f0000001000 pages=1 "
+            "level=pte map=1->0\n"
+            "9 unmap pfn=0x3ff order=0 pid=2 addr=0x7f0000002000 pages=1 "
+            "level=pte map=1->0\n"
+            "9 unmap pfn=0x400 order=0 pid=2 addr=0x7f0000003000 pages=1 "
+            "level=pte map=1->0\n");
+  mm::Event one;
+  one.set_op_index(1);
+  one.set_kind(EVENT_FOLIO_FREE);
+  one.set_pfn(5);
+  out.clear();
+  AppendEventLines(one, &out);
+  EXPECT_EQ(out, "1 folio_free pfn=0x5\n");
+}
+
 }  // namespace
 }  // namespace mmreplay::replay
