@@ -1,6 +1,7 @@
 #include "replay/event_log.h"
 
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -64,22 +65,73 @@ absl::string_view ErrnoName(int err) {
   }
 }
 
+// One line of text, built in place: a log has about 13 lines per op of a
+// churn trace, so it is written without formatting machinery.
+class Line {
+ public:
+  void Str(absl::string_view v) {
+    std::memcpy(p_, v.data(), v.size());
+    p_ += v.size();
+  }
+  void Char(char c) { *p_++ = c; }
+  void Dec(uint64_t v) {
+    char tmp[20];
+    int n = 0;
+    do {
+      tmp[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (n > 0) *p_++ = tmp[--n];
+  }
+  void Dec(int64_t v) {
+    if (v < 0) {
+      Char('-');
+      Dec(~static_cast<uint64_t>(v) + 1);
+    } else {
+      Dec(static_cast<uint64_t>(v));
+    }
+  }
+  void Hex(uint64_t v) {
+    Str("0x");
+    char tmp[16];
+    int n = 0;
+    do {
+      tmp[n++] = "0123456789abcdef"[v & 15];
+      v >>= 4;
+    } while (v != 0);
+    while (n > 0) *p_++ = tmp[--n];
+  }
+  void AppendTo(std::string* out) const { out->append(buf_, p_ - buf_); }
+
+ private:
+  // The longest line: every field set, twelve order runs.
+  char buf_[1024];
+  char* p_ = buf_;
+};
+
 void AppendChange(absl::string_view key, bool has_before, int64_t before,
-                  bool has_after, int64_t after, std::string* out) {
+                  bool has_after, int64_t after, Line& out) {
   if (!has_before && !has_after) return;
-  absl::StrAppend(out, " ", key, "=");
-  if (has_before) absl::StrAppend(out, before, "->");
-  if (has_after) absl::StrAppend(out, after);
+  out.Char(' ');
+  out.Str(key);
+  out.Char('=');
+  if (has_before) {
+    out.Dec(before);
+    out.Str("->");
+  }
+  if (has_after) out.Dec(after);
 }
 
 // "0*4,2,3" for 0,0,0,0,2,3.
-void AppendOrders(absl::Span<const mm::Event::OrderRun> runs,
-                  std::string* out) {
-  absl::StrAppend(out, " orders=");
+void AppendOrders(absl::Span<const mm::Event::OrderRun> runs, Line& out) {
+  out.Str(" orders=");
   for (size_t i = 0; i < runs.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    absl::StrAppend(out, runs[i].order);
-    if (runs[i].count > 1) absl::StrAppend(out, "*", runs[i].count);
+    if (i > 0) out.Char(',');
+    out.Dec(uint64_t{runs[i].order});
+    if (runs[i].count > 1) {
+      out.Char('*');
+      out.Dec(uint64_t{runs[i].count});
+    }
   }
 }
 
@@ -93,47 +145,78 @@ std::string EventLogHeader(absl::string_view profile) {
 }
 
 void AppendEventLine(const mm::Event& e, std::string* out) {
-  absl::StrAppend(out, e.op_index(), " ", KindNames()[e.kind()]);
-  if (e.has_pfn()) absl::StrAppend(out, absl::StrFormat(" pfn=0x%x", e.pfn()));
-  if (e.has_order()) absl::StrAppend(out, " order=", e.order());
+  Line l;
+  l.Dec(e.op_index());
+  l.Char(' ');
+  l.Str(KindNames()[e.kind()]);
+  if (e.has_pfn()) {
+    l.Str(" pfn=");
+    l.Hex(e.pfn());
+  }
+  if (e.has_order()) {
+    l.Str(" order=");
+    l.Dec(uint64_t{e.order()});
+  }
   if (e.has_dst_pfn()) {
-    absl::StrAppend(out, absl::StrFormat(" dst=0x%x", e.dst_pfn()));
+    l.Str(" dst=");
+    l.Hex(e.dst_pfn());
   }
   if (e.kind() == EVENT_SPLIT) {
-    absl::StrAppend(out,
-                    e.non_uniform() ? " type=non_uniform" : " type=uniform");
-    if (e.has_split_at()) absl::StrAppend(out, " at=", e.split_at());
+    l.Str(e.non_uniform() ? " type=non_uniform" : " type=uniform");
+    if (e.has_split_at()) {
+      l.Str(" at=");
+      l.Dec(e.split_at());
+    }
   }
-  if (!e.new_orders().empty()) AppendOrders(e.new_orders(), out);
-  if (e.pid() != 0) absl::StrAppend(out, " pid=", e.pid());
-  if (e.has_addr())
-    absl::StrAppend(out, absl::StrFormat(" addr=0x%x", e.addr()));
-  if (e.file_id() != 0) absl::StrAppend(out, " file=", e.file_id());
-  if (e.has_index()) absl::StrAppend(out, " index=", e.index());
+  if (!e.new_orders().empty()) AppendOrders(e.new_orders(), l);
+  if (e.pid() != 0) {
+    l.Str(" pid=");
+    l.Dec(uint64_t{e.pid()});
+  }
+  if (e.has_addr()) {
+    l.Str(" addr=");
+    l.Hex(e.addr());
+  }
+  if (e.file_id() != 0) {
+    l.Str(" file=");
+    l.Dec(uint64_t{e.file_id()});
+  }
+  if (e.has_index()) {
+    l.Str(" index=");
+    l.Dec(e.index());
+  }
   if (e.has_offset_bytes()) {
-    absl::StrAppend(out, absl::StrFormat(" offset=0x%x", e.offset_bytes()));
+    l.Str(" offset=");
+    l.Hex(e.offset_bytes());
   }
   if (e.has_length_bytes()) {
-    absl::StrAppend(out, absl::StrFormat(" length=0x%x", e.length_bytes()));
+    l.Str(" length=");
+    l.Hex(e.length_bytes());
   }
-  if (e.nr_pages() != 0) absl::StrAppend(out, " pages=", e.nr_pages());
-  if (e.level() == MAP_LEVEL_PTE) absl::StrAppend(out, " level=pte");
-  if (e.level() == MAP_LEVEL_PMD) absl::StrAppend(out, " level=pmd");
+  if (e.nr_pages() != 0) {
+    l.Str(" pages=");
+    l.Dec(e.nr_pages());
+  }
+  if (e.level() == MAP_LEVEL_PTE) l.Str(" level=pte");
+  if (e.level() == MAP_LEVEL_PMD) l.Str(" level=pmd");
   AppendChange("ref", e.has_ref_before(), e.ref_before(), e.has_ref_after(),
-               e.ref_after(), out);
+               e.ref_after(), l);
   AppendChange("map", e.has_map_before(), e.map_before(), e.has_map_after(),
-               e.map_after(), out);
+               e.map_after(), l);
   if (e.err() != 0) {
+    l.Str(" err=");
     absl::string_view name = ErrnoName(e.err());
     if (name.empty()) {
-      absl::StrAppend(out, " err=", e.err());
+      l.Dec(int64_t{e.err()});
     } else {
-      absl::StrAppend(out, " err=", name);
+      l.Str(name);
     }
   }
   if (e.reason() != REASON_UNSPECIFIED) {
-    absl::StrAppend(out, " reason=", ReasonNames()[e.reason()]);
+    l.Str(" reason=");
+    l.Str(ReasonNames()[e.reason()]);
   }
+  l.AppendTo(out);
 }
 
 void AppendEventLines(const mm::Event& event, std::string* out) {
