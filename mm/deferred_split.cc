@@ -77,8 +77,7 @@ void Model::UnqueueDeferred(uint32_t head, Folio& f, Reason reason) {
 
 // thp_underused(): more all-zero pages than khugepaged's max_ptes_none;
 // never at the default max_ptes_none of 511.
-bool Model::ThpUnderused(uint32_t head, const Folio& f) const {
-  (void)head;
+bool Model::ThpUnderused(const Folio& f) const {
   if (knobs_.max_ptes_none == kPtesPerTable - 1) return false;
   uint64_t zero = f.pages() - folios_.Large(f).nonzero_pages;
   return zero > knobs_.max_ptes_none;
@@ -101,7 +100,7 @@ absl::Status Model::DeferredSplitScan(uint64_t nr_to_scan) {
     bool underused = false;
     if (!f->test(kFolioPartiallyMapped)) {
       // (mlocked folios are skipped here; the model has no mlock.)
-      underused = profile_.thp_underused_shrinker && ThpUnderused(head, *f);
+      underused = profile_.thp_underused_shrinker && ThpUnderused(*f);
       if (!underused) {
         UnqueueDeferred(head, *f, REASON_DEFERRED_SCAN);
         continue;

@@ -52,9 +52,6 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
     pmd = p.pt.FindPmd(addr);
   }
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
-    uint32_t pfn = pmd->head +
-                   static_cast<uint32_t>((addr & (kPmdSize - 1)) >> kPageShift);
-    (void)pfn;
     if (!write || pmd->writable) return absl::OkStatus();
     // do_huge_pmd_wp_page(): reuse an exclusive THP, else split the PMD and
     // copy at the PTE level.

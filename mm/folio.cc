@@ -105,10 +105,6 @@ void FolioTable::PerPageMapcounts(const Folio& f, LargeFolio& l) {
   l.page_mapcount = LargeFolio::kPerPage;
 }
 
-uint64_t* FolioTable::NonzeroBits(const Folio& f, LargeFolio& l) {
-  return f.order <= 6 ? &l.nonzero.bits : l.nonzero.words;
-}
-
 uint64_t* FolioTable::MakeNonzeroBits(const Folio& f, LargeFolio& l) {
   size_t words = NonzeroWords(f.order);
   uint64_t fill = l.nonzero_pages == 0 ? 0 : ~uint64_t{0};

@@ -3,12 +3,12 @@
 // head PFN.
 //
 // FolioTable keeps, as the kernel's struct folio does, a small record for
-// every folio (Folio: what the head page holds), one record for a run of
-// order-0 folios at consecutive PFNs in the same state (the pieces of a
-// uniform split, until one of them is changed on its own: then it gets its
-// own record), and, for large folios only,
+// every folio (Folio: what the head page holds) and, for large folios only,
 // the fields the kernel keeps in the tail pages (LargeFolio: the entire and
-// per-page mapcounts, _nr_pages_mapped, _pincount, _deferred_list). Nothing
+// per-page mapcounts, _nr_pages_mapped, _pincount, _deferred_list). A run of
+// order-0 folios at consecutive PFNs in the same state (the pieces of a
+// uniform split) shares one record until one of them is changed on its own;
+// then that one gets its own record (CarveRun). Nothing
 // is kept per 4 KiB page unless a large folio's pages differ: the PTE
 // mapcounts of a large folio are one number while every page has the same
 // (the folio was mapped or unmapped whole), and its contents one of "all
@@ -311,11 +311,14 @@ class FolioTable {
   static bool Mixed(const Folio& f, const LargeFolio& l) {
     return l.nonzero_pages != 0 && l.nonzero_pages != f.pages();
   }
-  // The contents bits of a mixed folio; `make` fills them from the
-  // uniform state first (and allocates them for order > 6).
-  static uint64_t* NonzeroBits(const Folio& f, LargeFolio& l);
+  // The contents bits of a mixed folio; MakeNonzeroBits() fills them from
+  // the uniform state first (and allocates them for order > 6).
   static const uint64_t* NonzeroBits(const Folio& f, const LargeFolio& l) {
     return f.order <= 6 ? &l.nonzero.bits : l.nonzero.words;
+  }
+  static uint64_t* NonzeroBits(const Folio& f, LargeFolio& l) {
+    return const_cast<uint64_t*>(
+        NonzeroBits(f, static_cast<const LargeFolio&>(l)));
   }
   uint64_t* MakeNonzeroBits(const Folio& f, LargeFolio& l);
   // Bytes of l's per-page arrays.

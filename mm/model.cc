@@ -72,7 +72,8 @@ Event& Model::NewEvent(EventKind kind, uint32_t head, const Folio* f,
 void Model::EmitMapping(EventKind kind, uint32_t head, const Folio& f,
                         Reason reason, uint32_t pid, uint64_t addr, uint64_t nr,
                         MapLevel level, int64_t map_before, int64_t map_after,
-                        int64_t ref_before, int64_t ref_after) {
+                        int64_t ref_before, int64_t ref_after,
+                        uint32_t repeat) {
   Event& e = NewEvent(kind, head, &f, reason);
   e.set_pid(pid);
   e.set_addr(addr);
@@ -84,6 +85,7 @@ void Model::EmitMapping(EventKind kind, uint32_t head, const Folio& f,
     e.set_ref_before(ref_before);
     e.set_ref_after(ref_after);
   }
+  e.set_repeat(repeat);
   Emit();
 }
 
@@ -400,14 +402,10 @@ uint64_t Model::Walk(Process& p, uint64_t a, uint64_t end, bool write) {
       ++n;
     }
     if (!folios_.all_nonzero(*rec)) {
-      if (rec->order == 0 && rec->run > 0) {
-        // Folios of a run written on their own: out of it.
-        Folio& own =
-            folios_.CarveRun(*folios_.Peek(pfn), pfn, static_cast<uint32_t>(n));
-        Written(own, pfn, static_cast<uint32_t>(n));
-      } else {
-        Written(*folios_.Peek(pfn), pfn, static_cast<uint32_t>(n));
-      }
+      // Folios of a run written on their own leave it.
+      Written(folios_.CarveRunIfRun(*folios_.Peek(pfn), pfn,
+                                    static_cast<uint32_t>(n)),
+              pfn, static_cast<uint32_t>(n));
     }
     for (int k = 0; k < n; ++k) t.pte[i + k] = t.pte[i + k].Dirty();
     a += uint64_t(n) << kPageShift;

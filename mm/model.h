@@ -184,11 +184,13 @@ class Model {
   Event& NewEvent(EventKind kind, uint32_t head, const Folio* f, Reason reason);
   void Emit() { sink_->Emit(event_); }
   // A map or unmap event: `nr` pages at `addr` in `pid`, the folio's
-  // mapcount (and, where given, refcount) before and after.
+  // mapcount (and, where given, refcount) before and after; with `repeat`,
+  // the same for that many order-0 folios at the next PFNs and pages.
   void EmitMapping(EventKind kind, uint32_t head, const Folio& f, Reason reason,
                    uint32_t pid, uint64_t addr, uint64_t nr, MapLevel level,
                    int64_t map_before, int64_t map_after,
-                   int64_t ref_before = -1, int64_t ref_after = -1);
+                   int64_t ref_before = -1, int64_t ref_after = -1,
+                   uint32_t repeat = 1);
 
   // Buddy allocation of a folio; the event says why. Null if memory is out.
   Folio* AllocFolio(uint32_t order, Reason reason, uint32_t* head);
@@ -278,7 +280,7 @@ class Model {
   // Unlinks a queued folio (split, free or scan). Clears the partially
   // mapped flag (and nr_anon_partially_mapped) when `clear_flag`.
   void UnqueueDeferred(uint32_t head, Folio& f, Reason reason);
-  bool ThpUnderused(uint32_t head, const Folio& f) const;
+  bool ThpUnderused(const Folio& f) const;
   // The queue's links only (no flags, counters or events).
   void LinkDeferredTail(uint32_t head, Folio& f);
   void UnlinkDeferred(Folio& f);

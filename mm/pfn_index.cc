@@ -133,10 +133,6 @@ void PfnIndex::FreeSubtree(uint32_t e) {
   FreeNode(e >> 1);
 }
 
-void PfnIndex::Clear(uint32_t head, uint32_t order) {
-  ClearRange(head, head + (1u << order));
-}
-
 size_t PfnIndex::bytes() const {
   return root_.capacity() * sizeof(uint32_t) +
          nodes_.capacity() * sizeof(Node) +

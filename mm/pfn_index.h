@@ -6,7 +6,9 @@
 // page). A folio is stored at the level whose entries are no larger than
 // itself, in every entry it spans (the xarray's multi-index entries): an
 // order-9 folio is one root entry, an order-4 folio two entries of a node
-// over 64 pages, and 512 order-0 folios fill 73 nodes.
+// over 64 pages, and 512 order-0 folios fill 73 nodes. Assign() stores one
+// value for any range in as few entries as it allows: a run of 512 order-0
+// folios that share a record (FolioTable's runs) is one root entry.
 //
 // Memory: 4 bytes per 512 pages, plus 32 bytes per node.
 #ifndef MMREPLAY_MM_PFN_INDEX_H_
@@ -89,8 +91,6 @@ class PfnIndex {
     uint32_t base_ = 0;
   };
 
-  // Removes the folio stored at [head, head + 2^order).
-  void Clear(uint32_t head, uint32_t order);
   // Removes every folio stored in [first, end), calling fn(value) once for
   // each, lowest first. REQUIRES: no folio crosses either edge.
   template <typename Fn>
@@ -127,10 +127,6 @@ class PfnIndex {
   // (node >= 1; node 0 is never used).
   static bool IsNode(uint32_t e) { return e != 0 && (e & 1) == 0; }
 
-  // Entry `slot` of node `node`; node 0 stands for the root.
-  uint32_t& At(uint32_t node, uint32_t slot) {
-    return node == 0 ? root_[slot] : nodes_[node][slot];
-  }
   uint32_t NewNode();
   // Assign() within the entry `e` spanning [base, base + 2^shift); returns
   // the entry to put in its place.

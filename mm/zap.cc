@@ -151,17 +151,9 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         folio_at.Forget();
         for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
         t.used -= n;
-        Event& e = NewEvent(EVENT_UNMAP, pfn, &gone, reason);
-        e.set_pid(pid);
-        e.set_addr(pmd_addr + (uint64_t(i) << kPageShift));
-        e.set_nr_pages(1);
-        e.set_level(MAP_LEVEL_PTE);
-        e.set_map_before(1);
-        e.set_map_after(0);
-        e.set_ref_before(1);
-        e.set_ref_after(0);
-        e.set_repeat(static_cast<uint32_t>(n));
-        Emit();
+        EmitMapping(EVENT_UNMAP, pfn, gone, reason, pid,
+                    pmd_addr + (uint64_t(i) << kPageShift), 1, MAP_LEVEL_PTE, 1,
+                    0, 1, 0, static_cast<uint32_t>(n));
         gone.mapcount = 0;
         gone.refcount = 0;
         to_free.push_back(&gone);

@@ -101,6 +101,15 @@ class Line {
     } while (v != 0);
     while (n > 0) *p_++ = tmp[--n];
   }
+  // " key=value", in decimal or hex.
+  void Dec(absl::string_view key, uint64_t v) {
+    Str(key);
+    Dec(v);
+  }
+  void Hex(absl::string_view key, uint64_t v) {
+    Str(key);
+    Hex(v);
+  }
   void AppendTo(std::string* out) const { out->append(buf_, p_ - buf_); }
 
  private:
@@ -149,54 +158,21 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   l.Dec(e.op_index());
   l.Char(' ');
   l.Str(KindNames()[e.kind()]);
-  if (e.has_pfn()) {
-    l.Str(" pfn=");
-    l.Hex(e.pfn());
-  }
-  if (e.has_order()) {
-    l.Str(" order=");
-    l.Dec(uint64_t{e.order()});
-  }
-  if (e.has_dst_pfn()) {
-    l.Str(" dst=");
-    l.Hex(e.dst_pfn());
-  }
+  if (e.has_pfn()) l.Hex(" pfn=", e.pfn());
+  if (e.has_order()) l.Dec(" order=", e.order());
+  if (e.has_dst_pfn()) l.Hex(" dst=", e.dst_pfn());
   if (e.kind() == EVENT_SPLIT) {
     l.Str(e.non_uniform() ? " type=non_uniform" : " type=uniform");
-    if (e.has_split_at()) {
-      l.Str(" at=");
-      l.Dec(e.split_at());
-    }
+    if (e.has_split_at()) l.Dec(" at=", e.split_at());
   }
   if (!e.new_orders().empty()) AppendOrders(e.new_orders(), l);
-  if (e.pid() != 0) {
-    l.Str(" pid=");
-    l.Dec(uint64_t{e.pid()});
-  }
-  if (e.has_addr()) {
-    l.Str(" addr=");
-    l.Hex(e.addr());
-  }
-  if (e.file_id() != 0) {
-    l.Str(" file=");
-    l.Dec(uint64_t{e.file_id()});
-  }
-  if (e.has_index()) {
-    l.Str(" index=");
-    l.Dec(e.index());
-  }
-  if (e.has_offset_bytes()) {
-    l.Str(" offset=");
-    l.Hex(e.offset_bytes());
-  }
-  if (e.has_length_bytes()) {
-    l.Str(" length=");
-    l.Hex(e.length_bytes());
-  }
-  if (e.nr_pages() != 0) {
-    l.Str(" pages=");
-    l.Dec(e.nr_pages());
-  }
+  if (e.pid() != 0) l.Dec(" pid=", e.pid());
+  if (e.has_addr()) l.Hex(" addr=", e.addr());
+  if (e.file_id() != 0) l.Dec(" file=", e.file_id());
+  if (e.has_index()) l.Dec(" index=", e.index());
+  if (e.has_offset_bytes()) l.Hex(" offset=", e.offset_bytes());
+  if (e.has_length_bytes()) l.Hex(" length=", e.length_bytes());
+  if (e.nr_pages() != 0) l.Dec(" pages=", e.nr_pages());
   if (e.level() == MAP_LEVEL_PTE) l.Str(" level=pte");
   if (e.level() == MAP_LEVEL_PMD) l.Str(" level=pmd");
   AppendChange("ref", e.has_ref_before(), e.ref_before(), e.has_ref_after(),

@@ -27,7 +27,7 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
       size_t k = rng() % stored.size();
       Stored s = stored[k];
       stored.erase(stored.begin() + static_cast<long>(k));
-      index.Clear(s.head, s.order);
+      index.ClearRange(s.head, s.head + (1u << s.order));
       for (uint32_t i = 0; i < (1u << s.order); ++i) {
         want[s.head + i] = PfnIndex::kNone;
       }
@@ -54,14 +54,16 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
       ASSERT_EQ(index.Get(pfn), want[pfn]) << "pfn " << pfn << " step " << step;
     }
   }
-  for (const Stored& s : stored) index.Clear(s.head, s.order);
+  for (const Stored& s : stored) {
+    index.ClearRange(s.head, s.head + (1u << s.order));
+  }
   for (uint32_t pfn = 0; pfn < kPages; ++pfn) {
     ASSERT_EQ(index.Get(pfn), PfnIndex::kNone);
   }
   // Every node is free again (the pool keeps its capacity).
   PfnIndex fresh(kPages);
   fresh.Set(0, 0, 1);
-  fresh.Clear(0, 0);
+  fresh.ClearRange(0, 1);
   EXPECT_EQ(fresh.Get(0), PfnIndex::kNone);
   EXPECT_GE(index.bytes(), empty);
 }
