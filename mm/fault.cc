@@ -127,12 +127,7 @@ void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   }
   for (int o = kPmdOrder - 1; o >= 2; --o) {
     if (!(orders >> o & 1)) continue;
-    int first = index & ~((1 << o) - 1);
-    bool none = true;
-    for (int i = first; i < first + (1 << o) && none; ++i) {
-      none = t.pte[i].none();
-    }
-    if (none) break;
+    if (t.NoneRun(index & ~((1 << o) - 1), 1 << o) == 1 << o) break;
     orders &= ~(1u << o);
   }
   uint32_t head = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "mm/match_run.h"
+
 namespace mmreplay::mm {
 namespace {
 
@@ -189,7 +191,6 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
                        uint8_t drop_flags, bool runs,
                        std::vector<Folio*>* made) {
   made->clear();
-  made->reserve(pieces.size());
   Folio parent = At(head);
   LargeFolio& pl = Large(parent);
   // The parent's per-page state, taken before its record goes.
@@ -216,39 +217,42 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   auto nonzero_of = [&](uint32_t off) {
     return bits ? (bits[off / 64] >> (off % 64) & 1) != 0 : parent_nonzero != 0;
   };
-  // One record per piece, or per run of order-0 pieces in the same state.
-  const size_t n = pieces.size();
+  // One record per folio, or per run of order-0 folios in the same state.
   scratch_groups_.clear();
-  for (size_t k = 0; k < n;) {
-    if (!runs || pieces[k].order != 0) {
-      scratch_groups_.push_back({static_cast<uint32_t>(k), 1});
+  size_t n = 0;
+  for (size_t k = 0; k < pieces.size();) {
+    const FolioPiece& p = pieces[k];
+    if (!runs || p.order != 0) {
+      for (uint32_t c = 0; c < p.count; ++c) {
+        scratch_groups_.push_back({p.head + (c << p.order), p.order, 1});
+      }
+      n += p.count;
       ++k;
       continue;
     }
-    // A stretch of order-0 pieces (pages [off, last) of the parent), cut
+    // A stretch of order-0 folios (pages [off, last) of the parent), cut
     // where the pages' mapcount or contents change.
-    size_t e = k + 1;
-    while (e < n && pieces[e].order == 0) ++e;
-    const uint32_t first_off = pieces[k].head - head;
-    const uint32_t last = first_off + static_cast<uint32_t>(e - k);
-    for (uint32_t off = first_off; off < last;) {
-      uint32_t o = off + 1;
-      if (maps == nullptr && bits == nullptr) {
-        o = last;
-      } else {
+    uint32_t off = p.head - head, last = off;
+    for (; k < pieces.size() && pieces[k].order == 0; ++k) {
+      last += pieces[k].count;
+    }
+    n += last - off;
+    while (off < last) {
+      uint32_t o = last;
+      if (bits != nullptr) {
         const int32_t m = map_of(off);
         const bool z = nonzero_of(off);
-        if (bits == nullptr) {
-          while (o < last && maps[o] == m) ++o;
-        } else {
-          while (o < last && map_of(o) == m && nonzero_of(o) == z) ++o;
-        }
+        o = off + 1;
+        while (o < last && map_of(o) == m && nonzero_of(o) == z) ++o;
+      } else if (maps != nullptr) {
+        o = off + static_cast<uint32_t>(MatchRun(
+                      maps.get() + off, static_cast<int>(last - off),
+                      [](int32_t m) { return static_cast<uint32_t>(m); },
+                      static_cast<uint32_t>(maps[off]), 0));
       }
-      scratch_groups_.push_back(
-          {static_cast<uint32_t>(k + (off - first_off)), o - off});
+      scratch_groups_.push_back({head + off, 0, o - off});
       off = o;
     }
-    k = e;
   }
   const size_t records = scratch_groups_.size();
   scratch_slots_.resize(records);
@@ -257,8 +261,7 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   made->resize(records);
   const uint8_t flags = parent.flags & static_cast<uint8_t>(~drop_flags);
   for (size_t g = 0; g < records; ++g) {
-    const FolioPiece& p = pieces[scratch_groups_[g].first];
-    const uint32_t count = scratch_groups_[g].count;
+    const FolioPiece& p = scratch_groups_[g];
     const uint32_t slot = scratch_slots_[g];
     Folio& f = folios_[slot];
     (*made)[g] = &f;
@@ -271,7 +274,7 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
     if (p.order == 0) {
       f.mapcount = map_of(off);
       f.nonzero = nonzero_of(off);
-      f.run = count - 1;
+      f.run = p.count - 1;
       continue;
     }
     index_.Set(p.head, p.order, slot);

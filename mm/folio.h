@@ -113,10 +113,11 @@ struct LargeFolio {
   } nonzero = {0};
 };
 
-// One folio of a split: [head, head + 2^order).
+// Folios of a split: `count` folios of `order` from head on.
 struct FolioPiece {
   uint32_t head;
   uint32_t order;
+  uint32_t count = 1;
 };
 
 class FolioTable {
@@ -137,7 +138,7 @@ class FolioTable {
   void DestroyRange(uint32_t first, uint32_t end);
 
   // __split_folio_to_order()'s bookkeeping: replaces the folio at `head` by
-  // `pieces` (which tile it, in PFN order). Each piece keeps the owner and
+  // `pieces` (which tile it, in PFN order). Each folio keeps the owner and
   // the flags but `drop_flags`, gets its index, the PTE mapcounts and
   // contents of its pages, and mapcount and nr_pages_mapped from them;
   // refcounts are 0 (the caller sets them). With `runs`, consecutive
@@ -334,13 +335,9 @@ class FolioTable {
   PfnIndex index_;
   // Bytes of the LargeFolio per-page arrays.
   size_t page_array_bytes_ = 0;
-  // Split()'s records for the pieces (first piece, pieces), and their
-  // slots, kept for their capacity.
-  struct PieceGroup {
-    uint32_t first;
-    uint32_t count;
-  };
-  std::vector<PieceGroup> scratch_groups_;
+  // Split()'s records for the pieces (a folio, or a run of order-0 ones),
+  // and their slots, kept for their capacity.
+  std::vector<FolioPiece> scratch_groups_;
   std::vector<uint32_t> scratch_slots_;
   // Folios, counting each of a run.
   size_t live_folios_ = 0;

@@ -196,22 +196,19 @@ absl::Status Model::ProcessExit(uint32_t pid) {
 
 absl::Status Model::MmapAnon(uint32_t pid, uint64_t addr, uint64_t length,
                              uint32_t prot, uint32_t flags) {
-  // MAP_FIXED over an existing mapping unmaps it first.
-  ZapRange(pid, addr, addr + length, REASON_MUNMAP);
   Vma vma;
   vma.start = addr;
   vma.end = addr + length;
   vma.prot = prot;
   vma.shared = (flags & MAP_BITS_SHARED) != 0;
   vma.pgoff = addr >> kPageShift;
-  FindProcess(pid)->vmas.Map(vma);
+  MapVma(pid, vma);
   return absl::OkStatus();
 }
 
 absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
                              uint32_t prot, uint32_t flags, uint32_t file_id,
                              uint64_t offset) {
-  ZapRange(pid, addr, addr + length, REASON_MUNMAP);
   Vma vma;
   vma.start = addr;
   vma.end = addr + length;
@@ -219,13 +216,37 @@ absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
   vma.shared = (flags & MAP_BITS_SHARED) != 0;
   vma.file = file_id;
   vma.pgoff = offset >> kPageShift;
-  FindProcess(pid)->vmas.Map(vma);
+  MapVma(pid, vma);
   return absl::OkStatus();
 }
 
+void Model::MapVma(uint32_t pid, const Vma& vma) {
+  // mmap_region(): MAP_FIXED over existing mappings unmaps them first
+  // (nothing is mapped where no VMA is).
+  Process& p = *FindProcess(pid);
+  if (p.vmas.Overlaps(vma.start, vma.end)) {
+    ZapRange(pid, vma.start, vma.end, REASON_MUNMAP);
+  }
+  p.vmas.Map(vma);
+}
+
 absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
-  ZapRange(pid, addr, addr + length, REASON_MUNMAP);
-  FindProcess(pid)->vmas.Unmap(addr, addr + length);
+  const uint64_t end = addr + length;
+  ZapRange(pid, addr, end, REASON_MUNMAP);
+  Process& p = *FindProcess(pid);
+  p.vmas.Unmap(addr, end);
+  // free_pgtables(): the PTE tables at the edges of the range go too where
+  // no VMA is left beside them in their 2 MiB (the zap dropped the tables
+  // it covered whole).
+  for (uint64_t edge : {addr, end - 1}) {
+    const uint64_t pmd_addr = edge & ~(kPmdSize - 1);
+    const Pmd* pmd = p.pt.FindPmd(pmd_addr);
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable &&
+        p.pt.Table(*pmd).used == 0 &&
+        !p.vmas.Overlaps(pmd_addr, pmd_addr + kPmdSize)) {
+      p.pt.ClearPmd(pmd_addr);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -389,18 +410,11 @@ uint64_t Model::Walk(Process& p, uint64_t a, uint64_t end, bool write) {
     // folios): dirtied together, the data recorded once.
     const uint32_t pfn = pte.pfn();
     const Folio* rec = folios_.Peek(pfn);
-    const int max =
-        std::min<int>(static_cast<int>((pmd_end - a) >> kPageShift),
-                      static_cast<int>(rec->head + rec->span() - pfn));
-    int n = 1;
-    while (n < max) {
-      const Pte next = t.pte[i + n];
-      if (!next.present_page() || !next.writable() || next.dirty() ||
-          next.pfn() != pfn + static_cast<uint32_t>(n)) {
-        break;
-      }
-      ++n;
-    }
+    const int n =
+        t.Batch(i,
+                std::min<int>(static_cast<int>((pmd_end - a) >> kPageShift),
+                              static_cast<int>(rec->head + rec->span() - pfn)),
+                /*same_bits=*/true);
     if (!folios_.all_nonzero(*rec)) {
       // Folios of a run written on their own leave it.
       Written(folios_.CarveRunIfRun(*folios_.Peek(pfn), pfn,

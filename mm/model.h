@@ -179,6 +179,8 @@ class Model {
   Process* FindProcess(uint32_t pid);
   const Process* FindProcess(uint32_t pid) const;
   File* FindFile(uint64_t file);
+  // Maps `vma` in the process, unmapping what it overlaps (MAP_FIXED).
+  void MapVma(uint32_t pid, const Vma& vma);
 
   // Events: every change the log shows goes through these.
   Event& NewEvent(EventKind kind, uint32_t head, const Folio* f, Reason reason);
@@ -367,9 +369,11 @@ class Model {
   absl::btree_map<uint32_t, Holder> pins_;
   absl::btree_map<uint32_t, Holder> refs_;
 
-  // SplitFolio()'s pieces and records, kept for their capacity.
+  // SplitFolio()'s pieces and records, and ZapRange()'s folios to free,
+  // kept for their capacity.
   std::vector<FolioPiece> split_pieces_;
   std::vector<Folio*> split_made_, split_each_, split_unused_;
+  std::vector<Folio*> zap_to_free_;
 
   // The deferred split queue (a FIFO of head PFNs) and its length.
   uint32_t deferred_head_ = kNoFolio;

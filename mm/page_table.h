@@ -13,6 +13,8 @@
 #include <memory>
 #include <vector>
 
+#include "mm/match_run.h"
+
 namespace mmreplay::mm {
 
 inline constexpr int kPmdShift = 21;
@@ -47,6 +49,7 @@ class Pte {
   uint32_t raw() const { return v_; }
 
  private:
+  friend struct PteTable;
   static constexpr uint32_t kWrite = 1u << 31;
   static constexpr uint32_t kDirty = 1u << 30;
   static constexpr uint32_t kFlags = kWrite | kDirty;
@@ -60,21 +63,21 @@ struct PteTable {
   // Entries that are not none.
   int used = 0;
 
+  // How many entries from i (at most n) are none.
+  int NoneRun(int i, int n) const {
+    return MatchRun(
+        &pte[i], n, [](Pte p) { return p.raw(); }, 0, 0);
+  }
   // The first entry from i (to stop) that is not none, or stop.
-  int NextUsed(int i, int stop) const {
-    while (i < stop && pte[i].none()) {
-      // Eight at a time where they are all none.
-      if ((i & 7) == 0 && i + 8 <= stop) {
-        uint32_t any = 0;
-        for (int k = 0; k < 8; ++k) any |= pte[i + k].raw();
-        if (any == 0) {
-          i += 8;
-          continue;
-        }
-      }
-      ++i;
-    }
-    return i;
+  int NextUsed(int i, int stop) const { return i + NoneRun(i, stop - i); }
+  // folio_pte_batch(): how many entries from i (at most max >= 1) map
+  // pte[i]'s page and the pages after it, in order; with same_bits, with
+  // pte[i]'s write and dirty bits as well. REQUIRES: pte[i] maps a page.
+  int Batch(int i, int max, bool same_bits) const {
+    const uint32_t mask = same_bits ? ~0u : ~Pte::kFlags;
+    return MatchRun(
+        &pte[i], max, [mask](Pte p) { return p.raw() & mask; },
+        pte[i].raw() & mask, 1);
   }
 };
 

@@ -16,7 +16,7 @@ constexpr int kEbusy = -16;
 constexpr int kEagain = -11;
 
 // __split_unmapped_folio(): the folios a split of [head, 2^order) gives, in
-// PFN order. Uniform: 2^(order-new_order) of new_order. Non-uniform: halve
+// PFN order (a uniform split's as one FolioPiece of them all). Uniform: 2^(order-new_order) of new_order. Non-uniform: halve
 // the piece holding page `split_at` from order-1 down to new_order; anon
 // folios skip order 1 (the piece of order 2 splits straight to order 0).
 void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
@@ -25,10 +25,7 @@ void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
   std::vector<FolioPiece>& out = *pieces;
   out.clear();
   if (uniform) {
-    out.resize(size_t{1} << (order - new_order));
-    for (size_t i = 0; i < out.size(); ++i) {
-      out[i] = {head + static_cast<uint32_t>(i << new_order), new_order};
-    }
+    out.push_back({head, new_order, 1u << (order - new_order)});
     return;
   }
   uint32_t at = head + static_cast<uint32_t>(split_at);
@@ -121,11 +118,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   Event& e = NewEvent(EVENT_SPLIT, head, &parent, reason);
   e.set_non_uniform(!uniform);
   if (!uniform) e.set_split_at(split_at);
-  if (uniform) {
-    e.add_new_orders(new_order, static_cast<uint32_t>(pieces.size()));
-  } else {
-    for (const FolioPiece& p : pieces) e.add_new_orders(p.order);
-  }
+  for (const FolioPiece& p : pieces) e.add_new_orders(p.order, p.count);
   Emit();
   if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPage);
   counters_.Count(MthpStat::kSplit, order);

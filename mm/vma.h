@@ -59,6 +59,12 @@ class VmaTree {
 
   // Maps `vma`, replacing whatever overlapped its range.
   void Map(const Vma& vma);
+  // Whether some VMA meets [start, end).
+  bool Overlaps(uint64_t start, uint64_t end) const {
+    size_t i = LowerBound(start);
+    return (i < vmas_.size() && vmas_[i].start < end) ||
+           (i > 0 && vmas_[i - 1].end > start);
+  }
 
   // Unmaps [start, end): VMAs inside go, VMAs across the edges are trimmed.
   void Unmap(uint64_t start, uint64_t end);

@@ -86,7 +86,9 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
   Process& p = *FindProcess(pid);
   // The folios whose last reference the zap takes, in the order the TLB
   // gather drops them (folios_put_refs frees each where its count hits 0).
-  std::vector<Folio*> to_free;
+  // The buffer is borrowed, so that a zap inside this one gets its own.
+  std::vector<Folio*> to_free = std::move(zap_to_free_);
+  to_free.clear();
   auto unmap_event = [&](uint32_t head, Folio& f, uint64_t addr, int nr,
                          MapLevel level) {
     EmitMapping(EVENT_UNMAP, head, f, reason, pid, addr, nr, level, f.mapcount,
@@ -139,13 +141,11 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         // consecutive PFNs (the pieces of a split THP, a run in one
         // record): unmapped, and their last references dropped, as one
         // batch of events.
-        int n = 1;
-        int max = std::min<int>(
-            stop - i, static_cast<int>(rec->head + rec->run + 1 - pfn));
-        while (n < max && t.pte[i + n].present_page() &&
-               t.pte[i + n].pfn() == pfn + static_cast<uint32_t>(n)) {
-          ++n;
-        }
+        int n = t.Batch(
+            i,
+            std::min<int>(stop - i,
+                          static_cast<int>(rec->head + rec->run + 1 - pfn)),
+            /*same_bits=*/false);
         Folio& gone =
             folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
         folio_at.Forget();
@@ -167,13 +167,9 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
       Folio& f = *rec;
       uint32_t head = f.head;
       // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
-      int nr = 1;
-      int max =
-          std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn));
-      while (nr < max && t.pte[i + nr].present_page() &&
-             t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
-        ++nr;
-      }
+      int nr = t.Batch(
+          i, std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn)),
+          /*same_bits=*/false);
       uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
       // Before seed 001's batching, each PTE left the rmap on its own.
       int step = profile_.batched_rmap_zap ? nr : 1;
@@ -194,6 +190,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
   });
   // tlb_finish_mmu(): the folios whose last reference went are freed.
   FreeFolios(to_free, reason);
+  zap_to_free_ = std::move(to_free);
 }
 
 // madvise_free_pte_range() / madvise_free_huge_pmd(): a range that covers

@@ -70,5 +70,35 @@ TEST(PageTableTest, ForEachPmdWalksInOrderAndSkipsGaps) {
                                          kA + (uint64_t{1} << 30) * 3}));
 }
 
+// folio_pte_batch() and the none runs, at every length and break position
+// around the eight-at-a-time blocks of the scan.
+TEST(PageTableTest, BatchesAndNoneRuns) {
+  for (int len = 1; len <= 40; ++len) {
+    PteTable t;
+    for (int k = 0; k < len; ++k) {
+      t.pte[100 + k] = Pte::Page(1000 + static_cast<uint32_t>(k), true);
+    }
+    // A dirty PTE in the middle: one batch for the zap, two for the write.
+    int dirty = len / 2;
+    t.pte[100 + dirty] = t.pte[100 + dirty].Dirty();
+    EXPECT_EQ(t.Batch(100, 64, /*same_bits=*/false), len) << len;
+    EXPECT_EQ(t.Batch(100, len - 1 > 0 ? len - 1 : 1, false),
+              len - 1 > 0 ? len - 1 : 1);
+    EXPECT_EQ(t.Batch(100, 64, /*same_bits=*/true), dirty == 0 ? 1 : dirty);
+    EXPECT_EQ(t.NoneRun(0, 100), 100);
+    EXPECT_EQ(t.NoneRun(100 + len, 512 - 100 - len), 512 - 100 - len);
+    EXPECT_EQ(t.NextUsed(3, 512), 100);
+    EXPECT_EQ(t.NextUsed(100 + len, 512), 512);
+  }
+  // A gap in the PFNs, and the zero page, end a batch.
+  PteTable t;
+  for (int k = 0; k < 20; ++k) t.pte[k] = Pte::Page(5 + k, false);
+  t.pte[9] = Pte::Page(99, false);
+  EXPECT_EQ(t.Batch(0, 20, false), 9);
+  t.pte[9] = Pte::ZeroPage();
+  EXPECT_EQ(t.Batch(0, 20, false), 9);
+  EXPECT_EQ(t.NoneRun(9, 5), 0);
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
