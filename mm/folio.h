@@ -44,8 +44,9 @@ enum FolioFlag : uint8_t {
 
 inline constexpr uint32_t kNoFolio = UINT32_MAX;
 
-// What the head page holds.
-struct Folio {
+// What the head page holds. Aligned so that no record straddles two cache
+// lines.
+struct alignas(32) Folio {
   // The head PFN; kNoFolio for a free slab slot.
   uint32_t head = kNoFolio;
   // anon_vma id (anon) or file id (page cache).

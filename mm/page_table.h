@@ -90,11 +90,14 @@ struct Pmd {
   // kFolio: every page of the folio is known to hold data (a write through
   // this PMD needs no change to the folio).
   bool written = false;
-  // kFolio: the folio's head PFN.
-  uint32_t head = 0;
-  // kTable: the PTE table's slot in its PageTable.
-  uint32_t table = 0;
+  union {
+    // kFolio: the folio's head PFN.
+    uint32_t head = 0;
+    // kTable: the PTE table's slot in its PageTable.
+    uint32_t table;
+  };
 };
+static_assert(sizeof(Pmd) == 8, "a PMD entry is 8 bytes, as on x86-64");
 
 class PageTable {
  public:

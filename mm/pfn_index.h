@@ -26,7 +26,8 @@ namespace mmreplay::mm {
 class PfnIndex {
   static constexpr int kFanShift = 3;
   static constexpr uint32_t kFan = 1u << kFanShift;
-  using Node = std::array<uint32_t, kFan>;
+  // Aligned so that no node straddles two cache lines.
+  struct alignas(32) Node : std::array<uint32_t, kFan> {};
 
  public:
   // What Get() returns for a page no folio holds.
