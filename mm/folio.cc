@@ -46,7 +46,7 @@ void FolioTable::Destroy(uint32_t head) {
 }
 
 void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
-  index_.ClearRange(first, end, [this](uint32_t slot) {
+  auto destroy = [this](uint32_t slot) {
     Folio& f = folios_[slot];
     live_folios_ -= f.folios();
     if (f.order > 0) {
@@ -56,7 +56,16 @@ void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
       large_.Free(f.large);
     }
     folios_.Free(slot);
-  });
+  };
+  // One large folio (the common batch): its entries are where Set() put
+  // them.
+  const Folio* one = Peek(first);
+  if (one != nullptr && one->order > 0 && one->head == first &&
+      first + one->span() == end) {
+    destroy(index_.Clear(first, one->order));
+    return;
+  }
+  index_.ClearRange(first, end, destroy);
 }
 
 size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {

@@ -64,6 +64,50 @@ void PfnIndex::Set(uint32_t head, uint32_t order, uint32_t value) {
   }
 }
 
+uint32_t PfnIndex::Clear(uint32_t head, uint32_t order) {
+  DCHECK(order <= kMaxOrder && (head & ((1u << order) - 1)) == 0);
+  uint32_t& top = root_[head >> kMaxOrder];
+  if (order == kMaxOrder) {
+    DCHECK(top != 0 && !IsNode(top));
+    uint32_t value = top >> 1;
+    top = 0;
+    return value;
+  }
+  // Down to the node holding the folio's entries, as Set() went.
+  const uint32_t shift = order - order % kFanShift;
+  uint32_t path[3];
+  int depth = 0;
+  DCHECK(IsNode(top));
+  uint32_t node = top >> 1;
+  path[depth++] = node;
+  for (uint32_t s = kMaxOrder - kFanShift; s > shift; s -= kFanShift) {
+    uint32_t next = nodes_[node][(head >> s) & (kFan - 1)];
+    DCHECK(IsNode(next));
+    node = next >> 1;
+    path[depth++] = node;
+  }
+  Node& n = nodes_[node];
+  const uint32_t slot = (head >> shift) & (kFan - 1);
+  const uint32_t value = n[slot] >> 1;
+  for (uint32_t i = 0; i < (1u << (order - shift)); ++i) {
+    DCHECK(n[slot + i] == ((value << 1) | 1));
+    n[slot + i] = 0;
+  }
+  // The nodes left empty go, from the bottom; node path[d] has entries of
+  // 2^(6 - 3d) pages.
+  for (int d = depth - 1; d >= 0 && Empty(nodes_[path[d]]); --d) {
+    FreeNode(path[d]);
+    if (d == 0) {
+      top = 0;
+    } else {
+      const uint32_t up_shift =
+          kMaxOrder - kFanShift * static_cast<uint32_t>(d);
+      nodes_[path[d - 1]][(head >> up_shift) & (kFan - 1)] = 0;
+    }
+  }
+  return value;
+}
+
 void PfnIndex::SetRun0(uint32_t first, uint32_t n, const uint32_t* values) {
   for (uint32_t i = 0; i < n;) {
     uint32_t pfn = first + i;

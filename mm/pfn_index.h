@@ -50,6 +50,10 @@ class PfnIndex {
   // REQUIRES: head aligned, order <= 9, value < 2^31, no page of the range
   // stored.
   void Set(uint32_t head, uint32_t order, uint32_t value);
+  // Undoes Set(head, order, value): removes the folio and frees the nodes
+  // it leaves empty; returns its value. REQUIRES: the folio was stored by
+  // Set() (a range stored by Assign() is cleared with Assign or ClearRange).
+  uint32_t Clear(uint32_t head, uint32_t order);
   // Set(first + i, 0, values[i]) for i < n: a run of order-0 folios.
   void SetRun0(uint32_t first, uint32_t n, const uint32_t* values);
   // Makes every page of [first, end) map to `value` (kNone: to nothing),
