@@ -18,6 +18,7 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
   std::vector<uint32_t> want(kPages, PfnIndex::kNone);
   struct Stored {
     uint32_t head, order;
+    bool by_set;  // stored by Set() alone: Clear() may take it
   };
   std::vector<Stored> stored;
   std::mt19937_64 rng(1);
@@ -27,7 +28,11 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
       size_t k = rng() % stored.size();
       Stored s = stored[k];
       stored.erase(stored.begin() + static_cast<long>(k));
-      index.ClearRange(s.head, s.head + (1u << s.order));
+      if (s.by_set && rng() % 2 == 0) {
+        ASSERT_EQ(index.Clear(s.head, s.order), want[s.head]);
+      } else {
+        index.ClearRange(s.head, s.head + (1u << s.order));
+      }
       for (uint32_t i = 0; i < (1u << s.order); ++i) {
         want[s.head + i] = PfnIndex::kNone;
       }
@@ -41,13 +46,14 @@ TEST(PfnIndexTest, MatchesAPerPageArray) {
       }
       if (!free) continue;
       ++value;
-      if (rng() % 2 == 0) {
+      const bool by_set = rng() % 2 == 0;
+      if (by_set) {
         index.Set(head, order, value);
       } else {
         index.Set(head, order, value + 1000);
         index.Assign(head, head + (1u << order), value);
       }
-      stored.push_back({head, order});
+      stored.push_back({head, order, by_set});
       for (uint32_t i = 0; i < (1u << order); ++i) want[head + i] = value;
     }
     for (uint32_t pfn = 0; pfn < kPages; ++pfn) {
@@ -81,6 +87,28 @@ TEST(PfnIndexTest, FoliosTakeTheirOwnLevel) {
   index.Set(3, 0, 9);  // two more nodes down to single pages
   EXPECT_EQ(index.Get(3), 9u);
   EXPECT_EQ(index.Get(2), PfnIndex::kNone);
+}
+
+TEST(PfnIndexTest, ClearUndoesSetAndGivesBackItsNodes) {
+  PfnIndex index(2048);
+  index.Set(512 + 16, 4, 7);
+  index.Set(512 + 40, 0, 8);
+  EXPECT_EQ(index.Clear(512 + 16, 4), 7u);
+  for (uint32_t p = 512 + 16; p < 512 + 32; ++p) {
+    EXPECT_EQ(index.Get(p), PfnIndex::kNone);
+  }
+  EXPECT_EQ(index.Get(512 + 40), 8u);
+  EXPECT_EQ(index.Clear(512 + 40, 0), 8u);
+  EXPECT_EQ(index.Get(512 + 40), PfnIndex::kNone);
+  // The nodes went back to the pool: storing the same again needs no more.
+  size_t bytes = index.bytes();
+  index.Set(512 + 16, 4, 9);
+  index.Set(512 + 40, 0, 10);
+  EXPECT_EQ(index.bytes(), bytes);
+  EXPECT_EQ(index.Get(512 + 20), 9u);
+  index.Set(1024, 9, 11);
+  EXPECT_EQ(index.Clear(1024, 9), 11u);
+  EXPECT_EQ(index.Get(1024 + 5), PfnIndex::kNone);
 }
 
 TEST(PfnIndexTest, ClearRangeTakesWholeFoliosAndTheirNodes) {
