@@ -24,7 +24,7 @@ FolioTable::~FolioTable() {
   for (uint32_t s = 0; s < folios_.end(); ++s) {
     if (!folios_.live(s)) continue;
     const Folio& f = folios_[s];
-    if (f.order > 6) delete[] large_[f.large].nonzero.words;
+    if (f.order > 6) delete[] f.large.nonzero.words;
   }
 }
 
@@ -33,7 +33,6 @@ Folio& FolioTable::Create(uint32_t head, uint32_t order) {
   Folio& f = folios_[slot];
   f.head = head;
   f.order = static_cast<uint8_t>(order);
-  if (order > 0) f.large = large_.Alloc();
   index_.Set(head, order, slot);
   ++live_folios_;
   return f;
@@ -50,10 +49,12 @@ void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
     Folio& f = folios_[slot];
     live_folios_ -= f.folios();
     if (f.order > 0) {
-      LargeFolio& l = large_[f.large];
+      LargeFolio& l = f.large;
       page_array_bytes_ -= ArrayBytes(f, l);
       if (f.order > 6) delete[] l.nonzero.words;
-      large_.Free(f.large);
+      if (l.page_mapcount == LargeFolio::kPerPage) {
+        page_mapcounts_.Free(f.mapcounts);
+      }
     }
     folios_.Free(slot);
   };
@@ -69,7 +70,8 @@ void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
 }
 
 size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {
-  return (l.page_mapcounts ? f.pages() * sizeof(int32_t) : 0) +
+  return (l.page_mapcount == LargeFolio::kPerPage ? f.pages() * sizeof(int32_t)
+                                                  : 0) +
          (f.order > 6 && l.nonzero.words != nullptr
               ? NonzeroWords(f.order) * sizeof(uint64_t)
               : 0);
@@ -107,11 +109,12 @@ Folio& FolioTable::CarveRun(Folio& r, uint32_t first, uint32_t n) {
   return *out;
 }
 
-void FolioTable::PerPageMapcounts(const Folio& f, LargeFolio& l) {
+void FolioTable::PerPageMapcounts(Folio& f, LargeFolio& l) {
   if (l.page_mapcount == LargeFolio::kPerPage) return;
-  l.page_mapcounts = std::make_unique<int32_t[]>(f.pages());
-  std::fill(l.page_mapcounts.get(), l.page_mapcounts.get() + f.pages(),
-            l.page_mapcount);
+  f.mapcounts = page_mapcounts_.Alloc();
+  std::unique_ptr<int32_t[]>& m = page_mapcounts_[f.mapcounts];
+  m.reset(new int32_t[f.pages()]);
+  std::fill(m.get(), m.get() + f.pages(), l.page_mapcount);
   page_array_bytes_ += f.pages() * sizeof(int32_t);
   l.page_mapcount = LargeFolio::kPerPage;
 }
@@ -131,7 +134,7 @@ uint64_t* FolioTable::MakeNonzeroBits(const Folio& f, LargeFolio& l) {
   return l.nonzero.words;
 }
 
-void FolioTable::Release(const Folio& f, LargeFolio& l) {
+void FolioTable::Release(Folio& f, LargeFolio& l) {
   if (f.order > 6 && l.nonzero.words != nullptr && !Mixed(f, l)) {
     delete[] l.nonzero.words;
     l.nonzero.words = nullptr;
@@ -139,7 +142,7 @@ void FolioTable::Release(const Folio& f, LargeFolio& l) {
   }
   if (l.page_mapcount == LargeFolio::kPerPage && l.nr_pages_mapped == 0) {
     // Every page unmapped: one number says it again.
-    l.page_mapcounts.reset();
+    page_mapcounts_.Free(f.mapcounts);
     page_array_bytes_ -= f.pages() * sizeof(int32_t);
     l.page_mapcount = 0;
   }
@@ -149,7 +152,7 @@ int FolioTable::AddPageMapcountsPerPage(Folio& f, LargeFolio& l, uint32_t pfn,
                                         uint32_t n, int delta) {
   int crossed = 0;
   PerPageMapcounts(f, l);
-  int32_t* m = l.page_mapcounts.get() + (pfn - f.head);
+  int32_t* m = page_mapcounts_[f.mapcounts].get() + (pfn - f.head);
   for (uint32_t i = 0; i < n; ++i) {
     if (delta > 0) {
       crossed += m[i]++ == 0;
@@ -200,13 +203,19 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
                        uint8_t drop_flags, bool runs,
                        std::vector<Folio*>* made) {
   made->clear();
-  Folio parent = At(head);
-  LargeFolio& pl = Large(parent);
+  Folio& live = At(head);
+  const Folio parent = live;
+  LargeFolio& pl = live.large;
   // The parent's per-page state, taken before its record goes.
   const int32_t uniform_map = pl.page_mapcount;
   const uint32_t parent_nonzero = pl.nonzero_pages;
   page_array_bytes_ -= ArrayBytes(parent, pl);
-  std::unique_ptr<int32_t[]> maps = std::move(pl.page_mapcounts);
+  std::unique_ptr<int32_t[]> maps;
+  if (pl.page_mapcount == LargeFolio::kPerPage) {
+    maps = std::move(page_mapcounts_[live.mapcounts]);
+    page_mapcounts_.Free(live.mapcounts);
+    pl.page_mapcount = 0;
+  }
   // The parent's contents bits, if mixed (owned here from now on).
   uint64_t parent_word = 0;
   std::unique_ptr<uint64_t[]> parent_words;
@@ -287,8 +296,7 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
       continue;
     }
     index_.Set(p.head, p.order, slot);
-    f.large = large_.Alloc();
-    LargeFolio& l = large_[f.large];
+    LargeFolio& l = f.large;
     const uint32_t cnt = 1u << p.order;
     // PTE mapcounts.
     bool same = true;
@@ -307,7 +315,7 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
     } else {
       PerPageMapcounts(f, l);
       std::copy(maps.get() + off, maps.get() + off + cnt,
-                l.page_mapcounts.get());
+                page_mapcounts_[f.mapcounts].get());
     }
     // Contents.
     uint32_t nz = 0;

@@ -15,8 +15,8 @@
 // zero" and "all written" until some pages are written and others not.
 // A page finds its folio through a radix index over PFNs (PfnIndex).
 //
-// Memory: 32 bytes a folio (or a run), 48 more for a large one, the index's
-// nodes, and per-page arrays only for large folios whose pages differ.
+// Memory: 64 bytes a folio (or a run), the index's nodes, and per-page
+// arrays only for large folios whose pages differ.
 #ifndef MMREPLAY_MM_FOLIO_H_
 #define MMREPLAY_MM_FOLIO_H_
 
@@ -44,9 +44,39 @@ enum FolioFlag : uint8_t {
 
 inline constexpr uint32_t kNoFolio = UINT32_MAX;
 
-// What the head page holds. Aligned so that no record straddles two cache
-// lines.
-struct alignas(32) Folio {
+// What a large folio's tail pages hold (struct folio's second and third
+// pages): 32 bytes inside its Folio record, so that the rmap's and the
+// zap's look at both costs one cache line.
+struct LargeFolio {
+  // _entire_mapcount + 1: PMD mappings.
+  int32_t entire_mapcount = 0;
+  // _pincount (FOLL_PIN).
+  int32_t pincount = 0;
+  // _deferred_list: queue links (head PFNs), kNoFolio at the ends.
+  uint32_t deferred_prev = kNoFolio;
+  uint32_t deferred_next = kNoFolio;
+  // The PTE mapcount (page->_mapcount + 1) of every page while all are
+  // equal; kPerPage when FolioTable keeps one for each page.
+  int32_t page_mapcount = 0;
+  static constexpr int32_t kPerPage = -1;
+  // Pages with at least one PTE mapping (_nr_pages_mapped,
+  // CONFIG_PAGE_MAPCOUNT); at most 512.
+  int16_t nr_pages_mapped = 0;
+  // Pages whose contents are not all zeros (at most 512); when it is
+  // neither 0 nor all of them, `nonzero` says which (a bit per page).
+  uint16_t nonzero_pages = 0;
+  // The bits themselves for order <= 6, else an array of them that
+  // FolioTable owns (allocated while the pages are mixed).
+  union {
+    uint64_t bits;
+    uint64_t* words;
+  } nonzero = {0};
+};
+static_assert(sizeof(LargeFolio) == 32, "the tail-page fields are 32 bytes");
+
+// What the head page holds, and for a large folio what its tail pages do:
+// one cache line.
+struct alignas(64) Folio {
   // The head PFN; kNoFolio for a free slab slot.
   uint32_t head = kNoFolio;
   // anon_vma id (anon) or file id (page cache).
@@ -66,13 +96,16 @@ struct alignas(32) Folio {
   bool nonzero = false;
   uint8_t unused = 0;
   union {
-    // Order >= 1: the slot of its LargeFolio.
-    uint32_t large = 0;
     // Order 0: how many more order-0 folios, at the PFNs (and indexes)
     // after this one, the record also stands for: a run of folios in the
     // same state, like the pieces of a split THP (see FolioTable).
-    uint32_t run;
+    uint32_t run = 0;
+    // Order >= 1, while large.page_mapcount is kPerPage: the slot of the
+    // per-page mapcounts in FolioTable.
+    uint32_t mapcounts;
   };
+  // Order >= 1: the tail pages' fields.
+  LargeFolio large;
 
   uint64_t pages() const { return uint64_t{1} << order; }
   // The pages the record covers: the folio's, or its run's.
@@ -83,36 +116,7 @@ struct alignas(32) Folio {
   void set(FolioFlag f) { flags |= f; }
   void clear(FolioFlag f) { flags &= static_cast<uint8_t>(~f); }
 };
-static_assert(sizeof(Folio) == 32, "a folio record is 32 bytes");
-
-// What a large folio's tail pages hold (struct folio's second and third
-// pages), and its per-page state when its pages differ.
-struct LargeFolio {
-  // _entire_mapcount + 1: PMD mappings.
-  int32_t entire_mapcount = 0;
-  // Pages with at least one PTE mapping (_nr_pages_mapped,
-  // CONFIG_PAGE_MAPCOUNT).
-  int32_t nr_pages_mapped = 0;
-  // _pincount (FOLL_PIN).
-  int32_t pincount = 0;
-  // _deferred_list: queue links (head PFNs), kNoFolio at the ends.
-  uint32_t deferred_prev = kNoFolio;
-  uint32_t deferred_next = kNoFolio;
-  // The PTE mapcount (page->_mapcount + 1) of every page while all are
-  // equal; kPerPage when page_mapcounts holds each.
-  int32_t page_mapcount = 0;
-  static constexpr int32_t kPerPage = -1;
-  // Pages whose contents are not all zeros; when it is neither 0 nor all
-  // of them, `nonzero` says which (a bit per page).
-  uint32_t nonzero_pages = 0;
-  std::unique_ptr<int32_t[]> page_mapcounts;
-  // The bits themselves for order <= 6, else an array of them that
-  // FolioTable owns (allocated while the pages are mixed).
-  union {
-    uint64_t bits;
-    uint64_t* words;
-  } nonzero = {0};
-};
+static_assert(sizeof(Folio) == 64, "a folio record is a cache line");
 
 // Folios of a split: `count` folios of `order` from head on.
 struct FolioPiece {
@@ -208,11 +212,11 @@ class FolioTable {
   // The tail-page fields. REQUIRES: f.order >= 1.
   LargeFolio& Large(const Folio& f) {
     DCHECK(f.order >= 1);
-    return large_[f.large];
+    return const_cast<Folio&>(f).large;
   }
   const LargeFolio& Large(const Folio& f) const {
     DCHECK(f.order >= 1);
-    return large_[f.large];
+    return f.large;
   }
   // Mapcount fields that order-0 folios have implicitly.
   int32_t entire_mapcount(const Folio& f) const {
@@ -231,7 +235,7 @@ class FolioTable {
     const LargeFolio& l = Large(f);
     return l.page_mapcount != LargeFolio::kPerPage
                ? l.page_mapcount
-               : l.page_mapcounts[pfn - f.head];
+               : page_mapcounts_[f.mapcounts][pfn - f.head];
   }
   // Adds `delta` (+1 or -1) to the PTE mapcount of the n pages from pfn of
   // large folio f, and keeps its nr_pages_mapped; returns how many pages
@@ -300,15 +304,17 @@ class FolioTable {
   // Bytes of the folio records, the large-folio records with their
   // per-page arrays, and the PFN index.
   size_t record_bytes() const { return folios_.bytes(); }
-  size_t large_bytes() const { return large_.bytes() + page_array_bytes_; }
+  size_t large_bytes() const {
+    return page_mapcounts_.bytes() + page_array_bytes_;
+  }
   size_t index_bytes() const { return index_.bytes(); }
 
  private:
   void SetNonzeroLarge(Folio& f, uint32_t pfn, uint32_t n, bool v);
   int AddPageMapcountsPerPage(Folio& f, LargeFolio& l, uint32_t pfn, uint32_t n,
                               int delta);
-  // Makes l's per-page mapcounts explicit.
-  void PerPageMapcounts(const Folio& f, LargeFolio& l);
+  // Makes f's per-page mapcounts explicit.
+  void PerPageMapcounts(Folio& f, LargeFolio& l);
   // Whether f's pages are neither all zero nor all written.
   static bool Mixed(const Folio& f, const LargeFolio& l) {
     return l.nonzero_pages != 0 && l.nonzero_pages != f.pages();
@@ -326,15 +332,16 @@ class FolioTable {
   // Bytes of l's per-page arrays.
   static size_t ArrayBytes(const Folio& f, const LargeFolio& l);
   // Drops per-page arrays that no longer say anything.
-  void Release(const Folio& f, LargeFolio& l);
+  void Release(Folio& f, LargeFolio& l);
   static size_t NonzeroWords(uint32_t order) {
     return order < 6 ? 1 : size_t{1} << (order - 6);
   }
 
   Slab<Folio> folios_;
-  Slab<LargeFolio> large_;
+  // Per-page PTE mapcounts of the large folios that need them.
+  Slab<std::unique_ptr<int32_t[]>> page_mapcounts_;
   PfnIndex index_;
-  // Bytes of the LargeFolio per-page arrays.
+  // Bytes of the per-page arrays.
   size_t page_array_bytes_ = 0;
   // Split()'s records for the pieces (a folio, or a run of order-0 ones),
   // and their slots, kept for their capacity.
