@@ -69,6 +69,14 @@ void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
   z->Add(pfn, order);
 }
 
+void BuddyAllocator::PrefetchFree(uint64_t pfn, uint32_t order) const {
+  const Zone* z = ZoneOf(pfn);
+  if (z == nullptr) return;
+  for (uint32_t o = order; o <= kMaxOrder; ++o) {
+    z->free[o].Prefetch(((pfn - z->span.start_pfn) >> o) ^ 1);
+  }
+}
+
 void BuddyAllocator::FreeRange(uint64_t pfn, uint64_t n) {
   for (uint64_t end = pfn + n; pfn < end;) {
     // The largest naturally aligned block at pfn that fits.

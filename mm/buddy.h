@@ -46,6 +46,10 @@ class BuddyAllocator {
   // REQUIRES: [pfn, pfn + 2^order) was allocated and is aligned.
   void Free(uint64_t pfn, uint32_t order);
 
+  // A cache hint for a Free(pfn, order) coming up: loads the free-list
+  // bits its merges will test. Changes nothing.
+  void PrefetchFree(uint64_t pfn, uint32_t order) const;
+
   // Frees every page of [pfn, pfn + n): the same as freeing them one by
   // one (merging makes the result independent of the order), done a
   // naturally aligned block at a time. REQUIRES: the pages are allocated.

@@ -173,6 +173,9 @@ class FolioTable {
       return slot == PfnIndex::kNone ? nullptr : &table_.folios_[slot];
     }
     void Forget() { index_.Forget(); }
+    // PfnIndex::Cursor::entry_pages(): the pages from the last Peek()'s
+    // block known to hold the same record.
+    uint32_t entry_pages() const { return index_.entry_pages(); }
 
    private:
     FolioTable& table_;

@@ -23,6 +23,8 @@ class FreeSet {
 
   // REQUIRES: n < capacity().
   bool contains(uint64_t n) const { return l0_[n / 64] >> (n % 64) & 1; }
+  // A cache hint: loads the word contains(n) reads.
+  void Prefetch(uint64_t n) const { __builtin_prefetch(&l0_[n / 64]); }
   // REQUIRES: not a member.
   void insert(uint64_t n) {
     uint64_t w0 = n / 64, w1 = w0 / 64;

@@ -156,7 +156,11 @@ void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
     Emit();
   }
   // free_unref_folios(): the pages go back, a run of adjacent folios at a
-  // time.
+  // time. For a batch of several, the buddy's bits for their merges are
+  // asked for first, so that their misses overlap.
+  if (folios.size() > 1) {
+    for (const Folio* f : folios) buddy_.PrefetchFree(f->head, f->order);
+  }
   for (size_t i = 0; i < folios.size();) {
     uint32_t first = folios[i]->head;
     uint32_t end = first;

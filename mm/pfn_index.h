@@ -83,9 +83,14 @@ class PfnIndex {
         base_ = pfn >> (shift + kFanShift);
         e = (*node_)[(pfn >> shift) & (kFan - 1)];
       }
+      entry_shift_ = static_cast<uint32_t>(shift + kFanShift);
       return e == 0 ? kNone : e >> 1;
     }
     void Forget() { node_ = nullptr; }
+    // The aligned block of pages the entry the last Get() read stands for
+    // (its folio or run may be larger): the pages after pfn in it give the
+    // same value.
+    uint32_t entry_pages() const { return 1u << entry_shift_; }
 
    private:
     const PfnIndex& index_;
@@ -94,6 +99,7 @@ class PfnIndex {
     const Node* node_ = nullptr;
     uint32_t shift_ = 0;
     uint32_t base_ = 0;
+    uint32_t entry_shift_ = 0;
   };
 
   // Removes every folio stored in [first, end), calling fn(value) once for

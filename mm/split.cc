@@ -16,9 +16,10 @@ constexpr int kEbusy = -16;
 constexpr int kEagain = -11;
 
 // __split_unmapped_folio(): the folios a split of [head, 2^order) gives, in
-// PFN order (a uniform split's as one FolioPiece of them all). Uniform: 2^(order-new_order) of new_order. Non-uniform: halve
-// the piece holding page `split_at` from order-1 down to new_order; anon
-// folios skip order 1 (the piece of order 2 splits straight to order 0).
+// PFN order (a uniform split's as one FolioPiece of them all). Uniform:
+// 2^(order-new_order) of new_order. Non-uniform: halve the piece holding page
+// `split_at` from order-1 down to new_order; anon folios skip order 1 (the
+// piece of order 2 splits straight to order 0).
 void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
             uint64_t split_at, bool uniform, bool anon,
             std::vector<FolioPiece>* pieces) {

@@ -124,6 +124,26 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
     int i = PageTable::PteIndex(lo);
     int stop =
         hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
+    {
+      // Cache hints: the records of the folios the zap will meet, looked up
+      // ahead with no work between, so that their misses overlap (the
+      // batches below take one after another).
+      FolioTable::Cursor ahead(folios_);
+      const Folio* last = nullptr;
+      for (int j = i; (j = t.NextUsed(j, stop)) < stop;) {
+        const Pte pte = t.pte[j];
+        if (!pte.present_page()) {
+          ++j;
+          continue;
+        }
+        const Folio* r = ahead.Peek(pte.pfn());
+        if (r != last) __builtin_prefetch(r);
+        last = r;
+        // On past the index entry's pages (PTEs mapping them in order).
+        const uint32_t span = ahead.entry_pages();
+        j += static_cast<int>(span - (pte.pfn() & (span - 1)));
+      }
+    }
     while ((i = t.NextUsed(i, stop)) < stop) {
       Pte pte = t.pte[i];
       if (!pte.present_page()) {
