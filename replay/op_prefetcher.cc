@@ -57,8 +57,15 @@ void OpPrefetcher::Read() {
     std::unique_ptr<Batch> b;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      changed_.wait(lock,
-                    [this] { return stop_ || ready_.size() < kBatchesAhead; });
+      if (ready_.size() >= kBatchesAhead) {
+        // Full: sleep until the replay is down to its last batches, so that
+        // it wakes this thread once per few batches (a wake-up across
+        // cores costs microseconds), not at each.
+        reader_waiting_ = true;
+        changed_.wait(lock,
+                      [this] { return stop_ || ready_.size() < kRefillBelow; });
+        reader_waiting_ = false;
+      }
       if (stop_) return;
       if (!spare_.empty()) {
         b = std::move(spare_.back());
@@ -68,11 +75,13 @@ void OpPrefetcher::Read() {
     if (b == nullptr) b = std::make_unique<Batch>();
     Fill(*b);
     bool last = b->last;
+    bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ready_.push_back(std::move(b));
+      wake = replay_waiting_;
     }
-    changed_.notify_all();
+    if (wake) changed_.notify_all();
     if (last) return;
   }
 }
@@ -84,14 +93,20 @@ const TraceOp* OpPrefetcher::Next() {
       return nullptr;
     }
     std::unique_ptr<Batch> next;
+    bool wake;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      changed_.wait(lock, [this] { return !ready_.empty(); });
+      if (ready_.empty()) {
+        replay_waiting_ = true;
+        changed_.wait(lock, [this] { return !ready_.empty(); });
+        replay_waiting_ = false;
+      }
       next = std::move(ready_.front());
       ready_.pop_front();
       if (current_ != nullptr) spare_.push_back(std::move(current_));
+      wake = reader_waiting_ && ready_.size() < kRefillBelow;
     }
-    changed_.notify_all();
+    if (wake) changed_.notify_all();
     current_ = std::move(next);
     pos_ = 0;
   }

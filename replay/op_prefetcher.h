@@ -55,7 +55,10 @@ class OpPrefetcher {
     absl::Status status;
   };
   static constexpr size_t kBatchOps = 2048;
-  static constexpr size_t kBatchesAhead = 3;
+  // The reading thread fills up to kBatchesAhead batches, then sleeps until
+  // fewer than kRefillBelow are left.
+  static constexpr size_t kBatchesAhead = 4;
+  static constexpr size_t kRefillBelow = 2;
 
   void Read();
   void Fill(Batch& b);
@@ -66,6 +69,9 @@ class OpPrefetcher {
   std::deque<std::unique_ptr<Batch>> ready_;
   std::vector<std::unique_ptr<Batch>> spare_;
   bool stop_ = false;
+  // Who sleeps on changed_: a side wakes the other only then.
+  bool reader_waiting_ = false;
+  bool replay_waiting_ = false;
 
   // The batch being replayed, and the next op in it.
   std::unique_ptr<Batch> current_;

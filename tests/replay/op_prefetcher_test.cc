@@ -2,8 +2,10 @@
 // batches; the reader's error after the ops before it; and a stop midway.
 #include "replay/op_prefetcher.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -76,6 +78,29 @@ TEST(OpPrefetcherTest, SameOpsAsTheReader) {
   EXPECT_EQ(prefetched.size(), 10002u);
   EXPECT_EQ(prefetched, direct);
   EXPECT_EQ(ops.Next(), nullptr);  // and stays at the end
+}
+
+// Each side waits for the other in turn: a replay that dawdles (the reader
+// fills its batches and sleeps until few are left), then one that drains
+// them (and waits for the reader). The ops are the same either way.
+TEST(OpPrefetcherTest, SameOpsWhicheverSideWaits) {
+  std::string path = WriteTrace("prefetch_wait.mmt", 60000, /*bad=*/false);
+  std::vector<std::string> direct, prefetched;
+  auto r1 = TraceReader::Open(path);
+  ASSERT_TRUE(r1.ok());
+  while (const TraceOp* op = (*r1)->Next()) direct.push_back(Describe(*op));
+  auto r2 = TraceReader::Open(path);
+  ASSERT_TRUE(r2.ok());
+  OpPrefetcher ops(**r2);
+  size_t n = 0;
+  while (const TraceOp* op = ops.Next()) {
+    prefetched.push_back(Describe(*op));
+    if (++n < 30000 && n % 1000 == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  EXPECT_TRUE(ops.status().ok()) << ops.status();
+  EXPECT_EQ(prefetched, direct);
 }
 
 TEST(OpPrefetcherTest, TheReadersErrorAfterTheOpsBeforeIt) {
