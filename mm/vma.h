@@ -24,16 +24,16 @@ struct Vma {
   // [start, end), page-aligned bytes.
   uint64_t start = 0;
   uint64_t end = 0;
-  // PROT_* bits.
-  uint32_t prot = 0;
-  // MAP_SHARED.
-  bool shared = false;
   // The file mapped (a shmem file for MAP_SHARED anonymous memory); 0 for
   // private anonymous memory.
   uint64_t file = 0;
   // vm_pgoff: file page index of `start`; for anonymous memory
   // start >> kPageShift, as the kernel sets it.
   uint64_t pgoff = 0;
+  // PROT_* bits.
+  uint32_t prot = 0;
+  // MAP_SHARED.
+  bool shared = false;
   // VM_HUGEPAGE and VM_NOHUGEPAGE (MADV_HUGEPAGE / MADV_NOHUGEPAGE).
   bool hugepage = false;
   bool nohugepage = false;
@@ -45,6 +45,7 @@ struct Vma {
     return pgoff + ((addr - start) >> kPageShift);
   }
 };
+static_assert(sizeof(Vma) == 40, "VMAs are shifted on every mmap and munmap");
 
 class VmaTree {
  public:
