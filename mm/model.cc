@@ -537,14 +537,19 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
 absl::Status Model::Verify() const {
   // Pages are conserved: free blocks plus folios make the machine.
   uint64_t in_folios = 0;
-  // Every folio, a run's one by one, in PFN order.
-  std::vector<Folio> all;
-  all.reserve(folios_.size());
-  folios_.ForEach([&all](const Folio& f) { all.push_back(f); });
+  // Every folio, a run's one by one, in PFN order (sorted by position: a
+  // record is a cache line, not something to shuffle).
+  std::vector<Folio> seen;
+  seen.reserve(folios_.size());
+  folios_.ForEach([&seen](const Folio& f) { seen.push_back(f); });
+  std::vector<const Folio*> all;
+  all.reserve(seen.size());
+  for (const Folio& f : seen) all.push_back(&f);
   std::sort(all.begin(), all.end(),
-            [](const Folio& a, const Folio& b) { return a.head < b.head; });
+            [](const Folio* a, const Folio* b) { return a->head < b->head; });
   uint64_t prev_end = 0;
-  for (const Folio& f : all) {
+  for (const Folio* fp : all) {
+    const Folio& f = *fp;
     uint32_t head = f.head;
     const Folio* r = folios_.Peek(head);
     if (r == nullptr || (r->order != 0 && r->head != head) ||
@@ -636,7 +641,8 @@ absl::Status Model::Verify() const {
       }
     }
   }
-  for (const Folio& f : all) {
+  for (const Folio* fp : all) {
+    const Folio& f = *fp;
     uint32_t head = f.head;
     int64_t m = maps.contains(head) ? maps.at(head) : 0;
     int64_t pm = pmd_maps.contains(head) ? pmd_maps.at(head) : 0;
