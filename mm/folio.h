@@ -163,6 +163,8 @@ class FolioTable {
   const Folio* Peek(uint32_t pfn) const {
     return const_cast<FolioTable*>(this)->Peek(pfn);
   }
+  // A cache hint for a Peek(pfn) coming up (PfnIndex::Prefetch).
+  void PrefetchIndex(uint32_t pfn) const { index_.Prefetch(pfn); }
   // Peek() for a walk over nearby PFNs, valid while no folio or run is
   // made, carved or destroyed (Forget() after one is).
   class Cursor {
