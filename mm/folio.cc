@@ -21,42 +21,42 @@ FolioTable::FolioTable(uint64_t total_pages) : index_(total_pages) {}
 FolioTable::~FolioTable() {
   // The contents arrays of large folios still alive (the union member
   // LargeFolio cannot own them).
-  for (uint32_t s = 0; s < folios_.end(); ++s) {
-    if (!folios_.live(s)) continue;
-    const Folio& f = folios_[s];
-    if (f.order > 6) delete[] f.large.nonzero.words;
+  for (uint32_t s = 0; s < large_.end(); ++s) {
+    if (!large_.live(s)) continue;
+    if (large_[s].folio.order > 6) delete[] large_[s].large.nonzero.words;
   }
 }
 
 Folio& FolioTable::Create(uint32_t head, uint32_t order) {
-  uint32_t slot = folios_.Alloc();
-  Folio& f = folios_[slot];
+  const uint32_t ref =
+      order > 0 ? LargeRef(large_.Alloc()) : SmallRef(folios_.Alloc());
+  Folio& f = Record(ref);
   f.head = head;
   f.order = static_cast<uint8_t>(order);
-  index_.Set(head, order, slot);
+  index_.Set(head, order, ref);
   ++live_folios_;
   return f;
 }
 
 void FolioTable::Destroy(uint32_t head) {
-  uint32_t slot = index_.Get(head);
-  CHECK(slot != PfnIndex::kNone && folios_[slot].head == head);
-  DestroyRange(head, head + folios_[slot].span());
+  uint32_t ref = index_.Get(head);
+  CHECK(ref != PfnIndex::kNone && Record(ref).head == head);
+  DestroyRange(head, head + Record(ref).span());
 }
 
 void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
-  auto destroy = [this](uint32_t slot) {
-    Folio& f = folios_[slot];
+  auto destroy = [this](uint32_t ref) {
+    Folio& f = Record(ref);
     live_folios_ -= f.folios();
     if (f.order > 0) {
-      LargeFolio& l = f.large;
+      LargeFolio& l = Large(f);
       page_array_bytes_ -= ArrayBytes(f, l);
       if (f.order > 6) delete[] l.nonzero.words;
       if (l.page_mapcount == LargeFolio::kPerPage) {
         page_mapcounts_.Free(f.mapcounts);
       }
     }
-    folios_.Free(slot);
+    FreeRecord(ref);
   };
   // One large folio (the common batch): its entries are where Set() put
   // them.
@@ -92,7 +92,7 @@ Folio& FolioTable::CarveRun(Folio& r, uint32_t first, uint32_t n) {
     m.index = r.index + (first - r.head);
     m.run = r_end - first - 1;
     r.run = first - r.head - 1;
-    index_.Assign(first, r_end, slot);
+    index_.Assign(first, r_end, SmallRef(slot));
     out = &m;
   }
   if (end < r_end) {
@@ -104,7 +104,7 @@ Folio& FolioTable::CarveRun(Folio& r, uint32_t first, uint32_t n) {
     t.index = out->index + (end - out->head);
     t.run = r_end - end - 1;
     out->run = n - 1;
-    index_.Assign(end, r_end, slot);
+    index_.Assign(end, r_end, SmallRef(slot));
   }
   return *out;
 }
@@ -205,7 +205,7 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
   made->clear();
   Folio& live = At(head);
   const Folio parent = live;
-  LargeFolio& pl = live.large;
+  LargeFolio& pl = Large(live);
   // The parent's per-page state, taken before its record goes.
   const int32_t uniform_map = pl.page_mapcount;
   const uint32_t parent_nonzero = pl.nonzero_pages;
@@ -272,16 +272,28 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
       off = o;
     }
   }
+  // The records: order-0 ones from their slab, lowest slots first; large
+  // ones from theirs. scratch_slots_ gets each one's reference.
   const size_t records = scratch_groups_.size();
+  scratch_small_.clear();
+  for (const FolioPiece& p : scratch_groups_) {
+    if (p.order == 0) scratch_small_.push_back(0);
+  }
+  folios_.AllocMany(static_cast<uint32_t>(scratch_small_.size()),
+                    scratch_small_.data());
   scratch_slots_.resize(records);
-  folios_.AllocMany(static_cast<uint32_t>(records), scratch_slots_.data());
+  for (size_t g = 0, k = 0; g < records; ++g) {
+    scratch_slots_[g] = scratch_groups_[g].order == 0
+                            ? SmallRef(scratch_small_[k++])
+                            : LargeRef(large_.Alloc());
+  }
   live_folios_ += n;
   made->resize(records);
   const uint8_t flags = parent.flags & static_cast<uint8_t>(~drop_flags);
   for (size_t g = 0; g < records; ++g) {
     const FolioPiece& p = scratch_groups_[g];
-    const uint32_t slot = scratch_slots_[g];
-    Folio& f = folios_[slot];
+    const uint32_t ref = scratch_slots_[g];
+    Folio& f = Record(ref);
     (*made)[g] = &f;
     const uint32_t off = p.head - head;
     f.head = p.head;
@@ -295,8 +307,8 @@ void FolioTable::Split(uint32_t head, const std::vector<FolioPiece>& pieces,
       f.run = p.count - 1;
       continue;
     }
-    index_.Set(p.head, p.order, slot);
-    LargeFolio& l = f.large;
+    index_.Set(p.head, p.order, ref);
+    LargeFolio& l = Large(f);
     const uint32_t cnt = 1u << p.order;
     // PTE mapcounts.
     bool same = true;

@@ -15,8 +15,9 @@
 // zero" and "all written" until some pages are written and others not.
 // A page finds its folio through a radix index over PFNs (PfnIndex).
 //
-// Memory: 64 bytes a folio (or a run), the index's nodes, and per-page
-// arrays only for large folios whose pages differ.
+// Memory: 32 bytes an order-0 folio (or a run), 64 a large one, the
+// index's nodes, and per-page arrays only for large folios whose pages
+// differ.
 #ifndef MMREPLAY_MM_FOLIO_H_
 #define MMREPLAY_MM_FOLIO_H_
 
@@ -45,8 +46,8 @@ enum FolioFlag : uint8_t {
 inline constexpr uint32_t kNoFolio = UINT32_MAX;
 
 // What a large folio's tail pages hold (struct folio's second and third
-// pages): 32 bytes inside its Folio record, so that the rmap's and the
-// zap's look at both costs one cache line.
+// pages): 32 bytes beside its Folio in one cache line (LargeFolioRecord),
+// so that the rmap's and the zap's look at both costs one line.
 struct LargeFolio {
   // _entire_mapcount + 1: PMD mappings.
   int32_t entire_mapcount = 0;
@@ -74,9 +75,9 @@ struct LargeFolio {
 };
 static_assert(sizeof(LargeFolio) == 32, "the tail-page fields are 32 bytes");
 
-// What the head page holds, and for a large folio what its tail pages do:
-// one cache line.
-struct alignas(64) Folio {
+// What the head page holds: 32 bytes, aligned so that no record straddles
+// two cache lines.
+struct alignas(32) Folio {
   // The head PFN; kNoFolio for a free slab slot.
   uint32_t head = kNoFolio;
   // anon_vma id (anon) or file id (page cache).
@@ -104,8 +105,6 @@ struct alignas(64) Folio {
     // per-page mapcounts in FolioTable.
     uint32_t mapcounts;
   };
-  // Order >= 1: the tail pages' fields.
-  LargeFolio large;
 
   uint64_t pages() const { return uint64_t{1} << order; }
   // The pages the record covers: the folio's, or its run's.
@@ -116,7 +115,15 @@ struct alignas(64) Folio {
   void set(FolioFlag f) { flags |= f; }
   void clear(FolioFlag f) { flags &= static_cast<uint8_t>(~f); }
 };
-static_assert(sizeof(Folio) == 64, "a folio record is a cache line");
+static_assert(sizeof(Folio) == 32, "a folio record is 32 bytes");
+
+// A large folio's record: its Folio and its tail pages' fields.
+struct alignas(64) LargeFolioRecord {
+  Folio folio;
+  LargeFolio large;
+};
+static_assert(sizeof(LargeFolioRecord) == 64,
+              "a large folio's record is a cache line");
 
 // Folios of a split: `count` folios of `order` from head on.
 struct FolioPiece {
@@ -157,8 +164,8 @@ class FolioTable {
   // run's folios share (everything but head and index), or for the
   // model's batch paths.
   Folio* Peek(uint32_t pfn) {
-    uint32_t slot = index_.Get(pfn);
-    return slot == PfnIndex::kNone ? nullptr : &folios_[slot];
+    uint32_t ref = index_.Get(pfn);
+    return ref == PfnIndex::kNone ? nullptr : &Record(ref);
   }
   const Folio* Peek(uint32_t pfn) const {
     return const_cast<FolioTable*>(this)->Peek(pfn);
@@ -171,8 +178,8 @@ class FolioTable {
    public:
     explicit Cursor(FolioTable& t) : table_(t), index_(t.index_) {}
     Folio* Peek(uint32_t pfn) {
-      uint32_t slot = index_.Get(pfn);
-      return slot == PfnIndex::kNone ? nullptr : &table_.folios_[slot];
+      uint32_t ref = index_.Get(pfn);
+      return ref == PfnIndex::kNone ? nullptr : &table_.Record(ref);
     }
     void Forget() { index_.Forget(); }
     // PfnIndex::Cursor::entry_pages(): the pages from the last Peek()'s
@@ -203,7 +210,7 @@ class FolioTable {
 
   // Head PFN of the folio holding pfn. REQUIRES: there is one.
   uint32_t HeadOf(uint32_t pfn) const {
-    const Folio& r = folios_[index_.Get(pfn)];
+    const Folio& r = Record(index_.Get(pfn));
     return r.order == 0 ? pfn : r.head;
   }
   // The folio whose head is `head`, with a record of its own. REQUIRES: it
@@ -214,14 +221,15 @@ class FolioTable {
     return f;
   }
 
-  // The tail-page fields. REQUIRES: f.order >= 1.
+  // The tail-page fields. REQUIRES: f.order >= 1, and f is the table's
+  // record (not a copy).
   LargeFolio& Large(const Folio& f) {
     DCHECK(f.order >= 1);
-    return const_cast<Folio&>(f).large;
+    return reinterpret_cast<LargeFolioRecord&>(const_cast<Folio&>(f)).large;
   }
   const LargeFolio& Large(const Folio& f) const {
     DCHECK(f.order >= 1);
-    return f.large;
+    return reinterpret_cast<const LargeFolioRecord&>(f).large;
   }
   // Mapcount fields that order-0 folios have implicitly.
   int32_t entire_mapcount(const Folio& f) const {
@@ -285,14 +293,15 @@ class FolioTable {
 
   // Folios (every folio of a run counts).
   size_t size() const { return live_folios_; }
-  // Calls fn(const Folio&) for every folio, in slot order; a run's folios
-  // are shown one by one, each as its own record would be.
+  // Calls fn(const Folio&) for every folio: the order-0 ones in slot
+  // order, then the large ones (each its record) in slot order; a run's
+  // folios are shown one by one, each as its own record would be.
   template <typename Fn>
   void ForEach(Fn fn) const {
     for (uint32_t s = 0; s < folios_.end(); ++s) {
       if (!folios_.live(s)) continue;
       const Folio& r = folios_[s];
-      if (r.order != 0 || r.run == 0) {
+      if (r.run == 0) {
         fn(r);
         continue;
       }
@@ -304,11 +313,14 @@ class FolioTable {
         fn(static_cast<const Folio&>(one));
       }
     }
+    for (uint32_t s = 0; s < large_.end(); ++s) {
+      if (large_.live(s)) fn(large_[s].folio);
+    }
   }
 
-  // Bytes of the folio records, the large-folio records with their
-  // per-page arrays, and the PFN index.
-  size_t record_bytes() const { return folios_.bytes(); }
+  // Bytes of the folio records (large folios' with their tail-page
+  // fields), the per-page arrays, and the PFN index.
+  size_t record_bytes() const { return folios_.bytes() + large_.bytes(); }
   size_t large_bytes() const {
     return page_mapcounts_.bytes() + page_array_bytes_;
   }
@@ -342,16 +354,34 @@ class FolioTable {
     return order < 6 ? 1 : size_t{1} << (order - 6);
   }
 
+  // A record's reference (what the index stores): slot << 1 in folios_
+  // (order 0), or (slot << 1) | 1 in large_.
+  static uint32_t SmallRef(uint32_t slot) { return slot << 1; }
+  static uint32_t LargeRef(uint32_t slot) { return (slot << 1) | 1; }
+  Folio& Record(uint32_t ref) const {
+    return ref & 1 ? large_[ref >> 1].folio : folios_[ref >> 1];
+  }
+  // Frees the record (and its slot).
+  void FreeRecord(uint32_t ref) {
+    if (ref & 1) {
+      large_.Free(ref >> 1);
+    } else {
+      folios_.Free(ref >> 1);
+    }
+  }
+
+  // Order-0 folios (and runs of them), and large folios.
   Slab<Folio> folios_;
+  Slab<LargeFolioRecord> large_;
   // Per-page PTE mapcounts of the large folios that need them.
   Slab<std::unique_ptr<int32_t[]>> page_mapcounts_;
   PfnIndex index_;
   // Bytes of the per-page arrays.
   size_t page_array_bytes_ = 0;
   // Split()'s records for the pieces (a folio, or a run of order-0 ones),
-  // and their slots, kept for their capacity.
+  // their references and the order-0 ones' slots, kept for their capacity.
   std::vector<FolioPiece> scratch_groups_;
-  std::vector<uint32_t> scratch_slots_;
+  std::vector<uint32_t> scratch_slots_, scratch_small_;
   // Folios, counting each of a run.
   size_t live_folios_ = 0;
 };

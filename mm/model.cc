@@ -4,6 +4,7 @@
 #include "mm/model.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -537,14 +538,19 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
 absl::Status Model::Verify() const {
   // Pages are conserved: free blocks plus folios make the machine.
   uint64_t in_folios = 0;
-  // Every folio, a run's one by one, in PFN order (sorted by position: a
-  // record is a cache line, not something to shuffle).
-  std::vector<Folio> seen;
-  seen.reserve(folios_.size());
-  folios_.ForEach([&seen](const Folio& f) { seen.push_back(f); });
+  // Every folio, a run's one by one, in PFN order: large folios as their
+  // records (which hold their tail pages' fields), order-0 ones as copies.
+  std::deque<Folio> run_folios;
   std::vector<const Folio*> all;
-  all.reserve(seen.size());
-  for (const Folio& f : seen) all.push_back(&f);
+  all.reserve(folios_.size());
+  folios_.ForEach([&run_folios, &all](const Folio& f) {
+    if (f.order > 0) {
+      all.push_back(&f);
+    } else {
+      run_folios.push_back(f);
+      all.push_back(&run_folios.back());
+    }
+  });
   std::sort(all.begin(), all.end(),
             [](const Folio* a, const Folio* b) { return a->head < b->head; });
   uint64_t prev_end = 0;
