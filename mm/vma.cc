@@ -65,6 +65,7 @@ void VmaTree::SplitAt(uint64_t addr) {
 }
 
 void VmaTree::Unmap(uint64_t start, uint64_t end) {
+  PrefetchStarts();
   SplitAt(start);
   SplitAt(end);
   Erase(LowerBound(start), LowerBound(end));

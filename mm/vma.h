@@ -62,6 +62,7 @@ class VmaTree {
   void Map(const Vma& vma);
   // Whether some VMA meets [start, end).
   bool Overlaps(uint64_t start, uint64_t end) const {
+    PrefetchStarts();
     size_t i = LowerBound(start);
     return (i < vmas_.size() && vmas_[i].start < end) ||
            (i > 0 && vmas_[i - 1].end > start);
@@ -74,6 +75,7 @@ class VmaTree {
   // each VMA inside it, lowest first; then merges what became mergeable.
   template <typename Fn>
   void Update(uint64_t start, uint64_t end, Fn fn) {
+    PrefetchStarts();
     SplitAt(start);
     SplitAt(end);
     for (size_t i = LowerBound(start); i < vmas_.size() && vmas_[i].start < end;
@@ -100,6 +102,14 @@ class VmaTree {
   const Vma* Search(uint64_t addr) const;
   // The first VMA starting at or after addr.
   size_t LowerBound(uint64_t addr) const;
+  // Cache hints for the binary searches of a change coming up: every line
+  // of starts_ at once, rather than one miss per step of the first search
+  // (a process's VMAs are changed seldom enough to leave the cache).
+  void PrefetchStarts() const {
+    for (size_t i = 0; i < starts_.size(); i += 8) {
+      __builtin_prefetch(&starts_[i]);
+    }
+  }
   // split_vma(): makes `addr` a VMA boundary if a VMA spans it.
   void SplitAt(uint64_t addr);
   // vma_merge(): merges VMAs in and next to [start, end) with equal
