@@ -86,7 +86,7 @@ void OpPrefetcher::Read() {
   }
 }
 
-const TraceOp* OpPrefetcher::Next() {
+const TraceOp* OpPrefetcher::NextBatch() {
   while (current_ == nullptr || pos_ == current_->ops.size()) {
     if (current_ != nullptr && current_->last) {
       status_ = current_->status;

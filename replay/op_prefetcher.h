@@ -39,7 +39,12 @@ class OpPrefetcher {
 
   // TraceReader::Next(): the next op, valid until the next call, or null at
   // the end or at a bad record.
-  const TraceOp* Next();
+  const TraceOp* Next() {
+    if (current_ != nullptr && pos_ < current_->ops.size()) {
+      return &current_->ops[pos_++];
+    }
+    return NextBatch();
+  }
   // The reader's status once Next() returned null.
   const absl::Status& status() const { return status_; }
 
@@ -62,6 +67,8 @@ class OpPrefetcher {
 
   void Read();
   void Fill(Batch& b);
+  // Next() at the end of the current batch: takes the next one.
+  const TraceOp* NextBatch();
 
   TraceReader& reader_;
   std::mutex mu_;
