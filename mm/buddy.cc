@@ -24,9 +24,10 @@ BuddyAllocator::BuddyAllocator(const std::vector<ZoneSpan>& spans) {
 }
 
 BuddyAllocator::Zone* BuddyAllocator::ZoneOf(uint64_t pfn) {
-  for (Zone& z : zones_) {
-    if (pfn >= z.span.start_pfn && pfn < z.span.start_pfn + z.span.pages) {
-      return &z;
+  // From the highest zone, which holds most pages.
+  for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
+    if (pfn >= z->span.start_pfn && pfn < z->span.start_pfn + z->span.pages) {
+      return &*z;
     }
   }
   return nullptr;
@@ -72,7 +73,9 @@ void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
 void BuddyAllocator::PrefetchFree(uint64_t pfn, uint32_t order) const {
   const Zone* z = ZoneOf(pfn);
   if (z == nullptr) return;
-  for (uint32_t o = order; o <= kMaxOrder; ++o) {
+  // The first few orders' bits: the higher orders' are fewer and more
+  // likely cached.
+  for (uint32_t o = order; o <= std::min(order + 3, kMaxOrder); ++o) {
     z->free[o].Prefetch(((pfn - z->span.start_pfn) >> o) ^ 1);
   }
 }
