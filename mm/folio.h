@@ -4,8 +4,9 @@
 //
 // FolioTable keeps, as the kernel's struct folio does, a small record for
 // every folio (Folio: what the head page holds) and, for large folios only,
-// the fields the kernel keeps in the tail pages (LargeFolio: the entire and
-// per-page mapcounts, _nr_pages_mapped, _pincount, _deferred_list). A run of
+// the fields the kernel keeps in the tail pages beside it (LargeFolio: the
+// entire mapcount, _nr_pages_mapped, _pincount, _deferred_list; per-page
+// mapcounts in an array of their own while the pages differ). A run of
 // order-0 folios at consecutive PFNs in the same state (the pieces of a
 // uniform split) shares one record until one of them is changed on its own;
 // then that one gets its own record (CarveRun). Nothing

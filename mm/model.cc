@@ -231,6 +231,8 @@ void Model::MapVma(uint32_t pid, const Vma& vma) {
   Process& p = *FindProcess(pid);
   if (p.vmas.Overlaps(vma.start, vma.end)) {
     ZapRange(pid, vma.start, vma.end, REASON_MUNMAP);
+    p.vmas.Unmap(vma.start, vma.end);
+    FreePgtables(p, vma.start, vma.end);
   }
   p.vmas.Map(vma);
 }
@@ -240,18 +242,7 @@ absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
   ZapRange(pid, addr, end, REASON_MUNMAP);
   Process& p = *FindProcess(pid);
   p.vmas.Unmap(addr, end);
-  // free_pgtables(): the PTE tables at the edges of the range go too where
-  // no VMA is left beside them in their 2 MiB (the zap dropped the tables
-  // it covered whole).
-  for (uint64_t edge : {addr, end - 1}) {
-    const uint64_t pmd_addr = edge & ~(kPmdSize - 1);
-    const Pmd* pmd = p.pt.FindPmd(pmd_addr);
-    if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable &&
-        p.pt.Table(*pmd).used == 0 &&
-        !p.vmas.Overlaps(pmd_addr, pmd_addr + kPmdSize)) {
-      p.pt.ClearPmd(pmd_addr);
-    }
-  }
+  FreePgtables(p, addr, end);
   return absl::OkStatus();
 }
 

@@ -130,9 +130,10 @@ class Model {
   // Memory the model holds, for the benchmarks.
   struct MemoryUse {
     size_t live_folios = 0;
-    // The folio records (free slots included).
+    // The folio records, large folios' with their tail-page fields (free
+    // slots included).
     size_t folio_record_bytes = 0;
-    // Large folios' tail-page records and their per-page arrays.
+    // Large folios' per-page arrays (mapcounts, contents bits).
     size_t large_folio_bytes = 0;
     // The PFN -> folio index.
     size_t pfn_index_bytes = 0;
@@ -259,6 +260,10 @@ class Model {
   // zap_page_range(): unmaps [start, end) of a process, splitting PMD
   // mappings that are partly covered.
   void ZapRange(uint32_t pid, uint64_t start, uint64_t end, Reason reason);
+  // free_pgtables() after [start, end) was zapped and its VMAs removed:
+  // the PTE tables at its edges go where no VMA is left beside them in
+  // their 2 MiB (the zap dropped the tables it covered whole).
+  void FreePgtables(Process& p, uint64_t start, uint64_t end);
   // __split_huge_pmd_locked(): a PMD mapping becomes 512 PTEs.
   void SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason);
   // Splits the PMDs of [start, end) that the range covers only in part.

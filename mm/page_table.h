@@ -66,7 +66,7 @@ struct PteTable {
   // How many entries from i (at most n) are none.
   int NoneRun(int i, int n) const {
     return MatchRun(
-        &pte[i], n, [](Pte p) { return p.raw(); }, 0, 0);
+        pte.data() + i, n, [](Pte p) { return p.raw(); }, 0, 0);
   }
   // The first entry from i (to stop) that is not none, or stop.
   int NextUsed(int i, int stop) const { return i + NoneRun(i, stop - i); }
@@ -76,7 +76,7 @@ struct PteTable {
   int Batch(int i, int max, bool same_bits) const {
     const uint32_t mask = same_bits ? ~0u : ~Pte::kFlags;
     return MatchRun(
-        &pte[i], max, [mask](Pte p) { return p.raw() & mask; },
+        pte.data() + i, max, [mask](Pte p) { return p.raw() & mask; },
         pte[i].raw() & mask, 1);
   }
 };

@@ -111,6 +111,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
 
   std::vector<FolioPiece>& pieces = split_pieces_;
   Pieces(head, order, new_order, split_at, uniform, anon, &pieces);
+  // A copy, for its head-page fields only (Large() needs the record).
   Folio parent = *f;
   File* file = anon ? nullptr : FindFile(parent.owner);
   std::vector<PageCache::NodeChange> nodes;

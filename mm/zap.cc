@@ -145,7 +145,8 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         last = r;
         // On past the index entry's pages (PTEs mapping them in order).
         const uint32_t span = ahead.entry_pages();
-        j += static_cast<int>(span - (pte.pfn() & (span - 1)));
+        j = std::min(stop,
+                     j + static_cast<int>(span - (pte.pfn() & (span - 1))));
       }
     }
     while ((i = t.NextUsed(i, stop)) < stop) {
@@ -215,6 +216,18 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
   // tlb_finish_mmu(): the folios whose last reference went are freed.
   FreeFolios(to_free, reason);
   zap_to_free_ = std::move(to_free);
+}
+
+void Model::FreePgtables(Process& p, uint64_t start, uint64_t end) {
+  for (uint64_t edge : {start, end - 1}) {
+    const uint64_t pmd_addr = edge & ~(kPmdSize - 1);
+    const Pmd* pmd = p.pt.FindPmd(pmd_addr);
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kTable &&
+        p.pt.Table(*pmd).used == 0 &&
+        !p.vmas.Overlaps(pmd_addr, pmd_addr + kPmdSize)) {
+      p.pt.ClearPmd(pmd_addr);
+    }
+  }
 }
 
 // madvise_free_pte_range() / madvise_free_huge_pmd(): a range that covers

@@ -115,6 +115,9 @@ begin anon_pmd_scattered_dontneed "many scattered MADV_DONTNEEDs, one THP queued
 proc; thp_region 1; for p in 2 40 41 300 511; do madv $p 1 DONTNEED; done; shrink
 begin anon_pmd_munmap_middle "munmap of pages in the middle of a PMD THP, then the shrinker"
 proc; thp_region 1; unmap 128 128; shrink
+begin anon_pmd_after_table_freed "munmap frees the PTE table it empties (free_pgtables): a VMA made again over the 2 MiB gets a PMD THP"
+proc; map 256 256; write 256 1; unmap 256 256; map 0 256; map 256 256
+madv 0 512 HUGEPAGE; write 0 1; madv 0 512 NOHUGEPAGE
 
 begin anon_collapse_after_split "MADV_COLLAPSE re-forms a THP the shrinker split" "$no_khugepaged"
 proc; map 0 512; madv 0 512 HUGEPAGE; write 0 512; madv 1 1 DONTNEED; shrink; collapse 0 512
