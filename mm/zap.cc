@@ -8,6 +8,36 @@
 #include "mm/model.h"
 
 namespace mmreplay::mm {
+namespace {
+
+// Cache hints for a zap of PTEs [i, stop) of table t: the index nodes, then
+// the records of the folios it maps, looked up with no work between, so
+// that their misses overlap (the zap's batches take them one after
+// another). Changes nothing.
+void PrefetchTableFolios(FolioTable& folios, const PteTable& t, int i,
+                         int stop) {
+  // The index nodes first: one look per 64 pages.
+  for (int j = i; j < stop; j += 64) {
+    if (t.pte[j].present_page()) folios.PrefetchIndex(t.pte[j].pfn());
+  }
+  FolioTable::Cursor ahead(folios);
+  const Folio* last = nullptr;
+  for (int j = i; (j = t.NextUsed(j, stop)) < stop;) {
+    const Pte pte = t.pte[j];
+    if (!pte.present_page()) {
+      ++j;
+      continue;
+    }
+    const Folio* r = ahead.Peek(pte.pfn());
+    if (r != last) __builtin_prefetch(r);
+    last = r;
+    // On past the index entry's pages (PTEs mapping them in order).
+    const uint32_t span = ahead.entry_pages();
+    j = std::min(stop, j + static_cast<int>(span - (pte.pfn() & (span - 1))));
+  }
+}
+
+}  // namespace
 
 void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   Process& p = *FindProcess(pid);
@@ -124,31 +154,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
     int i = PageTable::PteIndex(lo);
     int stop =
         hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
-    {
-      // Cache hints: the records of the folios the zap will meet, looked up
-      // ahead with no work between, so that their misses overlap (the
-      // batches below take one after another).
-      // The index nodes first: one look per 64 pages.
-      for (int j = i; j < stop; j += 64) {
-        if (t.pte[j].present_page()) folios_.PrefetchIndex(t.pte[j].pfn());
-      }
-      FolioTable::Cursor ahead(folios_);
-      const Folio* last = nullptr;
-      for (int j = i; (j = t.NextUsed(j, stop)) < stop;) {
-        const Pte pte = t.pte[j];
-        if (!pte.present_page()) {
-          ++j;
-          continue;
-        }
-        const Folio* r = ahead.Peek(pte.pfn());
-        if (r != last) __builtin_prefetch(r);
-        last = r;
-        // On past the index entry's pages (PTEs mapping them in order).
-        const uint32_t span = ahead.entry_pages();
-        j = std::min(stop,
-                     j + static_cast<int>(span - (pte.pfn() & (span - 1))));
-      }
-    }
+    PrefetchTableFolios(folios_, t, i, stop);
     while ((i = t.NextUsed(i, stop)) < stop) {
       Pte pte = t.pte[i];
       if (!pte.present_page()) {

@@ -1,8 +1,8 @@
 // OpPrefetcher: reads a trace's ops on a second thread, up to a few
-// batches ahead of the replay, so that decoding (zstd, protobuf, the validator's checks)
-// overlaps the model's work. The replay sees the same ops in the same
-// order and stops at the same bad record, so its log is unchanged; only
-// the wall time is shorter.
+// batches ahead of the replay, so that decoding (zstd, protobuf, the
+// validator's checks) overlaps the model's work. The replay sees the same ops
+// in the same order and stops at the same bad record, so its log is unchanged;
+// only the wall time is shorter.
 //
 // Usage, as with the reader itself:
 //   OpPrefetcher ops(reader);
