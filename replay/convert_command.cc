@@ -26,7 +26,7 @@ form. Comments (#) are not kept; use an op's `note` field instead.
 exit status: 0 converted, 2 trouble.
 
 examples:
-  mmreplay convert traces/golden/seed_anon_split_at_2.textproto /tmp/seed.mmt
+  mmreplay convert traces/golden/seed000_anon_split_at_2.textproto /tmp/seed.mmt
   mmreplay convert /tmp/seed.mmt -
 )";
   }

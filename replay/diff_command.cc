@@ -44,8 +44,8 @@ exit status: 0 equal, 1 different, 2 trouble.
 
 examples:
   mmreplay diff old.log new.log
-  mmreplay diff traces/golden/seed_anon_split_at_2.textproto \
-      traces/golden/seed_anon_split_at_2.golden
+  mmreplay diff traces/golden/seed000_anon_split_at_2.textproto \
+      traces/golden/seed000_anon_split_at_2.golden
   mmreplay diff --profile linux-6.1 trace.mmt trace.golden
 )";
   }

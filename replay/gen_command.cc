@@ -16,14 +16,17 @@ class GenCommand : public Command {
     return "Generate a synthetic trace.";
   }
   absl::string_view usage() const override {
-    return "GENERATOR -o OUT [--ops N] [--seed S] [--memory-gib G]";
+    return "GENERATOR -o OUT [--ops N] [--seed S] [--memory-gib G] "
+           "[--processes P]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
         {"--output", "-o", "OUT", "the trace to write (.mmt or .textproto)"},
         {"--ops", "", "N", "number of ops after the header (default 1000000)"},
         {"--seed", "", "S", "random seed (default 1)"},
-        {"--memory-gib", "", "G", "modelled physical memory (default 16)"},
+        {"--memory-gib", "", "G",
+         "modelled physical memory; balloon: the guest's, the machine gets 1 "
+         "GiB more (default 16)"},
         {"--processes", "", "P", "processes (churn; default 16)"},
     };
   }

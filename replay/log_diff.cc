@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <utility>
@@ -39,21 +40,23 @@ std::string KindOf(const std::string& line) {
   return line.substr(a + 1, b == std::string::npos ? b : b - a - 1);
 }
 
-// Reads one op's lines at a time, remembering the last few lines read.
+// Reads one op's lines at a time, remembering the last few lines read and
+// reading ahead as far as the trailing context asks.
 class Grouper {
  public:
   Grouper(LogLines& lines, int context) : lines_(lines), context_(context) {
-    Advance();
+    ReadAhead(1);
   }
-  bool done() const { return !have_next_; }
-  uint64_t next_op() const { return OpOf(next_.text); }
+  bool done() const { return ahead_.empty(); }
+  uint64_t next_op() const { return OpOf(ahead_.front().text); }
   // The lines of the next op.
   std::vector<Line> Take() {
     std::vector<Line> group;
-    uint64_t op = next_op();
-    while (have_next_ && OpOf(next_.text) == op) {
-      group.push_back(next_);
-      Advance();
+    const uint64_t op = next_op();
+    while (!ahead_.empty() && OpOf(ahead_.front().text) == op) {
+      group.push_back(std::move(ahead_.front()));
+      ahead_.pop_front();
+      ReadAhead(1);
     }
     return group;
   }
@@ -65,20 +68,33 @@ class Grouper {
       if (history_.size() > static_cast<size_t>(context_)) history_.pop_front();
     }
   }
-  // Lines after the current group, for trailing context.
+  // Up to n lines after the current group, for trailing context.
   std::vector<Line> Peek(int n) {
-    std::vector<Line> out;
-    if (have_next_ && n > 0) out.push_back(next_);
-    return out;
+    ReadAhead(static_cast<size_t>(std::max(n, 0)));
+    const size_t k =
+        std::min(ahead_.size(), static_cast<size_t>(std::max(n, 0)));
+    return std::vector<Line>(ahead_.begin(),
+                             ahead_.begin() + static_cast<long>(k));
   }
 
  private:
-  void Advance() { have_next_ = lines_.Next(&next_.text, &next_.number); }
+  // Reads lines until n are waiting or the log ends.
+  void ReadAhead(size_t n) {
+    while (!ended_ && ahead_.size() < n) {
+      Line l;
+      if (!lines_.Next(&l.text, &l.number)) {
+        ended_ = true;
+        break;
+      }
+      ahead_.push_back(std::move(l));
+    }
+  }
 
   LogLines& lines_;
   int context_;
-  bool have_next_ = false;
-  Line next_;
+  bool ended_ = false;
+  // Lines read and not yet taken, in order.
+  std::deque<Line> ahead_;
   std::deque<Line> history_;
 };
 

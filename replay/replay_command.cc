@@ -47,8 +47,8 @@ exit status: 0 replayed (and every expectation met), 1 an expectation was not
 met, 2 trouble (usage, bad trace, I/O).
 
 examples:
-  mmreplay replay traces/golden/seed_anon_split_at_2.textproto
-  mmreplay replay --check traces/captured/anon_pmd_dontneed_page1.textproto
+  mmreplay replay traces/golden/seed000_anon_split_at_2.textproto
+  mmreplay replay --check traces/captured/anon_pmd_dontneed_1_1.textproto
   mmreplay replay --profile linux-6.1 trace.mmt -o old.log
 )";
   }

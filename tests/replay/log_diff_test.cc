@@ -28,6 +28,14 @@ DiffResult Diff(const std::string& a, const std::string& b) {
   return DiffLogs(la, lb, DiffOptions());
 }
 
+// kLog with its line starting with `prefix` replaced by `line`.
+std::string WithLine(const std::string& prefix, const std::string& line) {
+  std::string log = kLog;
+  size_t at = log.find(prefix);
+  log.replace(at, log.find('\n', at) - at, line);
+  return log;
+}
+
 TEST(LogDiffTest, EqualLogsAreEqual) { EXPECT_TRUE(Diff(kLog, kLog).equal); }
 
 TEST(LogDiffTest, CommentsNeverDiffer) {
@@ -38,11 +46,9 @@ TEST(LogDiffTest, CommentsNeverDiffer) {
 }
 
 TEST(LogDiffTest, PlantedDivergenceIsReportedAtItsOp) {
-  std::string b = kLog;
-  size_t at = b.find("6 deferred_add");
-  b.replace(at, b.find('\n', at) - at,
-            "6 folio_free pfn=0x200 order=9 reason=free");
-  DiffResult r = Diff(kLog, b);
+  DiffResult r = Diff(
+      kLog,
+      WithLine("6 deferred_add", "6 folio_free pfn=0x200 order=9 reason=free"));
   ASSERT_FALSE(r.equal);
   EXPECT_NE(r.report.find("first difference at op 6, line 6 of a.log, line 6 "
                           "of b.log:"),
@@ -66,6 +72,26 @@ TEST(LogDiffTest, PlantedDivergenceIsReportedAtItsOp) {
       << r.report;
   EXPECT_NE(r.report.find("ops that differ: 1 (first op 6, last op 6)"),
             std::string::npos)
+      << r.report;
+}
+
+TEST(LogDiffTest, ContextFollowsTheDifferenceToo) {
+  // A divergence at op 4's first line: --context 3 shows the three lines
+  // after it on each side, from this op and the next ones.
+  DiffResult r =
+      Diff(kLog,
+           WithLine("4 folio_alloc",
+                    "4 folio_alloc pfn=0x400 order=9 ref=1 reason=anon_fault"));
+  ASSERT_FALSE(r.equal);
+  for (const char* line :
+       {"      3 | 4 map", "      4 | 6 pmd_split", "      5 | 6 unmap"}) {
+    size_t first = r.report.find(line);
+    ASSERT_NE(first, std::string::npos) << line << "\n" << r.report;
+    EXPECT_NE(r.report.find(line, first + 1), std::string::npos)
+        << line << " on both sides\n"
+        << r.report;
+  }
+  EXPECT_EQ(r.report.find("      6 | 6 deferred_add"), std::string::npos)
       << r.report;
 }
 
