@@ -70,11 +70,10 @@ class Grouper {
   }
   // Up to n lines after the current group, for trailing context.
   std::vector<Line> Peek(int n) {
-    ReadAhead(static_cast<size_t>(std::max(n, 0)));
-    const size_t k =
-        std::min(ahead_.size(), static_cast<size_t>(std::max(n, 0)));
-    return std::vector<Line>(ahead_.begin(),
-                             ahead_.begin() + static_cast<long>(k));
+    const size_t want = n > 0 ? static_cast<size_t>(n) : 0;
+    ReadAhead(want);
+    const auto k = static_cast<long>(std::min(ahead_.size(), want));
+    return std::vector<Line>(ahead_.begin(), ahead_.begin() + k);
   }
 
  private:
