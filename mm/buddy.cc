@@ -23,36 +23,8 @@ BuddyAllocator::BuddyAllocator(const std::vector<ZoneSpan>& spans) {
   }
 }
 
-BuddyAllocator::Zone* BuddyAllocator::ZoneOf(uint64_t pfn) {
-  // From the highest zone, which holds most pages.
-  for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
-    if (pfn >= z->span.start_pfn && pfn < z->span.start_pfn + z->span.pages) {
-      return &*z;
-    }
-  }
-  return nullptr;
-}
-
 const BuddyAllocator::Zone* BuddyAllocator::ZoneOf(uint64_t pfn) const {
   return const_cast<BuddyAllocator*>(this)->ZoneOf(pfn);
-}
-
-std::optional<uint64_t> BuddyAllocator::Alloc(uint32_t order) {
-  // The zonelist: highest zone first (ZONE_NORMAL before ZONE_DMA32).
-  for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
-    uint32_t fit = z->orders >> order;
-    if (fit != 0) {
-      uint32_t o = order + static_cast<uint32_t>(__builtin_ctz(fit));
-      uint64_t pfn = z->TakeFirst(o);
-      // expand(): keep the low half, return the high halves.
-      for (uint32_t high = o; high > order; --high) {
-        z->Add(pfn + (uint64_t{1} << (high - 1)), high - 1);
-      }
-      free_pages_ -= uint64_t{1} << order;
-      return pfn;
-    }
-  }
-  return std::nullopt;
 }
 
 void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
@@ -68,16 +40,6 @@ void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
     ++order;
   }
   z->Add(pfn, order);
-}
-
-void BuddyAllocator::PrefetchFree(uint64_t pfn, uint32_t order) const {
-  const Zone* z = ZoneOf(pfn);
-  if (z == nullptr) return;
-  // The first few orders' bits: the higher orders' are fewer and more
-  // likely cached.
-  for (uint32_t o = order; o <= std::min(order + 3, kMaxOrder); ++o) {
-    z->free[o].Prefetch(((pfn - z->span.start_pfn) >> o) ^ 1);
-  }
 }
 
 void BuddyAllocator::FreeRange(uint64_t pfn, uint64_t n) {

@@ -13,6 +13,7 @@
 #ifndef MMREPLAY_MM_BUDDY_H_
 #define MMREPLAY_MM_BUDDY_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -104,6 +105,45 @@ class BuddyAllocator {
   uint64_t free_pages_ = 0;
   uint64_t total_pages_ = 0;
 };
+
+// Inline: every fault allocates and every zap frees.
+inline std::optional<uint64_t> BuddyAllocator::Alloc(uint32_t order) {
+  // The zonelist: highest zone first (ZONE_NORMAL before ZONE_DMA32).
+  for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
+    uint32_t fit = z->orders >> order;
+    if (fit != 0) {
+      uint32_t o = order + static_cast<uint32_t>(__builtin_ctz(fit));
+      uint64_t pfn = z->TakeFirst(o);
+      // expand(): keep the low half, return the high halves.
+      for (uint32_t high = o; high > order; --high) {
+        z->Add(pfn + (uint64_t{1} << (high - 1)), high - 1);
+      }
+      free_pages_ -= uint64_t{1} << order;
+      return pfn;
+    }
+  }
+  return std::nullopt;
+}
+
+inline BuddyAllocator::Zone* BuddyAllocator::ZoneOf(uint64_t pfn) {
+  // From the highest zone, which holds most pages.
+  for (auto z = zones_.rbegin(); z != zones_.rend(); ++z) {
+    if (pfn >= z->span.start_pfn && pfn < z->span.start_pfn + z->span.pages) {
+      return &*z;
+    }
+  }
+  return nullptr;
+}
+
+inline void BuddyAllocator::PrefetchFree(uint64_t pfn, uint32_t order) const {
+  const Zone* z = ZoneOf(pfn);
+  if (z == nullptr) return;
+  // The first few orders' bits: the higher orders' are fewer and more
+  // likely cached.
+  for (uint32_t o = order; o <= std::min(order + 3, kMaxOrder); ++o) {
+    z->free[o].Prefetch(((pfn - z->span.start_pfn) >> o) ^ 1);
+  }
+}
 
 }  // namespace mmreplay::mm
 

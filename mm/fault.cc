@@ -4,6 +4,7 @@
 // write-protect faults (do_wp_page, do_huge_pmd_wp_page). A fault maps the
 // page (zeroed when new, a copy on write); the contents the access writes are
 // the caller's (Touch, Pin) to record.
+#include "absl/base/attributes.h"
 #include "base/check.h"
 #include "mm/model.h"
 
@@ -97,8 +98,8 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
 }
 
 // handle_pte_fault() for an anonymous VMA.
-void Model::PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
-                     bool write) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
+    Process& p, uint32_t pid, const Vma& vma, uint64_t addr, bool write) {
   PteTable& t = p.pt.TableFor(addr);
   const int index = PageTable::PteIndex(addr);
   Pte pte = t.pte[index];

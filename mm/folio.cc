@@ -27,17 +27,6 @@ FolioTable::~FolioTable() {
   }
 }
 
-Folio& FolioTable::Create(uint32_t head, uint32_t order) {
-  const uint32_t ref =
-      order > 0 ? LargeRef(large_.Alloc()) : SmallRef(folios_.Alloc());
-  Folio& f = Record(ref);
-  f.head = head;
-  f.order = static_cast<uint8_t>(order);
-  index_.Set(head, order, ref);
-  ++live_folios_;
-  return f;
-}
-
 void FolioTable::Destroy(uint32_t head) {
   uint32_t ref = index_.Get(head);
   CHECK(ref != PfnIndex::kNone && Record(ref).head == head);

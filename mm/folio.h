@@ -387,6 +387,18 @@ class FolioTable {
   size_t live_folios_ = 0;
 };
 
+// Inline: every fault makes a folio.
+inline Folio& FolioTable::Create(uint32_t head, uint32_t order) {
+  const uint32_t ref =
+      order > 0 ? LargeRef(large_.Alloc()) : SmallRef(folios_.Alloc());
+  Folio& f = Record(ref);
+  f.head = head;
+  f.order = static_cast<uint8_t>(order);
+  index_.Set(head, order, ref);
+  ++live_folios_;
+  return f;
+}
+
 }  // namespace mmreplay::mm
 
 #endif  // MMREPLAY_MM_FOLIO_H_

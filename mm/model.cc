@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -41,53 +42,16 @@ Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
 
 Model::~Model() = default;
 
-Model::Process* Model::FindProcess(uint32_t pid) {
-  CachedProcess& c = process_cache_[pid % kProcessCache];
-  if (c.pid == pid && c.process != nullptr) return c.process;
+Model::Process* Model::FindProcessSlow(uint32_t pid) {
   auto it = processes_.find(pid);
   if (it == processes_.end()) return nullptr;
-  c = {pid, it->second.get()};
-  return c.process;
-}
-
-const Model::Process* Model::FindProcess(uint32_t pid) const {
-  return const_cast<Model*>(this)->FindProcess(pid);
+  process_cache_[pid % kProcessCache] = {pid, it->second.get()};
+  return it->second.get();
 }
 
 Model::File* Model::FindFile(uint64_t file) {
   auto it = files_.find(file);
   return it == files_.end() ? nullptr : &it->second;
-}
-
-Event& Model::NewEvent(EventKind kind, uint32_t head, const Folio* f,
-                       Reason reason) {
-  event_.Clear();
-  event_.set_op_index(op_index_);
-  event_.set_kind(kind);
-  event_.set_pfn(head);
-  if (f != nullptr) event_.set_order(f->order);
-  event_.set_reason(reason);
-  return event_;
-}
-
-void Model::EmitMapping(EventKind kind, uint32_t head, const Folio& f,
-                        Reason reason, uint32_t pid, uint64_t addr, uint64_t nr,
-                        MapLevel level, int64_t map_before, int64_t map_after,
-                        int64_t ref_before, int64_t ref_after,
-                        uint32_t repeat) {
-  Event& e = NewEvent(kind, head, &f, reason);
-  e.set_pid(pid);
-  e.set_addr(addr);
-  e.set_nr_pages(nr);
-  e.set_level(level);
-  e.set_map_before(map_before);
-  e.set_map_after(map_after);
-  if (ref_before >= 0) {
-    e.set_ref_before(ref_before);
-    e.set_ref_after(ref_after);
-  }
-  e.set_repeat(repeat);
-  Emit();
 }
 
 void Model::MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
@@ -109,25 +73,13 @@ void Model::MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
   AddRmapPmd(f);
 }
 
-Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
-  std::optional<uint64_t> pfn = buddy_.Alloc(order);
-  if (!pfn.has_value()) {
-    event_.Clear();
-    event_.set_op_index(op_index_);
-    event_.set_kind(EVENT_ALLOC_FAILED);
-    event_.set_order(order);
-    event_.set_reason(reason);
-    Emit();
-    return nullptr;
-  }
-  *head = static_cast<uint32_t>(*pfn);
-  Folio& f = folios_.Create(*head, order);
-  // Pages come zeroed (clear_highpage / __GFP_ZERO for anon faults):
-  // Create() makes them so.
-  f.refcount = 1;
-  NewEvent(EVENT_FOLIO_ALLOC, *head, &f, reason).set_ref_after(1);
+void Model::AllocFailed(uint32_t order, Reason reason) {
+  event_.Clear();
+  event_.set_op_index(op_index_);
+  event_.set_kind(EVENT_ALLOC_FAILED);
+  event_.set_order(order);
+  event_.set_reason(reason);
   Emit();
-  return &f;
 }
 
 void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
@@ -362,7 +314,9 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
   return absl::OkStatus();
 }
 
-uint64_t Model::Walk(Process& p, uint64_t a, uint64_t end, bool write) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t Model::Walk(Process& p, uint64_t a,
+                                                         uint64_t end,
+                                                         bool write) {
   const uint64_t pmd_end = std::min(end, (a & ~(kPmdSize - 1)) + kPmdSize);
   Pmd* pmd = p.pt.FindPmd(a);
   if (pmd == nullptr) return a;

@@ -177,8 +177,17 @@ class Model {
   };
 
   // --- model.cc --------------------------------------------------------
-  Process* FindProcess(uint32_t pid);
-  const Process* FindProcess(uint32_t pid) const;
+  // The process, or null: from the cache of the last one seen per slot
+  // when it is there (every op looks its process up).
+  Process* FindProcess(uint32_t pid) {
+    const CachedProcess& c = process_cache_[pid % kProcessCache];
+    return c.pid == pid && c.process != nullptr ? c.process
+                                                : FindProcessSlow(pid);
+  }
+  const Process* FindProcess(uint32_t pid) const {
+    return const_cast<Model*>(this)->FindProcess(pid);
+  }
+  Process* FindProcessSlow(uint32_t pid);
   File* FindFile(uint64_t file);
   // Maps `vma` in the process, unmapping what it overlaps (MAP_FIXED).
   void MapVma(uint32_t pid, const Vma& vma);
@@ -197,6 +206,8 @@ class Model {
 
   // Buddy allocation of a folio; the event says why. Null if memory is out.
   Folio* AllocFolio(uint32_t order, Reason reason, uint32_t* head);
+  // The event of an allocation that found no free block.
+  void AllocFailed(uint32_t order, Reason reason);
   // Returns folios whose last reference went to the buddy allocator
   // (__folio_put: unqueue from the deferred list, NR_ANON, free_pages), in
   // order.
@@ -385,6 +396,54 @@ class Model {
   uint32_t deferred_tail_ = kNoFolio;
   uint64_t deferred_len_ = 0;
 };
+
+// The event helpers are inline: every fault, zap and free makes events.
+inline Event& Model::NewEvent(EventKind kind, uint32_t head, const Folio* f,
+                              Reason reason) {
+  event_.Clear();
+  event_.set_op_index(op_index_);
+  event_.set_kind(kind);
+  event_.set_pfn(head);
+  if (f != nullptr) event_.set_order(f->order);
+  event_.set_reason(reason);
+  return event_;
+}
+
+inline void Model::EmitMapping(EventKind kind, uint32_t head, const Folio& f,
+                               Reason reason, uint32_t pid, uint64_t addr,
+                               uint64_t nr, MapLevel level, int64_t map_before,
+                               int64_t map_after, int64_t ref_before,
+                               int64_t ref_after, uint32_t repeat) {
+  Event& e = NewEvent(kind, head, &f, reason);
+  e.set_pid(pid);
+  e.set_addr(addr);
+  e.set_nr_pages(nr);
+  e.set_level(level);
+  e.set_map_before(map_before);
+  e.set_map_after(map_after);
+  if (ref_before >= 0) {
+    e.set_ref_before(ref_before);
+    e.set_ref_after(ref_after);
+  }
+  e.set_repeat(repeat);
+  Emit();
+}
+
+inline Folio* Model::AllocFolio(uint32_t order, Reason reason, uint32_t* head) {
+  std::optional<uint64_t> pfn = buddy_.Alloc(order);
+  if (!pfn.has_value()) {
+    AllocFailed(order, reason);
+    return nullptr;
+  }
+  *head = static_cast<uint32_t>(*pfn);
+  Folio& f = folios_.Create(*head, order);
+  // Pages come zeroed (clear_highpage / __GFP_ZERO for anon faults):
+  // Create() makes them so.
+  f.refcount = 1;
+  NewEvent(EVENT_FOLIO_ALLOC, *head, &f, reason).set_ref_after(1);
+  Emit();
+  return &f;
+}
 
 }  // namespace mmreplay::mm
 

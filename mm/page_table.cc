@@ -47,15 +47,6 @@ void PageTable::FreeTable(uint32_t slot) {
   free_tables_.push_back(slot);
 }
 
-PteTable& PageTable::TableFor(uint64_t addr) {
-  Pmd* found = FindPmd(addr);
-  if (found != nullptr) {
-    DCHECK(found->kind == Pmd::Kind::kTable);
-    return Table(*found);
-  }
-  return MakeTable(addr);
-}
-
 PteTable& PageTable::MakeTable(uint64_t addr) {
   Pmd& e = PmdFor(addr);
   DCHECK(e.kind != Pmd::Kind::kTable);

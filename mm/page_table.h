@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/check.h"
 #include "mm/match_run.h"
 
 namespace mmreplay::mm {
@@ -128,7 +129,12 @@ class PageTable {
 
   // The PTE table covering addr, made empty if there is none.
   // REQUIRES: the PMD is not a huge mapping.
-  PteTable& TableFor(uint64_t addr);
+  PteTable& TableFor(uint64_t addr) {
+    Pmd* found = FindPmd(addr);
+    if (found == nullptr) return MakeTable(addr);
+    DCHECK(found->kind == Pmd::Kind::kTable);
+    return Table(*found);
+  }
   // Makes the PMD entry covering addr (a huge mapping, or none) an empty
   // PTE table, for __split_huge_pmd to fill. REQUIRES: not already a table.
   PteTable& MakeTable(uint64_t addr);
