@@ -72,7 +72,7 @@ void VmaTree::Unmap(uint64_t start, uint64_t end) {
 }
 
 void VmaTree::Map(const Vma& vma) {
-  Unmap(vma.start, vma.end);
+  if (Overlaps(vma.start, vma.end)) Unmap(vma.start, vma.end);
   Insert(LowerBound(vma.start), vma);
   MergeAround(vma.start, vma.end);
 }
