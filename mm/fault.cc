@@ -7,6 +7,7 @@
 #include "absl/base/attributes.h"
 #include "base/check.h"
 #include "mm/model.h"
+#include "mm/rmap.h"
 
 namespace mmreplay::mm {
 namespace {

@@ -33,20 +33,31 @@ void FolioTable::Destroy(uint32_t head) {
   DestroyRange(head, head + Record(ref).span());
 }
 
-void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
-  auto destroy = [this](uint32_t ref) {
-    Folio& f = Record(ref);
-    live_folios_ -= f.folios();
-    if (f.order > 0) {
-      LargeFolio& l = Large(f);
-      page_array_bytes_ -= ArrayBytes(f, l);
-      if (f.order > 6) delete[] l.nonzero.words;
-      if (l.page_mapcount == LargeFolio::kPerPage) {
-        page_mapcounts_.Free(f.mapcounts);
-      }
+void FolioTable::Destroy(Folio& f) {
+  // A large folio's entries are where Set() put them.
+  if (f.order > 0) {
+    DestroyRecord(index_.Clear(f.head, f.order));
+    return;
+  }
+  DestroyRange(f.head, f.head + f.span());
+}
+
+void FolioTable::DestroyRecord(uint32_t ref) {
+  Folio& f = Record(ref);
+  live_folios_ -= f.folios();
+  if (f.order > 0) {
+    LargeFolio& l = Large(f);
+    page_array_bytes_ -= ArrayBytes(f, l);
+    if (f.order > 6) delete[] l.nonzero.words;
+    if (l.page_mapcount == LargeFolio::kPerPage) {
+      page_mapcounts_.Free(f.mapcounts);
     }
-    FreeRecord(ref);
-  };
+  }
+  FreeRecord(ref);
+}
+
+void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
+  auto destroy = [this](uint32_t ref) { DestroyRecord(ref); };
   // One large folio (the common batch): its entries are where Set() put
   // them.
   const Folio* one = Peek(first);

@@ -146,6 +146,9 @@ class FolioTable {
   Folio& Create(uint32_t head, uint32_t order);
   // Forgets the folio. REQUIRES: it exists.
   void Destroy(uint32_t head);
+  // Forgets the folio (or run of order-0 folios) whose record f is.
+  // REQUIRES: f is the table's record.
+  void Destroy(Folio& f);
   // Forgets every folio in [first, end) (a batch freed together).
   // REQUIRES: no folio crosses either edge.
   void DestroyRange(uint32_t first, uint32_t end);
@@ -363,6 +366,8 @@ class FolioTable {
     return ref & 1 ? large_[ref >> 1].folio : folios_[ref >> 1];
   }
   // Frees the record (and its slot).
+  // Forgets a record the index no longer holds, with what it owns.
+  void DestroyRecord(uint32_t ref);
   void FreeRecord(uint32_t ref) {
     if (ref & 1) {
       large_.Free(ref >> 1);

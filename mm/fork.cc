@@ -9,6 +9,7 @@
 
 #include "base/check.h"
 #include "mm/model.h"
+#include "mm/rmap.h"
 
 namespace mmreplay::mm {
 

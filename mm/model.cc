@@ -115,13 +115,19 @@ void Model::FreeFolios(absl::Span<Folio* const> folios, Reason reason) {
     for (const Folio* f : folios) buddy_.PrefetchFree(f->head, f->order);
   }
   for (size_t i = 0; i < folios.size();) {
-    uint32_t first = folios[i]->head;
+    const uint32_t first = folios[i]->head;
     uint32_t end = first;
-    for (; i < folios.size() && folios[i]->head == end; ++i) {
-      end += folios[i]->span();
+    size_t next = i;
+    for (; next < folios.size() && folios[next]->head == end; ++next) {
+      end += folios[next]->span();
     }
-    folios_.DestroyRange(first, end);
+    if (next == i + 1) {
+      folios_.Destroy(*folios[i]);  // one record: no index look-up
+    } else {
+      folios_.DestroyRange(first, end);
+    }
     buddy_.FreeRange(first, end - first);
+    i = next;
   }
 }
 

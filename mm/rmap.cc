@@ -8,37 +8,10 @@
 
 namespace mmreplay::mm {
 
-// folio_add_anon_rmap_ptes() / folio_add_new_anon_rmap() for PTEs.
-void Model::AddRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
-  (void)head;
-  // An order-0 folio's page mapcount is its mapcount.
-  if (f.order > 0) folios_.AddPageMapcounts(f, pfn, nr, +1);
-  f.mapcount += nr;
-}
-
 // folio_add_anon_rmap_pmd().
 void Model::AddRmapPmd(Folio& f) {
   ++folios_.Large(f).entire_mapcount;
   ++f.mapcount;
-}
-
-// __folio_remove_rmap(RMAP_LEVEL_PTE) with CONFIG_PAGE_MAPCOUNT: pages whose
-// last mapping goes leave _nr_pages_mapped; the folio is partially mapped
-// when that happened and some pages are still mapped (and no PMD maps it
-// whole).
-void Model::RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr) {
-  f.mapcount -= nr;
-  DCHECK(f.mapcount >= 0);
-  // An order-0 folio is never partially mapped.
-  if (f.order == 0) return;
-  int last = folios_.AddPageMapcounts(f, pfn, nr, -1);
-  const LargeFolio& l = folios_.Large(f);
-  bool partially_mapped =
-      last > 0 && l.entire_mapcount == 0 && l.nr_pages_mapped > 0;
-  if (partially_mapped && f.test(kFolioAnon) &&
-      !f.test(kFolioPartiallyMapped)) {
-    DeferredSplitFolio(head, f, /*partially_mapped=*/true);
-  }
 }
 
 // __folio_remove_rmap(RMAP_LEVEL_PMD): when the last PMD mapping goes, the

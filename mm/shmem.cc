@@ -9,6 +9,7 @@
 #include "base/check.h"
 #include "base/status_macros.h"
 #include "mm/model.h"
+#include "mm/rmap.h"
 
 namespace mmreplay::mm {
 namespace {
