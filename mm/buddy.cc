@@ -42,20 +42,6 @@ void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
   z->Add(pfn, order);
 }
 
-void BuddyAllocator::FreeRange(uint64_t pfn, uint64_t n) {
-  for (uint64_t end = pfn + n; pfn < end;) {
-    // The largest naturally aligned block at pfn that fits.
-    uint32_t order = std::min<uint32_t>(
-        kMaxOrder, 63 - static_cast<uint32_t>(__builtin_clzll(end - pfn)));
-    if (pfn != 0) {
-      order = std::min<uint32_t>(order,
-                                 static_cast<uint32_t>(__builtin_ctzll(pfn)));
-    }
-    Free(pfn, order);
-    pfn += uint64_t{1} << order;
-  }
-}
-
 bool BuddyAllocator::IsFreeBlock(uint64_t pfn, uint32_t order) const {
   const Zone* z = ZoneOf(pfn);
   return z != nullptr && (pfn & ((uint64_t{1} << order) - 1)) == 0 &&

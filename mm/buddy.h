@@ -145,6 +145,20 @@ inline void BuddyAllocator::PrefetchFree(uint64_t pfn, uint32_t order) const {
   }
 }
 
+inline void BuddyAllocator::FreeRange(uint64_t pfn, uint64_t n) {
+  for (uint64_t end = pfn + n; pfn < end;) {
+    // The largest naturally aligned block at pfn that fits.
+    uint32_t order = std::min<uint32_t>(
+        kMaxOrder, 63 - static_cast<uint32_t>(__builtin_clzll(end - pfn)));
+    if (pfn != 0) {
+      order = std::min<uint32_t>(order,
+                                 static_cast<uint32_t>(__builtin_ctzll(pfn)));
+    }
+    Free(pfn, order);
+    pfn += uint64_t{1} << order;
+  }
+}
+
 }  // namespace mmreplay::mm
 
 #endif  // MMREPLAY_MM_BUDDY_H_

@@ -281,8 +281,16 @@ class FolioTable {
       f.nonzero = v;
       return;
     }
+    LargeFolio& l = Large(f);
     // Mostly written already: nothing changes.
-    if (Large(f).nonzero_pages == (v ? f.pages() : 0)) return;
+    if (l.nonzero_pages == (v ? f.pages() : 0)) return;
+    // A whole folio with no per-page array to keep or give back (what an
+    // mTHP's first write does): one number.
+    if (n == f.pages() && f.order <= 6 &&
+        l.page_mapcount != LargeFolio::kPerPage) {
+      l.nonzero_pages = static_cast<uint16_t>(v ? n : 0);
+      return;
+    }
     SetNonzeroLarge(f, pfn, n, v);
   }
   // The same for one page, found by its PFN. REQUIRES: a folio holds it.
