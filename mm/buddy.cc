@@ -27,21 +27,6 @@ const BuddyAllocator::Zone* BuddyAllocator::ZoneOf(uint64_t pfn) const {
   return const_cast<BuddyAllocator*>(this)->ZoneOf(pfn);
 }
 
-void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
-  Zone* z = ZoneOf(pfn);
-  CHECK(z != nullptr);
-  free_pages_ += uint64_t{1} << order;
-  // __free_one_page(): merge while the buddy is free at the same order.
-  while (order < kMaxOrder) {
-    uint64_t buddy = pfn ^ (uint64_t{1} << order);
-    if (buddy < z->span.start_pfn || !z->Has(buddy, order)) break;
-    z->Remove(buddy, order);
-    pfn &= buddy;
-    ++order;
-  }
-  z->Add(pfn, order);
-}
-
 bool BuddyAllocator::IsFreeBlock(uint64_t pfn, uint32_t order) const {
   const Zone* z = ZoneOf(pfn);
   return z != nullptr && (pfn & ((uint64_t{1} << order) - 1)) == 0 &&

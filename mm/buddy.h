@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/check.h"
 #include "mm/free_set.h"
 
 namespace mmreplay::mm {
@@ -143,6 +144,21 @@ inline void BuddyAllocator::PrefetchFree(uint64_t pfn, uint32_t order) const {
   for (uint32_t o = order; o <= std::min(order + 3, kMaxOrder); ++o) {
     z->free[o].Prefetch(((pfn - z->span.start_pfn) >> o) ^ 1);
   }
+}
+
+inline void BuddyAllocator::Free(uint64_t pfn, uint32_t order) {
+  Zone* z = ZoneOf(pfn);
+  CHECK(z != nullptr);
+  free_pages_ += uint64_t{1} << order;
+  // __free_one_page(): merge while the buddy is free at the same order.
+  while (order < kMaxOrder) {
+    uint64_t buddy = pfn ^ (uint64_t{1} << order);
+    if (buddy < z->span.start_pfn || !z->Has(buddy, order)) break;
+    z->Remove(buddy, order);
+    pfn &= buddy;
+    ++order;
+  }
+  z->Add(pfn, order);
 }
 
 inline void BuddyAllocator::FreeRange(uint64_t pfn, uint64_t n) {

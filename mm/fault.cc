@@ -18,6 +18,10 @@ bool BlockFits(const Vma& vma, uint64_t addr, uint32_t order) {
   return start >= vma.start && start + size <= vma.end;
 }
 
+// highest_order() (include/linux/huge_mm.h): the highest order of a mask.
+// REQUIRES: orders != 0.
+int HighestOrder(uint32_t orders) { return 31 - __builtin_clz(orders); }
+
 }  // namespace
 
 // thp_vma_allowable_orders() for an anonymous VMA at fault time.
@@ -124,19 +128,21 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   // none (a zero-page PTE counts as populated) and every lower one, tried
   // from the top.
   uint32_t orders = AnonAllowedOrders(vma) & ((1u << kPmdOrder) - 1);
-  for (uint32_t o = 2; o < kPmdOrder; ++o) {
-    if ((orders >> o & 1) && !BlockFits(vma, addr, o)) orders &= ~(1u << o);
+  for (uint32_t m = orders; m != 0; m &= m - 1) {
+    const auto o = static_cast<uint32_t>(__builtin_ctz(m));
+    if (!BlockFits(vma, addr, o)) orders &= ~(1u << o);
   }
-  for (int o = kPmdOrder - 1; o >= 2; --o) {
-    if (!(orders >> o & 1)) continue;
+  while (orders != 0) {
+    const int o = HighestOrder(orders);
     if (t.NoneRun(index & ~((1 << o) - 1), 1 << o) == 1 << o) break;
     orders &= ~(1u << o);
   }
   uint32_t head = 0;
   Folio* f = nullptr;
   uint32_t order = 0;
-  for (int o = kPmdOrder - 1; o >= 2 && f == nullptr; --o) {
-    if (!(orders >> o & 1)) continue;
+  while (orders != 0 && f == nullptr) {
+    const int o = HighestOrder(orders);
+    orders &= ~(1u << o);
     f = AllocFolio(static_cast<uint32_t>(o), REASON_ANON_FAULT, &head);
     if (f == nullptr) {
       counters_.Count(MthpStat::kAnonFaultFallback, static_cast<uint32_t>(o));
