@@ -102,7 +102,8 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   return true;
 }
 
-// handle_pte_fault() for an anonymous VMA.
+// handle_pte_fault() for an anonymous VMA. Inline in AnonFault, its only
+// caller: the call cost about 35 instructions a fault.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
     Process& p, uint32_t pid, const Vma& vma, uint64_t addr, bool write) {
   PteTable& t = p.pt.TableFor(addr);
