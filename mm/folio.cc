@@ -28,9 +28,9 @@ FolioTable::~FolioTable() {
 }
 
 void FolioTable::Destroy(uint32_t head) {
-  uint32_t ref = index_.Get(head);
-  CHECK(ref != PfnIndex::kNone && Record(ref).head == head);
-  DestroyRange(head, head + Record(ref).span());
+  Folio* f = Peek(head);
+  CHECK(f != nullptr && f->head == head);
+  Destroy(*f);
 }
 
 void FolioTable::Destroy(Folio& f) {
@@ -57,16 +57,14 @@ void FolioTable::DestroyRecord(uint32_t ref) {
 }
 
 void FolioTable::DestroyRange(uint32_t first, uint32_t end) {
-  auto destroy = [this](uint32_t ref) { DestroyRecord(ref); };
-  // One large folio (the common batch): its entries are where Set() put
-  // them.
-  const Folio* one = Peek(first);
+  // One large folio: Clear() undoes its Set() at once.
+  Folio* one = Peek(first);
   if (one != nullptr && one->order > 0 && one->head == first &&
       first + one->span() == end) {
-    destroy(index_.Clear(first, one->order));
+    Destroy(*one);
     return;
   }
-  index_.ClearRange(first, end, destroy);
+  index_.ClearRange(first, end, [this](uint32_t ref) { DestroyRecord(ref); });
 }
 
 size_t FolioTable::ArrayBytes(const Folio& f, const LargeFolio& l) {

@@ -373,9 +373,9 @@ class FolioTable {
   Folio& Record(uint32_t ref) const {
     return ref & 1 ? large_[ref >> 1].folio : folios_[ref >> 1];
   }
-  // Frees the record (and its slot).
   // Forgets a record the index no longer holds, with what it owns.
   void DestroyRecord(uint32_t ref);
+  // Frees the record (and its slot).
   void FreeRecord(uint32_t ref) {
     if (ref & 1) {
       large_.Free(ref >> 1);
