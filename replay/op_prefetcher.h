@@ -41,7 +41,17 @@ class OpPrefetcher {
   // the end or at a bad record.
   const TraceOp* Next() {
     if (current_ != nullptr && pos_ < current_->ops.size()) {
-      return &current_->ops[pos_++];
+      const TraceOp* ops = current_->ops.data();
+      const size_t n = current_->ops.size();
+      // The batch was written on the reading thread's core: ask for the
+      // op kPrefetchOps ahead, and the arguments of the one half as far
+      // ahead (whose op came in at the last step), so that the replay does
+      // not wait for them (about 7% faster, bench/README.md).
+      if (pos_ + kPrefetchOps < n) {
+        __builtin_prefetch(&ops[pos_ + kPrefetchOps]);
+        __builtin_prefetch(ops[pos_ + kPrefetchOps / 2].args);
+      }
+      return &ops[pos_++];
     }
     return NextBatch();
   }
@@ -60,6 +70,8 @@ class OpPrefetcher {
     absl::Status status;
   };
   static constexpr size_t kBatchOps = 2048;
+  // How far ahead Next() asks for ops.
+  static constexpr size_t kPrefetchOps = 16;
   // The reading thread fills up to kBatchesAhead batches, then sleeps until
   // fewer than kRefillBelow are left.
   static constexpr size_t kBatchesAhead = 4;
