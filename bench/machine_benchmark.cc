@@ -1,11 +1,11 @@
 // The machine's own speed, as a reference for the replay figures: this
 // machine's neighbours share its caches and memory, and the same replay
-// binary runs up to 2.5 times slower in one hour than in another
-// (bench/README.md). A replay is bound by dependent loads into a model of a
-// few MiB (page-table entries, index nodes, folio records of random
-// regions), so the reference is the latency of such loads: a chase of
-// pointers in a random cycle through a buffer, one load waiting for the
-// last.
+// binary runs up to 2.7 times slower at one time than at another, the
+// phases changing within minutes (bench/README.md). A replay is bound by
+// dependent loads into a model of a few MiB (page-table entries, index nodes,
+// folio records of random regions), so the reference is the latency of such
+// loads: a chase of pointers in a random cycle through a buffer, one load
+// waiting for the last.
 //
 //   BM_LoadLatency/4    4 MiB: beyond the core's L2, within the shared L3
 //                       (the size of the churn replay's model)
