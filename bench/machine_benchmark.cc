@@ -34,8 +34,8 @@ std::vector<uint64_t> RandomCycle(size_t bytes) {
   std::iota(order.begin(), order.end(), uint64_t{0});
   std::mt19937_64 rng(1);  // fixed: every run chases the same cycle
   std::shuffle(order.begin() + 1, order.end(), rng);
-  std::vector<uint64_t> next(lines * (kLine / sizeof(uint64_t)));
   const size_t stride = kLine / sizeof(uint64_t);
+  std::vector<uint64_t> next(lines * stride);
   for (size_t k = 0; k < lines; ++k) {
     next[order[k] * stride] = order[(k + 1) % lines] * stride;
   }
