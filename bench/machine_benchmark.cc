@@ -1,6 +1,6 @@
 // The machine's own speed, as a reference for the replay figures: this
 // machine's neighbours share its caches and memory, and the same replay
-// binary runs up to 2.7 times slower at one time than at another, the
+// binary runs several times slower at one time than at another, the
 // phases changing within minutes (bench/README.md). A replay is bound by
 // dependent loads into a model of a few MiB (page-table entries, index nodes,
 // folio records of random regions), so the reference is the latency of such
