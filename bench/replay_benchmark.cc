@@ -12,8 +12,10 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -43,6 +45,35 @@ class CountingSink : public mm::EventSink {
   uint64_t events = 0;
 };
 
+// The machine's CPU time so far, all CPUs, in /proc/stat's ticks: the whole
+// and the part the hypervisor gave to other guests (steal). Zero where there
+// is no /proc/stat.
+struct CpuTicks {
+  uint64_t total = 0;
+  uint64_t steal = 0;
+};
+CpuTicks ReadCpuTicks() {
+  CpuTicks t;
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice;
+  // guest time is counted in user already.
+  uint64_t v[8] = {};
+  if (!(stat >> cpu) || cpu != "cpu") return t;
+  for (uint64_t& x : v) stat >> x;
+  for (uint64_t x : v) t.total += x;
+  t.steal = v[7];
+  return t;
+}
+
+// CPU seconds of the calling thread.
+double ThreadCpuSeconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 // Writes a trace once per process with `generate`; returns its path.
 std::string Generate(
     const std::string& name,
@@ -61,6 +92,8 @@ std::string Generate(
 void Replay(benchmark::State& state, const std::string& path) {
   uint64_t ops = 0, events = 0;
   mm::Model::MemoryUse use;
+  const CpuTicks ticks_before = ReadCpuTicks();
+  const double cpu_before = ThreadCpuSeconds();
   for (auto _ : state) {
     auto reader = TraceReader::Open(path);
     if (!reader.ok()) {
@@ -77,8 +110,21 @@ void Replay(benchmark::State& state, const std::string& path) {
     ops += report.ops;
     events += sink.events;
   }
+  const double replay_cpu = ThreadCpuSeconds() - cpu_before;
+  const CpuTicks ticks_after = ReadCpuTicks();
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
+  // The replay thread's own speed, not counting the time it was off its
+  // CPU (stolen, or waiting for the reading thread).
+  state.counters["replay_cpu_ops_per_s"] =
+      static_cast<double>(ops) / replay_cpu;
+  // The share of the machine's CPU time the hypervisor took for other
+  // guests while this ran: the wall-clock figure's noise, named.
+  if (ticks_after.total > ticks_before.total) {
+    state.counters["steal_pct"] =
+        100.0 * static_cast<double>(ticks_after.steal - ticks_before.steal) /
+        static_cast<double>(ticks_after.total - ticks_before.total);
+  }
   state.counters["ops_per_s"] =
       benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
   state.counters["events_per_op"] =
