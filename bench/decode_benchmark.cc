@@ -1,6 +1,6 @@
 // Decode benchmark: reads a generated 1M-op churn trace (.mmt) end to end
 // through TraceReader (zstd, record parsing, column decoding and the
-// validator), and reports ops/s and decompressed MB/s.
+// validator), and reports ops/s and MB/s of the (compressed) file read.
 //
 //   bazel run -c opt //bench:decode_benchmark
 #include <benchmark/benchmark.h>
@@ -76,8 +76,8 @@ void BM_DecodeMmt(benchmark::State& state) {
   getrusage(RUSAGE_SELF, &ru);
   state.counters["max_rss_MiB"] = static_cast<double>(ru.ru_maxrss) / 1024;
 }
-// Seven runs. This machine is shared and a run can be slowed by up to half
-// by its neighbours, never sped up: "max" (the fastest run) is what the code
+// Seven runs. This machine is shared and a run can be slowed several times
+// over by its neighbours, never sped up: "max" (the fastest run) is what the code
 // can do, "median" what a run typically sees.
 BENCHMARK(BM_DecodeMmt)
     ->Unit(benchmark::kMillisecond)

@@ -65,6 +65,10 @@ class StatsCommand : public Command {
 how many ops of each kind it holds.
 
 exit status: 0 read, 2 trouble.
+
+examples:
+  mmreplay stats traces/golden/seed000_anon_split_at_2.textproto
+  mmreplay stats /tmp/churn.mmt   # written by mmreplay gen churn -o /tmp/churn.mmt
 )";
   }
   int min_positional() const override { return 1; }
