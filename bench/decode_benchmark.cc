@@ -8,11 +8,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <string>
-#include <vector>
 
+#include "bench/fastest.h"
 #include "replay/gen/churn.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
@@ -77,16 +76,13 @@ void BM_DecodeMmt(benchmark::State& state) {
   state.counters["max_rss_MiB"] = static_cast<double>(ru.ru_maxrss) / 1024;
 }
 // Seven runs. This machine is shared and a run can be slowed several times
-// over by its neighbours, never sped up: "max" (the fastest run) is what the code
-// can do, "median" what a run typically sees.
+// over by its neighbours, never sped up: "max" (the fastest run) is what the
+// code can do, "median" what a run typically sees.
 BENCHMARK(BM_DecodeMmt)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(1.0)
     ->Repetitions(7)
-    ->ComputeStatistics("max",
-                        [](const std::vector<double>& v) {
-                          return *std::max_element(v.begin(), v.end());
-                        })
+    ->ComputeStatistics("max", bench::Max)
     ->ReportAggregatesOnly(true);
 
 }  // namespace

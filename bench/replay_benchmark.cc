@@ -19,6 +19,7 @@
 #include <functional>
 #include <string>
 
+#include "bench/fastest.h"
 #include "mm/event_sink.h"
 #include "replay/driver.h"
 #include "replay/gen/balloon.h"
@@ -158,7 +159,8 @@ BENCHMARK(BM_ReplayChurn)
     ->Unit(benchmark::kSecond)
     ->UseRealTime()  // end to end: the reading thread's work counts too
     ->Iterations(1)
-    ->Repetitions(Reps());
+    ->Repetitions(Reps())
+    ->ComputeStatistics("max", bench::Max);
 
 void BM_ReplayBalloon(benchmark::State& state) {
   static const std::string path = Generate("balloon", [](TraceWriter& w) {
@@ -172,7 +174,8 @@ BENCHMARK(BM_ReplayBalloon)
     ->Unit(benchmark::kSecond)
     ->UseRealTime()  // end to end: the reading thread's work counts too
     ->Iterations(1)
-    ->Repetitions(Reps());
+    ->Repetitions(Reps())
+    ->ComputeStatistics("max", bench::Max);
 
 }  // namespace
 }  // namespace mmreplay::replay
