@@ -298,8 +298,17 @@ class Run {
         return WriteControlFile("/proc/sys/vm/compact_memory", "1", false);
       case Op::kSysfsSet:
         return WriteKnob(op.sysfs_set());
-      case Op::kProcessFork:
-        return Unsupported("fork is not captured yet");
+      case Op::kProcessFork: {
+        // fork() in the parent: the child has the parent's mappings, so it
+        // is observed over the same ranges (its pins stay the parent's).
+        const ProcessFork& f = op.process_fork();
+        const Proc& parent = procs_[f.parent_pid()];
+        Proc child;
+        ASSIGN_OR_RETURN(child.exec, parent.exec->Fork());
+        child.ranges = parent.ranges;
+        procs_[f.child_pid()] = std::move(child);
+        return absl::OkStatus();
+      }
       case Op::kSpeculativeGet:
       case Op::kSpeculativePut:
         return Unsupported("user space cannot take a speculative reference");

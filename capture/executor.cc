@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,61 +136,187 @@ int Execute(const Command& c, PinPipe* pins) {
       return Pin(pins, c);
     case Command::kUnpin:
       return Unpin(pins, c);
+    case Command::kFork:  // answered by ChildLoop, which hands on a socket
     case Command::kExit:
       return 0;
   }
   return EINVAL;
 }
 
-[[noreturn]] void ChildLoop(int in, int out) {
-  // Die with mmcapture; allow THP, which mmcapture turned off for itself.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+// The answer to a kFork: the errno, the new process's pid and, on success,
+// its command socket as SCM_RIGHTS.
+struct ForkReply {
+  int err;
+  pid_t pid;
+};
+
+bool SendForkReply(int fd, ForkReply reply, int child_fd) {
+  struct iovec iov = {&reply, sizeof(reply)};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (child_fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &child_fd, sizeof(int));
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(fd, &msg, 0);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof(reply));
+}
+
+// Reads a ForkReply; `*child_fd` gets the socket (-1 if none came).
+bool RecvForkReply(int fd, ForkReply* reply, int* child_fd) {
+  struct iovec iov = {reply, sizeof(*reply)};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n;
+  do {
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+  } while (n < 0 && errno == EINTR);
+  *child_fd = -1;
+  for (struct cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr;
+       cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+      memcpy(child_fd, CMSG_DATA(cm), sizeof(int));
+    }
+  }
+  return n == static_cast<ssize_t>(sizeof(*reply));
+}
+
+[[noreturn]] void ChildLoop(int fd);
+
+// pidfd_open(2) by its syscall: Debian's glibc 2.36 declares it without
+// extern "C".
+int PidfdOpen(pid_t pid) {
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
+
+// A kFork in the process: fork(), the child serving a new socket whose
+// other end goes to mmcapture.
+bool ForkChild(int fd, PinPipe* pins) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return SendForkReply(fd, {errno, 0}, -1);
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The pins are the parent's: a copy of their pipes would keep them.
+    for (int i = 0; i < kMaxPins; ++i) {
+      if (pins[i].id == 0) continue;
+      close(pins[i].fds[0]);
+      close(pins[i].fds[1]);
+      pins[i] = PinPipe();
+    }
+    close(fd);
+    close(sv[0]);
+    ChildLoop(sv[1]);
+  }
+  close(sv[1]);
+  bool ok = pid < 0 ? SendForkReply(fd, {errno, 0}, -1)
+                    : SendForkReply(fd, {0, pid}, sv[0]);
+  close(sv[0]);
+  return ok;
+}
+
+// Serves commands until kExit or until mmcapture's end of the socket closes.
+// No PR_SET_PDEATHSIG here: a forked process outlives its parent, as in the
+// trace; it ends when mmcapture does, its socket then closing.
+[[noreturn]] void ChildLoop(int fd) {
+  // Children of a fork are reaped by the kernel (they report to mmcapture
+  // through their pidfd).
+  signal(SIGCHLD, SIG_IGN);
   static PinPipe pins[kMaxPins];
   Command c;
-  while (ReadFull(in, &c, sizeof(c))) {
+  while (ReadFull(fd, &c, sizeof(c))) {
+    if (c.type == Command::kFork) {
+      if (!ForkChild(fd, pins)) break;
+      continue;
+    }
     int err = Execute(c, pins);
-    if (!WriteFull(out, &err, sizeof(err)) || c.type == Command::kExit) break;
+    if (!WriteFull(fd, &err, sizeof(err)) || c.type == Command::kExit) break;
   }
   _exit(0);
 }
 
 }  // namespace
 
+Executor::Executor(pid_t pid, int fd, bool is_child)
+    : pid_(pid), fd_(fd), pidfd_(PidfdOpen(pid)), is_child_(is_child) {
+  cleanup::KillAtEnd(pid);
+}
+
 absl::StatusOr<std::unique_ptr<Executor>> Executor::Spawn() {
-  int to[2], from[2];
-  if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return absl::InternalError(absl::StrCat("socketpair: ", strerror(errno)));
   }
   fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0)
     return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (pid == 0) {
-    close(to[1]);
-    close(from[0]);
-    ChildLoop(to[0], from[1]);
+    close(sv[0]);
+    // Die with mmcapture; allow THP, which mmcapture turned off for itself
+    // (a fork inherits both settings but the death signal).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+    ChildLoop(sv[1]);
   }
-  close(to[0]);
-  close(from[1]);
-  cleanup::KillAtEnd(pid);
-  return std::unique_ptr<Executor>(new Executor(pid, to[1], from[0]));
+  close(sv[1]);
+  return std::unique_ptr<Executor>(new Executor(pid, sv[0], true));
+}
+
+absl::StatusOr<std::unique_ptr<Executor>> Executor::Fork() {
+  Command c;
+  c.type = Command::kFork;
+  ForkReply reply;
+  int fd = -1;
+  if (!WriteFull(fd_, &c, sizeof(c)) || !RecvForkReply(fd_, &reply, &fd)) {
+    if (fd >= 0) close(fd);
+    return absl::InternalError(absl::StrCat("process ", pid_, " died"));
+  }
+  if (reply.err != 0 || fd < 0) {
+    if (fd >= 0) close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fork failed in process ", pid_, ": ", strerror(reply.err)));
+  }
+  return std::unique_ptr<Executor>(new Executor(reply.pid, fd, false));
+}
+
+void Executor::Wait() {
+  if (pidfd_ >= 0) {
+    struct pollfd p = {pidfd_, POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+  }
+  if (is_child_) waitpid(pid_, nullptr, 0);
+  cleanup::Forget(pid_);
 }
 
 Executor::~Executor() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    cleanup::Forget(pid_);
+    Wait();
   }
-  close(to_);
-  close(from_);
+  close(fd_);
+  if (pidfd_ >= 0) close(pidfd_);
 }
 
 absl::StatusOr<int> Executor::Run(const Command& cmd) {
   int err = 0;
-  if (!WriteFull(to_, &cmd, sizeof(cmd)) ||
-      !ReadFull(from_, &err, sizeof(err))) {
+  if (!WriteFull(fd_, &cmd, sizeof(cmd)) || !ReadFull(fd_, &err, sizeof(err))) {
     return absl::InternalError(
         absl::StrCat("process ", pid_, " died (a fault it could not take?)"));
   }
@@ -199,8 +328,7 @@ void Executor::Exit() {
   Command c;
   c.type = Command::kExit;
   (void)Run(c);
-  waitpid(pid_, nullptr, 0);
-  cleanup::Forget(pid_);
+  Wait();
   pid_ = -1;
 }
 

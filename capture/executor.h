@@ -1,8 +1,11 @@
 // Executor: one process of a trace, run for real. mmcapture forks one per
-// ProcessCreate; the child waits for commands on a pipe and runs each (mmap,
-// munmap, madvise, mprotect, touching pages, vmsplice pins) in its own
+// ProcessCreate; the child waits for commands on a socket and runs each
+// (mmap, munmap, madvise, mprotect, touching pages, vmsplice pins) in its own
 // address space, then answers. It is idle while the parent reads its page
-// tables through /proc/<pid>/pagemap.
+// tables through /proc/<pid>/pagemap. A ProcessFork is a fork() in the
+// trace's parent process: the new process (mmcapture's grandchild) shares its
+// parent's memory as fork() shares it, and gets a socket of its own, handed
+// to mmcapture over the parent's (SCM_RIGHTS).
 #ifndef MMREPLAY_CAPTURE_EXECUTOR_H_
 #define MMREPLAY_CAPTURE_EXECUTOR_H_
 
@@ -26,6 +29,7 @@ struct Command {
     kTouch,     // a[0] addr, a[1] length, a[2] 1 to write, 0 to read
     kPin,       // a[0] addr, a[1] length, a[3] pin id: vmsplice into a pipe
     kUnpin,     // a[3] pin id: close the pipe
+    kFork,      // fork(); the child closes the pin pipes (it holds no pins)
     kExit,
   };
   Type type;
@@ -45,14 +49,21 @@ class Executor {
   // success); a Status error means the process could not be reached.
   absl::StatusOr<int> Run(const Command& cmd);
 
-  // Ends the process and reaps it.
+  // fork() in the process: the child, as an Executor of its own.
+  absl::StatusOr<std::unique_ptr<Executor>> Fork();
+
+  // Ends the process and waits until it has exited (its memory freed).
   void Exit();
 
  private:
-  Executor(pid_t pid, int to, int from) : pid_(pid), to_(to), from_(from) {}
+  Executor(pid_t pid, int fd, bool is_child);
+  // Waits for the process to end; reaps it if it is mmcapture's child.
+  void Wait();
+
   pid_t pid_;
-  int to_;
-  int from_;
+  int fd_;         // the command socket
+  int pidfd_;      // readable once the process has exited
+  bool is_child_;  // mmcapture's own child (a forked one is a grandchild)
 };
 
 }  // namespace mmreplay::capture

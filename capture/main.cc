@@ -43,9 +43,11 @@ SIGINT, SIGTERM and SIGHUP; tmpfs files live in private mounts under /tmp
 that are removed at the end.
 
 Traces for the live kernel should map at addresses far from mmcapture's own
-(0x200000000000 and up) and use only what user space can do: no fork yet,
-no speculative references, no split requests (debugfs is locked down), pins
-only as PIN_KIND_VMSPLICE, compaction only as COMPACT_MODE_MEMORY.
+(0x200000000000 and up) and use only what user space can do: no speculative
+references, no split requests (debugfs is locked down), pins only as
+PIN_KIND_VMSPLICE, compaction only as COMPACT_MODE_MEMORY. A process_fork is
+a fork() in the parent's process; the child is observed over the parent's
+ranges.
 
 exit status: 0 captured (even with unstable expectations), 2 trouble.
 )";

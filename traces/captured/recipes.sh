@@ -41,16 +41,20 @@ no_pmd="knob: KNOB_ANON_ORDER_ENABLED order: 9 value: KNOB_VALUE_NEVER"
 
 # Ops. Sizes and offsets in pages.
 proc() { op "process_create { pid: ${1:-1} }"; }
-map() { op "mmap_anon { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: 3 flags: 2 }"; }
-madv() { op "madvise { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) advice: ADVICE_$3 }"; }
-write() { op "touch { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) access: ACCESS_WRITE }"; }
-read() { op "touch { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) access: ACCESS_READ }"; }
-unmap() { op "munmap { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
-protect() { op "mprotect { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: $3 }"; }
-pin() { op "pin { pin_id: $1 pid: 1 addr: $(at $2) length_bytes: $(hex $(($3 * PAGE))) kind: PIN_KIND_VMSPLICE }"; }
+pid=1                                     # the process the ops below act in
+in_proc() { local was=$pid; pid=$1; shift; "$@"; pid=$was; }  # in_proc PID OP...
+forkp() { op "process_fork { parent_pid: $1 child_pid: $2 }"; }
+quit() { op "process_exit { pid: $1 }"; }
+map() { op "mmap_anon { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: 3 flags: 2 }"; }
+madv() { op "madvise { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) advice: ADVICE_$3 }"; }
+write() { op "touch { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) access: ACCESS_WRITE }"; }
+read() { op "touch { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) access: ACCESS_READ }"; }
+unmap() { op "munmap { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
+protect() { op "mprotect { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: $3 }"; }
+pin() { op "pin { pin_id: $1 pid: $pid addr: $(at $2) length_bytes: $(hex $(($3 * PAGE))) kind: PIN_KIND_VMSPLICE }"; }
 unpin() { op "unpin { pin_id: $1 }"; }
 shrink() { op "deferred_split_scan { }"; }
-collapse() { op "collapse { pid: 1 addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
+collapse() { op "collapse { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
 no_khugepaged="knob: KNOB_MAX_PTES_NONE number: 0"
 # A THP region of N 2 MiB blocks, faulted in, kept from khugepaged.
 thp_region() {
@@ -69,7 +73,7 @@ file() { op "file_create { file_id: 1 filesystem: FILESYSTEM_TMPFS huge: TMPFS_H
 pwrite() { op "file_write { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
 punch() { op "punch_hole { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
 trunc() { op "truncate { file_id: 1 size_bytes: $(hex $1) }"; }
-fmap() { op "mmap_file { pid: 1 addr: $(at 0) length_bytes: $(hex $1) prot: 3 flags: 1 file_id: 1 }"; }
+fmap() { op "mmap_file { pid: $pid addr: $(at 0) length_bytes: $(hex $1) prot: 3 flags: 1 file_id: 1 }"; }
 MiB=$((1 << 20))
 
 # --- anonymous PMD THP ------------------------------------------------------
@@ -167,6 +171,33 @@ begin mthp_mixed_partial_unmaps "partial zaps and unmaps over folios of three si
 proc; map 0 96; madv 0 96 NOHUGEPAGE; madv 0 96 HUGEPAGE; write 0 96; madv 0 96 NOHUGEPAGE
 madv 2 1 DONTNEED; madv 20 3 DONTNEED; unmap 88 4; madv 40 8 DONTNEED; shrink
 
+# --- fork and copy on write (process 2 is process 1's child) ---------------
+begin anon_fork_pmd_child_write "after fork, the child's write to a shared PMD THP splits its PMD and copies one page"
+proc; thp_region 1; forkp 1 2; in_proc 2 write 5 1; shrink
+begin anon_fork_pmd_parent_write "after fork, the parent's write to the shared PMD THP splits the parent's PMD"
+proc; thp_region 1; forkp 1 2; write 5 1; in_proc 2 write 6 1; shrink
+begin anon_fork_pmd_child_exit "after the child exits, the parent's write reuses the THP it maps alone"
+proc; thp_region 1; forkp 1 2; quit 2; write 5 1; shrink
+begin anon_fork_pmd_child_dontneed "the child's MADV_DONTNEED of a page of a shared THP, then the shrinker, then the child exits"
+proc; thp_region 1; forkp 1 2; in_proc 2 madv 3 1 DONTNEED; shrink; quit 2; shrink
+begin anon_fork_pmd_child_munmap_whole "the child unmaps all of a shared THP: the parent's PMD keeps it"
+proc; thp_region 1; forkp 1 2; in_proc 2 unmap 0 512; shrink
+begin anon_fork_pte_mapped_thp "fork of a PTE-mapped THP: the child writes, both zap pages, then the shrinker"
+proc; thp_region 1; madv 1 1 DONTNEED; forkp 1 2; in_proc 2 write 2 1; in_proc 2 madv 100 4 DONTNEED; madv 200 1 DONTNEED; shrink
+begin anon_fork_huge_zero "fork of a huge zero PMD: the child's write allocates a THP of its own"
+proc; map 0 512; madv 0 512 HUGEPAGE; read 0 1; forkp 1 2; in_proc 2 write 0 1; write 9 1; madv 0 512 NOHUGEPAGE; in_proc 2 madv 0 512 NOHUGEPAGE
+begin mthp64k_fork_child_write "after fork, writes to a shared 64K folio copy one page each" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; forkp 1 2; in_proc 2 write 3 1; write 20 1; shrink
+begin mthp64k_fork_child_exit "after the child exits, the parent writes to the 64K folios it maps alone" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; forkp 1 2; in_proc 2 write 3 1; quit 2; write 4 1; write 20 1; shrink
+begin mthp64k_fork_child_dontneed "the child zaps part of a shared 64K folio, then the shrinker" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; forkp 1 2; in_proc 2 madv 2 2 DONTNEED; shrink; quit 2; shrink
+begin mthp64k_fork_single_page_left "a 64K folio with one page left mapped is not reused: the write copies it" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 16; forkp 1 2; in_proc 2 madv 1 15 DONTNEED; madv 0 16 DONTNEED; in_proc 2 write 0 1; shrink
+begin mthp64k_fork_pinned_not_reused "a pinned 64K folio is not reused after the child exits: a reference is not a mapping" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 16; pin 1 3 1; forkp 1 2; quit 2; write 5 1; unpin 1; write 6 1; shrink
+begin mthp64k_fork_two_children "two children share the 64K folios; once both exit the parent reuses them" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; forkp 1 2; forkp 1 3; in_proc 3 write 20 1; write 4 1; quit 2; write 5 1; quit 3; write 6 1; write 21 1; shrink
 # --- shmem, huge=always -------------------------------------------------------
 begin shmem_always_write_4k "a 4 KiB write on huge=always allocates a PMD-sized folio"
 file ALWAYS; pwrite 0 $PAGE
