@@ -173,20 +173,44 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   counters_.Count(MthpStat::kNrAnon, order);
 }
 
+// wp_can_reuse_anon_folio(): may a write fault in `p` keep the page of
+// folio f it maps read-only? A small folio: when its mapping is its only
+// reference. A large folio never before v6.15; from it
+// (__wp_can_reuse_large_anon_folio, 1da190f4d0a6), when more than one of
+// its pages is mapped, every reference is a mapping, and every mapping is
+// in p's page tables.
+//
+// Simplified: the kernel knows the last from two MM-owner slots and a
+// "maybe mapped shared" bit (folio_add_return_large_mapcount), which are
+// exact for two processes; with three or more sharing a folio it can say
+// shared where the model counts p's mappings and finds them all.
+bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
+  if (f.order == 0) return f.mapcount == 1 && f.refcount == 1;
+  if (!profile_.large_anon_cow_reuse || f.mapcount <= 1 ||
+      f.refcount != f.mapcount) {
+    return false;
+  }
+  // An anonymous page is mapped only at its linear index (no mremap here).
+  int32_t mine = 0;
+  for (uint32_t i = 0; i < f.pages(); ++i) {
+    Pte pte = p.pt.GetPte((f.index + i) << kPageShift);
+    if (pte.present_page() && pte.pfn() == f.head + i) ++mine;
+  }
+  return mine == f.mapcount;
+}
+
 // do_wp_page(): a write to the zero page or to a read-only anonymous page.
-// An exclusive page is reused; otherwise (wp_page_copy) the page is copied
-// into a new order-0 folio. Nothing is split.
+// A page the process may keep is reused (wp_page_reuse: this PTE made
+// writable); otherwise (wp_page_copy) the page is copied into a new order-0
+// folio. Nothing is split.
 void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                               uint64_t addr) {
   Pte pte = p.pt.GetPte(addr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
-  if (pte.present_page()) {
-    uint32_t old_head = folios_.HeadOf(pte.pfn());
-    Folio& old = folios_.At(old_head);
-    if (old.mapcount == 1 && old.refcount == 1) {
-      p.pt.SetPte(addr, pte.WithWrite(w));
-      return;
-    }
+  if (pte.present_page() &&
+      CanReuseAnonFolio(p, folios_.At(folios_.HeadOf(pte.pfn())))) {
+    p.pt.SetPte(addr, pte.WithWrite(w));
+    return;
   }
   uint32_t head;
   Folio* f = AllocFolio(0, REASON_COW, &head);

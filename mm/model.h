@@ -246,6 +246,7 @@ class Model {
   // do_wp_page(): a write to a read-only PTE.
   void WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr);
+  bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
   // The orders thp_vma_allowable_orders() allows an anonymous VMA.
   uint32_t AnonAllowedOrders(const Vma& vma) const;
 

@@ -42,6 +42,12 @@ struct Profile {
   // nr_anon_partially_mapped come with it.
   bool thp_underused_shrinker = true;
 
+  // A write fault on a read-only PTE of a large anon folio reuses the page
+  // when the process maps the folio alone and nothing else holds it (v6.15,
+  // 1da190f4d0a6 "mm: Copy-on-Write (COW) reuse support for PTE-mapped
+  // THP"); otherwise such a page is always copied.
+  bool large_anon_cow_reuse = true;
+
   // Truncate and hole punch split a partly covered large folio with the
   // non-uniform split (folio_split, seeds 000/002, v6.15); otherwise with a
   // uniform split to the mapping's minimum order.

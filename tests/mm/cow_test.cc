@@ -1,0 +1,69 @@
+// Copy on write after fork (mm/fault.cc, WriteProtectFault): which pages a
+// write fault reuses and which it copies, by profile. The 6.18 cases are
+// also in traces/captured (anon_fork_*, mthp64k_fork_*).
+#include "tests/mm/model_harness.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+class CowTest : public ModelTest {
+ protected:
+  // A PTE-mapped THP (page 1 zapped) shared with child 2, which then exits.
+  void SharePteMappedThpThenExitChild() {
+    FaultThps(1);
+    ASSERT_TRUE(model_->Madvise(1, kBase + kPage, kPage, ADVICE_DONTNEED).ok());
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    ASSERT_TRUE(model_->ProcessExit(2).ok());
+  }
+};
+
+TEST_F(CowTest, LargeFolioMappedAloneIsReusedFrom615) {
+  Start("linux-6.18");
+  SharePteMappedThpThenExitChild();
+  const std::string before = Layout(kBase, kThp);
+  EXPECT_EQ(before, "O-9[0+1] [hole*1] O-9[2+510]");
+  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(Layout(kBase, kThp), before);
+  Verify();
+}
+
+TEST_F(CowTest, LargeFolioIsAlwaysCopiedBefore615) {
+  Start("linux-6.6");
+  SharePteMappedThpThenExitChild();
+  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
+  Verify();
+}
+
+TEST_F(CowTest, LargeFolioWithOnePageMappedIsCopied) {
+  for (const char* profile : {"linux-6.6", "linux-6.18"}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    FaultThps(1);
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    // The child keeps page 0 alone; the parent unmaps all of it.
+    ASSERT_TRUE(
+        model_->Madvise(2, kBase + kPage, kThp - kPage, ADVICE_DONTNEED).ok());
+    ASSERT_TRUE(model_->Munmap(1, kBase, kThp).ok());
+    ASSERT_TRUE(model_->Touch(2, kBase, kPage, ACCESS_WRITE).ok());
+    uint64_t pmd;
+    EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)),
+              "O-0 [hole*511]");
+    Verify();
+  }
+}
+
+TEST_F(CowTest, PinnedLargeFolioIsCopied) {
+  Start("linux-6.18");
+  SharePteMappedThpThenExitChild();
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
+  Verify();
+}
+
+}  // namespace
+}  // namespace mmreplay::mm
