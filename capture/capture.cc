@@ -221,12 +221,17 @@ class Run {
       }
       case Op::kPin: {
         const Pin& p = op.pin();
-        if (p.kind() != PIN_KIND_VMSPLICE) {
+        // FOLL_PIN as an io_uring registered buffer takes it; FOLL_GET
+        // alone has no user-space path (vmsplice is its own kind).
+        if (p.kind() != PIN_KIND_VMSPLICE && p.kind() != PIN_KIND_FOLL_PIN) {
           return Unsupported(
-              "only PIN_KIND_VMSPLICE pins can be taken from "
-              "user space");
+              "only PIN_KIND_VMSPLICE and PIN_KIND_FOLL_PIN pins can be "
+              "taken from user space");
         }
-        Command c = RangeCommand(Command::kPin, p.addr(), p.length_bytes());
+        Command c =
+            RangeCommand(Command::kPin, p.addr(), p.length_bytes(),
+                         p.kind() == PIN_KIND_FOLL_PIN ? Command::kPinUring
+                                                       : Command::kPinSplice);
         c.a[3] = p.pin_id();
         pin_owner_[p.pin_id()] = p.pid();
         return InProcess(p.pid(), c, "vmsplice");

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -46,20 +47,23 @@ bool WriteFull(int fd, const void* buf, size_t n) {
   return true;
 }
 
-struct PinPipe {
+// A pin: a pipe that vmsplice() filled (fds[0], fds[1]), or an io_uring
+// whose registered buffer is the range (fds[0]; fds[1] is -1).
+struct PinHolder {
   uint64_t id = 0;
   int fds[2] = {-1, -1};
 };
 
-// vmsplice() the range into a new pipe: the pipe holds a reference on every
-// page until it is closed.
-int Pin(PinPipe* pins, const Command& c) {
-  int slot = -1;
-  for (int i = 0; i < kMaxPins; ++i) {
-    if (pins[i].id == 0) slot = i;
+void Release(PinHolder& h) {
+  for (int fd : h.fds) {
+    if (fd >= 0) close(fd);
   }
-  if (slot < 0) return EMFILE;
-  PinPipe& p = pins[slot];
+  h = PinHolder();
+}
+
+// vmsplice() the range into a new pipe: the pipe holds a reference on every
+// page (FOLL_GET) until it is closed.
+int SplicePin(PinHolder& p, const Command& c) {
   if (pipe(p.fds) != 0) return errno;
   uint64_t pages = c.a[1] / kPageSize;
   // Room for one buffer per page.
@@ -69,30 +73,62 @@ int Pin(PinPipe* pins, const Command& c) {
     ssize_t n = vmsplice(p.fds[1], &iov, 1, 0);
     if (n <= 0) {
       int err = n < 0 ? errno : EAGAIN;
-      close(p.fds[0]);
-      close(p.fds[1]);
+      Release(p);
       return err;
     }
     iov.iov_base = static_cast<char*>(iov.iov_base) + n;
     iov.iov_len -= static_cast<size_t>(n);
   }
-  p.id = c.a[3];
   return 0;
 }
 
-int Unpin(PinPipe* pins, const Command& c) {
+// io_uring_register(IORING_REGISTER_BUFFERS) of the range into a new ring:
+// pin_user_pages(FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM) on every page,
+// which sets MMF_HAS_PINNED, until the buffer is unregistered.
+int UringPin(PinHolder& p, const Command& c) {
+  struct io_uring_params params = {};
+  int fd = static_cast<int>(syscall(__NR_io_uring_setup, 1, &params));
+  if (fd < 0) return errno;
+  p.fds[0] = fd;
+  struct iovec iov = {reinterpret_cast<void*>(c.a[0]), c.a[1]};
+  if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) !=
+      0) {
+    int err = errno;
+    Release(p);
+    return err;
+  }
+  return 0;
+}
+
+int Pin(PinHolder* pins, const Command& c) {
+  int slot = -1;
   for (int i = 0; i < kMaxPins; ++i) {
-    if (pins[i].id == c.a[3]) {
-      close(pins[i].fds[0]);
-      close(pins[i].fds[1]);
-      pins[i] = PinPipe();
-      return 0;
+    if (pins[i].id == 0) slot = i;
+  }
+  if (slot < 0) return EMFILE;
+  int err = c.a[2] == Command::kPinUring ? UringPin(pins[slot], c)
+                                         : SplicePin(pins[slot], c);
+  if (err == 0) pins[slot].id = c.a[3];
+  return err;
+}
+
+int Unpin(PinHolder* pins, const Command& c) {
+  for (int i = 0; i < kMaxPins; ++i) {
+    if (pins[i].id != c.a[3]) continue;
+    // Unregistering unpins at once; closing the ring would leave it to a
+    // worker.
+    if (pins[i].fds[1] < 0 &&
+        syscall(__NR_io_uring_register, pins[i].fds[0],
+                IORING_UNREGISTER_BUFFERS, nullptr, 0) != 0) {
+      return errno;
     }
+    Release(pins[i]);
+    return 0;
   }
   return ENOENT;
 }
 
-int Execute(const Command& c, PinPipe* pins) {
+int Execute(const Command& c, PinHolder* pins) {
   void* addr = reinterpret_cast<void*>(c.a[0]);
   size_t length = c.a[1];
   switch (c.type) {
@@ -205,7 +241,7 @@ int PidfdOpen(pid_t pid) {
 
 // A kFork in the process: fork(), the child serving a new socket whose
 // other end goes to mmcapture.
-bool ForkChild(int fd, PinPipe* pins) {
+bool ForkChild(int fd, PinHolder* pins) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return SendForkReply(fd, {errno, 0}, -1);
@@ -214,10 +250,7 @@ bool ForkChild(int fd, PinPipe* pins) {
   if (pid == 0) {
     // The pins are the parent's: a copy of their pipes would keep them.
     for (int i = 0; i < kMaxPins; ++i) {
-      if (pins[i].id == 0) continue;
-      close(pins[i].fds[0]);
-      close(pins[i].fds[1]);
-      pins[i] = PinPipe();
+      if (pins[i].id != 0) Release(pins[i]);
     }
     close(fd);
     close(sv[0]);
@@ -237,7 +270,7 @@ bool ForkChild(int fd, PinPipe* pins) {
   // Children of a fork are reaped by the kernel (they report to mmcapture
   // through their pidfd).
   signal(SIGCHLD, SIG_IGN);
-  static PinPipe pins[kMaxPins];
+  static PinHolder pins[kMaxPins];
   Command c;
   while (ReadFull(fd, &c, sizeof(c))) {
     if (c.type == Command::kFork) {

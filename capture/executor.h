@@ -27,11 +27,15 @@ struct Command {
     kMadvise,   // a[0] addr, a[1] length, a[2] MADV_* value
     kMprotect,  // a[0] addr, a[1] length, a[2] prot
     kTouch,     // a[0] addr, a[1] length, a[2] 1 to write, 0 to read
-    kPin,       // a[0] addr, a[1] length, a[3] pin id: vmsplice into a pipe
+    kPin,       // a[0] addr, a[1] length, a[2] kPinSplice or kPinUring,
+                // a[3] pin id
     kUnpin,     // a[3] pin id: close the pipe
     kFork,      // fork(); the child closes the pin pipes (it holds no pins)
     kExit,
   };
+  // How kPin holds the pages: vmsplice into a pipe (FOLL_GET), or an
+  // io_uring registered buffer (FOLL_PIN).
+  enum PinHow : uint64_t { kPinSplice = 0, kPinUring = 1 };
   Type type;
   uint64_t a[5] = {};
   char path[256] = {};

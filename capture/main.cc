@@ -45,9 +45,9 @@ that are removed at the end.
 Traces for the live kernel should map at addresses far from mmcapture's own
 (0x200000000000 and up) and use only what user space can do: no speculative
 references, no split requests (debugfs is locked down), pins only as
-PIN_KIND_VMSPLICE, compaction only as COMPACT_MODE_MEMORY. A process_fork is
-a fork() in the parent's process; the child is observed over the parent's
-ranges.
+PIN_KIND_VMSPLICE or PIN_KIND_FOLL_PIN (an io_uring registered buffer),
+compaction only as COMPACT_MODE_MEMORY. A process_fork is a fork() in the
+parent's process; the child is observed over the parent's ranges.
 
 exit status: 0 captured (even with unstable expectations), 2 trouble.
 )";

@@ -1,7 +1,8 @@
 #!/bin/bash
 # mmcapture on the live kernel. Where root, tracefs and /proc/kpageflags are
-# there, captures four small corpus traces (one with a fork) once each and
-# checks the kernel still shows the folio layouts traces/captured/ recorded. (Counters are
+# there, captures five small corpus traces (two with a fork, one of them with
+# a FOLL_PIN) once each and checks the kernel still shows the folio layouts
+# traces/captured/ recorded. (Counters are
 # system-wide: while a trace sets a per-size knob to "always", any other
 # process's faults count too, so a test run beside other work cannot
 # compare them; the corpus is captured on a quiet machine, three times.)

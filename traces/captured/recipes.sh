@@ -52,6 +52,7 @@ read() { op "touch { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))
 unmap() { op "munmap { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
 protect() { op "mprotect { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: $3 }"; }
 pin() { op "pin { pin_id: $1 pid: $pid addr: $(at $2) length_bytes: $(hex $(($3 * PAGE))) kind: PIN_KIND_VMSPLICE }"; }
+gup_pin() { op "pin { pin_id: $1 pid: $pid addr: $(at $2) length_bytes: $(hex $(($3 * PAGE))) kind: PIN_KIND_FOLL_PIN }"; }
 unpin() { op "unpin { pin_id: $1 }"; }
 shrink() { op "deferred_split_scan { }"; }
 collapse() { op "collapse { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) }"; }
@@ -198,6 +199,15 @@ begin mthp64k_fork_pinned_not_reused "a pinned 64K folio is not reused after the
 proc; mthp_region 16; pin 1 3 1; forkp 1 2; quit 2; write 5 1; unpin 1; write 6 1; shrink
 begin mthp64k_fork_two_children "two children share the 64K folios; once both exit the parent reuses them" "$(anon_size 4 ALWAYS)"
 proc; mthp_region 32; forkp 1 2; forkp 1 3; in_proc 3 write 20 1; write 4 1; quit 2; write 5 1; quit 3; write 6 1; write 21 1; shrink
+# --- FOLL_PIN (an io_uring registered buffer) and fork ------------------------
+begin anon_pmd_foll_pin_fork "fork of a THP with a FOLL_PIN page: the parent's PMD splits and the child gets copies of all its pages"
+proc; thp_region 1; gup_pin 1 10 1; forkp 1 2; in_proc 2 write 0 1; unpin 1; shrink
+begin anon_pmd_foll_pin_shared "a FOLL_PIN of a page of a THP shared after fork: the write fault copies the page first"
+proc; thp_region 1; forkp 1 2; gup_pin 1 10 1; unpin 1; shrink
+begin anon_small_foll_pin_fork "fork after FOLL_PIN of two small pages: the child gets copies of those two, shares the rest"
+proc; map 0 16; madv 0 16 NOHUGEPAGE; write 0 16; gup_pin 1 2 2; forkp 1 2; in_proc 2 write 2 1; in_proc 2 write 5 1; unpin 1
+begin mthp64k_foll_pin_fork "fork after FOLL_PIN of a page of a 64K folio: the child copies that folio's pages and shares the other folio" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; gup_pin 1 3 1; forkp 1 2; unpin 1; in_proc 2 write 20 1; shrink
 # --- shmem, huge=always -------------------------------------------------------
 begin shmem_always_write_4k "a 4 KiB write on huge=always allocates a PMD-sized folio"
 file ALWAYS; pwrite 0 $PAGE
