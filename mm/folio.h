@@ -45,6 +45,9 @@ enum FolioFlag : uint8_t {
 };
 
 inline constexpr uint32_t kNoFolio = UINT32_MAX;
+// GUP_PIN_COUNTING_BIAS (include/linux/mm.h): FOLL_PIN on an order-0 folio
+// adds this many references instead of a _pincount.
+inline constexpr int kGupPinCountingBias = 1024;
 
 // What a large folio's tail pages hold (struct folio's second and third
 // pages): 32 bytes beside its Folio in one cache line (LargeFolioRecord),

@@ -1,10 +1,12 @@
 // fork() (kernel/fork.c dup_mmap, mm/memory.c copy_page_range,
 // copy_huge_pmd): the child gets the parent's VMAs, and its page tables map
 // the same anonymous folios, write-protected in both, each mapping with its
-// reference; a later write copies (fault.cc).
+// reference; a later write copies (fault.cc). A page that may be pinned for
+// DMA is copied for the child at once instead (copy_present_page).
 //
-// Simplified: pinned pages are shared like the others (the kernel copies a
-// page that may be pinned, folio_try_dup_anon_rmap failing).
+// Simplified: PageAnonExclusive is read off the write bit (a writable anon
+// mapping is exclusive): an exclusive page that mprotect made read-only is
+// shared, where the kernel would copy it if it may be pinned.
 #include <algorithm>
 
 #include "base/check.h"
@@ -24,6 +26,12 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
     if (pmd.kind == Pmd::Kind::kHugeZero) {
       child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
       return;
+    }
+    if (pmd.kind == Pmd::Kind::kFolio && pmd.writable &&
+        NeedsCowForDma(src, folios_.At(pmd.head))) {
+      // folio_try_dup_anon_rmap_pmd() fails: split the PMD and copy at the
+      // PTE level.
+      SplitPmd(parent_pid, pmd_addr, REASON_FORK);
     }
     if (pmd.kind == Pmd::Kind::kFolio) {
       Folio& f = folios_.At(pmd.head);
@@ -50,9 +58,19 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
       uint32_t pfn = pte.pfn();
       uint32_t head = folios_.HeadOf(pfn);
       Folio& f = folios_.At(head);
+      // folio_try_dup_anon_rmap_pte() fails for an exclusive page that may
+      // be pinned: the child gets a copy, the parent keeps its mapping.
+      const bool cow_for_dma = NeedsCowForDma(src, f);
+      if (cow_for_dma && pte.writable() &&
+          CopyPageForFork(child, child_pid, addr, pfn, pte.writable())) {
+        ++i;
+        continue;
+      }
       int nr = 1;
-      int max = std::min<int>(kPtesPerTable - i,
-                              static_cast<int>(head + f.pages() - pfn));
+      int max = cow_for_dma
+                    ? 1
+                    : std::min<int>(kPtesPerTable - i,
+                                    static_cast<int>(head + f.pages() - pfn));
       while (nr < max && t.pte[i + nr].present_page() &&
              t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
         ++nr;
@@ -70,6 +88,34 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
     }
   });
   return absl::OkStatus();
+}
+
+// folio_needs_cow_for_dma(): the source process has pinned something
+// (MMF_HAS_PINNED) and folio_maybe_dma_pinned(f): a large folio with a
+// _pincount, a small one with GUP_PIN_COUNTING_BIAS references or more.
+bool Model::NeedsCowForDma(const Process& src, const Folio& f) const {
+  if (!src.has_pinned || !f.test(kFolioAnon)) return false;
+  if (f.order > 0) return folios_.Large(f).pincount > 0;
+  return f.refcount >= kGupPinCountingBias;
+}
+
+bool Model::CopyPageForFork(Process& child, uint32_t child_pid, uint64_t addr,
+                            uint32_t pfn, bool writable) {
+  const bool nonzero = folios_.PageNonzero(pfn);
+  uint32_t head;
+  Folio* f = AllocFolio(0, REASON_FORK, &head);
+  if (f == nullptr) return false;  // the kernel's fork fails: ENOMEM
+  f->set(kFolioAnon);
+  f->owner = child.anon_vma;
+  f->index = addr >> kPageShift;
+  folios_.SetPageNonzero(head, nonzero);
+  f = &folios_.At(head);
+  AddRmapPtes(head, *f, head, 1);
+  // maybe_mkwrite(pte_mkdirty()): the copy is the child's own.
+  child.pt.SetPte(addr, Pte::Page(head, writable).Dirty());
+  EmitMapping(EVENT_MAP, head, *f, REASON_FORK, child_pid, addr, 1,
+              MAP_LEVEL_PTE, 0, 1);
+  return true;
 }
 
 }  // namespace mmreplay::mm

@@ -595,8 +595,8 @@ absl::Status Model::Verify() const {
           return absl::InternalError(absl::StrFormat(
               "reference %d holds page 0x%x, which is free", id, pfn));
         }
-        // GUP_PIN_COUNTING_BIAS for FOLL_PIN on order 0 (pin.cc).
-        held[folios_.HeadOf(pfn)] += h.foll_pin && f->order == 0 ? 1024 : 1;
+        held[folios_.HeadOf(pfn)] +=
+            h.foll_pin && f->order == 0 ? kGupPinCountingBias : 1;
       }
     }
   }

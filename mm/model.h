@@ -158,6 +158,9 @@ class Model {
     // The anon_vma family (fork tree) this process's anonymous folios
     // belong to; the rmap walk visits its members.
     uint32_t anon_vma = 0;
+    // MMF_HAS_PINNED: the process took a FOLL_PIN once (never cleared; a
+    // fork's child starts without it).
+    bool has_pinned = false;
   };
   struct File {
     Filesystem filesystem = FILESYSTEM_UNSPECIFIED;
@@ -247,6 +250,14 @@ class Model {
   void WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr);
   bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
+
+  // --- fork.cc ----------------------------------------------------------
+  // folio_needs_cow_for_dma(): fork must copy src's exclusive pages of f.
+  bool NeedsCowForDma(const Process& src, const Folio& f) const;
+  // copy_present_page(): the child gets a copy of the page at addr (pfn);
+  // false if no page can be had.
+  bool CopyPageForFork(Process& child, uint32_t child_pid, uint64_t addr,
+                       uint32_t pfn, bool writable);
   // The orders thp_vma_allowable_orders() allows an anonymous VMA.
   uint32_t AnonAllowedOrders(const Vma& vma) const;
 

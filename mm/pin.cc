@@ -7,9 +7,6 @@
 namespace mmreplay::mm {
 namespace {
 
-// GUP_PIN_COUNTING_BIAS: FOLL_PIN on an order-0 folio adds this many
-// references instead of a _pincount.
-constexpr int kPinBias = 1024;
 constexpr uint32_t kNoPage = UINT32_MAX;
 
 }  // namespace
@@ -17,7 +14,7 @@ constexpr uint32_t kNoPage = UINT32_MAX;
 void Model::GetPage(uint32_t pfn, bool foll_pin, Reason reason) {
   uint32_t head = folios_.HeadOf(pfn);
   Folio& f = folios_.At(head);
-  int refs = foll_pin && f.order == 0 ? kPinBias : 1;
+  int refs = foll_pin && f.order == 0 ? kGupPinCountingBias : 1;
   Event& e = NewEvent(EVENT_REF_GET, head, &f, reason);
   e.set_ref_before(f.refcount);
   e.set_ref_after(f.refcount + refs);
@@ -29,7 +26,7 @@ void Model::GetPage(uint32_t pfn, bool foll_pin, Reason reason) {
 void Model::PutPage(uint32_t pfn, bool foll_pin, Reason reason) {
   uint32_t head = folios_.HeadOf(pfn);
   Folio& f = folios_.At(head);
-  int refs = foll_pin && f.order == 0 ? kPinBias : 1;
+  int refs = foll_pin && f.order == 0 ? kGupPinCountingBias : 1;
   if (foll_pin && f.order > 0) --folios_.Large(f).pincount;
   Event& e = NewEvent(EVENT_REF_PUT, head, &f, reason);
   e.set_ref_before(f.refcount);
@@ -42,6 +39,8 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
                         uint64_t length, PinKind kind) {
   Process& p = *FindProcess(pid);
   bool foll_pin = kind == PIN_KIND_FOLL_PIN;
+  // mm_set_has_pinned_flag().
+  if (foll_pin) p.has_pinned = true;
   Holder h;
   h.foll_pin = foll_pin;
   for (uint64_t a = addr; a < addr + length; a += kPageSize) {
@@ -52,15 +51,19 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
     }
     Vma copy = *vma;
     // __get_user_pages(): fault the page in (for write with FOLL_PIN, the
-    // DMA-target case; vmsplice and FOLL_GET read).
+    // DMA-target case, so that a page mapped read-only, shared since a
+    // fork, is copied or reused first; vmsplice and FOLL_GET read).
     uint32_t pfn = kNoPage;
     bool faulted = false;
     for (int attempt = 0; attempt < 2 && pfn == kNoPage; ++attempt) {
+      const bool take_any = !foll_pin || attempt == 1;
       const Pmd* pmd = p.pt.FindPmd(a);
-      if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+      const Pte pte = p.pt.GetPte(a);
+      if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
+          (take_any || pmd->writable)) {
         pfn = pmd->head +
               static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift);
-      } else if (Pte pte = p.pt.GetPte(a); pte.present_page()) {
+      } else if (pte.present_page() && (take_any || pte.writable())) {
         pfn = pte.pfn();
       } else if (attempt == 0) {
         absl::Status s = AnonFault(p, pid, copy, a, foll_pin);

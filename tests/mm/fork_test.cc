@@ -1,6 +1,7 @@
-// Copy on write after fork (mm/fault.cc, WriteProtectFault): which pages a
-// write fault reuses and which it copies, by profile. The 6.18 cases are
-// also in traces/captured (anon_fork_*, mthp64k_fork_*).
+// fork (mm/fork.cc) and copy on write after it (mm/fault.cc,
+// WriteProtectFault): which pages fork copies at once, which a write fault
+// reuses and which it copies, by profile. The 6.18 cases are also in
+// traces/captured (anon_fork_*, mthp64k_fork_*, *_foll_pin_*).
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
@@ -62,6 +63,58 @@ TEST_F(CowTest, PinnedLargeFolioIsCopied) {
       model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
   ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
+  Verify();
+}
+
+// copy_present_page(): after a FOLL_PIN of pages 2 and 3, fork gives the
+// child copies of those two (new folios, mapped writable) and shares the
+// rest write-protected.
+TEST_F(CowTest, ForkCopiesPinnedSmallPagesForTheChild) {
+  Start("linux-6.18");
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  // Pages 0-1 shared, 2 and 3 copied, 4-15 shared: one event per folio.
+  std::string want = "map map folio_alloc map folio_alloc map";
+  for (int i = 4; i < 16; ++i) want += " map";
+  EXPECT_EQ(sink_.TakeKinds(), want);
+  Verify();
+  // The child's copies are its own: writing them faults nothing.
+  ASSERT_TRUE(
+      model_->Touch(2, kBase + 2 * kPage, 2 * kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(sink_.TakeKinds(), "");
+}
+
+// A FOLL_GET reference is not a pin: fork shares the page.
+TEST_F(CowTest, ForkSharesPagesHeldByFollGet) {
+  Start("linux-6.18");
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_GET).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  std::string want = "map";
+  for (int i = 1; i < 16; ++i) want += " map";
+  EXPECT_EQ(sink_.TakeKinds(), want);
+  Verify();
+}
+
+// FOLL_PIN of a THP page shared since a fork: GUP's write fault splits the
+// PMD and copies the page before pinning it.
+TEST_F(CowTest, FollPinOfASharedThpPageCopiesItFirst) {
+  Start("linux-6.18");
+  FaultThps(1);
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 10 * kPage, kPage, PIN_KIND_FOLL_PIN).ok());
+  EXPECT_EQ(Layout(kBase, kThp), "O-9[0+10] O-0 O-9[11+501]");
+  EXPECT_EQ(PmdMapped(kBase, kThp), 0u);
   Verify();
 }
 
