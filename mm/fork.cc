@@ -94,7 +94,9 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
 // (MMF_HAS_PINNED) and folio_maybe_dma_pinned(f): a large folio with a
 // _pincount, a small one with GUP_PIN_COUNTING_BIAS references or more.
 bool Model::NeedsCowForDma(const Process& src, const Folio& f) const {
-  if (!src.has_pinned || !f.test(kFolioAnon)) return false;
+  if (!profile_.fork_cow_pinned || !src.has_pinned || !f.test(kFolioAnon)) {
+    return false;
+  }
   if (f.order > 0) return folios_.Large(f).pincount > 0;
   return f.refcount >= kGupPinCountingBias;
 }

@@ -21,10 +21,12 @@ std::vector<Profile> Presets() {
   v5_4.shmem_punch_split = false;
   v5_4.compact_large_folios = false;
   v5_4.large_anon_cow_reuse = false;
+  v5_4.fork_cow_pinned = false;
 
   Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
   v6_1.shmem_punch_split = true;  // v5.7
+  v6_1.fork_cow_pinned = true;    // v5.9
 
   Profile v6_6 = v6_1;
   v6_6.name = "linux-6.6";

@@ -48,6 +48,13 @@ struct Profile {
   // THP"); otherwise such a page is always copied.
   bool large_anon_cow_reuse = true;
 
+  // fork copies for the child the exclusive pages of a folio that may be
+  // pinned, splitting a PMD mapping first (v5.9, 70e806e4e645 "mm: Do early
+  // cow for pinned pages during fork() for ptes" and d042035eaf5f "mm/thp:
+  // Split huge pmds/puds if they're pinned when fork()"); otherwise pinned
+  // pages are shared like the others.
+  bool fork_cow_pinned = true;
+
   // Truncate and hole punch split a partly covered large folio with the
   // non-uniform split (folio_split, seeds 000/002, v6.15); otherwise with a
   // uniform split to the mapping's minimum order.

@@ -18,6 +18,17 @@ class CowTest : public ModelTest {
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessExit(2).ok());
   }
+  // 16 small folios written at kBase.
+  void FaultSmallPages() {
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, 3, 2).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  }
+  // n "map" events: fork sharing n folios.
+  static std::string Maps(int n) {
+    std::vector<std::string> maps(n, "map");
+    return absl::StrJoin(maps, " ");
+  }
 };
 
 TEST_F(CowTest, LargeFolioMappedAloneIsReusedFrom615) {
@@ -71,17 +82,14 @@ TEST_F(CowTest, PinnedLargeFolioIsCopied) {
 // rest write-protected.
 TEST_F(CowTest, ForkCopiesPinnedSmallPagesForTheChild) {
   Start("linux-6.18");
-  ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, 3, 2).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  FaultSmallPages();
   ASSERT_TRUE(
       model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
   sink_.TakeKinds();
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   // Pages 0-1 shared, 2 and 3 copied, 4-15 shared: one event per folio.
-  std::string want = "map map folio_alloc map folio_alloc map";
-  for (int i = 4; i < 16; ++i) want += " map";
-  EXPECT_EQ(sink_.TakeKinds(), want);
+  EXPECT_EQ(sink_.TakeKinds(),
+            "map map folio_alloc map folio_alloc map " + Maps(12));
   Verify();
   // The child's copies are its own: writing them faults nothing.
   ASSERT_TRUE(
@@ -89,19 +97,27 @@ TEST_F(CowTest, ForkCopiesPinnedSmallPagesForTheChild) {
   EXPECT_EQ(sink_.TakeKinds(), "");
 }
 
+// Before v5.9 fork shared pinned pages like the others.
+TEST_F(CowTest, ForkSharesPinnedPagesBefore59) {
+  Start("linux-5.4");
+  FaultSmallPages();
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  EXPECT_EQ(sink_.TakeKinds(), Maps(16));
+  Verify();
+}
+
 // A FOLL_GET reference is not a pin: fork shares the page.
 TEST_F(CowTest, ForkSharesPagesHeldByFollGet) {
   Start("linux-6.18");
-  ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, 3, 2).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  FaultSmallPages();
   ASSERT_TRUE(
       model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_GET).ok());
   sink_.TakeKinds();
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  std::string want = "map";
-  for (int i = 1; i < 16; ++i) want += " map";
-  EXPECT_EQ(sink_.TakeKinds(), want);
+  EXPECT_EQ(sink_.TakeKinds(), Maps(16));
   Verify();
 }
 
