@@ -208,6 +208,13 @@ begin anon_small_foll_pin_fork "fork after FOLL_PIN of two small pages: the chil
 proc; map 0 16; madv 0 16 NOHUGEPAGE; write 0 16; gup_pin 1 2 2; forkp 1 2; in_proc 2 write 2 1; in_proc 2 write 5 1; unpin 1
 begin mthp64k_foll_pin_fork "fork after FOLL_PIN of a page of a 64K folio: the child copies that folio's pages and shares the other folio" "$(anon_size 4 ALWAYS)"
 proc; mthp_region 32; gup_pin 1 3 1; forkp 1 2; unpin 1; in_proc 2 write 20 1; shrink
+# --- mprotect and PageAnonExclusive --------------------------------------------
+begin anon_pmd_mprotect_pinned_write "mprotect read-only then read-write of a pinned THP: the write needs no copy (the pages stay exclusive)"
+proc; thp_region 1; pin 1 10 1; protect 0 512 1; protect 0 512 3; write 5 1; unpin 1; shrink
+begin mthp64k_mprotect_pinned_write "mprotect read-only then read-write of a pinned 64K folio: the write needs no copy" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; pin 1 3 1; protect 0 32 1; protect 0 32 3; write 3 1; write 20 1; unpin 1; shrink
+begin anon_pmd_foll_pin_mprotect_fork "fork of a FOLL_PIN THP made read-only: its pages are still exclusive, so the child gets copies"
+proc; thp_region 1; gup_pin 1 10 1; protect 0 512 1; forkp 1 2; unpin 1; shrink
 # --- shmem, huge=always -------------------------------------------------------
 begin shmem_always_write_4k "a 4 KiB write on huge=always allocates a PMD-sized folio"
 file ALWAYS; pwrite 0 $PAGE
