@@ -59,10 +59,12 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
   }
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
     if (!write || pmd->writable) return absl::OkStatus();
-    // do_huge_pmd_wp_page(): reuse an exclusive THP, else split the PMD and
-    // copy at the PTE level.
-    if (folios_.At(pmd->head).refcount == 1) {
+    // do_huge_pmd_wp_page(): reuse an exclusive THP (PageAnonExclusive, or
+    // the PMD's the only reference), else split the PMD and copy at the PTE
+    // level.
+    if (pmd->exclusive || folios_.At(pmd->head).refcount == 1) {
       pmd->writable = true;
+      pmd->exclusive = true;
       return absl::OkStatus();
     }
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
@@ -164,7 +166,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   AddRmapPtes(head, *f, head, nr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   for (int i = 0; i < nr; ++i) {
-    t.pte[first + i] = Pte::Page(head + static_cast<uint32_t>(i), w);
+    t.pte[first + i] =
+        Pte::Page(head + static_cast<uint32_t>(i), w).WithExclusive(true);
   }
   t.used += nr;
   EmitMapping(EVENT_MAP, head, *f, REASON_ANON_FAULT, pid, start, nr,
@@ -200,16 +203,18 @@ bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
 }
 
 // do_wp_page(): a write to the zero page or to a read-only anonymous page.
-// A page the process may keep is reused (wp_page_reuse: this PTE made
-// writable); otherwise (wp_page_copy) the page is copied into a new order-0
-// folio. Nothing is split.
+// A page the process may keep (PageAnonExclusive, or wp_can_reuse_anon_folio)
+// is reused (wp_page_reuse: this PTE made writable, the page exclusive);
+// otherwise (wp_page_copy) the page is copied into a new order-0 folio.
+// Nothing is split.
 void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                               uint64_t addr) {
   Pte pte = p.pt.GetPte(addr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   if (pte.present_page() &&
-      CanReuseAnonFolio(p, folios_.At(folios_.HeadOf(pte.pfn())))) {
-    p.pt.SetPte(addr, pte.WithWrite(w));
+      (pte.exclusive() ||
+       CanReuseAnonFolio(p, folios_.At(folios_.HeadOf(pte.pfn()))))) {
+    p.pt.SetPte(addr, pte.WithWrite(w).WithExclusive(true));
     return;
   }
   uint32_t head;
@@ -229,7 +234,7 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
   }
   f = &folios_.At(head);
   AddRmapPtes(head, *f, head, 1);
-  p.pt.SetPte(addr, Pte::Page(head, w));
+  p.pt.SetPte(addr, Pte::Page(head, w).WithExclusive(true));
   EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE, 0,
               1);
 }

@@ -2,11 +2,8 @@
 // copy_huge_pmd): the child gets the parent's VMAs, and its page tables map
 // the same anonymous folios, write-protected in both, each mapping with its
 // reference; a later write copies (fault.cc). A page that may be pinned for
-// DMA is copied for the child at once instead (copy_present_page).
-//
-// Simplified: PageAnonExclusive is read off the write bit (a writable anon
-// mapping is exclusive): an exclusive page that mprotect made read-only is
-// shared, where the kernel would copy it if it may be pinned.
+// DMA is copied for the child at once instead (copy_present_page). A
+// shared page is no longer exclusive (folio_try_dup_anon_rmap_*).
 #include <algorithm>
 
 #include "base/check.h"
@@ -27,7 +24,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
       child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
       return;
     }
-    if (pmd.kind == Pmd::Kind::kFolio && pmd.writable &&
+    if (pmd.kind == Pmd::Kind::kFolio && pmd.exclusive &&
         NeedsCowForDma(src, folios_.At(pmd.head))) {
       // folio_try_dup_anon_rmap_pmd() fails: split the PMD and copy at the
       // PTE level.
@@ -36,6 +33,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
     if (pmd.kind == Pmd::Kind::kFolio) {
       Folio& f = folios_.At(pmd.head);
       pmd.writable = false;
+      pmd.exclusive = false;
       Pmd& c = child.pt.SetHuge(pmd_addr, Pmd::Kind::kFolio);
       c.head = pmd.head;
       c.writable = false;
@@ -61,8 +59,9 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
       // folio_try_dup_anon_rmap_pte() fails for an exclusive page that may
       // be pinned: the child gets a copy, the parent keeps its mapping.
       const bool cow_for_dma = NeedsCowForDma(src, f);
-      if (cow_for_dma && pte.writable() &&
-          CopyPageForFork(child, child_pid, addr, pfn, pte.writable())) {
+      if (cow_for_dma && pte.exclusive() &&
+          CopyPageForFork(child, child_pid, addr, pfn,
+                          (src.vmas.Find(addr)->prot & PROT_BITS_WRITE) != 0)) {
         ++i;
         continue;
       }
@@ -79,7 +78,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
                   MAP_LEVEL_PTE, f.mapcount, f.mapcount + nr, f.refcount,
                   f.refcount + nr);
       for (int k = 0; k < nr; ++k) {
-        t.pte[i + k] = t.pte[i + k].WithWrite(false);
+        t.pte[i + k] = t.pte[i + k].WithWrite(false).WithExclusive(false);
         child.pt.SetPte(addr + (uint64_t(k) << kPageShift), t.pte[i + k]);
       }
       AddRmapPtes(head, f, pfn, nr);
@@ -113,8 +112,9 @@ bool Model::CopyPageForFork(Process& child, uint32_t child_pid, uint64_t addr,
   folios_.SetPageNonzero(head, nonzero);
   f = &folios_.At(head);
   AddRmapPtes(head, *f, head, 1);
-  // maybe_mkwrite(pte_mkdirty()): the copy is the child's own.
-  child.pt.SetPte(addr, Pte::Page(head, writable).Dirty());
+  // maybe_mkwrite(pte_mkdirty()): the copy is the child's own, writable
+  // where the VMA is.
+  child.pt.SetPte(addr, Pte::Page(head, writable).Dirty().WithExclusive(true));
   EmitMapping(EVENT_MAP, head, *f, REASON_FORK, child_pid, addr, 1,
               MAP_LEVEL_PTE, 0, 1);
   return true;

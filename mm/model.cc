@@ -61,6 +61,8 @@ void Model::MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
   m.head = head;
   m.writable = writable;
   Folio& f = folios_.At(head);
+  // A new anonymous THP (a fault, a collapse) is exclusive (RMAP_EXCLUSIVE).
+  m.exclusive = f.test(kFolioAnon);
   if (own_ref) {
     EmitMapping(EVENT_MAP, head, f, reason, pid, haddr, f.pages(),
                 MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1, f.refcount,
@@ -246,22 +248,26 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
   // split into PTEs; the folio is not split.
   SplitPmdsAtEdges(pid, addr, addr + length, REASON_MPROTECT);
   p->vmas.Update(addr, addr + length, [prot](Vma& v) { v.prot = prot; });
-  // Write permission goes from the PTEs when it goes from the VMA.
-  if (!(prot & PROT_BITS_WRITE)) {
-    p->pt.ForEachPmd(addr, addr + length, [&](uint64_t pmd_addr, Pmd& pmd) {
-      if (pmd.kind == Pmd::Kind::kFolio) {
-        pmd.writable = false;
-      } else if (pmd.kind == Pmd::Kind::kTable) {
-        PteTable& t = p->pt.Table(pmd);
-        for (int i = 0; i < kPtesPerTable; ++i) {
-          uint64_t a = pmd_addr + (uint64_t(i) << kPageShift);
-          if (a < addr || a >= addr + length) continue;
-          Pte& pte = t.pte[i];
-          if (pte.present_page()) pte = pte.WithWrite(false);
+  // Write permission goes from the PTEs when it goes from the VMA. When
+  // the VMA allows writes, change_pte_range() (MM_CP_TRY_CHANGE_WRITABLE,
+  // can_change_pte_writable) makes exclusive anonymous pages writable at
+  // once; the others stay as they are, to fault.
+  const bool write = (prot & PROT_BITS_WRITE) != 0;
+  p->pt.ForEachPmd(addr, addr + length, [&](uint64_t pmd_addr, Pmd& pmd) {
+    if (pmd.kind == Pmd::Kind::kFolio) {
+      pmd.writable = write && (pmd.writable || pmd.exclusive);
+    } else if (pmd.kind == Pmd::Kind::kTable) {
+      PteTable& t = p->pt.Table(pmd);
+      for (int i = 0; i < kPtesPerTable; ++i) {
+        uint64_t a = pmd_addr + (uint64_t(i) << kPageShift);
+        if (a < addr || a >= addr + length) continue;
+        Pte& pte = t.pte[i];
+        if (pte.present_page()) {
+          pte = pte.WithWrite(write && (pte.writable() || pte.exclusive()));
         }
       }
-    });
-  }
+    }
+  });
   return absl::OkStatus();
 }
 
@@ -541,7 +547,26 @@ absl::Status Model::Verify() const {
   // (anonymous memory has no page-cache references).
   absl::flat_hash_map<uint32_t, int64_t> maps, pmd_maps;
   absl::flat_hash_map<uint32_t, std::vector<int32_t>> page_maps;
+  // PageAnonExclusive: a writable anonymous mapping is exclusive, and an
+  // exclusive page is mapped once (checked against every mapping below).
+  std::vector<std::pair<uint32_t, uint32_t>> exclusive;  // (head, pfn)
   absl::Status broken;
+  auto check_exclusive = [&](uint32_t pid, uint64_t addr, const Folio& f,
+                             uint32_t head, uint32_t pfn, bool writable,
+                             bool excl) {
+    bool anon = f.test(kFolioAnon);
+    if (broken.ok() && excl && !anon) {
+      broken = absl::InternalError(absl::StrFormat(
+          "process %d: the mapping at 0x%x is exclusive, of file page 0x%x",
+          pid, addr, pfn));
+    } else if (broken.ok() && anon && writable && !excl) {
+      broken = absl::InternalError(absl::StrFormat(
+          "process %d: the mapping at 0x%x of anon page 0x%x is writable, "
+          "not exclusive",
+          pid, addr, pfn));
+    }
+    if (excl) exclusive.push_back({head, pfn});
+  };
   for (const auto& [pid, p_ptr] : processes_) {
     const Process& p = *p_ptr;
     p.pt.ForEachPmd(
@@ -557,6 +582,8 @@ absl::Status Model::Verify() const {
             }
             ++maps[pmd.head];
             ++pmd_maps[pmd.head];
+            check_exclusive(pid, pmd_addr, *f, pmd.head, pmd.head, pmd.writable,
+                            pmd.exclusive);
           } else if (pmd.kind == Pmd::Kind::kTable) {
             const PteTable& t = p.pt.Table(pmd);
             int used = 0;
@@ -572,6 +599,8 @@ absl::Status Model::Verify() const {
                 return;
               }
               uint32_t head = folios_.HeadOf(pte.pfn());
+              check_exclusive(pid, pmd_addr + (uint64_t(i) << kPageShift), *f,
+                              head, pte.pfn(), pte.writable(), pte.exclusive());
               ++maps[head];
               std::vector<int32_t>& pm = page_maps[head];
               if (pm.empty()) pm.resize(f->pages());
@@ -585,6 +614,15 @@ absl::Status Model::Verify() const {
           }
         });
     if (!broken.ok()) return broken;
+  }
+  for (const auto& [head, pfn] : exclusive) {
+    auto it = page_maps.find(head);
+    int64_t ptes = it == page_maps.end() ? 0 : it->second[pfn - head];
+    if (ptes + (pmd_maps.contains(head) ? pmd_maps.at(head) : 0) != 1) {
+      return absl::InternalError(absl::StrFormat(
+          "page 0x%x is exclusive but mapped %d times", pfn,
+          ptes + (pmd_maps.contains(head) ? pmd_maps.at(head) : 0)));
+    }
   }
   absl::flat_hash_map<uint32_t, int64_t> held;
   for (const auto* holders : {&pins_, &refs_}) {

@@ -23,11 +23,13 @@ inline constexpr uint64_t kPmdSize = uint64_t{1} << kPmdShift;
 inline constexpr int kPtesPerTable = 512;
 
 // The largest number of pages (PFNs 0 .. kMaxPages - 1) a PTE can map.
-inline constexpr uint64_t kMaxPages = (uint64_t{1} << 30) - 2;
+inline constexpr uint64_t kMaxPages = (uint64_t{1} << 29) - 2;
 
-// A PTE: none, the shared zero page (read-only), or a PFN with a write bit
-// and a dirty bit (_PAGE_DIRTY: a write went through this PTE, so the page
-// is known to hold data; set by the access, as the MMU does).
+// A PTE: none, the shared zero page (read-only), or a PFN with a write bit,
+// a dirty bit (_PAGE_DIRTY: a write went through this PTE, so the page is
+// known to hold data; set by the access, as the MMU does) and an exclusive
+// bit. The last is the page's PageAnonExclusive: an exclusive anonymous
+// page has this one mapping only, so its flag can live here.
 class Pte {
  public:
   Pte() : v_(0) {}
@@ -42,8 +44,12 @@ class Pte {
   uint32_t pfn() const { return (v_ & ~kFlags) - 2; }
   bool writable() const { return v_ & kWrite; }
   bool dirty() const { return v_ & kDirty; }
+  bool exclusive() const { return v_ & kExclusive; }
   Pte WithWrite(bool w) const {
     return Pte(w ? (v_ | kWrite) : (v_ & ~kWrite));
+  }
+  Pte WithExclusive(bool e) const {
+    return Pte(e ? (v_ | kExclusive) : (v_ & ~kExclusive));
   }
   Pte Dirty() const { return Pte(v_ | kDirty); }
   bool operator==(const Pte& o) const { return v_ == o.v_; }
@@ -53,7 +59,8 @@ class Pte {
   friend struct PteTable;
   static constexpr uint32_t kWrite = 1u << 31;
   static constexpr uint32_t kDirty = 1u << 30;
-  static constexpr uint32_t kFlags = kWrite | kDirty;
+  static constexpr uint32_t kExclusive = 1u << 29;
+  static constexpr uint32_t kFlags = kWrite | kDirty | kExclusive;
   explicit Pte(uint32_t v) : v_(v) {}
   uint32_t v_;
 };
@@ -73,9 +80,10 @@ struct PteTable {
   int NextUsed(int i, int stop) const { return i + NoneRun(i, stop - i); }
   // folio_pte_batch(): how many entries from i (at most max >= 1) map
   // pte[i]'s page and the pages after it, in order; with same_bits, with
-  // pte[i]'s write and dirty bits as well. REQUIRES: pte[i] maps a page.
+  // pte[i]'s write and dirty bits as well (PageAnonExclusive, a page's flag,
+  // is not compared). REQUIRES: pte[i] maps a page.
   int Batch(int i, int max, bool same_bits) const {
-    const uint32_t mask = same_bits ? ~0u : ~Pte::kFlags;
+    const uint32_t mask = same_bits ? ~Pte::kExclusive : ~Pte::kFlags;
     return MatchRun(
         pte.data() + i, max, [mask](Pte p) { return p.raw() & mask; },
         pte[i].raw() & mask, 1);
@@ -88,6 +96,8 @@ struct Pmd {
   Kind kind = Kind::kNone;
   // kFolio: write permission.
   bool writable = false;
+  // kFolio: PageAnonExclusive of the (anonymous) folio's pages.
+  bool exclusive = false;
   // kFolio: every page of the folio is known to hold data (a write through
   // this PMD needs no change to the folio).
   bool written = false;

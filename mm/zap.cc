@@ -81,11 +81,13 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   e.set_map_before(f.mapcount);
   e.set_map_after(f.mapcount + kPtesPerTable - 1);
   Emit();
-  // The PTEs inherit the PMD's write and dirty bits.
+  // The PTEs inherit the PMD's write and dirty bits, and its pages stay
+  // exclusive if they were (RMAP_EXCLUSIVE).
   bool written = pmd->written;
+  bool exclusive = pmd->exclusive;
   PteTable& t = p.pt.MakeTable(pmd_addr);
   for (int i = 0; i < kPtesPerTable; ++i) {
-    Pte pte = Pte::Page(head + i, writable);
+    Pte pte = Pte::Page(head + i, writable).WithExclusive(exclusive);
     t.pte[i] = written ? pte.Dirty() : pte;
   }
   t.used = kPtesPerTable;

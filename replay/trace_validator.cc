@@ -290,7 +290,7 @@ absl::Status TraceValidator::CheckHeader(const Header& header) {
   if (m.total_pages() > mm::kMaxPages) {
     return Bad("header.machine.total_pages",
                absl::StrCat(m.total_pages(), " exceeds the model's ",
-                            mm::kMaxPages, " pages (4 TiB)"));
+                            mm::kMaxPages, " pages (2 TiB)"));
   }
   uint64_t next = 0;
   for (int i = 0; i < m.zone_size(); ++i) {

@@ -134,5 +134,27 @@ TEST_F(CowTest, FollPinOfASharedThpPageCopiesItFirst) {
   Verify();
 }
 
+// PageAnonExclusive outlives write protection: after mprotect read-only and
+// back, an exclusive page is writable at once (can_change_pte_writable),
+// even with a reference that would stop a reuse; a page shared since a fork
+// stays read-only and its write copies it.
+TEST_F(CowTest, MprotectBackToWritableKeepsExclusivePages) {
+  Start("linux-6.18");
+  FaultSmallPages();
+  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 1).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 3).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(sink_.TakeKinds(), "");
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 1).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 3).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->Touch(1, kBase + kPage, kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(sink_.TakeKinds(), "folio_alloc unmap map");
+  Verify();
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
