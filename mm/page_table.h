@@ -80,10 +80,12 @@ struct PteTable {
   int NextUsed(int i, int stop) const { return i + NoneRun(i, stop - i); }
   // folio_pte_batch(): how many entries from i (at most max >= 1) map
   // pte[i]'s page and the pages after it, in order; with same_bits, with
-  // pte[i]'s write and dirty bits as well (PageAnonExclusive, a page's flag,
-  // is not compared). REQUIRES: pte[i] maps a page.
+  // pte[i]'s write, dirty and exclusive bits as well (the kernel's batch
+  // does not look at PageAnonExclusive, a page's flag; the walk, the only
+  // caller that asks for the bits, just does in two steps what differs).
+  // REQUIRES: pte[i] maps a page.
   int Batch(int i, int max, bool same_bits) const {
-    const uint32_t mask = same_bits ? ~Pte::kExclusive : ~Pte::kFlags;
+    const uint32_t mask = same_bits ? ~0u : ~Pte::kFlags;
     return MatchRun(
         pte.data() + i, max, [mask](Pte p) { return p.raw() & mask; },
         pte[i].raw() & mask, 1);
