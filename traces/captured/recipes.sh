@@ -129,6 +129,12 @@ proc; map 0 512; madv 0 512 HUGEPAGE; write 0 512; madv 1 1 DONTNEED; shrink; co
 begin anon_collapse_small_pages "MADV_COLLAPSE of a block faulted in small pages" "$no_khugepaged"
 proc; map 0 512; madv 0 512 NOHUGEPAGE; write 0 300; madv 0 512 HUGEPAGE; collapse 0 512
 
+begin anon_pmd_underused_split "the shrinker splits a THP with more zero pages than max_ptes_none allows, remapping them to the zero page" "knob: KNOB_MAX_PTES_NONE number: 256"
+proc; map 0 512; madv 0 512 HUGEPAGE; write 0 100; madv 0 512 NOHUGEPAGE; shrink
+begin anon_pmd_not_underused "a THP with no more zero pages than max_ptes_none allows is left whole by the shrinker" "knob: KNOB_MAX_PTES_NONE number: 256"
+proc; map 0 512; madv 0 512 HUGEPAGE; write 0 300; madv 0 512 NOHUGEPAGE; shrink
+begin anon_pmd_underused_default_knob "at the default max_ptes_none (511) no THP is underused, however many zero pages it has"
+proc; map 0 512; madv 0 512 HUGEPAGE; write 0 1; madv 0 512 NOHUGEPAGE; shrink
 # --- anonymous mTHP -----------------------------------------------------------
 for o in 2 3 4; do
   size=$((4 << o))
