@@ -63,7 +63,7 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
     // the PMD's the only reference), else split the PMD and copy at the PTE
     // level.
     if (pmd->exclusive || folios_.At(pmd->head).refcount == 1) {
-      pmd->writable = true;
+      pmd->writable = (vma.prot & PROT_BITS_WRITE) != 0;  // maybe_pmd_mkwrite
       pmd->exclusive = true;
       return absl::OkStatus();
     }

@@ -301,21 +301,12 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
     }
     const Vma* vma = p.vmas.Find(a);
     if (vma == nullptr) return NotMapped(pid, a);
-    uint32_t need = write ? PROT_BITS_WRITE : PROT_BITS_READ;
-    if ((vma->prot & need) == 0) {
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "%s fault at 0x%x in process %d: the mapping does not allow it",
-          write ? "write" : "read", a, pid));
-    }
-    if (!vma->anonymous()) {
-      RETURN_IF_ERROR(FileFault(p, pid, *vma, a, write));
-    } else if (vma->shared) {
-      // MAP_SHARED anonymous memory is shmem on an unnamed file: not
-      // modelled yet; the touch changes nothing.
-      a = std::min(end, vma->end);
+    const uint64_t vma_end = vma->end;
+    const bool unmodelled = vma->anonymous() && vma->shared;
+    RETURN_IF_ERROR(HandleMmFault(p, pid, *vma, a, write));
+    if (unmodelled) {  // shared anonymous memory: nothing to map
+      a = std::min(end, vma_end);
       continue;
-    } else {
-      RETURN_IF_ERROR(AnonFault(p, pid, *vma, a, write));
     }
     if (!walk) {
       a += kPageSize;  // a read without the walk: the fault was the access
@@ -324,6 +315,22 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
     faulted = a;
   }
   return absl::OkStatus();
+}
+
+absl::Status Model::HandleMmFault(Process& p, uint32_t pid, const Vma& vma,
+                                  uint64_t addr, bool write) {
+  // sanitize_fault_flags() and the VMA access check before it.
+  uint32_t need = write ? PROT_BITS_WRITE : PROT_BITS_READ;
+  if ((vma.prot & need) == 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s fault at 0x%x in process %d: the mapping does not allow it",
+        write ? "write" : "read", addr, pid));
+  }
+  if (!vma.anonymous()) return FileFault(p, pid, vma, addr, write);
+  // MAP_SHARED anonymous memory is shmem on an unnamed file: not modelled
+  // yet; the fault maps nothing.
+  if (vma.shared) return absl::OkStatus();
+  return AnonFault(p, pid, vma, addr, write);
 }
 
 // Inline in Touch, its only caller: most touches are a walk and nothing
@@ -491,8 +498,15 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
   return b.Finish();
 }
 
-// --- invariants
-// ----------------------------------------------------------------
+bool Model::MappedWritable(uint32_t pid, uint64_t addr) const {
+  const Process& p = *FindProcess(pid);
+  const Pmd* pmd = p.pt.FindPmd(addr);
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) return pmd->writable;
+  Pte pte = p.pt.GetPte(addr);
+  return pte.present_page() && pte.writable();
+}
+
+// --- invariants --------------------------------------------------------------
 
 absl::Status Model::Verify() const {
   // Pages are conserved: free blocks plus folios make the machine.

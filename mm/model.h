@@ -118,6 +118,9 @@ class Model {
                                      uint64_t* pmd_mapped_pages) const;
   absl::StatusOr<Layout> FileLayout(uint32_t file_id, uint64_t offset,
                                     uint64_t length) const;
+  // Whether the page at addr is mapped writable: a write to it would not
+  // fault. (No log or capture shows this; the model tests ask it.)
+  bool MappedWritable(uint32_t pid, uint64_t addr) const;
 
   const Counters& counters() const { return counters_; }
   const Knobs& knobs() const { return knobs_; }
@@ -235,6 +238,11 @@ class Model {
   // A write put data in the n pages from pfn of folio (or run) f: they are
   // not all zeros now, and a page-cache folio is dirty.
   void Written(Folio& f, uint32_t pfn, uint32_t n);
+
+  // handle_mm_fault() for the page at addr of vma, with its access check:
+  // FailedPrecondition where the VMA's protection forbids the access.
+  absl::Status HandleMmFault(Process& p, uint32_t pid, const Vma& vma,
+                             uint64_t addr, bool write);
 
   // --- fault.cc ---------------------------------------------------------
   // handle_mm_fault() for one page of an anonymous private VMA. It maps the

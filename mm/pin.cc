@@ -1,7 +1,9 @@
 // References from outside the page tables (mm/gup.c, vmsplice, PFN walkers):
 // each holds its pages' folios until released, and a folio with such a
 // reference cannot be split (can_split_folio).
+#include "absl/strings/str_format.h"
 #include "base/check.h"
+#include "base/status_macros.h"
 #include "mm/model.h"
 
 namespace mmreplay::mm {
@@ -49,14 +51,24 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
       return absl::FailedPreconditionError(
           "pin of an address nothing maps (GUP would fail with EFAULT)");
     }
+    // A FOLL_PIN is for write (FOLL_WRITE: the DMA target, as io_uring's
+    // registered buffers are); a FOLL_GET reads (vmsplice).
+    const bool write = foll_pin;
+    // check_vma_flags().
+    if ((vma->prot & (write ? PROT_BITS_WRITE : PROT_BITS_READ)) == 0) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s pin at 0x%x in process %d: the mapping is not %s (GUP would "
+          "fail with EFAULT)",
+          write ? "FOLL_PIN" : "FOLL_GET", a, pid,
+          write ? "writable" : "readable"));
+    }
     Vma copy = *vma;
-    // __get_user_pages(): fault the page in (for write with FOLL_PIN, the
-    // DMA-target case, so that a page mapped read-only, shared since a
-    // fork, is copied or reused first; vmsplice and FOLL_GET read).
+    // __get_user_pages(): fault the page in (for a write, so that a page
+    // mapped read-only, shared since a fork, is copied or reused first).
     uint32_t pfn = kNoPage;
     bool faulted = false;
     for (int attempt = 0; attempt < 2 && pfn == kNoPage; ++attempt) {
-      const bool take_any = !foll_pin || attempt == 1;
+      const bool take_any = !write || attempt == 1;
       const Pmd* pmd = p.pt.FindPmd(a);
       const Pte pte = p.pt.GetPte(a);
       if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
@@ -66,13 +78,12 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
       } else if (pte.present_page() && (take_any || pte.writable())) {
         pfn = pte.pfn();
       } else if (attempt == 0) {
-        absl::Status s = AnonFault(p, pid, copy, a, foll_pin);
-        if (!s.ok()) return s;
-        faulted = foll_pin;
+        RETURN_IF_ERROR(HandleMmFault(p, pid, copy, a, write));
+        faulted = write;
       }
     }
     if (pfn == kNoPage) continue;  // the zero page: nothing to hold
-    // The write a FOLL_PIN fault was for.
+    // The write the fault was for (FileFault records its own).
     if (faulted) folios_.SetPageNonzero(pfn, true);
     GetPage(pfn, foll_pin, REASON_PIN);
     h.pfns.push_back(pfn);

@@ -67,7 +67,9 @@ TEST_F(CowTest, LargeFolioWithOnePageMappedIsCopied) {
   }
 }
 
-TEST_F(CowTest, PinnedLargeFolioIsCopied) {
+// A FOLL_GET reference (vmsplice) also stops the reuse: refcount !=
+// mapcount.
+TEST_F(CowTest, LargeFolioHeldByFollGetIsCopied) {
   Start("linux-6.18");
   SharePteMappedThpThenExitChild();
   ASSERT_TRUE(
@@ -121,6 +123,21 @@ TEST_F(CowTest, ForkSharesPagesHeldByFollGet) {
   Verify();
 }
 
+// A FOLL_PIN that is gone: the pages may not be pinned now (folio_maybe_
+// dma_pinned is false), so fork shares them, though the process has pinned
+// (MMF_HAS_PINNED stays set).
+TEST_F(CowTest, ForkSharesPagesOnceUnpinned) {
+  Start("linux-6.18");
+  FaultSmallPages();
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+  ASSERT_TRUE(model_->Unpin(1).ok());
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  EXPECT_EQ(sink_.TakeKinds(), Maps(16));
+  Verify();
+}
+
 // FOLL_PIN of a THP page shared since a fork: GUP's write fault splits the
 // PMD and copies the page before pinning it.
 TEST_F(CowTest, FollPinOfASharedThpPageCopiesItFirst) {
@@ -143,13 +160,16 @@ TEST_F(CowTest, MprotectBackToWritableKeepsExclusivePages) {
   FaultSmallPages();
   ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
   ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 1).ok());
+  EXPECT_FALSE(model_->MappedWritable(1, kBase));
   ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 3).ok());
+  EXPECT_TRUE(model_->MappedWritable(1, kBase));
   sink_.TakeKinds();
   ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
   EXPECT_EQ(sink_.TakeKinds(), "");
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 1).ok());
   ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 3).ok());
+  EXPECT_FALSE(model_->MappedWritable(1, kBase + kPage));
   sink_.TakeKinds();
   ASSERT_TRUE(model_->Touch(1, kBase + kPage, kPage, ACCESS_WRITE).ok());
   EXPECT_EQ(sink_.TakeKinds(), "folio_alloc unmap map");

@@ -1,0 +1,72 @@
+// GUP (mm/pin.cc): the VMA checks a pin makes (check_vma_flags) and the
+// fault it takes where nothing is mapped yet, by the VMA's kind. The shmem
+// case is also in traces/captured (shmem_always_foll_pin_unfaulted).
+#include "tests/mm/model_harness.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+class PinTest : public ModelTest {
+ protected:
+  void MapAnon(uint32_t prot) {
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, prot, 2).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
+  }
+};
+
+// A FOLL_PIN is for write: GUP fails with EFAULT on a read-only mapping,
+// and maps nothing.
+TEST_F(PinTest, FollPinOfAReadOnlyMappingFails) {
+  Start();
+  MapAnon(PROT_BITS_READ);
+  absl::Status s = model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_PIN);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("not writable"), std::string::npos) << s;
+  EXPECT_EQ(Layout(kBase, 16 * kPage), "[hole*16]");
+  Verify();
+}
+
+// A FOLL_GET reads: on a read-only mapping it faults in the zero page,
+// which it does not hold.
+TEST_F(PinTest, FollGetOfAReadOnlyMappingReadsTheZeroPage) {
+  Start();
+  MapAnon(PROT_BITS_READ);
+  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
+  EXPECT_EQ(Layout(kBase, 2 * kPage), "[Z*1] [hole*1]");
+  Verify();
+}
+
+TEST_F(PinTest, FollGetOfAnInaccessibleMappingFails) {
+  Start();
+  MapAnon(PROT_BITS_NONE);
+  absl::Status s = model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("not readable"), std::string::npos) << s;
+}
+
+// A FOLL_PIN of an unfaulted shared tmpfs mapping faults the page-cache
+// folio in (shmem_fault) and pins it there: no anonymous memory.
+TEST_F(PinTest, FollPinOfAShmemMappingFaultsThePageCacheFolio) {
+  Start();
+  ASSERT_TRUE(model_
+                  ->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS,
+                               /*min_order=*/0, /*max_order=*/0)
+                  .ok());
+  ASSERT_TRUE(model_->Truncate(1, kThp).ok());
+  ASSERT_TRUE(model_->MmapFile(1, kBase, kThp, 3, 1, 1, 0).ok());
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 5 * kPage, kPage, PIN_KIND_FOLL_PIN).ok());
+  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(RenderLayout(*cached), "O-9");
+  EXPECT_EQ(PmdMapped(kBase, kThp), 512u);
+  // The pin holds it: a punch cannot split it.
+  ASSERT_TRUE(model_->PunchHole(1, 2 * kPage, kPage).ok());
+  EXPECT_EQ(Count(MthpStat::kSplitFailed, 9), 1);
+  Verify();
+}
+
+}  // namespace
+}  // namespace mmreplay::mm
