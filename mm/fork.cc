@@ -1,12 +1,16 @@
 // fork() (kernel/fork.c dup_mmap, mm/memory.c copy_page_range,
-// copy_huge_pmd): the child gets the parent's VMAs, and its page tables map
-// the same anonymous folios, write-protected in both, each mapping with its
-// reference; a later write copies (fault.cc). A page that may be pinned for
-// DMA is copied for the child at once instead (copy_present_page). A
-// shared page is no longer exclusive (folio_try_dup_anon_rmap_*).
+// copy_huge_pmd): the child gets the parent's VMAs; in its private
+// anonymous ones, the child's page tables map the same anonymous folios,
+// write-protected in both, each mapping with its reference, and a later
+// write copies (fault.cc). A page that may be pinned for DMA is copied for
+// the child at once instead (copy_present_page). A shared page is no longer
+// exclusive (folio_try_dup_anon_rmap_*). A shared file mapping's page
+// tables are not copied: the child faults its pages in.
 #include <algorithm>
 
+#include "absl/strings/str_format.h"
 #include "base/check.h"
+#include "base/status_macros.h"
 #include "mm/model.h"
 #include "mm/rmap.h"
 
@@ -19,74 +23,108 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   Process& src = *FindProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;
-  src.pt.ForEachPmd(0, PageTable::kUserEnd, [&](uint64_t pmd_addr, Pmd& pmd) {
-    if (pmd.kind == Pmd::Kind::kHugeZero) {
-      child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
-      return;
-    }
-    if (pmd.kind == Pmd::Kind::kFolio && pmd.exclusive &&
-        NeedsCowForDma(src, folios_.At(pmd.head))) {
-      // folio_try_dup_anon_rmap_pmd() fails: split the PMD and copy at the
-      // PTE level.
-      SplitPmd(parent_pid, pmd_addr, REASON_FORK);
-    }
-    if (pmd.kind == Pmd::Kind::kFolio) {
-      Folio& f = folios_.At(pmd.head);
-      pmd.writable = false;
-      pmd.exclusive = false;
-      Pmd& c = child.pt.SetHuge(pmd_addr, Pmd::Kind::kFolio);
-      c.head = pmd.head;
-      c.writable = false;
-      EmitMapping(EVENT_MAP, pmd.head, f, REASON_FORK, child_pid, pmd_addr,
-                  f.pages(), MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1,
-                  f.refcount, f.refcount + 1);
-      AddRmapPmd(f);
-      ++f.refcount;
-      return;
-    }
-    PteTable& t = src.pt.Table(pmd);
-    for (int i = 0; i < kPtesPerTable;) {
-      Pte pte = t.pte[i];
-      uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
-      if (pte.zero_page()) child.pt.SetPte(addr, pte);
-      if (!pte.present_page()) {
-        ++i;
-        continue;
+  bool out_of_memory = false;
+  for (const Vma& vma : src.vmas.all()) {
+    // vma_needs_copy(): only a VMA that can hold anonymous pages (it has an
+    // anon_vma) has its page tables copied; the child of a shared file
+    // mapping faults its pages in from the page cache.
+    if (!vma.anonymous() || vma.shared) continue;
+    src.pt.ForEachPmd(vma.start, vma.end, [&](uint64_t pmd_addr, Pmd& pmd) {
+      if (!out_of_memory) {
+        out_of_memory =
+            !CopyPmd(src, parent_pid, child, child_pid, vma, pmd_addr, pmd);
       }
-      uint32_t pfn = pte.pfn();
-      uint32_t head = folios_.HeadOf(pfn);
-      Folio& f = folios_.At(head);
-      // folio_try_dup_anon_rmap_pte() fails for an exclusive page that may
-      // be pinned: the child gets a copy, the parent keeps its mapping.
-      const bool cow_for_dma = NeedsCowForDma(src, f);
-      if (cow_for_dma && pte.exclusive() &&
-          CopyPageForFork(child, child_pid, addr, pfn,
-                          (src.vmas.Find(addr)->prot & PROT_BITS_WRITE) != 0)) {
-        ++i;
-        continue;
-      }
-      int nr = 1;
-      int max = cow_for_dma
-                    ? 1
-                    : std::min<int>(kPtesPerTable - i,
-                                    static_cast<int>(head + f.pages() - pfn));
-      while (nr < max && t.pte[i + nr].present_page() &&
-             t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
-        ++nr;
-      }
-      EmitMapping(EVENT_MAP, head, f, REASON_FORK, child_pid, addr, nr,
-                  MAP_LEVEL_PTE, f.mapcount, f.mapcount + nr, f.refcount,
-                  f.refcount + nr);
-      for (int k = 0; k < nr; ++k) {
-        t.pte[i + k] = t.pte[i + k].WithWrite(false).WithExclusive(false);
-        child.pt.SetPte(addr + (uint64_t(k) << kPageShift), t.pte[i + k]);
-      }
-      AddRmapPtes(head, f, pfn, nr);
-      f.refcount += nr;
-      i += nr;
-    }
-  });
+    });
+  }
+  if (out_of_memory) {
+    // dup_mmap() fails and the child's mm is torn down: fork fails.
+    RETURN_IF_ERROR(ProcessExit(child_pid));
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "fork of process %d: no memory for the copy of a page that may be "
+        "pinned (the kernel's fork fails with ENOMEM)",
+        parent_pid));
+  }
   return absl::OkStatus();
+}
+
+// copy_pmd_range() for one PMD entry of vma: copy_huge_pmd(), or
+// copy_pte_range() over the PTEs of the table within vma. False when a page
+// that had to be copied could not be (-ENOMEM).
+bool Model::CopyPmd(Process& src, uint32_t parent_pid, Process& child,
+                    uint32_t child_pid, const Vma& vma, uint64_t pmd_addr,
+                    Pmd& pmd) {
+  if (pmd.kind == Pmd::Kind::kHugeZero) {
+    child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
+    return true;
+  }
+  if (pmd.kind == Pmd::Kind::kFolio && pmd.exclusive &&
+      NeedsCowForDma(src, folios_.At(pmd.head))) {
+    // folio_try_dup_anon_rmap_pmd() fails: split the PMD and copy at the
+    // PTE level.
+    SplitPmd(parent_pid, pmd_addr, REASON_FORK);
+  }
+  if (pmd.kind == Pmd::Kind::kFolio) {
+    Folio& f = folios_.At(pmd.head);
+    pmd.writable = false;
+    pmd.exclusive = false;
+    Pmd& c = child.pt.SetHuge(pmd_addr, Pmd::Kind::kFolio);
+    c.head = pmd.head;
+    c.writable = false;
+    EmitMapping(EVENT_MAP, pmd.head, f, REASON_FORK, child_pid, pmd_addr,
+                f.pages(), MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1,
+                f.refcount, f.refcount + 1);
+    AddRmapPmd(f);
+    ++f.refcount;
+    return true;
+  }
+  PteTable& t = src.pt.Table(pmd);
+  const int end = static_cast<int>(
+      (std::min(vma.end, pmd_addr + kPmdSize) - pmd_addr) >> kPageShift);
+  for (int i = static_cast<int>((std::max(vma.start, pmd_addr) - pmd_addr) >>
+                                kPageShift);
+       i < end;) {
+    Pte pte = t.pte[i];
+    uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
+    if (pte.zero_page()) child.pt.SetPte(addr, pte);
+    if (!pte.present_page()) {
+      ++i;
+      continue;
+    }
+    uint32_t pfn = pte.pfn();
+    uint32_t head = folios_.HeadOf(pfn);
+    Folio& f = folios_.At(head);
+    // folio_try_dup_anon_rmap_pte() fails for an exclusive page that may
+    // be pinned: the child gets a copy, the parent keeps its mapping.
+    const bool cow_for_dma = NeedsCowForDma(src, f);
+    if (cow_for_dma && pte.exclusive()) {
+      if (!CopyPageForFork(child, child_pid, addr, pfn,
+                           (vma.prot & PROT_BITS_WRITE) != 0)) {
+        return false;
+      }
+      ++i;
+      continue;
+    }
+    int nr = 1;
+    int max =
+        cow_for_dma
+            ? 1
+            : std::min<int>(end - i, static_cast<int>(head + f.pages() - pfn));
+    while (nr < max && t.pte[i + nr].present_page() &&
+           t.pte[i + nr].pfn() == pfn + static_cast<uint32_t>(nr)) {
+      ++nr;
+    }
+    EmitMapping(EVENT_MAP, head, f, REASON_FORK, child_pid, addr, nr,
+                MAP_LEVEL_PTE, f.mapcount, f.mapcount + nr, f.refcount,
+                f.refcount + nr);
+    for (int k = 0; k < nr; ++k) {
+      t.pte[i + k] = t.pte[i + k].WithWrite(false).WithExclusive(false);
+      child.pt.SetPte(addr + (uint64_t(k) << kPageShift), t.pte[i + k]);
+    }
+    AddRmapPtes(head, f, pfn, nr);
+    f.refcount += nr;
+    i += nr;
+  }
+  return true;
 }
 
 // folio_needs_cow_for_dma(): the source process has pinned something
@@ -113,8 +151,11 @@ bool Model::CopyPageForFork(Process& child, uint32_t child_pid, uint64_t addr,
   f = &folios_.At(head);
   AddRmapPtes(head, *f, head, 1);
   // maybe_mkwrite(pte_mkdirty()): the copy is the child's own, writable
-  // where the VMA is.
-  child.pt.SetPte(addr, Pte::Page(head, writable).Dirty().WithExclusive(true));
+  // where the VMA is. (The model's dirty bit also says the page's data is
+  // recorded, so a copy of a page of zeros is left clean: a write through
+  // it then records its data.)
+  Pte pte = Pte::Page(head, writable).WithExclusive(true);
+  child.pt.SetPte(addr, nonzero ? pte.Dirty() : pte);
   EmitMapping(EVENT_MAP, head, *f, REASON_FORK, child_pid, addr, 1,
               MAP_LEVEL_PTE, 0, 1);
   return true;

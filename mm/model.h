@@ -260,6 +260,10 @@ class Model {
   bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
 
   // --- fork.cc ----------------------------------------------------------
+  // copy_pmd_range() for the PMD entry at pmd_addr, within vma: false if a
+  // page that had to be copied could not be (-ENOMEM).
+  bool CopyPmd(Process& src, uint32_t parent_pid, Process& child,
+               uint32_t child_pid, const Vma& vma, uint64_t pmd_addr, Pmd& pmd);
   // folio_needs_cow_for_dma(): fork must copy src's exclusive pages of f.
   bool NeedsCowForDma(const Process& src, const Folio& f) const;
   // copy_present_page(): the child gets a copy of the page at addr (pfn);

@@ -99,6 +99,46 @@ TEST_F(CowTest, ForkCopiesPinnedSmallPagesForTheChild) {
   EXPECT_EQ(sink_.TakeKinds(), "");
 }
 
+// With no page for the copy, the kernel's fork fails (-ENOMEM from
+// copy_pte_range) and the child's mm goes: nothing stays shared.
+TEST_F(CowTest, ForkFailsWithNoMemoryForACopy) {
+  Start("linux-6.18", /*pages=*/1024);
+  FaultSmallPages();
+  // The other 1008 pages, in small folios.
+  ASSERT_TRUE(model_->MmapAnon(1, kBase + kThp, 1008 * kPage, 3, 2).ok());
+  ASSERT_TRUE(
+      model_->Madvise(1, kBase + kThp, 1008 * kPage, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + kThp, 1008 * kPage, ACCESS_WRITE).ok());
+  ASSERT_EQ(Layout(kBase + kThp, 1009 * kPage), "O-0 x1008 [hole*1]");
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+  absl::Status s = model_->ProcessFork(1, 2);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("ENOMEM"), std::string::npos) << s;
+  Verify();
+  // The parent's pages are its own again: writing them copies nothing.
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(sink_.TakeKinds(), "");
+}
+
+// A shared file mapping's page tables are not copied (vma_needs_copy): the
+// child maps nothing until it faults, and the parent's THP stays writable.
+TEST_F(CowTest, ForkLeavesSharedFileMappingsToTheChildsFaults) {
+  Start("linux-6.18");
+  ASSERT_TRUE(
+      model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
+  ASSERT_TRUE(model_->Truncate(1, kThp).ok());
+  ASSERT_TRUE(model_->MmapFile(1, kBase, kThp, 3, 1, 1, 0).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  uint64_t pmd;
+  EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)),
+            "[hole*512]");
+  EXPECT_TRUE(model_->MappedWritable(1, kBase));
+  Verify();
+}
+
 // Before v5.9 fork shared pinned pages like the others.
 TEST_F(CowTest, ForkSharesPinnedPagesBefore59) {
   Start("linux-5.4");
