@@ -60,9 +60,14 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
     if (!write || pmd->writable) return absl::OkStatus();
     // do_huge_pmd_wp_page(): reuse an exclusive THP (PageAnonExclusive, or
-    // the PMD's the only reference), else split the PMD and copy at the PTE
-    // level.
-    if (pmd->exclusive || folios_.At(pmd->head).refcount == 1) {
+    // the PMD's the only reference; before v5.9 no page mapped twice), else
+    // split the PMD and copy at the PTE level.
+    const Folio& f = folios_.At(pmd->head);
+    const bool reuse =
+        profile_.anon_cow_reuse == Profile::AnonCowReuse::kByMapcount
+            ? NoPageMappedTwice(f)
+            : f.refcount == 1;
+    if (pmd->exclusive || reuse) {
       pmd->writable = (vma.prot & PROT_BITS_WRITE) != 0;  // maybe_pmd_mkwrite
       pmd->exclusive = true;
       return absl::OkStatus();
@@ -177,22 +182,24 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
 }
 
 // wp_can_reuse_anon_folio(): may a write fault in `p` keep the page of
-// folio f it maps read-only? A small folio: when its mapping is its only
-// reference. A large folio never before v6.15; from it
-// (__wp_can_reuse_large_anon_folio, 1da190f4d0a6), when more than one of
-// its pages is mapped, every reference is a mapping, and every mapping is
-// in p's page tables.
+// folio f it maps read-only (and not exclusive)? By the profile's rule
+// (Profile::AnonCowReuse): no page of f mapped twice (before v5.9); f's
+// only reference is this mapping (v5.9+, and for small folios ever since);
+// from v6.15 (__wp_can_reuse_large_anon_folio, 1da190f4d0a6) a large
+// folio's when more than one of its pages is mapped, every reference is a
+// mapping, and every mapping is in p's page tables.
 //
 // Simplified: the kernel knows the last from two MM-owner slots and a
 // "maybe mapped shared" bit (folio_add_return_large_mapcount), which are
 // exact for two processes; with three or more sharing a folio it can say
 // shared where the model counts p's mappings and finds them all.
 bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
-  if (f.order == 0) return f.mapcount == 1 && f.refcount == 1;
-  if (!profile_.large_anon_cow_reuse || f.mapcount <= 1 ||
-      f.refcount != f.mapcount) {
-    return false;
+  using Rule = Profile::AnonCowReuse;
+  if (profile_.anon_cow_reuse == Rule::kByMapcount) return NoPageMappedTwice(f);
+  if (f.order == 0 || profile_.anon_cow_reuse == Rule::kByRefcount) {
+    return f.refcount == 1;
   }
+  if (f.mapcount <= 1 || f.refcount != f.mapcount) return false;
   // An anonymous page is mapped only at its linear index (no mremap here).
   int32_t mine = 0;
   for (uint32_t i = 0; i < f.pages(); ++i) {
@@ -202,11 +209,24 @@ bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
   return mine == f.mapcount;
 }
 
+// page_trans_huge_mapcount() <= 1: each page of f is mapped at most once
+// (by a PMD or by a PTE).
+bool Model::NoPageMappedTwice(const Folio& f) const {
+  if (f.order == 0) return f.mapcount <= 1;
+  const int32_t entire = folios_.entire_mapcount(f);
+  for (uint32_t i = 0; i < f.pages(); ++i) {
+    if (entire + folios_.page_mapcount(f, f.head + i) > 1) return false;
+  }
+  return true;
+}
+
 // do_wp_page(): a write to the zero page or to a read-only anonymous page.
 // A page the process may keep (PageAnonExclusive, or wp_can_reuse_anon_folio)
 // is reused (wp_page_reuse: this PTE made writable, the page exclusive);
 // otherwise (wp_page_copy) the page is copied into a new order-0 folio.
-// Nothing is split.
+// Nothing is split. (PageAnonExclusive came in v5.19; under the older
+// rule an exclusive page, mapped once since fork shares every mapped page
+// of a folio, is one kByMapcount reuses too.)
 void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                               uint64_t addr) {
   Pte pte = p.pt.GetPte(addr);

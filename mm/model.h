@@ -258,6 +258,7 @@ class Model {
   void WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr);
   bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
+  bool NoPageMappedTwice(const Folio& f) const;
 
   // --- fork.cc ----------------------------------------------------------
   // copy_pmd_range() for the PMD entry at pmd_addr, within vma: false if a

@@ -20,13 +20,14 @@ std::vector<Profile> Presets() {
   v5_4.truncate_unmap_on_split_failure = false;
   v5_4.shmem_punch_split = false;
   v5_4.compact_large_folios = false;
-  v5_4.large_anon_cow_reuse = false;
+  v5_4.anon_cow_reuse = Profile::AnonCowReuse::kByMapcount;
   v5_4.fork_cow_pinned = false;
 
   Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
-  v6_1.shmem_punch_split = true;  // v5.7
-  v6_1.fork_cow_pinned = true;    // v5.9
+  v6_1.shmem_punch_split = true;                             // v5.7
+  v6_1.fork_cow_pinned = true;                               // v5.9
+  v6_1.anon_cow_reuse = Profile::AnonCowReuse::kByRefcount;  // v5.9
 
   Profile v6_6 = v6_1;
   v6_6.name = "linux-6.6";
@@ -39,7 +40,7 @@ std::vector<Profile> Presets() {
   v6_15.batched_rmap_zap = true;            // v6.9 + v6.10
   v6_15.thp_underused_shrinker = true;      // v6.12
   v6_15.truncate_non_uniform_split = true;  // v6.15
-  v6_15.large_anon_cow_reuse = true;        // v6.15
+  v6_15.anon_cow_reuse = Profile::AnonCowReuse::kLargeMappedAlone;  // v6.15
 
   Profile v6_18 = v6_15;
   v6_18.name = "linux-6.18";

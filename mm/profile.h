@@ -42,12 +42,28 @@ struct Profile {
   // nr_anon_partially_mapped come with it.
   bool thp_underused_shrinker = true;
 
-  // A write fault on a read-only PTE of a large anon folio reuses the page
-  // when the process maps the folio alone and nothing else holds it (v6.15,
-  // 1da190f4d0a6 "mm: Copy-on-Write (COW) reuse support for PTE-mapped
-  // THP"); otherwise such a page is always copied.
-  bool large_anon_cow_reuse = true;
-
+  // How a write fault on a read-only anonymous page that is not exclusive
+  // decides to reuse it rather than copy it (do_wp_page,
+  // do_huge_pmd_wp_page).
+  enum class AnonCowReuse : uint8_t {
+    // reuse_swap_page(): when no page of the folio is mapped twice
+    // (page_trans_huge_mapcount() <= 1), whatever else holds it; until
+    // v5.9, 09854ba94c6a "mm: do_wp_page() simplification".
+    kByMapcount,
+    // When the folio's only reference is this mapping (refcount 1), a
+    // large folio too: its last mapped page keeps it whole. Until v6.10,
+    // "mm: prohibit the last subpage from reusing the entire large folio",
+    // after which a large folio's page was always copied (v6.10 to v6.14;
+    // no preset mirrors those).
+    kByRefcount,
+    // A small folio as kByRefcount; a page of a large folio when more than
+    // one of its pages is mapped, every reference is a mapping and every
+    // mapping is the writer's (v6.15, 1da190f4d0a6 "mm: Copy-on-Write
+    // (COW) reuse support for PTE-mapped THP"). A THP mapped by its PMD
+    // as kByRefcount.
+    kLargeMappedAlone,
+  };
+  AnonCowReuse anon_cow_reuse = AnonCowReuse::kLargeMappedAlone;
   // fork copies for the child the exclusive pages of a folio that may be
   // pinned, splitting a PMD mapping first (v5.9, 70e806e4e645 "mm: Do early
   // cow for pinned pages during fork() for ptes" and d042035eaf5f "mm/thp:

@@ -41,7 +41,9 @@ TEST_F(CowTest, LargeFolioMappedAloneIsReusedFrom615) {
   Verify();
 }
 
-TEST_F(CowTest, LargeFolioIsAlwaysCopiedBefore615) {
+// v5.9 to v6.14: a page of a large folio is reused only when its mapping is
+// the folio's only reference, so one of 510 mapped pages is copied.
+TEST_F(CowTest, LargeFolioMappedManyTimesIsCopiedBefore615) {
   Start("linux-6.6");
   SharePteMappedThpThenExitChild();
   ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
@@ -49,8 +51,30 @@ TEST_F(CowTest, LargeFolioIsAlwaysCopiedBefore615) {
   Verify();
 }
 
-TEST_F(CowTest, LargeFolioWithOnePageMappedIsCopied) {
-  for (const char* profile : {"linux-6.6", "linux-6.18"}) {
+// Before v5.9 (reuse_swap_page): reused when no page of the folio is mapped
+// twice, whatever else holds it.
+TEST_F(CowTest, LargeFolioMappedOnceEachIsReusedBefore59) {
+  Start("linux-5.4");
+  SharePteMappedThpThenExitChild();
+  const std::string before = Layout(kBase, kThp);
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+  EXPECT_EQ(Layout(kBase, kThp), before);
+  Verify();
+}
+
+// The last mapped page of a large folio: reused, keeping the whole folio,
+// until v6.10 ("mm: prohibit the last subpage from reusing the entire large
+// folio"); copied since, and from v6.15 too (a large folio mapped once is
+// let go).
+TEST_F(CowTest, LastMappedPageOfALargeFolio) {
+  for (auto [profile, layout] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"linux-5.4", "O-9[0+1] [hole*511]"},
+           {"linux-6.6", "O-9[0+1] [hole*511]"},
+           {"linux-6.15", "O-0 [hole*511]"},
+           {"linux-6.18", "O-0 [hole*511]"}}) {
     SCOPED_TRACE(profile);
     Start(profile);
     FaultThps(1);
@@ -61,8 +85,7 @@ TEST_F(CowTest, LargeFolioWithOnePageMappedIsCopied) {
     ASSERT_TRUE(model_->Munmap(1, kBase, kThp).ok());
     ASSERT_TRUE(model_->Touch(2, kBase, kPage, ACCESS_WRITE).ok());
     uint64_t pmd;
-    EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)),
-              "O-0 [hole*511]");
+    EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)), layout);
     Verify();
   }
 }
@@ -137,6 +160,25 @@ TEST_F(CowTest, ForkLeavesSharedFileMappingsToTheChildsFaults) {
             "[hole*512]");
   EXPECT_TRUE(model_->MappedWritable(1, kBase));
   Verify();
+}
+
+// Before v5.9 a small page is reused by its mapcount alone: a FOLL_GET
+// reference does not stop it (the GUP-after-fork bug 09854ba94c6a fixed).
+TEST_F(CowTest, SmallPageHeldByFollGetIsReusedBefore59) {
+  for (auto [profile, events] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"linux-5.4", ""}, {"linux-6.6", "folio_alloc unmap map"}}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    FaultSmallPages();
+    ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    ASSERT_TRUE(model_->ProcessExit(2).ok());
+    sink_.TakeKinds();
+    ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
+    EXPECT_EQ(sink_.TakeKinds(), events);
+    Verify();
+  }
 }
 
 // Before v5.9 fork shared pinned pages like the others.
