@@ -234,7 +234,10 @@ class Run {
                                                        : Command::kPinSplice);
         c.a[3] = p.pin_id();
         pin_owner_[p.pin_id()] = p.pid();
-        return InProcess(p.pid(), c, "vmsplice");
+        return InProcess(p.pid(), c,
+                         p.kind() == PIN_KIND_FOLL_PIN
+                             ? "io_uring_register(IORING_REGISTER_BUFFERS)"
+                             : "vmsplice");
       }
       case Op::kUnpin: {
         uint32_t pid = pin_owner_[op.unpin().pin_id()];
@@ -242,7 +245,7 @@ class Run {
         c.a[3] = op.unpin().pin_id();
         pin_owner_.erase(op.unpin().pin_id());
         if (procs_.find(pid) == procs_.end()) return absl::OkStatus();
-        return InProcess(pid, c, "close pipe");
+        return InProcess(pid, c, "unpin");
       }
       case Op::kCollapse: {
         const Collapse& m = op.collapse();

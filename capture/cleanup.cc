@@ -1,9 +1,12 @@
 #include "capture/cleanup.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +23,8 @@ struct Restore {
 
 Restore g_restore[kMaxEntries];
 int g_nrestore = 0;
-pid_t g_pids[kMaxEntries];
-int g_npids = 0;
+int g_pidfds[kMaxEntries];
+int g_npidfds = 0;
 char g_mounts[kMaxEntries][kMaxText];
 int g_nmounts = 0;
 char g_dirs[kMaxEntries][kMaxText];
@@ -65,13 +68,13 @@ void RestoreFile(const std::string& path, const std::string& value) {
   ++g_nrestore;
 }
 
-void KillAtEnd(pid_t pid) {
-  if (g_npids < kMaxEntries) g_pids[g_npids++] = pid;
+void KillAtEnd(int pidfd) {
+  if (g_npidfds < kMaxEntries) g_pidfds[g_npidfds++] = pidfd;
 }
 
-void Forget(pid_t pid) {
-  for (int i = 0; i < g_npids; ++i) {
-    if (g_pids[i] == pid) g_pids[i] = 0;
+void Forget(int pidfd) {
+  for (int i = 0; i < g_npidfds; ++i) {
+    if (g_pidfds[i] == pidfd) g_pidfds[i] = -1;
   }
 }
 
@@ -86,13 +89,17 @@ void RemoveAtEnd(const std::string& dir) {
 void RunAll() {
   if (g_running) return;
   g_running = 1;
-  for (int i = 0; i < g_npids; ++i) {
-    if (g_pids[i] > 0) {
-      kill(g_pids[i], SIGKILL);
-      waitpid(g_pids[i], nullptr, 0);
+  for (int i = 0; i < g_npidfds; ++i) {
+    if (g_pidfds[i] < 0) continue;
+    syscall(SYS_pidfd_send_signal, g_pidfds[i], SIGKILL, nullptr, 0);
+    // Readable once it has exited; a child of ours is then reaped.
+    struct pollfd p = {g_pidfds[i], POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
     }
+    siginfo_t info;
+    waitid(P_PIDFD, static_cast<id_t>(g_pidfds[i]), &info, WEXITED | WNOHANG);
   }
-  g_npids = 0;
+  g_npidfds = 0;
   // Restore in reverse order of registration.
   for (int i = g_nrestore - 1; i >= 0; --i) {
     int fd = open(g_restore[i].path, O_WRONLY);

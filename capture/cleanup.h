@@ -19,9 +19,11 @@ void Install();
 // path counts: it holds the value from before mmcapture touched it.
 void RestoreFile(const std::string& path, const std::string& value);
 
-// Kill and reap `pid` at the end, unless Forget() says it is gone.
-void KillAtEnd(pid_t pid);
-void Forget(pid_t pid);
+// Kill the process `pidfd` refers to at the end (pidfd_send_signal, which
+// cannot hit a recycled pid) and wait until it has exited, unless Forget()
+// says it is gone. The caller keeps the pidfd open until then.
+void KillAtEnd(int pidfd);
+void Forget(int pidfd);
 
 // Unmount `dir` (lazily) at the end; remove `dir` at the end (after every
 // unmount). Directories are removed deepest first.

@@ -180,26 +180,26 @@ int Execute(const Command& c, PinHolder* pins) {
 }
 
 // The answer to a kFork: the errno, the new process's pid and, on success,
-// its command socket as SCM_RIGHTS.
+// its command socket and a pidfd for it as SCM_RIGHTS.
 struct ForkReply {
   int err;
   pid_t pid;
 };
 
-bool SendForkReply(int fd, ForkReply reply, int child_fd) {
+bool SendForkReply(int fd, ForkReply reply, const int (&fds)[2]) {
   struct iovec iov = {&reply, sizeof(reply)};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (child_fd >= 0) {
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(fds))] = {};
+  if (reply.err == 0) {
     msg.msg_control = control;
     msg.msg_controllen = sizeof(control);
     struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
     cm->cmsg_level = SOL_SOCKET;
     cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &child_fd, sizeof(int));
+    cm->cmsg_len = CMSG_LEN(sizeof(fds));
+    memcpy(CMSG_DATA(cm), fds, sizeof(fds));
   }
   ssize_t n;
   do {
@@ -208,30 +208,41 @@ bool SendForkReply(int fd, ForkReply reply, int child_fd) {
   return n == static_cast<ssize_t>(sizeof(reply));
 }
 
-// Reads a ForkReply; `*child_fd` gets the socket (-1 if none came).
-bool RecvForkReply(int fd, ForkReply* reply, int* child_fd) {
+// Reads a ForkReply; `fds` gets the socket and the pidfd (-1 where none
+// came).
+bool RecvForkReply(int fd, ForkReply* reply, int (&fds)[2]) {
   struct iovec iov = {reply, sizeof(*reply)};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(fds))] = {};
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
   ssize_t n;
   do {
     n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
   } while (n < 0 && errno == EINTR);
-  *child_fd = -1;
+  fds[0] = fds[1] = -1;
   for (struct cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr;
        cm = CMSG_NXTHDR(&msg, cm)) {
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-      memcpy(child_fd, CMSG_DATA(cm), sizeof(int));
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+        cm->cmsg_len == CMSG_LEN(sizeof(fds))) {
+      memcpy(fds, CMSG_DATA(cm), sizeof(fds));
     }
   }
   return n == static_cast<ssize_t>(sizeof(*reply));
 }
 
 [[noreturn]] void ChildLoop(int fd);
+
+// In a new process: closes every file it inherited but stdin, stdout,
+// stderr and `keep` (mmcapture's ends of other processes' sockets, its
+// files), so that a socket's other end closing is an EOF here and an
+// unlinked file is not kept open.
+void CloseAllBut(int keep) {
+  if (keep > 3) close_range(3, static_cast<unsigned>(keep) - 1, 0);
+  close_range(static_cast<unsigned>(keep) + 1, ~0u, 0);
+}
 
 // pidfd_open(2) by its syscall: Debian's glibc 2.36 declares it without
 // extern "C".
@@ -240,11 +251,13 @@ int PidfdOpen(pid_t pid) {
 }
 
 // A kFork in the process: fork(), the child serving a new socket whose
-// other end goes to mmcapture.
+// other end goes to mmcapture, with a pidfd opened here, by the parent, at
+// once: the child waits for commands, so it is still there.
 bool ForkChild(int fd, PinHolder* pins) {
   int sv[2];
+  const int none[2] = {-1, -1};
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    return SendForkReply(fd, {errno, 0}, -1);
+    return SendForkReply(fd, {errno, 0}, none);
   }
   pid_t pid = fork();
   if (pid == 0) {
@@ -252,20 +265,42 @@ bool ForkChild(int fd, PinHolder* pins) {
     for (int i = 0; i < kMaxPins; ++i) {
       if (pins[i].id != 0) Release(pins[i]);
     }
-    close(fd);
-    close(sv[0]);
+    CloseAllBut(sv[1]);
     ChildLoop(sv[1]);
   }
+  int err = pid < 0 ? errno : 0;
+  int pidfd = -1;
+  if (pid > 0) {
+    pidfd = PidfdOpen(pid);
+    if (pidfd < 0) {
+      err = errno;
+      kill(pid, SIGKILL);  // not yet reaped, so the pid is still its own
+    }
+  }
   close(sv[1]);
-  bool ok = pid < 0 ? SendForkReply(fd, {errno, 0}, -1)
-                    : SendForkReply(fd, {0, pid}, sv[0]);
+  const int fds[2] = {sv[0], pidfd};
+  bool ok = SendForkReply(fd, {err, pid}, err == 0 ? fds : none);
   close(sv[0]);
+  if (pidfd >= 0) close(pidfd);
   return ok;
+}
+
+// Releases every pin, synchronously: at exit the kernel would close the
+// pipes before the process is gone, but an io_uring's buffers only later,
+// from a worker.
+void ReleaseAll(PinHolder* pins) {
+  for (int i = 0; i < kMaxPins; ++i) {
+    if (pins[i].id == 0) continue;
+    Command c{Command::kUnpin};
+    c.a[3] = pins[i].id;
+    Unpin(pins, c);
+  }
 }
 
 // Serves commands until kExit or until mmcapture's end of the socket closes.
 // No PR_SET_PDEATHSIG here: a forked process outlives its parent, as in the
-// trace; it ends when mmcapture does, its socket then closing.
+// trace; it ends when mmcapture does, which holds the only other end of its
+// socket (CloseAllBut), with an EOF.
 [[noreturn]] void ChildLoop(int fd) {
   // Children of a fork are reaped by the kernel (they report to mmcapture
   // through their pidfd).
@@ -277,17 +312,19 @@ bool ForkChild(int fd, PinHolder* pins) {
       if (!ForkChild(fd, pins)) break;
       continue;
     }
+    if (c.type == Command::kExit) ReleaseAll(pins);
     int err = Execute(c, pins);
     if (!WriteFull(fd, &err, sizeof(err)) || c.type == Command::kExit) break;
   }
+  ReleaseAll(pins);
   _exit(0);
 }
 
 }  // namespace
 
-Executor::Executor(pid_t pid, int fd, bool is_child)
-    : pid_(pid), fd_(fd), pidfd_(PidfdOpen(pid)), is_child_(is_child) {
-  cleanup::KillAtEnd(pid);
+Executor::Executor(pid_t pid, int fd, int pidfd, bool is_child)
+    : pid_(pid), fd_(fd), pidfd_(pidfd), is_child_(is_child) {
+  cleanup::KillAtEnd(pidfd_);
 }
 
 absl::StatusOr<std::unique_ptr<Executor>> Executor::Spawn() {
@@ -300,7 +337,7 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Spawn() {
   if (pid < 0)
     return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (pid == 0) {
-    close(sv[0]);
+    CloseAllBut(sv[1]);
     // Die with mmcapture; allow THP, which mmcapture turned off for itself
     // (a fork inherits both settings but the death signal).
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -308,43 +345,55 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Spawn() {
     ChildLoop(sv[1]);
   }
   close(sv[1]);
-  return std::unique_ptr<Executor>(new Executor(pid, sv[0], true));
+  // Our child: its pid is its own until we reap it.
+  int pidfd = PidfdOpen(pid);
+  if (pidfd < 0) {
+    int err = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    close(sv[0]);
+    return absl::InternalError(absl::StrCat("pidfd_open: ", strerror(err)));
+  }
+  return std::unique_ptr<Executor>(new Executor(pid, sv[0], pidfd, true));
 }
 
 absl::StatusOr<std::unique_ptr<Executor>> Executor::Fork() {
   Command c;
   c.type = Command::kFork;
   ForkReply reply;
-  int fd = -1;
-  if (!WriteFull(fd_, &c, sizeof(c)) || !RecvForkReply(fd_, &reply, &fd)) {
+  int fds[2] = {-1, -1};
+  bool answered =
+      WriteFull(fd_, &c, sizeof(c)) && RecvForkReply(fd_, &reply, fds);
+  if (answered && reply.err == 0 && fds[0] >= 0 && fds[1] >= 0) {
+    return std::unique_ptr<Executor>(
+        new Executor(reply.pid, fds[0], fds[1], false));
+  }
+  for (int fd : fds) {
     if (fd >= 0) close(fd);
+  }
+  if (!answered) {
     return absl::InternalError(absl::StrCat("process ", pid_, " died"));
   }
-  if (reply.err != 0 || fd < 0) {
-    if (fd >= 0) close(fd);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "fork failed in process ", pid_, ": ", strerror(reply.err)));
-  }
-  return std::unique_ptr<Executor>(new Executor(reply.pid, fd, false));
+  return absl::FailedPreconditionError(
+      absl::StrCat("fork failed in process ", pid_, ": ",
+                   strerror(reply.err != 0 ? reply.err : EPROTO)));
 }
 
 void Executor::Wait() {
-  if (pidfd_ >= 0) {
-    struct pollfd p = {pidfd_, POLLIN, 0};
-    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
-    }
+  struct pollfd p = {pidfd_, POLLIN, 0};
+  while (poll(&p, 1, -1) < 0 && errno == EINTR) {
   }
   if (is_child_) waitpid(pid_, nullptr, 0);
-  cleanup::Forget(pid_);
+  cleanup::Forget(pidfd_);
 }
 
 Executor::~Executor() {
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
+    syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);
     Wait();
   }
   close(fd_);
-  if (pidfd_ >= 0) close(pidfd_);
+  close(pidfd_);
 }
 
 absl::StatusOr<int> Executor::Run(const Command& cmd) {

@@ -1,11 +1,13 @@
 // Executor: one process of a trace, run for real. mmcapture forks one per
 // ProcessCreate; the child waits for commands on a socket and runs each
-// (mmap, munmap, madvise, mprotect, touching pages, vmsplice pins) in its own
-// address space, then answers. It is idle while the parent reads its page
-// tables through /proc/<pid>/pagemap. A ProcessFork is a fork() in the
-// trace's parent process: the new process (mmcapture's grandchild) shares its
-// parent's memory as fork() shares it, and gets a socket of its own, handed
-// to mmcapture over the parent's (SCM_RIGHTS).
+// (mmap, munmap, madvise, mprotect, touching pages, pins by vmsplice or an
+// io_uring registered buffer) in its own address space, then answers. It is
+// idle while the parent reads its page tables through /proc/<pid>/pagemap. A
+// ProcessFork is a fork() in the trace's parent process: the new process
+// (mmcapture's grandchild) shares its parent's memory as fork() shares it, and
+// gets a socket of its own, handed to mmcapture over the parent's (SCM_RIGHTS)
+// with a pidfd the parent opened for it. mmcapture signals and waits for its
+// processes through their pidfds, never by a pid that may have been recycled.
 #ifndef MMREPLAY_CAPTURE_EXECUTOR_H_
 #define MMREPLAY_CAPTURE_EXECUTOR_H_
 
@@ -29,9 +31,11 @@ struct Command {
     kTouch,     // a[0] addr, a[1] length, a[2] 1 to write, 0 to read
     kPin,       // a[0] addr, a[1] length, a[2] kPinSplice or kPinUring,
                 // a[3] pin id
-    kUnpin,     // a[3] pin id: close the pipe
-    kFork,      // fork(); the child closes the pin pipes (it holds no pins)
-    kExit,
+    kUnpin,     // a[3] pin id: close the pipe, or unregister the buffer
+    kFork,      // fork(); the child closes its copies of the pins' files
+                // (it holds no pins)
+    kExit,      // releases every pin first (an io_uring's buffers would
+                // otherwise be unpinned later, by a worker), then exits
   };
   // How kPin holds the pages: vmsplice into a pipe (FOLL_GET), or an
   // io_uring registered buffer (FOLL_PIN).
@@ -60,7 +64,7 @@ class Executor {
   void Exit();
 
  private:
-  Executor(pid_t pid, int fd, bool is_child);
+  Executor(pid_t pid, int fd, int pidfd, bool is_child);
   // Waits for the process to end; reaps it if it is mmcapture's child.
   void Wait();
 

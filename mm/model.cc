@@ -150,8 +150,9 @@ absl::Status Model::ProcessCreate(uint32_t pid) {
 }
 
 absl::Status Model::ProcessExit(uint32_t pid) {
-  // exit_mmap(): unmap every VMA.
+  // exit_mmap(): unmap every VMA; then the files holding its pins close.
   ZapRange(pid, 0, UINT64_MAX, REASON_EXIT);
+  ReleasePins(pid);
   processes_.erase(pid);
   process_cache_[pid % kProcessCache] = {};
   return absl::OkStatus();

@@ -180,6 +180,7 @@ class Model {
   struct Holder {
     std::vector<uint32_t> pfns;
     bool foll_pin = false;
+    uint32_t pid = 0;  // a pin's process, whose exit releases it
   };
 
   // --- model.cc --------------------------------------------------------
@@ -259,6 +260,10 @@ class Model {
                          uint64_t addr);
   bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
   bool NoPageMappedTwice(const Folio& f) const;
+
+  // --- pin.cc -----------------------------------------------------------
+  // The pins of process pid go, as its exit closes their files.
+  void ReleasePins(uint32_t pid);
 
   // --- fork.cc ----------------------------------------------------------
   // copy_pmd_range() for the PMD entry at pmd_addr, within vma: false if a

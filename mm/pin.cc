@@ -45,6 +45,7 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
   if (foll_pin) p.has_pinned = true;
   Holder h;
   h.foll_pin = foll_pin;
+  h.pid = pid;
   for (uint64_t a = addr; a < addr + length; a += kPageSize) {
     const Vma* vma = p.vmas.Find(a);
     if (vma == nullptr) {
@@ -98,6 +99,22 @@ absl::Status Model::Unpin(uint32_t pin_id) {
   pins_.erase(it);
   for (uint32_t pfn : h.pfns) PutPage(pfn, h.foll_pin, REASON_UNPIN);
   return absl::OkStatus();
+}
+
+// do_exit(): exit_files() closes the pipes and io_urings holding the pins of
+// process pid (after exit_mm() has unmapped its memory), lowest pin id
+// first.
+void Model::ReleasePins(uint32_t pid) {
+  for (auto it = pins_.begin(); it != pins_.end();) {
+    if (it->second.pid != pid) {
+      ++it;
+      continue;
+    }
+    for (uint32_t pfn : it->second.pfns) {
+      PutPage(pfn, it->second.foll_pin, REASON_EXIT);
+    }
+    it = pins_.erase(it);
+  }
 }
 
 // get_page_unless_zero() on the page mapped at addr: fails (holds nothing)

@@ -326,10 +326,19 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
   switch (op.kind) {
     case Op::kProcessCreate:
       return c.Create(&pids_, ProcessCreate::kPidFieldNumber, "process");
-    case Op::kProcessExit:
+    case Op::kProcessExit: {
       RETURN_IF_ERROR(c.Known(pids_, ProcessExit::kPidFieldNumber, "process"));
-      pids_.erase(static_cast<uint32_t>(c.Get(ProcessExit::kPidFieldNumber)));
+      const uint32_t pid =
+          static_cast<uint32_t>(c.Get(ProcessExit::kPidFieldNumber));
+      pids_.erase(pid);
+      // The exit releases its pins (their files close).
+      absl::erase_if(pin_pid_, [this, pid](const auto& e) {
+        if (e.second != pid) return false;
+        pins_.erase(e.first);
+        return true;
+      });
       return absl::OkStatus();
+    }
     case Op::kProcessFork:
       RETURN_IF_ERROR(
           c.Known(pids_, ProcessFork::kParentPidFieldNumber, "process"));
@@ -420,11 +429,18 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       RETURN_IF_ERROR(
           c.AddressRange(Pin::kAddrFieldNumber, Pin::kLengthBytesFieldNumber));
       RETURN_IF_ERROR(c.Set(Pin::kKindFieldNumber));
-      return c.Create(&pins_, Pin::kPinIdFieldNumber, "pin");
-    case Op::kUnpin:
-      RETURN_IF_ERROR(c.Known(pins_, Unpin::kPinIdFieldNumber, "pin"));
-      pins_.erase(static_cast<uint32_t>(c.Get(Unpin::kPinIdFieldNumber)));
+      RETURN_IF_ERROR(c.Create(&pins_, Pin::kPinIdFieldNumber, "pin"));
+      pin_pid_[static_cast<uint32_t>(c.Get(Pin::kPinIdFieldNumber))] =
+          static_cast<uint32_t>(c.Get(Pin::kPidFieldNumber));
       return absl::OkStatus();
+    case Op::kUnpin: {
+      RETURN_IF_ERROR(c.Known(pins_, Unpin::kPinIdFieldNumber, "pin"));
+      const uint32_t id =
+          static_cast<uint32_t>(c.Get(Unpin::kPinIdFieldNumber));
+      pins_.erase(id);
+      pin_pid_.erase(id);
+      return absl::OkStatus();
+    }
     case Op::kSpeculativeGet: {
       bool by_file = c.Get(SpeculativeGet::kFileIdFieldNumber) != 0;
       bool by_pid = c.Get(SpeculativeGet::kPidFieldNumber) != 0;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "proto/trace.pb.h"
 #include "replay/id_set.h"
@@ -36,6 +37,8 @@ class TraceValidator {
   IdSet pids_;
   IdSet files_;
   IdSet pins_;
+  // The process of each live pin: its exit ends the pin.
+  absl::flat_hash_map<uint32_t, uint32_t> pin_pid_;
   IdSet refs_;
 };
 

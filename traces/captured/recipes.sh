@@ -218,6 +218,10 @@ begin shmem_always_foll_pin_unfaulted "a FOLL_PIN of a shmem mapping not yet fau
 proc; file ALWAYS; trunc $((2 * MiB)); fmap $((2 * MiB)); gup_pin 1 5 1; punch $((2 * PAGE)) $PAGE; unpin 1; punch $((3 * PAGE)) $PAGE
 begin shmem_always_fork "fork does not copy a shared tmpfs mapping's page tables (vma_needs_copy): the child faults the THP in by its own PMD, the parent's stays writable"
 proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; forkp 1 2; in_proc 2 read 0 1; in_proc 2 write 5 1; quit 2; write 0 1
+begin anon_pmd_pinned_exit "a process exits holding a vmsplice pin on a THP it shares with its child: the exit releases the pin, so the child's write reuses the THP"
+proc; thp_region 1; pin 1 10 1; forkp 1 2; quit 1; in_proc 2 write 5 1; shrink
+begin anon_pmd_foll_pin_exit "a process exits holding a FOLL_PIN (io_uring) on a THP: the exit releases the pin and the THP is freed; the child keeps its copies"
+proc; thp_region 1; gup_pin 1 10 1; forkp 1 2; quit 1; in_proc 2 write 5 1
 # --- mprotect and PageAnonExclusive --------------------------------------------
 begin anon_pmd_mprotect_pinned_write "mprotect read-only then read-write of a pinned THP: the write needs no copy (the pages stay exclusive)"
 proc; thp_region 1; pin 1 10 1; protect 0 512 1; protect 0 512 3; write 5 1; unpin 1; shrink
