@@ -75,6 +75,7 @@ pwrite() { op "file_write { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(h
 punch() { op "punch_hole { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
 trunc() { op "truncate { file_id: 1 size_bytes: $(hex $1) }"; }
 fmap() { op "mmap_file { pid: $pid addr: $(at 0) length_bytes: $(hex $1) prot: 3 flags: 1 file_id: 1 }"; }
+fmap_private() { op "mmap_file { pid: $pid addr: $(at 0) length_bytes: $(hex $1) prot: 3 flags: 2 file_id: 1 }"; }
 MiB=$((1 << 20))
 
 # --- anonymous PMD THP ------------------------------------------------------
@@ -268,6 +269,17 @@ proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0
 begin shmem_collapse_after_punch "seed 004's ping-pong: punch splits a shmem THP, collapse re-forms it" "$no_khugepaged"
 proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); write 0 512; punch $((2 * PAGE)) $PAGE; collapse 0 512; punch $((7 * PAGE)) $PAGE
 
+# --- MAP_PRIVATE file mappings: copy on write into anonymous pages -----------
+begin shmem_private_read_then_write "a private mapping of a tmpfs THP: a read maps it by a read-only PMD; a write splits the PMD (which goes) and copies the page"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap_private $((2 * MiB)); read 0 512; write 5 1
+begin shmem_private_write_first "a write to a private mapping before any read: the copy is mapped alone; later reads map the page-cache pages by PTE"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap_private $((2 * MiB)); write 5 1; read 0 512
+begin shmem_private_write_hole "a write to a private mapping of a hole: the page cache gets its folio, the process only the copy"
+proc; file ALWAYS; trunc $((2 * MiB)); fmap_private $((2 * MiB)); write 5 1
+begin shmem_private_punch_truncate "copies of a private mapping survive a hole punch but not a truncate (even_cows)"
+proc; file NEVER; pwrite 0 $((16 * PAGE)); fmap_private $((16 * PAGE)); read 0 16; write 5 1; forkp 1 2; in_proc 2 write 6 1; write 7 1; quit 2; punch $((5 * PAGE)) $((2 * PAGE)); trunc $((4 * PAGE))
+begin shmem_private_fork "fork copies a private file mapping's page tables once it has copies (an anon_vma), never a file PMD"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap_private $((2 * MiB)); read 0 512; forkp 1 2; write 5 1; read 0 512; forkp 1 3; in_proc 3 write 6 1; quit 2; quit 3; write 5 1
 # --- shmem, huge=within_size -------------------------------------------------
 begin shmem_within_size_write_64k "huge=within_size: a 64 KiB write gets an order-4 folio"
 file WITHIN_SIZE; pwrite 0 $((64 << 10))
