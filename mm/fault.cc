@@ -195,6 +195,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
 // shared where the model counts p's mappings and finds them all.
 bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
   using Rule = Profile::AnonCowReuse;
+  // A page-cache page (a private file mapping's) is always copied.
+  if (!f.test(kFolioAnon)) return false;
   if (profile_.anon_cow_reuse == Rule::kByMapcount) return NoPageMappedTwice(f);
   if (f.order == 0 || profile_.anon_cow_reuse == Rule::kByRefcount) {
     return f.refcount == 1;
@@ -220,7 +222,9 @@ bool Model::NoPageMappedTwice(const Folio& f) const {
   return true;
 }
 
-// do_wp_page(): a write to the zero page or to a read-only anonymous page.
+// do_wp_page(): a write to the zero page, to a read-only anonymous page, or
+// (from CowFileFault) where a private file mapping has nothing or a
+// page-cache page mapped.
 // A page the process may keep (PageAnonExclusive, or wp_can_reuse_anon_folio)
 // is reused (wp_page_reuse: this PTE made writable, the page exclusive);
 // otherwise (wp_page_copy) the page is copied into a new order-0 folio.

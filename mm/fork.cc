@@ -4,8 +4,10 @@
 // write-protected in both, each mapping with its reference, and a later
 // write copies (fault.cc). A page that may be pinned for DMA is copied for
 // the child at once instead (copy_present_page). A shared page is no longer
-// exclusive (folio_try_dup_anon_rmap_*). A shared file mapping's page
-// tables are not copied: the child faults its pages in.
+// exclusive (folio_try_dup_anon_rmap_*). A private file mapping's
+// page-cache pages are shared read-only the same way, once it has copies;
+// a shared file mapping's page tables are not copied: the child faults its
+// pages in.
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
@@ -26,9 +28,10 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   bool out_of_memory = false;
   for (const Vma& vma : src.vmas.all()) {
     // vma_needs_copy(): only a VMA that can hold anonymous pages (it has an
-    // anon_vma) has its page tables copied; the child of a shared file
+    // anon_vma: private anonymous memory, a private file mapping with
+    // copies) has its page tables copied; the child of a shared file
     // mapping faults its pages in from the page cache.
-    if (!vma.anonymous() || vma.shared) continue;
+    if (vma.shared || !(vma.anonymous() || vma.anon_vma)) continue;
     src.pt.ForEachPmd(vma.start, vma.end, [&](uint64_t pmd_addr, Pmd& pmd) {
       if (!out_of_memory) {
         out_of_memory =
@@ -57,6 +60,9 @@ bool Model::CopyPmd(Process& src, uint32_t parent_pid, Process& child,
     child.pt.SetHuge(pmd_addr, Pmd::Kind::kHugeZero);
     return true;
   }
+  // copy_huge_pmd(): a PMD mapping of a page-cache folio is left to the
+  // child's faults.
+  if (pmd.kind == Pmd::Kind::kFolio && !vma.anonymous()) return true;
   if (pmd.kind == Pmd::Kind::kFolio && pmd.exclusive &&
       NeedsCowForDma(src, folios_.At(pmd.head))) {
     // folio_try_dup_anon_rmap_pmd() fails: split the PMD and copy at the

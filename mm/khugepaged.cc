@@ -156,12 +156,18 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
   c.set_ref_after(kBlock);
   Emit();
   EmitNodeChanges(vma.file, nodes, REASON_COLLAPSE);
-  // collapse_pte_mapped_thp(): the caller's PMD maps the new folio.
-  if (!khugepaged) {
-    Process& p = *FindProcess(pid);
+  // collapse_pte_mapped_thp(): the caller's PMD maps the new folio, unless
+  // a PTE there maps another page (a private mapping's anonymous copy):
+  // then it gives up and the PTEs stay.
+  Process& p = *FindProcess(pid);
+  bool copies = false;
+  for (uint64_t a = haddr; a < haddr + kPmdSize && !copies; a += kPageSize) {
+    copies = MapsAnonPage(p, a);
+  }
+  if (!khugepaged && !copies) {
     ZapRange(pid, haddr, haddr + kPmdSize, REASON_COLLAPSE);
     p.pt.ClearPmd(haddr);
-    MapPmd(pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
+    MapPmd(pid, haddr, head, vma.shared && (vma.prot & PROT_BITS_WRITE) != 0,
            /*own_ref=*/true, REASON_COLLAPSE);
     counters_.Count(VmEvent::kThpFileMapped);
   }

@@ -507,6 +507,11 @@ bool Model::MappedWritable(uint32_t pid, uint64_t addr) const {
   return pte.present_page() && pte.writable();
 }
 
+bool Model::MapsAnonPage(const Process& p, uint64_t addr) const {
+  const Pte pte = p.pt.GetPte(addr);
+  return pte.present_page() && folios_.Peek(pte.pfn())->test(kFolioAnon);
+}
+
 // --- invariants --------------------------------------------------------------
 
 absl::Status Model::Verify() const {

@@ -245,6 +245,10 @@ class Model {
   absl::Status HandleMmFault(Process& p, uint32_t pid, const Vma& vma,
                              uint64_t addr, bool write);
 
+  // Whether a PTE at addr maps an anonymous page (in a private file
+  // mapping: a copy).
+  bool MapsAnonPage(const Process& p, uint64_t addr) const;
+
   // --- fault.cc ---------------------------------------------------------
   // handle_mm_fault() for one page of an anonymous private VMA. It maps the
   // page; what the access then writes is the caller's to record
@@ -352,13 +356,17 @@ class Model {
   // One chunk of a write: [pos, end) within one PMD-sized block.
   absl::Status WriteChunk(uint32_t file_id, File& file, uint64_t pos,
                           uint64_t end);
-  // A fault on a shared file mapping (shmem_fault + finish_fault).
+  // A fault on a file mapping (shmem_fault + finish_fault; a write to a
+  // private one: CowFileFault).
   absl::Status FileFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr, bool write);
   // Unmaps the pages [first, last] of a file from every process
-  // (unmap_mapping_range).
+  // (unmap_mapping_range); `even_cows`: a private mapping's anonymous
+  // copies of them too (a truncate), else they stay (a hole punch).
   void UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
-                         Reason reason);
+                         bool even_cows, Reason reason);
+  // A write fault in a private file mapping (FileFault).
+  void CowFileFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr);
 
   // --- truncate.cc --------------------------------------------------------
   // shmem_undo_range() / truncate_inode_pages_range() over bytes

@@ -236,8 +236,13 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
         "fault at 0x%x in process %d is past the end of file %d (SIGBUS)", addr,
         pid, vma.file));
   }
+  // A write to a private mapping copies the page (the page cache stays as
+  // it is): do_wp_page() where a page is mapped (read-only: a page-cache
+  // page, or a copy shared since a fork), do_cow_fault() from the page-cache
+  // page where none is.
+  const bool cow = write && !vma.shared;
   std::optional<PageCache::Entry> e = file.cache.Find(index);
-  if (!e.has_value()) {
+  if (!e.has_value() && !(cow && p.pt.GetPte(addr).present_page())) {
     uint32_t order = ShmemOrder(file, index, 0, &vma, addr);
     uint32_t head = 0;
     Folio* f = nullptr;
@@ -248,6 +253,10 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
     if (f == nullptr) return absl::OkStatus();
     e = file.cache.Find(index);
   }
+  if (cow) {
+    CowFileFault(p, pid, vma, addr);
+    return absl::OkStatus();
+  }
   uint32_t head = e->head;
   Folio& f = folios_.At(head);
   uint32_t pfn = head + static_cast<uint32_t>(index - e->index);
@@ -257,7 +266,8 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   }
   const Pmd* pmd = p.pt.FindPmd(addr);
   uint64_t haddr = addr & ~(kPmdSize - 1);
-  bool writable = (vma.prot & PROT_BITS_WRITE) != 0;
+  // A private mapping maps the page cache read-only (its vm_page_prot).
+  bool writable = vma.shared && (vma.prot & PROT_BITS_WRITE) != 0;
   if (pmd == nullptr && f.order == kPmdOrder && haddr >= vma.start &&
       haddr + kPmdSize <= vma.end && !vma.nohugepage &&
       (addr - haddr) >> kPageShift == index - e->index) {
@@ -293,8 +303,27 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   return absl::OkStatus();
 }
 
+// A write fault in a private file mapping: the VMA gets its anon_vma
+// (anon_vma_prepare); a read-only PMD mapping of a page-cache THP is split,
+// which for a file folio removes it (wp_huge_pmd: copy on write is done at
+// the PTE level); then the page is copied into a new anonymous page, or,
+// mapped anonymous already (a copy shared since a fork), reused or copied
+// as anonymous memory is (WriteProtectFault).
+void Model::CowFileFault(Process& p, uint32_t pid, const Vma& vma,
+                         uint64_t addr) {
+  const Vma v = vma;  // the update below may move the VMA
+  if (!v.anon_vma) {
+    p.vmas.Update(v.start, v.end, [](Vma& x) { x.anon_vma = true; });
+  }
+  const Pmd* pmd = p.pt.FindPmd(addr);
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+    SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
+  }
+  WriteProtectFault(p, pid, v, addr);
+}
+
 void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
-                              Reason reason) {
+                              bool even_cows, Reason reason) {
   for (auto& [pid, p_ptr] : processes_) {
     Process& p = *p_ptr;
     std::vector<Vma> vmas;
@@ -305,8 +334,22 @@ void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
       uint64_t lo = std::max(first, v.pgoff);
       uint64_t hi = std::min(last + 1, v.pgoff + v.pages());
       if (lo >= hi) continue;
-      ZapRange(pid, v.start + ((lo - v.pgoff) << kPageShift),
-               v.start + ((hi - v.pgoff) << kPageShift), reason);
+      const uint64_t start = v.start + ((lo - v.pgoff) << kPageShift);
+      const uint64_t end = v.start + ((hi - v.pgoff) << kPageShift);
+      if (even_cows || !v.anon_vma) {
+        ZapRange(pid, start, end, reason);
+        continue;
+      }
+      // zap_details.even_cows false (should_zap_folio): a private
+      // mapping's anonymous copies stay; the runs between them go.
+      uint64_t run = start;
+      for (uint64_t a = start; a < end; a += kPageSize) {
+        if (MapsAnonPage(p, a)) {
+          if (run < a) ZapRange(pid, run, a, reason);
+          run = a + kPageSize;
+        }
+      }
+      if (run < end) ZapRange(pid, run, end, reason);
     }
   }
 }

@@ -155,7 +155,8 @@ absl::Status Model::PunchHole(uint32_t file_id, uint64_t offset,
   uint64_t first = (offset + kPageSize - 1) / kPageSize;
   uint64_t last_excl = (offset + length) / kPageSize;
   if (first < last_excl) {
-    UnmapMappingRange(file_id, first, last_excl - 1, REASON_PUNCH_HOLE);
+    UnmapMappingRange(file_id, first, last_excl - 1, /*even_cows=*/false,
+                      REASON_PUNCH_HOLE);
   }
   UndoRange(file_id, offset, offset + length - 1, REASON_PUNCH_HOLE);
   return absl::OkStatus();
@@ -169,7 +170,8 @@ absl::Status Model::Truncate(uint32_t file_id, uint64_t size) {
   file.size = size;
   if (size >= old) return absl::OkStatus();
   uint64_t first = (size + kPageSize - 1) / kPageSize;
-  UnmapMappingRange(file_id, first, kToEnd - 1, REASON_TRUNCATE);
+  UnmapMappingRange(file_id, first, kToEnd - 1, /*even_cows=*/true,
+                    REASON_TRUNCATE);
   UndoRange(file_id, size, kToEnd, REASON_TRUNCATE);
   return absl::OkStatus();
 }
@@ -178,7 +180,7 @@ absl::Status Model::Truncate(uint32_t file_id, uint64_t size) {
 // and its page cache with it (truncate_inode_pages_final). Simplified: a
 // file still mapped loses its page cache too.
 absl::Status Model::FileUnlink(uint32_t file_id) {
-  UnmapMappingRange(file_id, 0, kToEnd - 1, REASON_UNLINK);
+  UnmapMappingRange(file_id, 0, kToEnd - 1, /*even_cows=*/false, REASON_UNLINK);
   UndoRange(file_id, 0, kToEnd, REASON_UNLINK);
   return absl::OkStatus();
 }

@@ -85,6 +85,7 @@ void VmaTree::MergeAround(uint64_t start, uint64_t end) {
   while (i + 1 < vmas_.size() && vmas_[i].start <= end) {
     if (Mergeable(vmas_[i], vmas_[i + 1])) {
       vmas_[i].end = vmas_[i + 1].end;
+      vmas_[i].anon_vma |= vmas_[i + 1].anon_vma;
       Erase(i + 1, i + 2);
       continue;
     }

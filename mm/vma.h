@@ -37,6 +37,11 @@ struct Vma {
   // VM_HUGEPAGE and VM_NOHUGEPAGE (MADV_HUGEPAGE / MADV_NOHUGEPAGE).
   bool hugepage = false;
   bool nohugepage = false;
+  // An anon_vma is attached (anon_vma_prepare): a private file mapping has
+  // had a page copied on write, so it may map anonymous pages and fork
+  // copies its page tables (vma_needs_copy). Not an attribute that stops a
+  // merge; the merged VMA has one if either had.
+  bool anon_vma = false;
 
   bool anonymous() const { return file == 0; }
   uint64_t pages() const { return (end - start) >> kPageShift; }
