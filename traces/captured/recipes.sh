@@ -223,6 +223,13 @@ begin anon_pmd_pinned_exit "a process exits holding a vmsplice pin on a THP it s
 proc; thp_region 1; pin 1 10 1; forkp 1 2; quit 1; in_proc 2 write 5 1; shrink
 begin anon_pmd_foll_pin_exit "a process exits holding a FOLL_PIN (io_uring) on a THP: the exit releases the pin and the THP is freed; the child keeps its copies"
 proc; thp_region 1; gup_pin 1 10 1; forkp 1 2; quit 1; in_proc 2 write 5 1
+begin anon_pmd_foll_pin_unwritten "a FOLL_PIN of unfaulted THP memory faults a THP in but writes nothing: unpinned, it is all zeros and the shrinker splits it as underused" "knob: KNOB_MAX_PTES_NONE number: 300"
+proc; map 0 512; madv 0 512 HUGEPAGE; gup_pin 1 0 256; unpin 1; shrink
+# --- fork of memory that was only read (no anon_vma) ----------------------------
+begin anon_read_only_fork "fork of private anonymous memory that was only read (the zero page): the VMA has no anon_vma, so the child's page tables are not copied"
+proc; map 0 16; madv 0 16 NOHUGEPAGE; read 0 16; forkp 1 2; in_proc 2 read 0 1; quit 2; write 0 1
+begin anon_pmd_huge_zero_fork "fork after a read of THP memory (the huge zero folio): the PMD fault prepared the anon_vma, so the child gets the huge zero PMD"
+proc; map 0 512; madv 0 512 HUGEPAGE; read 0 512; forkp 1 2; quit 2; write 0 1
 # --- mprotect and PageAnonExclusive --------------------------------------------
 begin anon_pmd_mprotect_pinned_write "mprotect read-only then read-write of a pinned THP: the write needs no copy (the pages stay exclusive)"
 proc; thp_region 1; pin 1 10 1; protect 0 512 1; protect 0 512 3; write 5 1; unpin 1; shrink
