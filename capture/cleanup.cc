@@ -10,10 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace mmreplay::capture::cleanup {
 namespace {
 
 constexpr int kMaxEntries = 256;
+constexpr int kExitWaitMs = 10000;
 constexpr int kMaxText = 512;
 
 struct Restore {
@@ -23,8 +26,8 @@ struct Restore {
 
 Restore g_restore[kMaxEntries];
 int g_nrestore = 0;
-int g_pidfds[kMaxEntries];
-int g_npidfds = 0;
+int g_pidfds[kMaxEntries];  // -1: a free slot
+volatile sig_atomic_t g_npidfds = 0;
 char g_mounts[kMaxEntries][kMaxText];
 int g_nmounts = 0;
 char g_dirs[kMaxEntries][kMaxText];
@@ -53,7 +56,9 @@ void Install() {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = OnSignal;
+    // The others wait while one runs the cleanup.
     sigemptyset(&sa.sa_mask);
+    for (int other : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&sa.sa_mask, other);
     sigaction(sig, &sa, nullptr);
   }
 }
@@ -69,7 +74,17 @@ void RestoreFile(const std::string& path, const std::string& value) {
 }
 
 void KillAtEnd(int pidfd) {
-  if (g_npidfds < kMaxEntries) g_pidfds[g_npidfds++] = pidfd;
+  for (int i = 0; i < g_npidfds; ++i) {
+    if (g_pidfds[i] < 0) {
+      g_pidfds[i] = pidfd;
+      return;
+    }
+  }
+  if (g_npidfds == kMaxEntries) return;
+  g_pidfds[g_npidfds] = pidfd;
+  // A signal handler sees the entry before the count that covers it.
+  std::atomic_signal_fence(std::memory_order_release);
+  g_npidfds = g_npidfds + 1;
 }
 
 void Forget(int pidfd) {
@@ -92,9 +107,11 @@ void RunAll() {
   for (int i = 0; i < g_npidfds; ++i) {
     if (g_pidfds[i] < 0) continue;
     syscall(SYS_pidfd_send_signal, g_pidfds[i], SIGKILL, nullptr, 0);
-    // Readable once it has exited; a child of ours is then reaped.
+    // Readable once it has exited (SIGKILL takes moments; a process stuck
+    // in the kernel is not waited for past kExitWaitMs); a child of ours
+    // is then reaped.
     struct pollfd p = {g_pidfds[i], POLLIN, 0};
-    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    while (poll(&p, 1, kExitWaitMs) < 0 && errno == EINTR) {
     }
     siginfo_t info;
     waitid(P_PIDFD, static_cast<id_t>(g_pidfds[i]), &info, WEXITED | WNOHANG);

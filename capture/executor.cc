@@ -285,12 +285,13 @@ bool ForkChild(int fd, PinHolder* pins) {
   return ok;
 }
 
-// Releases every pin, synchronously: at exit the kernel would close the
-// pipes before the process is gone, but an io_uring's buffers only later,
-// from a worker.
-void ReleaseAll(PinHolder* pins) {
+// Unregisters every io_uring's buffers, which unpins them at once: at exit
+// the kernel would leave that to a worker, some time after the process is
+// gone. (The vmsplice pipes close at exit, their page references going
+// before the process is reported gone.)
+void UnpinUringBuffers(PinHolder* pins) {
   for (int i = 0; i < kMaxPins; ++i) {
-    if (pins[i].id == 0) continue;
+    if (pins[i].id == 0 || pins[i].fds[1] >= 0) continue;
     Command c{Command::kUnpin};
     c.a[3] = pins[i].id;
     Unpin(pins, c);
@@ -312,11 +313,11 @@ void ReleaseAll(PinHolder* pins) {
       if (!ForkChild(fd, pins)) break;
       continue;
     }
-    if (c.type == Command::kExit) ReleaseAll(pins);
+    if (c.type == Command::kExit) UnpinUringBuffers(pins);
     int err = Execute(c, pins);
     if (!WriteFull(fd, &err, sizeof(err)) || c.type == Command::kExit) break;
   }
-  ReleaseAll(pins);
+  UnpinUringBuffers(pins);
   _exit(0);
 }
 
@@ -334,8 +335,12 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Spawn() {
   }
   fflush(nullptr);
   pid_t pid = fork();
-  if (pid < 0)
-    return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid < 0) {
+    int err = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return absl::InternalError(absl::StrCat("fork: ", strerror(err)));
+  }
   if (pid == 0) {
     CloseAllBut(sv[1]);
     // Die with mmcapture; allow THP, which mmcapture turned off for itself

@@ -34,8 +34,8 @@ struct Command {
     kUnpin,     // a[3] pin id: close the pipe, or unregister the buffer
     kFork,      // fork(); the child closes its copies of the pins' files
                 // (it holds no pins)
-    kExit,      // releases every pin first (an io_uring's buffers would
-                // otherwise be unpinned later, by a worker), then exits
+    kExit,      // unregisters the io_uring buffers first (the kernel would
+                // unpin them later, from a worker), then exits
   };
   // How kPin holds the pages: vmsplice into a pipe (FOLL_GET), or an
   // io_uring registered buffer (FOLL_PIN).

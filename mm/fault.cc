@@ -81,6 +81,7 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
 // do_huge_pmd_anonymous_page(): true when the fault was handled at the PMD.
 bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                      bool write) {
+  if (!vma.anon_vma) p.vmas.SetAnonVma(addr);  // vmf_anon_prepare()
   uint64_t haddr = addr & ~(kPmdSize - 1);
   if (!write && knobs_.use_zero_page) {
     p.pt.SetHuge(haddr, Pmd::Kind::kHugeZero);
@@ -125,12 +126,14 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
     if (write) WriteProtectFault(p, pid, vma, addr);
     return;
   }
-  // do_anonymous_page(): a read maps the shared zero page.
+  // do_anonymous_page(): a read maps the shared zero page; a write
+  // prepares the anon_vma first.
   if (!write) {
     t.pte[index] = Pte::ZeroPage();
     ++t.used;
     return;
   }
+  if (!vma.anon_vma) p.vmas.SetAnonVma(addr);
   // alloc_anon_folio(): the orders the VMA allows below PMD size whose
   // aligned block fits the VMA; of those, the highest whose PTEs are all
   // none (a zero-page PTE counts as populated) and every lower one, tried
@@ -241,6 +244,7 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
     p.pt.SetPte(addr, pte.WithWrite(w).WithExclusive(true));
     return;
   }
+  if (!vma.anon_vma) p.vmas.SetAnonVma(addr);  // wp_page_copy()
   uint32_t head;
   Folio* f = AllocFolio(0, REASON_COW, &head);
   if (f == nullptr) return;

@@ -27,11 +27,10 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   child.anon_vma = src.anon_vma;
   bool out_of_memory = false;
   for (const Vma& vma : src.vmas.all()) {
-    // vma_needs_copy(): only a VMA that can hold anonymous pages (it has an
-    // anon_vma: private anonymous memory, a private file mapping with
-    // copies) has its page tables copied; the child of a shared file
-    // mapping faults its pages in from the page cache.
-    if (vma.shared || !(vma.anonymous() || vma.anon_vma)) continue;
+    // vma_needs_copy(): only a VMA with an anon_vma (it has had anonymous
+    // pages) has its page tables copied; the child of a shared file
+    // mapping, or of private memory only read, faults its pages in.
+    if (vma.shared || !vma.anon_vma) continue;
     src.pt.ForEachPmd(vma.start, vma.end, [&](uint64_t pmd_addr, Pmd& pmd) {
       if (!out_of_memory) {
         out_of_memory =

@@ -265,10 +265,6 @@ class Model {
   bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
   bool NoPageMappedTwice(const Folio& f) const;
 
-  // --- pin.cc -----------------------------------------------------------
-  // The pins of process pid go, as its exit closes their files.
-  void ReleasePins(uint32_t pid);
-
   // --- fork.cc ----------------------------------------------------------
   // copy_pmd_range() for the PMD entry at pmd_addr, within vma: false if a
   // page that had to be copied could not be (-ENOMEM).
@@ -386,6 +382,10 @@ class Model {
   Folio* AllocCollapseFolio(bool khugepaged, int empty, uint32_t* head);
 
   // --- pin.cc -----------------------------------------------------------
+  absl::Status GetUserPages(Process& p, uint32_t pid, uint64_t addr,
+                            uint64_t length, Holder& h);
+  // The pins of process pid go, as its exit closes their files.
+  void ReleasePins(uint32_t pid);
   void GetPage(uint32_t pfn, bool foll_pin, Reason reason);
   void PutPage(uint32_t pfn, bool foll_pin, Reason reason);
 

@@ -40,22 +40,37 @@ void Model::PutPage(uint32_t pfn, bool foll_pin, Reason reason) {
 absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
                         uint64_t length, PinKind kind) {
   Process& p = *FindProcess(pid);
-  bool foll_pin = kind == PIN_KIND_FOLL_PIN;
-  // mm_set_has_pinned_flag().
-  if (foll_pin) p.has_pinned = true;
   Holder h;
-  h.foll_pin = foll_pin;
+  h.foll_pin = kind == PIN_KIND_FOLL_PIN;
   h.pid = pid;
+  // mm_set_has_pinned_flag().
+  if (h.foll_pin) p.has_pinned = true;
+  absl::Status s = GetUserPages(p, pid, addr, length, h);
+  if (!s.ok()) {
+    // The caller gives back what GUP got before it failed
+    // (unpin_user_pages): nothing stays held.
+    for (uint32_t pfn : h.pfns) PutPage(pfn, h.foll_pin, REASON_UNPIN);
+    return s;
+  }
+  pins_[pin_id] = std::move(h);
+  return absl::OkStatus();
+}
+
+// __get_user_pages() over [addr, addr + length): each page's VMA checked
+// (check_vma_flags), the page faulted in where it is not mapped as the pin
+// needs (for write, so that a page mapped read-only, shared since a fork,
+// is copied or reused first), then held; pages taken so far are in h.
+absl::Status Model::GetUserPages(Process& p, uint32_t pid, uint64_t addr,
+                                 uint64_t length, Holder& h) {
+  // A FOLL_PIN is for write (FOLL_WRITE: the DMA target, as io_uring's
+  // registered buffers are); a FOLL_GET reads (vmsplice).
+  const bool write = h.foll_pin;
   for (uint64_t a = addr; a < addr + length; a += kPageSize) {
     const Vma* vma = p.vmas.Find(a);
     if (vma == nullptr) {
       return absl::FailedPreconditionError(
           "pin of an address nothing maps (GUP would fail with EFAULT)");
     }
-    // A FOLL_PIN is for write (FOLL_WRITE: the DMA target, as io_uring's
-    // registered buffers are); a FOLL_GET reads (vmsplice).
-    const bool write = foll_pin;
-    // check_vma_flags().
     if ((vma->prot & (write ? PROT_BITS_WRITE : PROT_BITS_READ)) == 0) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "%s pin at 0x%x in process %d: the mapping is not %s (GUP would "
@@ -64,10 +79,7 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
           write ? "writable" : "readable"));
     }
     Vma copy = *vma;
-    // __get_user_pages(): fault the page in (for a write, so that a page
-    // mapped read-only, shared since a fork, is copied or reused first).
     uint32_t pfn = kNoPage;
-    bool faulted = false;
     for (int attempt = 0; attempt < 2 && pfn == kNoPage; ++attempt) {
       const bool take_any = !write || attempt == 1;
       const Pmd* pmd = p.pt.FindPmd(a);
@@ -79,17 +91,14 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
       } else if (pte.present_page() && (take_any || pte.writable())) {
         pfn = pte.pfn();
       } else if (attempt == 0) {
+        // The fault writes nothing: the device will.
         RETURN_IF_ERROR(HandleMmFault(p, pid, copy, a, write));
-        faulted = write;
       }
     }
     if (pfn == kNoPage) continue;  // the zero page: nothing to hold
-    // The write the fault was for (FileFault records its own).
-    if (faulted) folios_.SetPageNonzero(pfn, true);
-    GetPage(pfn, foll_pin, REASON_PIN);
+    GetPage(pfn, h.foll_pin, REASON_PIN);
     h.pfns.push_back(pfn);
   }
-  pins_[pin_id] = std::move(h);
   return absl::OkStatus();
 }
 
@@ -101,9 +110,11 @@ absl::Status Model::Unpin(uint32_t pin_id) {
   return absl::OkStatus();
 }
 
-// do_exit(): exit_files() closes the pipes and io_urings holding the pins of
-// process pid (after exit_mm() has unmapped its memory), lowest pin id
-// first.
+// do_exit(): after exit_mm() has unmapped its memory, exit_files() closes
+// the files holding the pins of process pid, lowest pin id first. A pipe's
+// page references go then; an io_uring's registered buffers only later,
+// from io_ring_exit_work on a workqueue. Simplified: those go at once too
+// (mmcapture unregisters them before the exit, so its captures agree).
 void Model::ReleasePins(uint32_t pid) {
   for (auto it = pins_.begin(); it != pins_.end();) {
     if (it->second.pid != pid) {

@@ -27,7 +27,7 @@ std::vector<Profile> Presets() {
   v6_1.name = "linux-6.1";
   v6_1.shmem_punch_split = true;                             // v5.7
   v6_1.fork_cow_pinned = true;                               // v5.9
-  v6_1.anon_cow_reuse = Profile::AnonCowReuse::kByRefcount;  // v5.9
+  v6_1.anon_cow_reuse = Profile::AnonCowReuse::kByRefcount;  // v5.9, v5.18
 
   Profile v6_6 = v6_1;
   v6_6.name = "linux-6.6";

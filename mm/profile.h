@@ -48,7 +48,9 @@ struct Profile {
   enum class AnonCowReuse : uint8_t {
     // reuse_swap_page(): when no page of the folio is mapped twice
     // (page_trans_huge_mapcount() <= 1), whatever else holds it; until
-    // v5.9, 09854ba94c6a "mm: do_wp_page() simplification".
+    // v5.9 for PTEs (09854ba94c6a "mm: do_wp_page() simplification") and
+    // v5.18 for PMDs (3bff7e3f1f16 "mm/huge_memory: streamline COW logic
+    // in do_huge_pmd_wp_page()"; no preset mirrors the kernels between).
     kByMapcount,
     // When the folio's only reference is this mapping (refcount 1), a
     // large folio too: its last mapped page keeps it whole. Until v6.10,

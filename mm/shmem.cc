@@ -303,23 +303,19 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   return absl::OkStatus();
 }
 
-// A write fault in a private file mapping: the VMA gets its anon_vma
-// (anon_vma_prepare); a read-only PMD mapping of a page-cache THP is split,
+// A write fault in a private file mapping: a read-only PMD mapping of a
+// page-cache THP is split,
 // which for a file folio removes it (wp_huge_pmd: copy on write is done at
 // the PTE level); then the page is copied into a new anonymous page, or,
 // mapped anonymous already (a copy shared since a fork), reused or copied
 // as anonymous memory is (WriteProtectFault).
 void Model::CowFileFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr) {
-  const Vma v = vma;  // the update below may move the VMA
-  if (!v.anon_vma) {
-    p.vmas.Update(v.start, v.end, [](Vma& x) { x.anon_vma = true; });
-  }
   const Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
   }
-  WriteProtectFault(p, pid, v, addr);
+  WriteProtectFault(p, pid, vma, addr);
 }
 
 void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,

@@ -37,10 +37,11 @@ struct Vma {
   // VM_HUGEPAGE and VM_NOHUGEPAGE (MADV_HUGEPAGE / MADV_NOHUGEPAGE).
   bool hugepage = false;
   bool nohugepage = false;
-  // An anon_vma is attached (anon_vma_prepare): a private file mapping has
-  // had a page copied on write, so it may map anonymous pages and fork
-  // copies its page tables (vma_needs_copy). Not an attribute that stops a
-  // merge; the merged VMA has one if either had.
+  // An anon_vma is attached (anon_vma_prepare): a private VMA has had an
+  // anonymous page (or the huge zero folio) mapped, so fork copies its page
+  // tables (vma_needs_copy). A VMA only read (zero-page PTEs) has none; nor
+  // has a private file mapping until a write copies a page. Not an
+  // attribute that stops a merge; the merged VMA has one if either had.
   bool anon_vma = false;
 
   bool anonymous() const { return file == 0; }
@@ -90,6 +91,13 @@ class VmaTree {
       unreadable_ += !(vmas_[i].prot & kProtRead);
     }
     MergeAround(start, end);
+  }
+
+  // anon_vma_prepare() for the VMA holding addr (REQUIRES: one does). The
+  // flag is no merge attribute, so nothing else changes.
+  void SetAnonVma(uint64_t addr) {
+    const Vma* v = Find(addr);
+    vmas_[static_cast<size_t>(v - vmas_.data())].anon_vma = true;
   }
 
   // The VMAs meeting [start, end), clipped to it, lowest first.

@@ -64,6 +64,26 @@ TEST_F(CowTest, LargeFolioMappedOnceEachIsReusedBefore59) {
   Verify();
 }
 
+// The same for a THP mapped by its PMD: 5.4 reuses it whatever holds it;
+// from 5.18 (3bff7e3f1f16) a reference besides the PMD's splits the PMD and
+// copies the page.
+TEST_F(CowTest, PmdMappedThpHeldByFollGet) {
+  for (auto [profile, layout] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"linux-5.4", "O-9"}, {"linux-6.6", "O-9[0+5] O-0 O-9[6+506]"}}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    FaultThps(1);
+    ASSERT_TRUE(
+        model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    ASSERT_TRUE(model_->ProcessExit(2).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    EXPECT_EQ(Layout(kBase, kThp), layout);
+    Verify();
+  }
+}
+
 // The last mapped page of a large folio: reused, keeping the whole folio,
 // until v6.10 ("mm: prohibit the last subpage from reusing the entire large
 // folio"); copied since, and from v6.15 too (a large folio mapped once is

@@ -38,6 +38,39 @@ TEST_F(PinTest, FollGetOfAReadOnlyMappingReadsTheZeroPage) {
   Verify();
 }
 
+// check_vma_flags() looks at the VMA, not at what is mapped: a page
+// written and then made read-only cannot take a FOLL_PIN either.
+TEST_F(PinTest, FollPinOfAPresentReadOnlyPageFails) {
+  Start();
+  MapAnon(PROT_BITS_READ | PROT_BITS_WRITE);
+  ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, PROT_BITS_READ).ok());
+  sink_.TakeKinds();
+  absl::Status s = model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_PIN);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(sink_.TakeKinds(), "");
+  Verify();
+}
+
+// A pin that fails part-way holds nothing: what GUP took before the page it
+// failed on is given back.
+TEST_F(PinTest, FailedPinGivesBackWhatItTook) {
+  Start();
+  MapAnon(PROT_BITS_READ | PROT_BITS_WRITE);
+  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Mprotect(1, kBase + 2 * kPage, 14 * kPage, PROT_BITS_READ).ok());
+  sink_.TakeKinds();
+  absl::Status s = model_->Pin(1, 1, kBase, 4 * kPage, PIN_KIND_FOLL_PIN);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(sink_.TakeKinds(), "ref_get ref_get ref_put ref_put");
+  Verify();
+  // Nothing pinned: fork shares every page.
+  sink_.TakeKinds();
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  EXPECT_EQ(sink_.TakeKinds().find("folio_alloc"), std::string::npos);
+}
+
 TEST_F(PinTest, FollGetOfAnInaccessibleMappingFails) {
   Start();
   MapAnon(PROT_BITS_NONE);
