@@ -72,10 +72,89 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
       pmd->exclusive = true;
       return absl::OkStatus();
     }
+    if (!profile_.thp_cow_split_pmd &&
+        CopyHugePmd(p, pid, vma, addr & ~(kPmdSize - 1))) {
+      return absl::OkStatus();
+    }
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
   }
   PteFault(p, pid, vma, addr, write);
   return absl::OkStatus();
+}
+
+// do_huge_pmd_wp_page() before v5.8: the shared THP mapped at haddr is
+// copied whole for this process, into a new THP mapped by the PMD where the
+// VMA allows one and one can be had, else into 512 small pages mapped by
+// PTEs (do_huge_pmd_wp_page_fallback); this mapping of the old one goes.
+// False, having changed nothing, when not even the small pages can be had
+// (VM_FAULT_OOM: the caller splits the PMD and copies the page).
+bool Model::CopyHugePmd(Process& p, uint32_t pid, const Vma& vma,
+                        uint64_t haddr) {
+  const uint32_t old_head = p.pt.FindPmd(haddr)->head;
+  const bool w = (vma.prot & PROT_BITS_WRITE) != 0;
+  uint32_t head = 0;
+  Folio* nf = nullptr;
+  if (AnonAllowedOrders(vma) >> kPmdOrder & 1) {
+    nf = AllocFolio(kPmdOrder, REASON_COW, &head);
+  }
+  std::vector<uint32_t> pages;  // the fallback's small folios
+  if (nf == nullptr) {
+    counters_.Count(VmEvent::kThpFaultFallback);
+    for (int i = 0; i < kPtesPerTable; ++i) {
+      uint32_t h;
+      if (AllocFolio(0, REASON_COW, &h) == nullptr) break;
+      pages.push_back(h);
+    }
+    if (pages.size() < kPtesPerTable) {
+      for (uint32_t h : pages) PutFolio(h, 1, REASON_COW);
+      return false;
+    }
+  } else {
+    counters_.Count(VmEvent::kThpFaultAlloc);
+    counters_.Count(MthpStat::kNrAnon, kPmdOrder);
+  }
+  // The contents, page by page.
+  const Folio& old = folios_.At(old_head);
+  for (uint32_t i = 0; i < kPtesPerTable; ++i) {
+    const bool data = folios_.nonzero(old, old_head + i);
+    if (nf != nullptr) {
+      folios_.set_nonzero(folios_.At(head), head + i, 1, data);
+    } else {
+      folios_.SetPageNonzero(pages[i], data);
+    }
+  }
+  // The old THP leaves this page table.
+  {
+    Folio& f = folios_.At(old_head);
+    EmitMapping(EVENT_UNMAP, old_head, f, REASON_COW, pid, haddr, f.pages(),
+                MAP_LEVEL_PMD, f.mapcount, f.mapcount - 1, f.refcount,
+                f.refcount - 1);
+    RemoveRmapPmd(old_head, f);
+    p.pt.ClearPmd(haddr);
+    PutFolio(old_head, 1, REASON_COW);
+  }
+  if (nf != nullptr) {
+    nf = &folios_.At(head);
+    nf->set(kFolioAnon);
+    nf->owner = p.anon_vma;
+    nf->index = haddr >> kPageShift;
+    MapPmd(pid, haddr, head, w, /*own_ref=*/false, REASON_COW);
+    return true;
+  }
+  PteTable& t = p.pt.TableFor(haddr);
+  for (uint32_t i = 0; i < kPtesPerTable; ++i) {
+    const uint32_t h = pages[i];
+    const uint64_t a = haddr + (uint64_t(i) << kPageShift);
+    Folio& f = folios_.At(h);
+    f.set(kFolioAnon);
+    f.owner = p.anon_vma;
+    f.index = a >> kPageShift;
+    AddRmapPtes(h, f, h, 1);
+    t.pte[i] = Pte::Page(h, w).WithExclusive(true);
+    EmitMapping(EVENT_MAP, h, f, REASON_COW, pid, a, 1, MAP_LEVEL_PTE, 0, 1);
+  }
+  t.used += kPtesPerTable;
+  return true;
 }
 
 // do_huge_pmd_anonymous_page(): true when the fault was handled at the PMD.

@@ -257,6 +257,7 @@ class Model {
                          uint64_t addr, bool write);
   bool PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                 bool write);
+  bool CopyHugePmd(Process& p, uint32_t pid, const Vma& vma, uint64_t haddr);
   void PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                 bool write);
   // do_wp_page(): a write to a read-only PTE.

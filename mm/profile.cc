@@ -22,10 +22,12 @@ std::vector<Profile> Presets() {
   v5_4.compact_large_folios = false;
   v5_4.anon_cow_reuse = Profile::AnonCowReuse::kByMapcount;
   v5_4.fork_cow_pinned = false;
+  v5_4.thp_cow_split_pmd = false;
 
   Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
   v6_1.shmem_punch_split = true;                             // v5.7
+  v6_1.thp_cow_split_pmd = true;                             // v5.8
   v6_1.fork_cow_pinned = true;                               // v5.9
   v6_1.anon_cow_reuse = Profile::AnonCowReuse::kByRefcount;  // v5.9, v5.18
 

@@ -66,6 +66,12 @@ struct Profile {
     kLargeMappedAlone,
   };
   AnonCowReuse anon_cow_reuse = AnonCowReuse::kLargeMappedAlone;
+  // A write fault on a PMD-mapped THP that cannot be reused splits the PMD
+  // and copies only the page written (v5.8, 3917c80280c9 "thp: change CoW
+  // semantics for anon-THP"); otherwise (do_huge_pmd_wp_page before it) the
+  // whole THP is copied into a new one, or, where the VMA may have none or
+  // none can be had, into 512 small pages (do_huge_pmd_wp_page_fallback).
+  bool thp_cow_split_pmd = true;
   // fork copies for the child the exclusive pages of a folio that may be
   // pinned, splitting a PMD mapping first (v5.9, 70e806e4e645 "mm: Do early
   // cow for pinned pages during fork() for ptes" and d042035eaf5f "mm/thp:

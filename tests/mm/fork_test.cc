@@ -2,6 +2,8 @@
 // WriteProtectFault): which pages fork copies at once, which a write fault
 // reuses and which it copies, by profile. The 6.18 cases are also in
 // traces/captured (anon_fork_*, mthp64k_fork_*, *_foll_pin_*).
+#include <tuple>
+
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
@@ -81,6 +83,38 @@ TEST_F(CowTest, PmdMappedThpHeldByFollGet) {
     ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
     Verify();
+  }
+}
+
+// A write to a THP shared since a fork: from v5.8 (3917c80280c9) the PMD
+// is split and the page copied; before, the whole THP is copied into a new
+// one, or, where the VMA may have none, into 512 small pages.
+TEST_F(CowTest, SharedThpWrite) {
+  for (auto [profile, nohugepage, layout] :
+       std::vector<std::tuple<std::string, bool, std::string>>{
+           {"linux-5.4", false, "O-9"},
+           {"linux-5.4", true, "O-0 x512"},
+           {"linux-6.6", false, "O-9[0+5] O-0 O-9[6+506]"}}) {
+    SCOPED_TRACE(profile + (nohugepage ? " nohugepage" : ""));
+    Start(profile);
+    FaultThps(1);
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    if (nohugepage) {
+      ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
+    }
+    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    EXPECT_EQ(Layout(kBase, kThp), layout);
+    uint64_t pmd;
+    // The child keeps the old THP, by its PMD.
+    EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)), "O-9");
+    EXPECT_EQ(pmd, 512u);
+    Verify();
+    // The copy is the parent's own: writing all of it copies nothing more.
+    sink_.TakeKinds();
+    ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
+    if (profile == "linux-5.4") {
+      EXPECT_EQ(sink_.TakeKinds(), "");
+    }
   }
 }
 
