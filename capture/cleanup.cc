@@ -103,6 +103,12 @@ void RemoveAtEnd(const std::string& dir) {
 
 void RunAll() {
   if (g_running) return;
+  // A signal now waits until the cleanup is done (in the handler they are
+  // blocked already).
+  sigset_t block, was;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  sigprocmask(SIG_BLOCK, &block, &was);
   g_running = 1;
   for (int i = 0; i < g_npidfds; ++i) {
     if (g_pidfds[i] < 0) continue;
@@ -133,6 +139,7 @@ void RunAll() {
   for (int i = g_ndirs - 1; i >= 0; --i) rmdir(g_dirs[i]);
   g_ndirs = 0;
   g_running = 0;
+  sigprocmask(SIG_SETMASK, &was, nullptr);
 }
 
 }  // namespace mmreplay::capture::cleanup

@@ -49,11 +49,19 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
   }
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
     if (!write) return absl::OkStatus();
-    // do_huge_zero_wp_pmd(): a new THP replaces the huge zero folio; if
-    // none can be had, the PMD is split to zero-page PTEs.
-    p.pt.ClearPmd(addr);
-    if (PmdFault(p, pid, vma, addr, /*write=*/true)) return absl::OkStatus();
-    p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
+    // A new THP replaces the huge zero folio: do_huge_zero_wp_pmd(), and
+    // before v5.8 do_huge_pmd_wp_page() where the VMA may have a THP.
+    // Otherwise, or with none to be had, the PMD is split to zero-page PTEs
+    // and the page copied at the PTE level.
+    if (profile_.huge_zero_wp_thp &&
+        (profile_.thp_cow_split_pmd ||
+         (AnonAllowedOrders(vma) >> kPmdOrder & 1))) {
+      p.pt.ClearPmd(addr);
+      if (PmdFault(p, pid, vma, addr, /*write=*/true)) {
+        return absl::OkStatus();
+      }
+      p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
+    }
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_ANON_FAULT);
     pmd = p.pt.FindPmd(addr);
   }
@@ -150,7 +158,10 @@ bool Model::CopyHugePmd(Process& p, uint32_t pid, const Vma& vma,
     f.owner = p.anon_vma;
     f.index = a >> kPageShift;
     AddRmapPtes(h, f, h, 1);
-    t.pte[i] = Pte::Page(h, w).WithExclusive(true);
+    // maybe_mkwrite(pte_mkdirty()), clean where the data is zeros (as in
+    // WriteProtectFault).
+    const Pte pte = Pte::Page(h, w).WithExclusive(true);
+    t.pte[i] = folios_.PageNonzero(h) ? pte.Dirty() : pte;
     EmitMapping(EVENT_MAP, h, f, REASON_COW, pid, a, 1, MAP_LEVEL_PTE, 0, 1);
   }
   t.used += kPtesPerTable;
@@ -314,7 +325,7 @@ bool Model::NoPageMappedTwice(const Folio& f) const {
 // rule an exclusive page, mapped once since fork shares every mapped page
 // of a folio, is one kByMapcount reuses too.)
 void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
-                              uint64_t addr) {
+                              uint64_t addr, uint32_t source_pfn) {
   Pte pte = p.pt.GetPte(addr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   if (pte.present_page() &&
@@ -324,6 +335,10 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
     return;
   }
   if (!vma.anon_vma) p.vmas.SetAnonVma(addr);  // wp_page_copy()
+  // __wp_page_copy_user(): the copy holds what the page held (the zero
+  // page, nothing).
+  if (pte.present_page()) source_pfn = pte.pfn();
+  const bool data = source_pfn != kNoPfn && folios_.PageNonzero(source_pfn);
   uint32_t head;
   Folio* f = AllocFolio(0, REASON_COW, &head);
   if (f == nullptr) return;
@@ -339,9 +354,13 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
     RemoveRmapPtes(old_head, old, pte.pfn(), 1);
     PutFolio(old_head, 1, REASON_COW);
   }
+  folios_.SetPageNonzero(head, data);
   f = &folios_.At(head);
   AddRmapPtes(head, *f, head, 1);
-  p.pt.SetPte(addr, Pte::Page(head, w).WithExclusive(true));
+  // maybe_mkwrite(pte_mkdirty()); the model's dirty bit says the data is
+  // recorded, so a copy of zeros stays clean for the write to come.
+  const Pte copy = Pte::Page(head, w).WithExclusive(true);
+  p.pt.SetPte(addr, data ? copy.Dirty() : copy);
   EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE, 0,
               1);
 }

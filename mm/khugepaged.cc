@@ -64,11 +64,19 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
                          bool khugepaged) {
   Process& p = *FindProcess(pid);
   if (khugepaged && !(AnonAllowedOrders(vma) >> kPmdOrder & 1)) return false;
+  // hugepage_vma_revalidate(): a VMA that never had an anonymous page.
+  if (!vma.anon_vma) return false;
+  // find_pmd_or_thp_or_none(): a PMD mapping (a THP, the huge zero folio)
+  // is what a collapse would make (SCAN_PMD_MAPPED: done); with no PTE
+  // table there is nothing to collapse (SCAN_PMD_NULL).
   Pmd* pmd = p.pt.FindPmd(haddr);
-  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) return false;
+  if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return true;
+  if (pmd == nullptr) return false;
   // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
-  // every present page anonymous and held by its mappings alone.
+  // every present page anonymous and held by its mappings alone, and one
+  // at least mapped writable (else SCAN_PAGE_RO).
   int none_or_zero = 0;
+  bool writable = false;
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
     if (!pte.present_page()) {
@@ -77,10 +85,9 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
     }
     const Folio& f = *folios_.Peek(pte.pfn());
     if (!f.test(kFolioAnon) || f.refcount != f.mapcount) return false;
+    writable |= pte.writable();
   }
-  if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
-    none_or_zero = kBlock;
-  }
+  if (!writable) return false;
   uint32_t head;
   Folio* nf = AllocCollapseFolio(khugepaged, none_or_zero, &head);
   if (nf == nullptr) return false;
@@ -171,7 +178,8 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
            /*own_ref=*/true, REASON_COLLAPSE);
     counters_.Count(VmEvent::kThpFileMapped);
   }
-  return true;
+  // MADV_COLLAPSE fails there (SCAN_FAIL), the page cache collapsed.
+  return khugepaged || !copies;
 }
 
 }  // namespace mmreplay::mm

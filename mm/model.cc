@@ -229,6 +229,15 @@ absl::Status Model::Madvise(uint32_t pid, uint64_t addr, uint64_t length,
       ZapRange(pid, addr, end, REASON_MADV_DONTNEED);
       return absl::OkStatus();
     case ADVICE_FREE:
+      // madvise_free_single_vma(): only private anonymous memory.
+      for (const Vma& v : FindProcess(pid)->vmas.Overlapping(addr, end)) {
+        if (!v.anonymous() || v.shared) {
+          return absl::FailedPreconditionError(absl::StrFormat(
+              "MADV_FREE at 0x%x in process %d: not private anonymous "
+              "memory (madvise fails with EINVAL)",
+              v.start, pid));
+        }
+      }
       MadviseFree(pid, addr, end);
       return absl::OkStatus();
     default:
@@ -571,11 +580,35 @@ absl::Status Model::Verify() const {
   // exclusive page is mapped once (checked against every mapping below).
   std::vector<std::pair<uint32_t, uint32_t>> exclusive;  // (head, pfn)
   absl::Status broken;
-  auto check_exclusive = [&](uint32_t pid, uint64_t addr, const Folio& f,
-                             uint32_t head, uint32_t pfn, bool writable,
-                             bool excl) {
+  // Besides, an anonymous page is mapped only in a private VMA with an
+  // anon_vma, at the address its index says (what the rmap walk and the
+  // reuse rule take it to be); a private mapping never maps a page-cache
+  // page writable.
+  auto check_exclusive = [&](const Process& p, uint32_t pid, uint64_t addr,
+                             const Folio& f, uint32_t head, uint32_t pfn,
+                             bool writable, bool excl) {
     bool anon = f.test(kFolioAnon);
-    if (broken.ok() && excl && !anon) {
+    const Vma* vma = p.vmas.Find(addr);
+    if (broken.ok() && vma == nullptr) {
+      broken = absl::InternalError(absl::StrFormat(
+          "process %d: page 0x%x is mapped at 0x%x, where no VMA is", pid, pfn,
+          addr));
+    } else if (broken.ok() && anon &&
+               (vma->shared || !vma->anon_vma ||
+                (f.index + (pfn - f.head)) << kPageShift != addr)) {
+      broken = absl::InternalError(absl::StrFormat(
+          "process %d: anon page 0x%x (index 0x%x) is mapped at 0x%x, in a "
+          "VMA %s",
+          pid, pfn, f.index + (pfn - f.head), addr,
+          vma->shared      ? "that is shared"
+          : !vma->anon_vma ? "without an anon_vma"
+                           : "at another address"));
+    } else if (broken.ok() && !anon && writable && !vma->shared) {
+      broken = absl::InternalError(absl::StrFormat(
+          "process %d: file page 0x%x is mapped writable at 0x%x, in a "
+          "private VMA",
+          pid, pfn, addr));
+    } else if (broken.ok() && excl && !anon) {
       broken = absl::InternalError(absl::StrFormat(
           "process %d: the mapping at 0x%x is exclusive, of file page 0x%x",
           pid, addr, pfn));
@@ -602,8 +635,8 @@ absl::Status Model::Verify() const {
             }
             ++maps[pmd.head];
             ++pmd_maps[pmd.head];
-            check_exclusive(pid, pmd_addr, *f, pmd.head, pmd.head, pmd.writable,
-                            pmd.exclusive);
+            check_exclusive(p, pid, pmd_addr, *f, pmd.head, pmd.head,
+                            pmd.writable, pmd.exclusive);
           } else if (pmd.kind == Pmd::Kind::kTable) {
             const PteTable& t = p.pt.Table(pmd);
             int used = 0;
@@ -619,8 +652,9 @@ absl::Status Model::Verify() const {
                 return;
               }
               uint32_t head = folios_.HeadOf(pte.pfn());
-              check_exclusive(pid, pmd_addr + (uint64_t(i) << kPageShift), *f,
-                              head, pte.pfn(), pte.writable(), pte.exclusive());
+              check_exclusive(p, pid, pmd_addr + (uint64_t(i) << kPageShift),
+                              *f, head, pte.pfn(), pte.writable(),
+                              pte.exclusive());
               ++maps[head];
               std::vector<int32_t>& pm = page_maps[head];
               if (pm.empty()) pm.resize(f->pages());

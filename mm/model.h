@@ -177,6 +177,9 @@ class Model {
   };
   // Extra references taken by a pin or a speculative get: one per page, by
   // PFN, with the pincount added (FOLL_PIN).
+  // No page (a PFN no page has).
+  static constexpr uint32_t kNoPfn = UINT32_MAX;
+
   struct Holder {
     std::vector<uint32_t> pfns;
     bool foll_pin = false;
@@ -260,9 +263,10 @@ class Model {
   bool CopyHugePmd(Process& p, uint32_t pid, const Vma& vma, uint64_t haddr);
   void PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                 bool write);
-  // do_wp_page(): a write to a read-only PTE.
+  // do_wp_page(): a write to a read-only PTE. `source_pfn`: where nothing
+  // is mapped (do_cow_fault), the page-cache page the copy is made from.
   void WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
-                         uint64_t addr);
+                         uint64_t addr, uint32_t source_pfn = kNoPfn);
   bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
   bool NoPageMappedTwice(const Folio& f) const;
 
@@ -362,8 +366,9 @@ class Model {
   // copies of them too (a truncate), else they stay (a hole punch).
   void UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
                          bool even_cows, Reason reason);
-  // A write fault in a private file mapping (FileFault).
-  void CowFileFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr);
+  // A write fault in a private file mapping with no PTE (FileFault).
+  void CowFileFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
+                    uint32_t cache_pfn);
 
   // --- truncate.cc --------------------------------------------------------
   // shmem_undo_range() / truncate_inode_pages_range() over bytes

@@ -7,11 +7,6 @@
 #include "mm/model.h"
 
 namespace mmreplay::mm {
-namespace {
-
-constexpr uint32_t kNoPage = UINT32_MAX;
-
-}  // namespace
 
 void Model::GetPage(uint32_t pfn, bool foll_pin, Reason reason) {
   uint32_t head = folios_.HeadOf(pfn);
@@ -79,8 +74,8 @@ absl::Status Model::GetUserPages(Process& p, uint32_t pid, uint64_t addr,
           write ? "writable" : "readable"));
     }
     Vma copy = *vma;
-    uint32_t pfn = kNoPage;
-    for (int attempt = 0; attempt < 2 && pfn == kNoPage; ++attempt) {
+    uint32_t pfn = kNoPfn;
+    for (int attempt = 0; attempt < 2 && pfn == kNoPfn; ++attempt) {
       const bool take_any = !write || attempt == 1;
       const Pmd* pmd = p.pt.FindPmd(a);
       const Pte pte = p.pt.GetPte(a);
@@ -95,7 +90,7 @@ absl::Status Model::GetUserPages(Process& p, uint32_t pid, uint64_t addr,
         RETURN_IF_ERROR(HandleMmFault(p, pid, copy, a, write));
       }
     }
-    if (pfn == kNoPage) continue;  // the zero page: nothing to hold
+    if (pfn == kNoPfn) continue;  // the zero page: nothing to hold
     GetPage(pfn, h.foll_pin, REASON_PIN);
     h.pfns.push_back(pfn);
   }

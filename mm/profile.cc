@@ -28,6 +28,7 @@ std::vector<Profile> Presets() {
   v6_1.name = "linux-6.1";
   v6_1.shmem_punch_split = true;                             // v5.7
   v6_1.thp_cow_split_pmd = true;                             // v5.8
+  v6_1.huge_zero_wp_thp = false;                             // v5.8
   v6_1.fork_cow_pinned = true;                               // v5.9
   v6_1.anon_cow_reuse = Profile::AnonCowReuse::kByRefcount;  // v5.9, v5.18
 
@@ -42,6 +43,7 @@ std::vector<Profile> Presets() {
   v6_15.batched_rmap_zap = true;            // v6.9 + v6.10
   v6_15.thp_underused_shrinker = true;      // v6.12
   v6_15.truncate_non_uniform_split = true;  // v6.15
+  v6_15.huge_zero_wp_thp = true;            // v6.13
   v6_15.anon_cow_reuse = Profile::AnonCowReuse::kLargeMappedAlone;  // v6.15
 
   Profile v6_18 = v6_15;

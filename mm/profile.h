@@ -72,6 +72,11 @@ struct Profile {
   // whole THP is copied into a new one, or, where the VMA may have none or
   // none can be had, into 512 small pages (do_huge_pmd_wp_page_fallback).
   bool thp_cow_split_pmd = true;
+  // A write to the huge zero folio faults in a new THP (v6.13, "mm:
+  // allocate THP on hugezeropage wp-fault"; and before v5.8, where the VMA
+  // may have a THP); otherwise (v5.8, 3917c80280c9) its PMD is split to
+  // zero-page PTEs and the page written is copied.
+  bool huge_zero_wp_thp = true;
   // fork copies for the child the exclusive pages of a folio that may be
   // pinned, splitting a PMD mapping first (v5.9, 70e806e4e645 "mm: Do early
   // cow for pinned pages during fork() for ptes" and d042035eaf5f "mm/thp:

@@ -236,13 +236,24 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
         "fault at 0x%x in process %d is past the end of file %d (SIGBUS)", addr,
         pid, vma.file));
   }
-  // A write to a private mapping copies the page (the page cache stays as
-  // it is): do_wp_page() where a page is mapped (read-only: a page-cache
-  // page, or a copy shared since a fork), do_cow_fault() from the page-cache
-  // page where none is.
+  const Pmd* mapped_pmd = p.pt.FindPmd(addr);
+  const bool pte_mapped = p.pt.GetPte(addr).present_page();
+  // handle_pte_fault(): a read of a mapped page takes no fault.
+  if (!write && (pte_mapped || (mapped_pmd != nullptr &&
+                                mapped_pmd->kind == Pmd::Kind::kFolio))) {
+    return absl::OkStatus();
+  }
+  // A write to a private mapping copies the page, the page cache left as it
+  // is: do_wp_page() where a page is mapped (read-only: a page-cache page,
+  // or a copy shared since a fork), do_cow_fault() from the page-cache page
+  // where none is (CowFileFault).
   const bool cow = write && !vma.shared;
+  if (cow && pte_mapped) {
+    WriteProtectFault(p, pid, vma, addr);
+    return absl::OkStatus();
+  }
   std::optional<PageCache::Entry> e = file.cache.Find(index);
-  if (!e.has_value() && !(cow && p.pt.GetPte(addr).present_page())) {
+  if (!e.has_value()) {
     uint32_t order = ShmemOrder(file, index, 0, &vma, addr);
     uint32_t head = 0;
     Folio* f = nullptr;
@@ -254,7 +265,8 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
     e = file.cache.Find(index);
   }
   if (cow) {
-    CowFileFault(p, pid, vma, addr);
+    CowFileFault(p, pid, vma, addr,
+                 e->head + static_cast<uint32_t>(index - e->index));
     return absl::OkStatus();
   }
   uint32_t head = e->head;
@@ -303,19 +315,18 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   return absl::OkStatus();
 }
 
-// A write fault in a private file mapping: a read-only PMD mapping of a
-// page-cache THP is split,
-// which for a file folio removes it (wp_huge_pmd: copy on write is done at
-// the PTE level); then the page is copied into a new anonymous page, or,
-// mapped anonymous already (a copy shared since a fork), reused or copied
-// as anonymous memory is (WriteProtectFault).
+// A write in a private file mapping where no PTE maps the page: a
+// read-only PMD mapping of the page-cache THP is split, which for a file
+// folio removes it (wp_huge_pmd: copy on write is done at the PTE level);
+// then (do_cow_fault) page-cache page cache_pfn is copied into a new
+// anonymous page (WriteProtectFault).
 void Model::CowFileFault(Process& p, uint32_t pid, const Vma& vma,
-                         uint64_t addr) {
+                         uint64_t addr, uint32_t cache_pfn) {
   const Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
   }
-  WriteProtectFault(p, pid, vma, addr);
+  WriteProtectFault(p, pid, vma, addr, cache_pfn);
 }
 
 void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,

@@ -80,6 +80,35 @@ TEST_F(CowTest, PmdMappedThpHeldByFollGet) {
         model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessExit(2).ok());
+    sink_.TakeKinds();
+    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    EXPECT_EQ(Layout(kBase, kThp), layout);
+    // A reuse allocates nothing (5.4 copying the THP whole would).
+    EXPECT_EQ(sink_.TakeKinds().find("folio_alloc") == std::string::npos,
+              profile == "linux-5.4");
+    Verify();
+  }
+}
+
+// A write to the huge zero folio: a new THP (6.13+, and 5.4 where the VMA
+// may have one), else the PMD split to zero-page PTEs and the page copied.
+TEST_F(CowTest, HugeZeroWrite) {
+  for (auto [profile, nohugepage, layout] :
+       std::vector<std::tuple<std::string, bool, std::string>>{
+           {"linux-5.4", false, "O-9"},
+           {"linux-5.4", true, "[Z*5] O-0 [Z*506]"},
+           {"linux-6.6", false, "[Z*5] O-0 [Z*506]"},
+           {"linux-6.18", false, "O-9"},
+           {"linux-6.18", true, "O-9"}}) {
+    SCOPED_TRACE(profile + (nohugepage ? " nohugepage" : ""));
+    Start(profile);
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
+    ASSERT_EQ(Layout(kBase, kThp), "[HZ*512]");
+    if (nohugepage) {
+      ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
+    }
     ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
     Verify();
@@ -102,8 +131,17 @@ TEST_F(CowTest, SharedThpWrite) {
     if (nohugepage) {
       ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
     }
+    const int64_t allocs = Count(VmEvent::kThpFaultAlloc);
+    const int64_t fallbacks = Count(VmEvent::kThpFaultFallback);
     ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
+    // 5.4 copies into a new THP (not a reuse: THP_FAULT_ALLOC), or into
+    // small pages (THP_FAULT_FALLBACK).
+    const bool copies_whole = profile == "linux-5.4";
+    EXPECT_EQ(Count(VmEvent::kThpFaultAlloc) - allocs,
+              copies_whole && !nohugepage ? 1 : 0);
+    EXPECT_EQ(Count(VmEvent::kThpFaultFallback) - fallbacks,
+              copies_whole && nohugepage ? 1 : 0);
     uint64_t pmd;
     // The child keeps the old THP, by its PMD.
     EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)), "O-9");
@@ -112,7 +150,7 @@ TEST_F(CowTest, SharedThpWrite) {
     // The copy is the parent's own: writing all of it copies nothing more.
     sink_.TakeKinds();
     ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
-    if (profile == "linux-5.4") {
+    if (copies_whole) {
       EXPECT_EQ(sink_.TakeKinds(), "");
     }
   }

@@ -1,0 +1,96 @@
+// MADV_COLLAPSE (mm/khugepaged.cc): what hpage_collapse_scan_pmd and
+// hugepage_vma_revalidate let through, and collapse_pte_mapped_thp giving
+// up on a private mapping's copies.
+#include "tests/mm/model_harness.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+class CollapseTest : public ModelTest {
+ protected:
+  // A 2 MiB anonymous region at kBase touched in small pages (`write` or
+  // read), then open to THP again.
+  void TouchSmall(Access access) {
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, kThp, access).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  }
+  bool Collapse() {
+    return model_->Collapse(1, kBase, kThp, /*khugepaged=*/false).ok();
+  }
+};
+
+TEST_F(CollapseTest, WrittenSmallPagesCollapse) {
+  Start();
+  TouchSmall(ACCESS_WRITE);
+  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Layout(kBase, kThp), "O-9");
+  EXPECT_EQ(PmdMapped(kBase, kThp), 512u);
+  Verify();
+}
+
+// Only the zero page: no anon_vma, and no writable PTE (SCAN_PAGE_RO).
+TEST_F(CollapseTest, MemoryOnlyReadStaysAsItIs) {
+  Start();
+  TouchSmall(ACCESS_READ);
+  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Layout(kBase, kThp), "[Z*512]");
+  Verify();
+}
+
+// No PTE table (SCAN_PMD_NULL): nothing to collapse.
+TEST_F(CollapseTest, EmptyRangeStaysEmpty) {
+  Start();
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Layout(kBase, kThp), "[hole*512]");
+  Verify();
+}
+
+// After a fork every PTE is read-only (SCAN_PAGE_RO).
+TEST_F(CollapseTest, ReadOnlySharedPagesStay) {
+  Start();
+  TouchSmall(ACCESS_WRITE);
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Layout(kBase, kThp), "O-0 x512");
+  Verify();
+}
+
+// The huge zero folio is PMD-mapped already (SCAN_PMD_MAPPED).
+TEST_F(CollapseTest, HugeZeroStays) {
+  Start();
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
+  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Layout(kBase, kThp), "[HZ*512]");
+  Verify();
+}
+
+// A private tmpfs mapping with a copy: collapse_file makes the page-cache
+// THP, but collapse_pte_mapped_thp gives up on the caller's page table.
+TEST_F(CollapseTest, PrivateFileMappingWithACopyIsNotPmdMapped) {
+  Start();
+  ASSERT_TRUE(
+      model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
+  ASSERT_TRUE(model_->FileWrite(1, 0, kThp).ok());
+  ASSERT_TRUE(model_->MmapFile(1, kBase, kThp, 3, 2, 1, 0).ok());
+  ASSERT_TRUE(model_->PunchHole(1, 2 * kPage, kPage).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + 7 * kPage, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(Collapse());
+  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(RenderLayout(*cached), "O-9");
+  EXPECT_EQ(PmdMapped(kBase, kThp), 0u);
+  EXPECT_EQ(Layout(kBase, kThp), "[hole*7] O-0 [hole*504]");
+  Verify();
+}
+
+}  // namespace
+}  // namespace mmreplay::mm
