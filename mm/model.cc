@@ -327,20 +327,10 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
   return absl::OkStatus();
 }
 
-absl::Status Model::HandleMmFault(Process& p, uint32_t pid, const Vma& vma,
-                                  uint64_t addr, bool write) {
-  // sanitize_fault_flags() and the VMA access check before it.
-  uint32_t need = write ? PROT_BITS_WRITE : PROT_BITS_READ;
-  if ((vma.prot & need) == 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "%s fault at 0x%x in process %d: the mapping does not allow it",
-        write ? "write" : "read", addr, pid));
-  }
-  if (!vma.anonymous()) return FileFault(p, pid, vma, addr, write);
-  // MAP_SHARED anonymous memory is shmem on an unnamed file: not modelled
-  // yet; the fault maps nothing.
-  if (vma.shared) return absl::OkStatus();
-  return AnonFault(p, pid, vma, addr, write);
+absl::Status Model::FaultNotAllowed(uint32_t pid, uint64_t addr, bool write) {
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "%s fault at 0x%x in process %d: the mapping does not allow it",
+      write ? "write" : "read", addr, pid));
 }
 
 // Inline in Touch, its only caller: most touches are a walk and nothing

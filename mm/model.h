@@ -24,6 +24,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/status/status.h"
@@ -243,10 +244,23 @@ class Model {
   // not all zeros now, and a page-cache folio is dirty.
   void Written(Folio& f, uint32_t pfn, uint32_t n);
 
-  // handle_mm_fault() for the page at addr of vma, with its access check:
-  // FailedPrecondition where the VMA's protection forbids the access.
+  // handle_mm_fault() for the page at addr of vma, with its access check
+  // (sanitize_fault_flags and the VMA check before it): FailedPrecondition
+  // where the VMA's protection forbids the access. Inline: most touches
+  // that fault come through here.
   absl::Status HandleMmFault(Process& p, uint32_t pid, const Vma& vma,
-                             uint64_t addr, bool write);
+                             uint64_t addr, bool write) {
+    const uint32_t need = write ? PROT_BITS_WRITE : PROT_BITS_READ;
+    if (ABSL_PREDICT_FALSE((vma.prot & need) == 0)) {
+      return FaultNotAllowed(pid, addr, write);
+    }
+    if (!vma.anonymous()) return FileFault(p, pid, vma, addr, write);
+    // MAP_SHARED anonymous memory is shmem on an unnamed file: not modelled
+    // yet; the fault maps nothing.
+    if (vma.shared) return absl::OkStatus();
+    return AnonFault(p, pid, vma, addr, write);
+  }
+  static absl::Status FaultNotAllowed(uint32_t pid, uint64_t addr, bool write);
 
   // Whether a PTE at addr maps an anonymous page (in a private file
   // mapping: a copy).
