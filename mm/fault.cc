@@ -61,6 +61,8 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
         return absl::OkStatus();
       }
       p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
+    } else if (profile_.huge_zero_wp_thp) {
+      counters_.Count(VmEvent::kThpFaultFallback);  // 5.4: no THP allowed
     }
     SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_ANON_FAULT);
     pmd = p.pt.FindPmd(addr);

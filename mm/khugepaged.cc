@@ -17,15 +17,21 @@ namespace {
 
 constexpr int kBlock = kPtesPerTable;
 
+constexpr int kEagain = -11;
+constexpr int kEnomem = -12;
+constexpr int kEinval = -22;
+
+using Result = CollapseResult;
+constexpr Result kCollapsed{};
+// A result madvise_collapse() goes on past (SCAN_PMD_NULL, SCAN_PAGE_RO,
+// SCAN_PAGE_COUNT, ...), and one it stops at (any other).
+constexpr Result Skip(int err) { return {err, false}; }
+constexpr Result Stop(int err) { return {err, true}; }
+
 }  // namespace
 
-// khugepaged's max_ptes_none limit on the block's empty pages, then the
-// new folio (alloc_charge_folio); null when either fails.
-Folio* Model::AllocCollapseFolio(bool khugepaged, int empty, uint32_t* head) {
-  if (khugepaged && empty > static_cast<int>(knobs_.max_ptes_none)) {
-    counters_.Count(VmEvent::kThpScanExceedNonePte);
-    return nullptr;
-  }
+// The new folio (alloc_charge_folio); null when none can be had.
+Folio* Model::AllocCollapseFolio(uint32_t* head) {
   Folio* f = AllocFolio(kPmdOrder, REASON_COLLAPSE, head);
   counters_.Count(f == nullptr ? VmEvent::kThpCollapseAllocFailed
                                : VmEvent::kThpCollapseAlloc);
@@ -43,38 +49,45 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
     if (vma == nullptr || haddr + kPmdSize > vma->end) continue;
     Vma v = *vma;
     if (v.nohugepage) continue;
-    bool done =
-        v.anonymous() && !v.shared
-            ? CollapseAnon(pid, v, haddr, khugepaged)
-            : (!v.anonymous() && CollapseFile(pid, v, haddr, khugepaged));
+    const Result r = v.anonymous() && !v.shared
+                         ? CollapseAnon(pid, v, haddr, khugepaged)
+                     : !v.anonymous() ? CollapseFile(pid, v, haddr, khugepaged)
+                                      : Skip(kEinval);
     event_.Clear();
     event_.set_op_index(op_index_);
     event_.set_kind(EVENT_COLLAPSE);
     event_.set_pid(pid);
     event_.set_addr(haddr);
     event_.set_reason(REASON_COLLAPSE);
-    if (!done) event_.set_err(-11);  // -EAGAIN, as MADV_COLLAPSE reports
+    if (r.err != 0) event_.set_err(r.err);
     Emit();
+    // madvise_collapse() gives up on the rest of the range (khugepaged
+    // just moves on).
+    if (r.stop && !khugepaged) break;
   }
   return absl::OkStatus();
 }
 
 // hpage_collapse_scan_pmd() + collapse_huge_page().
-bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
-                         bool khugepaged) {
+CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
+                                   bool khugepaged) {
   Process& p = *FindProcess(pid);
-  if (khugepaged && !(AnonAllowedOrders(vma) >> kPmdOrder & 1)) return false;
-  // hugepage_vma_revalidate(): a VMA that never had an anonymous page.
-  if (!vma.anon_vma) return false;
+  if (khugepaged && !(AnonAllowedOrders(vma) >> kPmdOrder & 1)) {
+    return Skip(kEinval);
+  }
   // find_pmd_or_thp_or_none(): a PMD mapping (a THP, the huge zero folio)
-  // is what a collapse would make (SCAN_PMD_MAPPED: done); with no PTE
-  // table there is nothing to collapse (SCAN_PMD_NULL).
+  // is what a collapse would make (SCAN_PMD_MAPPED: done); no PMD table is
+  // SCAN_PMD_NULL, an empty PMD entry SCAN_PMD_NONE (which 6.18's
+  // madvise_collapse stops at).
   Pmd* pmd = p.pt.FindPmd(haddr);
-  if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return true;
-  if (pmd == nullptr) return false;
+  if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return kCollapsed;
+  if (pmd == nullptr) {
+    return p.pt.HasPmdTable(haddr) ? Stop(kEinval) : Skip(kEinval);
+  }
   // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
-  // every present page anonymous and held by its mappings alone, and one
-  // at least mapped writable (else SCAN_PAGE_RO).
+  // every present page anonymous (else SCAN_PAGE_ANON) and held by its
+  // mappings alone (else SCAN_PAGE_COUNT), and one at least mapped writable
+  // (else SCAN_PAGE_RO).
   int none_or_zero = 0;
   bool writable = false;
   for (int i = 0; i < kBlock; ++i) {
@@ -84,13 +97,21 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
       continue;
     }
     const Folio& f = *folios_.Peek(pte.pfn());
-    if (!f.test(kFolioAnon) || f.refcount != f.mapcount) return false;
+    if (!f.test(kFolioAnon)) return Stop(kEinval);
+    if (f.refcount != f.mapcount) return Skip(kEagain);
     writable |= pte.writable();
   }
-  if (!writable) return false;
+  if (khugepaged && none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
+    counters_.Count(VmEvent::kThpScanExceedNonePte);
+    return Skip(kEinval);  // SCAN_EXCEED_NONE_PTE
+  }
+  if (!writable) return Skip(kEinval);
+  // collapse_huge_page()'s hugepage_vma_revalidate(): a VMA with no
+  // anon_vma (SCAN_PAGE_ANON; a writable anonymous PTE implies one).
+  if (!vma.anon_vma) return Stop(kEinval);
   uint32_t head;
-  Folio* nf = AllocCollapseFolio(khugepaged, none_or_zero, &head);
-  if (nf == nullptr) return false;
+  Folio* nf = AllocCollapseFolio(&head);
+  if (nf == nullptr) return Stop(kEnomem);  // SCAN_ALLOC_HUGE_PAGE_FAIL
   // __collapse_huge_page_copy(): the new folio gets the old contents.
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
@@ -111,32 +132,46 @@ bool Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   if (profile_.thp_underused_shrinker) {
     DeferredSplitFolio(head, *nf, /*partially_mapped=*/false);
   }
-  return true;
+  return kCollapsed;
 }
 
 // collapse_file() for tmpfs, then (MADV_COLLAPSE) the caller's PMD.
-bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
-                         bool khugepaged) {
+CollapseResult Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
+                                   bool khugepaged) {
   File& file = *FindFile(vma.file);
-  if (!file.shmem()) return false;
-  if (khugepaged && file.huge == TMPFS_HUGE_NEVER) return false;
+  if (!file.shmem()) return Skip(kEinval);
+  if (khugepaged && file.huge == TMPFS_HUGE_NEVER) return Skip(kEinval);
   uint64_t index = vma.PageIndex(haddr);
-  if (index % kBlock != 0) return false;
+  if (index % kBlock != 0) return Skip(kEinval);
   uint64_t eof = (file.size + kPageSize - 1) / kPageSize;
-  if (index + kBlock > eof) return false;
+  if (index + kBlock > eof) return Skip(kEinval);
   std::vector<PageCache::Entry> entries =
       file.cache.InRange(index, index + kBlock - 1);
-  if (entries.size() == 1 && entries[0].order == kPmdOrder) return false;
+  // A PMD-sized folio already (SCAN_PTE_MAPPED_HUGEPAGE): MADV_COLLAPSE
+  // maps it by the PMD.
+  if (entries.size() == 1 && entries[0].order == kPmdOrder) {
+    if (khugepaged) return kCollapsed;
+    return MapCollapsedFile(pid, vma, haddr, entries[0].head) ? kCollapsed
+                                                              : Stop(kEinval);
+  }
   int holes = kBlock;
   for (const PageCache::Entry& e : entries) {
     const Folio& f = folios_.At(e.head);
-    if (e.index < index || e.index + f.pages() > index + kBlock) return false;
-    if (f.refcount != f.mapcount + static_cast<int>(f.pages())) return false;
+    if (e.index < index || e.index + f.pages() > index + kBlock) {
+      return Skip(kEinval);
+    }
+    if (f.refcount != f.mapcount + static_cast<int>(f.pages())) {
+      return Skip(kEagain);  // SCAN_PAGE_COUNT
+    }
     holes -= static_cast<int>(f.pages());
   }
+  if (khugepaged && holes > static_cast<int>(knobs_.max_ptes_none)) {
+    counters_.Count(VmEvent::kThpScanExceedNonePte);
+    return Skip(kEinval);
+  }
   uint32_t head;
-  Folio* nf = AllocCollapseFolio(khugepaged, holes, &head);
-  if (nf == nullptr) return false;
+  Folio* nf = AllocCollapseFolio(&head);
+  if (nf == nullptr) return Stop(kEnomem);
   for (const PageCache::Entry& e : entries) {
     const Folio& f = folios_.At(e.head);
     for (uint32_t i = 0; i < f.pages(); ++i) {
@@ -163,23 +198,24 @@ bool Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
   c.set_ref_after(kBlock);
   Emit();
   EmitNodeChanges(vma.file, nodes, REASON_COLLAPSE);
-  // collapse_pte_mapped_thp(): the caller's PMD maps the new folio, unless
-  // a PTE there maps another page (a private mapping's anonymous copy):
-  // then it gives up and the PTEs stay.
+  if (khugepaged) return kCollapsed;
+  return MapCollapsedFile(pid, vma, haddr, head) ? kCollapsed : Stop(kEinval);
+}
+
+bool Model::MapCollapsedFile(uint32_t pid, const Vma& vma, uint64_t haddr,
+                             uint32_t head) {
   Process& p = *FindProcess(pid);
-  bool copies = false;
-  for (uint64_t a = haddr; a < haddr + kPmdSize && !copies; a += kPageSize) {
-    copies = MapsAnonPage(p, a);
+  const Pmd* pmd = p.pt.FindPmd(haddr);
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) return true;
+  for (uint64_t a = haddr; a < haddr + kPmdSize; a += kPageSize) {
+    if (MapsAnonPage(p, a)) return false;
   }
-  if (!khugepaged && !copies) {
-    ZapRange(pid, haddr, haddr + kPmdSize, REASON_COLLAPSE);
-    p.pt.ClearPmd(haddr);
-    MapPmd(pid, haddr, head, vma.shared && (vma.prot & PROT_BITS_WRITE) != 0,
-           /*own_ref=*/true, REASON_COLLAPSE);
-    counters_.Count(VmEvent::kThpFileMapped);
-  }
-  // MADV_COLLAPSE fails there (SCAN_FAIL), the page cache collapsed.
-  return khugepaged || !copies;
+  ZapRange(pid, haddr, haddr + kPmdSize, REASON_COLLAPSE);
+  p.pt.ClearPmd(haddr);
+  MapPmd(pid, haddr, head, vma.shared && (vma.prot & PROT_BITS_WRITE) != 0,
+         /*own_ref=*/true, REASON_COLLAPSE);
+  counters_.Count(VmEvent::kThpFileMapped);
+  return true;
 }
 
 }  // namespace mmreplay::mm

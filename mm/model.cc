@@ -610,6 +610,20 @@ absl::Status Model::Verify() const {
     }
     if (excl) exclusive.push_back({head, pfn});
   };
+  // The zero pages are mapped only in private anonymous memory, the huge
+  // one in a VMA with an anon_vma (do_huge_pmd_anonymous_page prepares it
+  // first).
+  auto check_zero = [&](const Process& p, uint32_t pid, uint64_t addr,
+                        bool huge) {
+    const Vma* vma = p.vmas.Find(addr);
+    if (broken.ok() && (vma == nullptr || !vma->anonymous() || vma->shared ||
+                        (huge && !vma->anon_vma))) {
+      broken = absl::InternalError(absl::StrFormat(
+          "process %d: the %szero page is mapped at 0x%x, outside private "
+          "anonymous memory%s",
+          pid, huge ? "huge " : "", addr, huge ? " with an anon_vma" : ""));
+    }
+  };
   for (const auto& [pid, p_ptr] : processes_) {
     const Process& p = *p_ptr;
     p.pt.ForEachPmd(
@@ -627,12 +641,18 @@ absl::Status Model::Verify() const {
             ++pmd_maps[pmd.head];
             check_exclusive(p, pid, pmd_addr, *f, pmd.head, pmd.head,
                             pmd.writable, pmd.exclusive);
+          } else if (pmd.kind == Pmd::Kind::kHugeZero) {
+            check_zero(p, pid, pmd_addr, /*huge=*/true);
           } else if (pmd.kind == Pmd::Kind::kTable) {
             const PteTable& t = p.pt.Table(pmd);
             int used = 0;
             for (int i = 0; i < kPtesPerTable; ++i) {
               Pte pte = t.pte[i];
               if (!pte.none()) ++used;
+              if (pte.zero_page()) {
+                check_zero(p, pid, pmd_addr + (uint64_t(i) << kPageShift),
+                           /*huge=*/false);
+              }
               if (!pte.present_page()) continue;
               const Folio* f = folios_.Peek(pte.pfn());
               if (f == nullptr) {

@@ -45,6 +45,15 @@
 
 namespace mmreplay::mm {
 
+// What a collapse of one 2 MiB block came to, as madvise_collapse() takes
+// it: err 0 (collapsed, or PMD-mapped already), or the errno
+// madvise_collapse_errno() gives the scan result, and whether the range's
+// later blocks are still tried (the results it continues past).
+struct CollapseResult {
+  int err = 0;
+  bool stop = false;
+};
+
 class Model {
  public:
   // `machine` and `knobs` come from a checked trace header. `sink` must
@@ -394,12 +403,17 @@ class Model {
   void TruncateFolio(uint32_t head, Reason reason);
 
   // --- khugepaged.cc -----------------------------------------------------
-  // Collapses the 2 MiB block at `haddr`; returns whether it did.
-  bool CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
-                    bool khugepaged);
-  bool CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
-                    bool khugepaged);
-  Folio* AllocCollapseFolio(bool khugepaged, int empty, uint32_t* head);
+  // Collapses the 2 MiB block at `haddr`.
+  CollapseResult CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
+                              bool khugepaged);
+  CollapseResult CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
+                              bool khugepaged);
+  // collapse_pte_mapped_thp() for MADV_COLLAPSE: the caller's PMD maps the
+  // page-cache THP at head, unless a PTE there maps a private mapping's
+  // anonymous copy (SCAN_FAIL: false).
+  bool MapCollapsedFile(uint32_t pid, const Vma& vma, uint64_t haddr,
+                        uint32_t head);
+  Folio* AllocCollapseFolio(uint32_t* head);
 
   // --- pin.cc -----------------------------------------------------------
   absl::Status GetUserPages(Process& p, uint32_t pid, uint64_t addr,

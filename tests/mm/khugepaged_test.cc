@@ -1,6 +1,11 @@
 // MADV_COLLAPSE (mm/khugepaged.cc): what hpage_collapse_scan_pmd and
 // hugepage_vma_revalidate let through, and collapse_pte_mapped_thp giving
 // up on a private mapping's copies.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
@@ -18,36 +23,61 @@ class CollapseTest : public ModelTest {
     ASSERT_TRUE(model_->Touch(1, kBase, kThp, access).ok());
     ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
   }
-  bool Collapse() {
-    return model_->Collapse(1, kBase, kThp, /*khugepaged=*/false).ok();
+  // MADV_COLLAPSE of `blocks` 2 MiB blocks from kBase: the err of each
+  // block's collapse event ("0" for done), space-separated.
+  std::string Collapse(int blocks = 1) {
+    sink_.events.clear();
+    EXPECT_TRUE(
+        model_->Collapse(1, kBase, blocks * kThp, /*khugepaged=*/false).ok());
+    std::vector<std::string> errs;
+    for (const Event& e : sink_.events) {
+      if (e.kind() == EVENT_COLLAPSE) errs.push_back(absl::StrCat(e.err()));
+    }
+    return absl::StrJoin(errs, " ");
   }
 };
 
 TEST_F(CollapseTest, WrittenSmallPagesCollapse) {
   Start();
   TouchSmall(ACCESS_WRITE);
-  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Collapse(), "0");
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
   EXPECT_EQ(PmdMapped(kBase, kThp), 512u);
   Verify();
 }
 
-// Only the zero page: no anon_vma, and no writable PTE (SCAN_PAGE_RO).
+// Only the zero page: no writable PTE (SCAN_PAGE_RO, -EINVAL).
 TEST_F(CollapseTest, MemoryOnlyReadStaysAsItIs) {
   Start();
   TouchSmall(ACCESS_READ);
-  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Collapse(), "-22");
   EXPECT_EQ(Layout(kBase, kThp), "[Z*512]");
   Verify();
 }
 
-// No PTE table (SCAN_PMD_NULL): nothing to collapse.
-TEST_F(CollapseTest, EmptyRangeStaysEmpty) {
+// No PMD table (SCAN_PMD_NULL): nothing to collapse, and the next block
+// is tried.
+TEST_F(CollapseTest, RangeWithNoPmdTableIsPassedOver) {
   Start();
-  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
-  ASSERT_TRUE(Collapse());
-  EXPECT_EQ(Layout(kBase, kThp), "[hole*512]");
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, 2 * kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(2), "-22 -22");
+  EXPECT_EQ(Layout(kBase, 2 * kThp), "[hole*1024]");
+  Verify();
+}
+
+// An empty PMD entry beside a used one (SCAN_PMD_NONE): 6.18's
+// madvise_collapse stops there, and the block after it is not collapsed.
+TEST_F(CollapseTest, EmptyPmdEntryStopsTheRange) {
+  Start();
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, 3 * kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + 2 * kThp, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(3), "0 -22");
+  EXPECT_EQ(PmdMapped(kBase, 3 * kThp), 512u);
+  EXPECT_EQ(Layout(kBase + 2 * kThp, kThp), "O-0 x512");
   Verify();
 }
 
@@ -56,7 +86,7 @@ TEST_F(CollapseTest, ReadOnlySharedPagesStay) {
   Start();
   TouchSmall(ACCESS_WRITE);
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Collapse(), "-22");
   EXPECT_EQ(Layout(kBase, kThp), "O-0 x512");
   Verify();
 }
@@ -67,8 +97,25 @@ TEST_F(CollapseTest, HugeZeroStays) {
   ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
-  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Collapse(), "0");
   EXPECT_EQ(Layout(kBase, kThp), "[HZ*512]");
+  Verify();
+}
+
+// A page-cache THP only PTE-mapped (SCAN_PTE_MAPPED_HUGEPAGE): MADV_COLLAPSE
+// maps it by its PMD.
+TEST_F(CollapseTest, PteMappedFileThpGetsItsPmd) {
+  Start();
+  ASSERT_TRUE(
+      model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
+  ASSERT_TRUE(model_->FileWrite(1, 0, kThp).ok());
+  ASSERT_TRUE(model_->MmapFile(1, kBase, kThp, 3, 1, 1, 0).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
+  ASSERT_EQ(PmdMapped(kBase, kThp), 0u);
+  ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(), "0");
+  EXPECT_EQ(PmdMapped(kBase, kThp), 512u);
   Verify();
 }
 
@@ -83,7 +130,7 @@ TEST_F(CollapseTest, PrivateFileMappingWithACopyIsNotPmdMapped) {
   ASSERT_TRUE(model_->PunchHole(1, 2 * kPage, kPage).ok());
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
   ASSERT_TRUE(model_->Touch(1, kBase + 7 * kPage, kPage, ACCESS_WRITE).ok());
-  ASSERT_TRUE(Collapse());
+  EXPECT_EQ(Collapse(), "-22");  // SCAN_FAIL
   absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
   ASSERT_TRUE(cached.ok());
   EXPECT_EQ(RenderLayout(*cached), "O-9");

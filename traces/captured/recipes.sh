@@ -227,6 +227,8 @@ begin anon_pmd_foll_pin_unwritten "a FOLL_PIN of unfaulted THP memory faults a T
 proc; map 0 512; madv 0 512 HUGEPAGE; gup_pin 1 0 256; unpin 1; shrink
 begin anon_pmd_foll_pin_copy_keeps_data "a FOLL_PIN in a fork's child copies the THP page it pins, data and all: collapsed again, the child's THP has no zero page, so the shrinker leaves it" "$no_khugepaged"
 proc; thp_region 1; forkp 1 2; in_proc 2 gup_pin 1 5 1; unpin 1; in_proc 2 madv 0 512 HUGEPAGE; in_proc 2 collapse 0 512; shrink
+begin anon_pmd_huge_zero_write_underused "a write to the huge zero folio faults in a THP of one written page: is it queued for the underused shrinker?" "knob: KNOB_MAX_PTES_NONE number: 256"
+proc; map 0 512; madv 0 512 HUGEPAGE; read 0 512; write 5 1; shrink
 # --- fork of memory that was only read (no anon_vma) ----------------------------
 begin anon_read_only_fork "fork of private anonymous memory that was only read (the zero page): the VMA has no anon_vma, so the child's page tables are not copied"
 proc; map 0 16; madv 0 16 NOHUGEPAGE; read 0 16; forkp 1 2; in_proc 2 read 0 1; quit 2; write 0 1
