@@ -76,20 +76,19 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
     return Skip(kEinval);
   }
   // find_pmd_or_thp_or_none(): a PMD mapping (a THP, the huge zero folio)
-  // is what a collapse would make (SCAN_PMD_MAPPED: done); no PMD table is
-  // SCAN_PMD_NULL, an empty PMD entry SCAN_PMD_NONE (which 6.18's
-  // madvise_collapse stops at).
+  // is what a collapse would make (SCAN_PMD_MAPPED: done); an empty PMD
+  // entry, or no PMD table, is passed over (SCAN_PMD_NONE, SCAN_PMD_NULL:
+  // on the live 6.18.44 kernel a MADV_COLLAPSE of three blocks whose middle
+  // one was never touched collapses the other two and fails with EINVAL).
   Pmd* pmd = p.pt.FindPmd(haddr);
   if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return kCollapsed;
-  if (pmd == nullptr) {
-    return p.pt.HasPmdTable(haddr) ? Stop(kEinval) : Skip(kEinval);
-  }
+  if (pmd == nullptr) return Skip(kEinval);
   // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
   // every present page anonymous (else SCAN_PAGE_ANON) and held by its
-  // mappings alone (else SCAN_PAGE_COUNT), and one at least mapped writable
-  // (else SCAN_PAGE_RO).
+  // mappings alone (else SCAN_PAGE_COUNT). No PTE need be writable: on the
+  // live 6.18.44 kernel a block of read-only PTEs (after a fork, or
+  // mprotect) collapses.
   int none_or_zero = 0;
-  bool writable = false;
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
     if (!pte.present_page()) {
@@ -99,15 +98,15 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
     const Folio& f = *folios_.Peek(pte.pfn());
     if (!f.test(kFolioAnon)) return Stop(kEinval);
     if (f.refcount != f.mapcount) return Skip(kEagain);
-    writable |= pte.writable();
   }
   if (khugepaged && none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
     counters_.Count(VmEvent::kThpScanExceedNonePte);
     return Skip(kEinval);  // SCAN_EXCEED_NONE_PTE
   }
-  if (!writable) return Skip(kEinval);
   // collapse_huge_page()'s hugepage_vma_revalidate(): a VMA with no
-  // anon_vma (SCAN_PAGE_ANON; a writable anonymous PTE implies one).
+  // anon_vma, only ever read (SCAN_PAGE_ANON; the live kernel fails such a
+  // block of zero pages with EINVAL, and collapses it where the VMA has an
+  // anon_vma).
   if (!vma.anon_vma) return Stop(kEinval);
   uint32_t head;
   Folio* nf = AllocCollapseFolio(&head);
