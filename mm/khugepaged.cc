@@ -19,6 +19,7 @@ constexpr int kBlock = kPtesPerTable;
 
 constexpr int kEagain = -11;
 constexpr int kEnomem = -12;
+constexpr int kEbusy = -16;
 constexpr int kEinval = -22;
 
 using Result = CollapseResult;
@@ -42,13 +43,24 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
                              bool khugepaged) {
   Process& p = *FindProcess(pid);
   uint64_t first = (addr + kPmdSize - 1) & ~(kPmdSize - 1);
+  // madvise_walk_vmas(): madvise_collapse() VMA by VMA; one that fails (any
+  // block of it not collapsed) ends the walk.
+  uint64_t vma_start = UINT64_MAX;
+  bool vma_failed = false;
   for (uint64_t haddr = first; haddr + kPmdSize <= addr + length;
        haddr += kPmdSize) {
     // hugepage_vma_revalidate(): the block lies in one VMA.
     const Vma* vma = p.vmas.Find(haddr);
     if (vma == nullptr || haddr + kPmdSize > vma->end) continue;
     Vma v = *vma;
-    if (v.nohugepage) continue;
+    if (!khugepaged && v.start != vma_start) {
+      if (vma_failed) break;
+      vma_start = v.start;
+    }
+    if (v.nohugepage) {
+      if (khugepaged) continue;
+      break;  // thp_vma_allowable_order() fails up front: -EINVAL
+    }
     const Result r = v.anonymous() && !v.shared
                          ? CollapseAnon(pid, v, haddr, khugepaged)
                      : !v.anonymous() ? CollapseFile(pid, v, haddr, khugepaged)
@@ -61,6 +73,7 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
     event_.set_reason(REASON_COLLAPSE);
     if (r.err != 0) event_.set_err(r.err);
     Emit();
+    vma_failed |= r.err != 0;
     // madvise_collapse() gives up on the rest of the range (khugepaged
     // just moves on).
     if (r.stop && !khugepaged) break;
@@ -75,6 +88,10 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   if (khugepaged && !(AnonAllowedOrders(vma) >> kPmdOrder & 1)) {
     return Skip(kEinval);
   }
+  // __thp_vma_allowable_orders(): a VMA with no anon_vma, only ever read,
+  // is not collapsed (the live kernel fails such a block of zero pages with
+  // EINVAL, and collapses it where the VMA has an anon_vma).
+  if (!vma.anon_vma) return Stop(kEinval);
   // find_pmd_or_thp_or_none(): a PMD mapping (a THP, the huge zero folio)
   // is what a collapse would make (SCAN_PMD_MAPPED: done); an empty PMD
   // entry, or no PMD table, is passed over (SCAN_PMD_NONE, SCAN_PMD_NULL:
@@ -85,10 +102,12 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   if (pmd == nullptr) return Skip(kEinval);
   // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
   // every present page anonymous (else SCAN_PAGE_ANON) and held by its
-  // mappings alone (else SCAN_PAGE_COUNT). No PTE need be writable: on the
-  // live 6.18.44 kernel a block of read-only PTEs (after a fork, or
-  // mprotect) collapses.
+  // mappings alone (else SCAN_PAGE_COUNT), and, before 6.18, one at least
+  // mapped writable (else SCAN_PAGE_RO; Profile::collapse_read_only_ptes).
+  // Simplified: khugepaged keeps that rule, standing in for its
+  // max_ptes_shared, which is not modelled.
   int none_or_zero = 0;
+  bool writable = false;
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
     if (!pte.present_page()) {
@@ -98,16 +117,15 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
     const Folio& f = *folios_.Peek(pte.pfn());
     if (!f.test(kFolioAnon)) return Stop(kEinval);
     if (f.refcount != f.mapcount) return Skip(kEagain);
+    writable |= pte.writable();
   }
   if (khugepaged && none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
     counters_.Count(VmEvent::kThpScanExceedNonePte);
-    return Skip(kEinval);  // SCAN_EXCEED_NONE_PTE
+    return Skip(kEbusy);  // SCAN_EXCEED_NONE_PTE
   }
-  // collapse_huge_page()'s hugepage_vma_revalidate(): a VMA with no
-  // anon_vma, only ever read (SCAN_PAGE_ANON; the live kernel fails such a
-  // block of zero pages with EINVAL, and collapses it where the VMA has an
-  // anon_vma).
-  if (!vma.anon_vma) return Stop(kEinval);
+  if (!writable && (khugepaged || !profile_.collapse_read_only_ptes)) {
+    return Skip(kEinval);
+  }
   uint32_t head;
   Folio* nf = AllocCollapseFolio(&head);
   if (nf == nullptr) return Stop(kEnomem);  // SCAN_ALLOC_HUGE_PAGE_FAIL
@@ -166,7 +184,7 @@ CollapseResult Model::CollapseFile(uint32_t pid, const Vma& vma, uint64_t haddr,
   }
   if (khugepaged && holes > static_cast<int>(knobs_.max_ptes_none)) {
     counters_.Count(VmEvent::kThpScanExceedNonePte);
-    return Skip(kEinval);
+    return Skip(kEbusy);
   }
   uint32_t head;
   Folio* nf = AllocCollapseFolio(&head);

@@ -23,6 +23,7 @@ std::vector<Profile> Presets() {
   v5_4.anon_cow_reuse = Profile::AnonCowReuse::kByMapcount;
   v5_4.fork_cow_pinned = false;
   v5_4.thp_cow_split_pmd = false;
+  v5_4.collapse_read_only_ptes = false;
 
   Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
@@ -49,6 +50,7 @@ std::vector<Profile> Presets() {
   Profile v6_18 = v6_15;
   v6_18.name = "linux-6.18";
   v6_18.truncate_unmap_on_split_failure = true;  // v6.18
+  v6_18.collapse_read_only_ptes = true;          // v6.18
 
   return {v5_4, v6_1, v6_6, v6_15, v6_18};
 }

@@ -2,6 +2,7 @@
 // hugepage_vma_revalidate let through, and collapse_pte_mapped_thp giving
 // up on a private mapping's copies.
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -23,12 +24,12 @@ class CollapseTest : public ModelTest {
     ASSERT_TRUE(model_->Touch(1, kBase, kThp, access).ok());
     ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
   }
-  // MADV_COLLAPSE of `blocks` 2 MiB blocks from kBase: the err of each
+  // MADV_COLLAPSE of `blocks` 2 MiB blocks from `start`: the err of each
   // block's collapse event ("0" for done), space-separated.
-  std::string Collapse(int blocks = 1) {
+  std::string Collapse(int blocks = 1, uint64_t start = kBase) {
     sink_.events.clear();
     EXPECT_TRUE(
-        model_->Collapse(1, kBase, blocks * kThp, /*khugepaged=*/false).ok());
+        model_->Collapse(1, start, blocks * kThp, /*khugepaged=*/false).ok());
     std::vector<std::string> errs;
     for (const Event& e : sink_.events) {
       if (e.kind() == EVENT_COLLAPSE) errs.push_back(absl::StrCat(e.err()));
@@ -57,14 +58,17 @@ TEST_F(CollapseTest, MemoryOnlyReadStaysAsItIs) {
   Verify();
 }
 
-// No PMD table (SCAN_PMD_NULL): nothing to collapse, and the next block
-// is tried.
-TEST_F(CollapseTest, RangeWithNoPmdTableIsPassedOver) {
+// No PMD table under a block (SCAN_PMD_NULL): nothing to collapse there
+// (-EINVAL). The VMA spans a 1 GiB boundary, the block past it never
+// touched.
+TEST_F(CollapseTest, BlockWithNoPmdTableIsNotCollapsed) {
   Start();
-  ASSERT_TRUE(model_->MmapAnon(1, kBase, 2 * kThp, 3, 2).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(2), "-22 -22");
-  EXPECT_EQ(Layout(kBase, 2 * kThp), "[hole*1024]");
+  const uint64_t start = kBase + (uint64_t{1} << 30) - kThp;
+  ASSERT_TRUE(model_->MmapAnon(1, start, 2 * kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, start, 2 * kThp, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, start, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Madvise(1, start, 2 * kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(2, start), "0 -22");
   Verify();
 }
 
@@ -84,17 +88,64 @@ TEST_F(CollapseTest, EmptyPmdEntryIsPassedOver) {
   Verify();
 }
 
-// Read-only PTEs collapse too (after a fork: the parent gets a THP of its
-// own, the child keeps the small pages).
-TEST_F(CollapseTest, ReadOnlySharedPagesCollapse) {
+// Read-only PTEs collapse too from 6.18 (after a fork: the parent gets a
+// THP of its own, the child keeps the small pages); before, SCAN_PAGE_RO.
+TEST_F(CollapseTest, ReadOnlySharedPages) {
+  for (auto [profile, err, layout] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"linux-6.18", "0", "O-9"}, {"linux-6.15", "-22", "O-0 x512"}}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    TouchSmall(ACCESS_WRITE);
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    EXPECT_EQ(Collapse(), err);
+    EXPECT_EQ(Layout(kBase, kThp), layout);
+    uint64_t pmd;
+    EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)),
+              "O-0 x512");
+    Verify();
+  }
+}
+
+// After mprotect read-only, too (measured).
+TEST_F(CollapseTest, MprotectedReadOnlyPagesCollapse) {
   Start();
   TouchSmall(ACCESS_WRITE);
-  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, kThp, PROT_BITS_READ).ok());
   EXPECT_EQ(Collapse(), "0");
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
-  uint64_t pmd;
-  EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)),
-            "O-0 x512");
+  Verify();
+}
+
+// madvise_walk_vmas() stops after a VMA that madvise_collapse() failed:
+// one with a block passed over (an empty PMD entry) ends the walk, so the
+// next VMA is not collapsed.
+TEST_F(CollapseTest, VmaWithAFailedBlockEndsTheWalk) {
+  Start();
+  // VMA A: blocks 0 (written) and 1 (untouched); VMA B (executable, so
+  // that it stays a VMA of its own): block 2, written.
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, 2 * kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->MmapAnon(1, kBase + 2 * kThp, kThp, 7, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + 2 * kThp, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(3), "0 -22");
+  EXPECT_EQ(Layout(kBase + 2 * kThp, kThp), "O-0 x512");
+  Verify();
+}
+
+// A VMA with no anon_vma stops the walk at once.
+TEST_F(CollapseTest, VmaWithoutAnAnonVmaEndsTheWalk) {
+  Start();
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->MmapAnon(1, kBase + kThp, kThp, 7, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase + kThp, kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(2), "-22");
+  EXPECT_EQ(Layout(kBase + kThp, kThp), "O-0 x512");
   Verify();
 }
 
