@@ -93,13 +93,16 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   // EINVAL, and collapses it where the VMA has an anon_vma).
   if (!vma.anon_vma) return Stop(kEinval);
   // find_pmd_or_thp_or_none(): a PMD mapping (a THP, the huge zero folio)
-  // is what a collapse would make (SCAN_PMD_MAPPED: done); an empty PMD
-  // entry, or no PMD table, is passed over (SCAN_PMD_NONE, SCAN_PMD_NULL:
-  // on the live 6.18.44 kernel a MADV_COLLAPSE of three blocks whose middle
-  // one was never touched collapses the other two and fails with EINVAL).
+  // is what a collapse would make (SCAN_PMD_MAPPED: done); no PMD table is
+  // SCAN_PMD_NULL, passed over; an empty PMD entry SCAN_PMD_NONE, which
+  // 6.18's madvise_collapse stops at (on the live 6.18.44 kernel a
+  // MADV_COLLAPSE of three blocks whose middle one was never touched
+  // collapses the first only and fails with EINVAL).
   Pmd* pmd = p.pt.FindPmd(haddr);
   if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return kCollapsed;
-  if (pmd == nullptr) return Skip(kEinval);
+  if (pmd == nullptr) {
+    return p.pt.HasPmdTable(haddr) ? Stop(kEinval) : Skip(kEinval);
+  }
   // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
   // every present page anonymous (else SCAN_PAGE_ANON) and held by its
   // mappings alone (else SCAN_PAGE_COUNT), and, before 6.18, one at least

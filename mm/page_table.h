@@ -136,6 +136,8 @@ class PageTable {
   const Pmd* FindPmd(uint64_t addr) const {
     return const_cast<PageTable*>(this)->FindPmd(addr);
   }
+  // Whether a PMD table covers addr (mm_find_pmd finds a PMD, none or not).
+  bool HasPmdTable(uint64_t addr) const { return PmdTableOf(addr) != nullptr; }
   // The PTE table of a kTable entry.
   PteTable& Table(const Pmd& pmd) const { return *tables_[pmd.table]; }
 

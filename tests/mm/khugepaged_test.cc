@@ -47,9 +47,9 @@ TEST_F(CollapseTest, WrittenSmallPagesCollapse) {
   Verify();
 }
 
-// Only ever read (zero pages): the VMA has no anon_vma (-EINVAL). Rules
-// here measured on the live 6.18.44 kernel on 2026-12-03 with MADV_COLLAPSE
-// (mmcapture cannot record a failing madvise).
+// Only ever read (zero pages): the VMA has no anon_vma (-EINVAL). The rules
+// here are what tests/capture/madv_collapse_live_test.cc finds on the live
+// kernel (mmcapture cannot record a failing madvise).
 TEST_F(CollapseTest, MemoryOnlyReadStaysAsItIs) {
   Start();
   TouchSmall(ACCESS_READ);
@@ -72,19 +72,20 @@ TEST_F(CollapseTest, BlockWithNoPmdTableIsNotCollapsed) {
   Verify();
 }
 
-// An empty PMD entry beside used ones (SCAN_PMD_NONE) is passed over, as
-// on the live 6.18.44 kernel (measured on 2026-12-03: a MADV_COLLAPSE of
-// three blocks, the middle one never touched, collapsed the other two and
-// failed with EINVAL; mmcapture cannot record a failing madvise).
-TEST_F(CollapseTest, EmptyPmdEntryIsPassedOver) {
+// An empty PMD entry beside used ones (SCAN_PMD_NONE): 6.18's
+// madvise_collapse stops there, as on the live 6.18.44 kernel
+// (tests/capture/madv_collapse_live_test.cc): the block after it is not
+// collapsed.
+TEST_F(CollapseTest, EmptyPmdEntryStopsTheRange) {
   Start();
   ASSERT_TRUE(model_->MmapAnon(1, kBase, 3 * kThp, 3, 2).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_NOHUGEPAGE).ok());
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Touch(1, kBase + 2 * kThp, kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(3), "0 -22 0");
-  EXPECT_EQ(PmdMapped(kBase, 3 * kThp), 1024u);
+  EXPECT_EQ(Collapse(3), "0 -22");
+  EXPECT_EQ(PmdMapped(kBase, 3 * kThp), 512u);
+  EXPECT_EQ(Layout(kBase + 2 * kThp, kThp), "O-0 x512");
   Verify();
 }
 
@@ -117,25 +118,25 @@ TEST_F(CollapseTest, MprotectedReadOnlyPagesCollapse) {
   Verify();
 }
 
-// madvise_walk_vmas() stops after a VMA that madvise_collapse() failed:
-// one with a block passed over (an empty PMD entry) ends the walk, so the
-// next VMA is not collapsed (measured: the next VMA kept its small pages).
+// madvise_walk_vmas() stops after a VMA that madvise_collapse() failed,
+// even on a result it goes on past within the VMA: here a pinned page
+// (SCAN_PAGE_COUNT, -EAGAIN), so the next VMA is not collapsed.
 TEST_F(CollapseTest, VmaWithAFailedBlockEndsTheWalk) {
   Start();
-  // VMA A: blocks 0 (written) and 1 (untouched); VMA B (executable, so
-  // that it stays a VMA of its own): block 2, written.
-  ASSERT_TRUE(model_->MmapAnon(1, kBase, 2 * kThp, 3, 2).ok());
-  ASSERT_TRUE(model_->MmapAnon(1, kBase + 2 * kThp, kThp, 7, 2).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_NOHUGEPAGE).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase + 2 * kThp, kThp, ACCESS_WRITE).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(3), "0 -22");
-  EXPECT_EQ(Layout(kBase + 2 * kThp, kThp), "O-0 x512");
+  // VMA A: block 0, written, a page of it pinned; VMA B (executable, so
+  // that it stays a VMA of its own): block 1, written.
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+  ASSERT_TRUE(model_->MmapAnon(1, kBase + kThp, kThp, 7, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 2 * kThp, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
+  EXPECT_EQ(Collapse(2), "-11");
+  EXPECT_EQ(Layout(kBase + kThp, kThp), "O-0 x512");
   Verify();
 }
 
-// A VMA with no anon_vma stops the walk at once (measured too).
+// A VMA with no anon_vma stops the walk at once (measured).
 TEST_F(CollapseTest, VmaWithoutAnAnonVmaEndsTheWalk) {
   Start();
   ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
