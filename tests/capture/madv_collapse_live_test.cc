@@ -71,20 +71,33 @@ void Read(char* p, size_t len) {
 void Small(char* p, size_t len) { madvise(p, len, MADV_NOHUGEPAGE); }
 void Open(char* p, size_t len) { madvise(p, len, MADV_HUGEPAGE); }
 
+// A 2 MiB region at `at` touched in small pages by `touch` (Read, Write).
+char* SmallPages(uintptr_t at, void (*touch)(char*, size_t)) {
+  char* p = Map(at, kThp);
+  if (p == nullptr) return nullptr;
+  Small(p, kThp);
+  touch(p, kThp);
+  return p;
+}
+
+// MADV_HUGEPAGE, then MADV_COLLAPSE of the 2 MiB at p: "RESULT KB", with
+// the AnonHugePages after it.
+std::string OpenAndCollapse(char* p) {
+  Open(p, kThp);
+  const std::string r = Collapse(p, kThp);
+  return absl::StrCat(r, " ", AnonHugeKb(p, p + kThp));
+}
+
 class MadvCollapseLiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char* p = Map(0x210000000000, kThp);
+    char* p = SmallPages(0x210000000000, Write);
     ASSERT_NE(p, nullptr);
-    Small(p, kThp);
-    Write(p, kThp);
-    Open(p, kThp);
-    const std::string r = Collapse(p, kThp);
-    const long kb = AnonHugeKb(p, p + kThp);
+    const std::string outcome = OpenAndCollapse(p);
     munmap(p, kThp);
-    if (r != "0" || kb != 2048) {
-      GTEST_SKIP() << "MADV_COLLAPSE of written pages gave " << r << ", " << kb
-                   << " kB: no THP here";
+    if (outcome != "0 2048") {
+      GTEST_SKIP() << "MADV_COLLAPSE of written pages gave " << outcome
+                   << " (result, kB of THP): no THP here";
     }
   }
 };
@@ -105,25 +118,17 @@ TEST_F(MadvCollapseLiveTest, EmptyMiddleBlockStopsTheRange) {
 }
 
 TEST_F(MadvCollapseLiveTest, ZeroPagesWithoutAnAnonVmaFail) {
-  char* p = Map(0x212000000000, kThp);
+  char* p = SmallPages(0x212000000000, Read);
   ASSERT_NE(p, nullptr);
-  Small(p, kThp);
-  Read(p, kThp);
-  Open(p, kThp);
-  EXPECT_EQ(Collapse(p, kThp), "EINVAL");
-  EXPECT_EQ(AnonHugeKb(p, p + kThp), 0);
+  EXPECT_EQ(OpenAndCollapse(p), "EINVAL 0");
 }
 
 TEST_F(MadvCollapseLiveTest, ZeroPagesWithAnAnonVmaCollapse) {
-  char* p = Map(0x213000000000, kThp);
+  char* p = SmallPages(0x213000000000, Read);
   ASSERT_NE(p, nullptr);
-  Small(p, kThp);
-  Read(p, kThp);
   p[0] = 1;
   madvise(p, kPage, MADV_DONTNEED);
-  Open(p, kThp);
-  EXPECT_EQ(Collapse(p, kThp), "0");
-  EXPECT_EQ(AnonHugeKb(p, p + kThp), 2048);
+  EXPECT_EQ(OpenAndCollapse(p), "0 2048");
 }
 
 TEST_F(MadvCollapseLiveTest, HugeZeroIsLeftAsItIs) {
@@ -131,35 +136,26 @@ TEST_F(MadvCollapseLiveTest, HugeZeroIsLeftAsItIs) {
   ASSERT_NE(p, nullptr);
   Open(p, kThp);
   Read(p, kThp);
-  EXPECT_EQ(Collapse(p, kThp), "0");
-  EXPECT_EQ(AnonHugeKb(p, p + kThp), 0);
+  EXPECT_EQ(OpenAndCollapse(p), "0 0");
 }
 
 TEST_F(MadvCollapseLiveTest, ReadOnlyPtesCollapse) {
-  char* p = Map(0x215000000000, kThp);
+  char* p = SmallPages(0x215000000000, Write);
   ASSERT_NE(p, nullptr);
-  Small(p, kThp);
-  Write(p, kThp);
   ASSERT_EQ(mprotect(p, kThp, PROT_READ), 0);
-  Open(p, kThp);
-  EXPECT_EQ(Collapse(p, kThp), "0");
-  EXPECT_EQ(AnonHugeKb(p, p + kThp), 2048);
+  EXPECT_EQ(OpenAndCollapse(p), "0 2048");
 }
 
 TEST_F(MadvCollapseLiveTest, PagesSharedSinceForkCollapse) {
-  char* p = Map(0x216000000000, kThp);
+  char* p = SmallPages(0x216000000000, Write);
   ASSERT_NE(p, nullptr);
-  Small(p, kThp);
-  Write(p, kThp);
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     pause();
     _exit(0);
   }
-  Open(p, kThp);
-  EXPECT_EQ(Collapse(p, kThp), "0");
-  EXPECT_EQ(AnonHugeKb(p, p + kThp), 2048);
+  EXPECT_EQ(OpenAndCollapse(p), "0 2048");
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
 }
