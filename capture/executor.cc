@@ -251,8 +251,7 @@ int PidfdOpen(pid_t pid) {
 }
 
 // A kFork in the process: fork(), the child serving a new socket whose
-// other end goes to mmcapture, with a pidfd opened here, by the parent, at
-// once: the child waits for commands, so it is still there.
+// other end goes to mmcapture, with a pidfd opened here, by the parent.
 bool ForkChild(int fd, PinHolder* pins) {
   int sv[2];
   const int none[2] = {-1, -1};
@@ -271,11 +270,11 @@ bool ForkChild(int fd, PinHolder* pins) {
   int err = pid < 0 ? errno : 0;
   int pidfd = -1;
   if (pid > 0) {
+    // Not reaped before this (ChildLoop reaps only between commands), so
+    // the pid is still the child's. Should this fail, closing sv[0] below
+    // gives the child its EOF, and it exits.
     pidfd = PidfdOpen(pid);
-    if (pidfd < 0) {
-      err = errno;
-      kill(pid, SIGKILL);  // not yet reaped, so the pid is still its own
-    }
+    if (pidfd < 0) err = errno;
   }
   close(sv[1]);
   const int fds[2] = {sv[0], pidfd};
@@ -303,12 +302,14 @@ void UnpinUringBuffers(PinHolder* pins) {
 // trace; it ends when mmcapture does, which holds the only other end of its
 // socket (CloseAllBut), with an EOF.
 [[noreturn]] void ChildLoop(int fd) {
-  // Children of a fork are reaped by the kernel (they report to mmcapture
-  // through their pidfd).
-  signal(SIGCHLD, SIG_IGN);
   static PinHolder pins[kMaxPins];
   Command c;
   while (ReadFull(fd, &c, sizeof(c))) {
+    // Children of a fork report to mmcapture through their pidfds; those
+    // that have exited are reaped here, between commands, so that a child's
+    // pid is never free while ForkChild opens its pidfd.
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
     if (c.type == Command::kFork) {
       if (!ForkChild(fd, pins)) break;
       continue;

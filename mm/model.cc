@@ -499,7 +499,9 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
 }
 
 bool Model::MappedWritable(uint32_t pid, uint64_t addr) const {
-  const Process& p = *FindProcess(pid);
+  const Process* found = FindProcess(pid);
+  if (found == nullptr) return false;
+  const Process& p = *found;
   const Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) return pmd->writable;
   Pte pte = p.pt.GetPte(addr);
