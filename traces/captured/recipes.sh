@@ -105,6 +105,16 @@ begin anon_pmd_madv_free_whole "MADV_FREE of a whole PMD THP"
 proc; thp_region 1; madv 0 512 FREE; shrink
 begin anon_pmd_mprotect_page "mprotect of one page splits the PMD mapping only"
 proc; thp_region 1; protect 5 1 1; shrink
+begin anon_pmd_mprotect_unchanged "mprotect of one page to the protection it has changes nothing: the PMD stays"
+proc; thp_region 1; protect 5 1 3; shrink
+begin anon_pmd_nohugepage_unchanged "MADV_NOHUGEPAGE of one page of a VMA that has it changes nothing: the PMD stays"
+proc; thp_region 1; madv 5 1 NOHUGEPAGE; shrink
+begin anon_pmd_mprotect_page_munmap "munmap of a THP whose PMD an mprotect split: the zap goes VMA by VMA, so its first batch leaves the THP partly mapped and queued"
+proc; thp_region 1; protect 5 1 1; unmap 0 512; shrink
+begin anon_pmd_pinned_madv_free_page "MADV_FREE of one page of a pinned PMD THP: the split fails once and the THP stays PMD-mapped"
+proc; thp_region 1; pin 1 10 1; madv 7 1 FREE; unpin 1; shrink
+begin anon_pmd_fork_madv_free_page "MADV_FREE of one page of a PMD THP shared after fork: skipped, no split"
+proc; thp_region 1; forkp 1 2; madv 7 1 FREE; shrink
 begin anon_pmd_pinned_shrinker "a pinned THP's deferred split fails until the pin is gone"
 proc; thp_region 1; pin 1 10 1; madv 1 1 DONTNEED; shrink; shrink; unpin 1; shrink
 begin anon_pmd_dontneed_straddle "MADV_DONTNEED across the boundary of two PMD THPs"
@@ -172,6 +182,12 @@ begin mthp64k_munmap_partial "munmap of part of a 64K folio, then the shrinker" 
 proc; mthp_region 64; unmap 40 8; shrink
 begin mthp32k_madv_free_page "MADV_FREE of one page of a 32K folio" "$(anon_size 3 ALWAYS)"
 proc; mthp_region 32; madv 2 1 FREE; shrink
+begin mthp64k_fork_madv_free_page "MADV_FREE of one page of a 64K folio shared after fork: skipped, no split" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; forkp 1 2; madv 2 1 FREE; shrink
+begin mthp64k_dontneed_then_madv_free "MADV_FREE over the whole of a 64K folio one of whose pages is gone: its mapped PTEs are fewer than its pages, so it splits" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; madv 16 1 DONTNEED; madv 16 16 FREE; shrink
+begin mthp64k_mprotect_page_munmap "munmap of 64K folios one page of which an mprotect made read-only: the zap goes VMA by VMA, so that folio is queued first" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 32; protect 3 1 1; unmap 0 32; shrink
 begin mthp64k_pinned_shrinker "a pinned 64K folio's deferred split fails until unpinned" "$(anon_size 4 ALWAYS)"
 proc; mthp_region 32; pin 1 3 1; madv 5 1 DONTNEED; shrink; unpin 1; shrink
 begin mthp_mixed_partial_unmaps "partial zaps and unmaps over folios of three sizes, then the shrinker" \
