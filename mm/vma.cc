@@ -93,21 +93,4 @@ void VmaTree::MergeAround(uint64_t start, uint64_t end) {
   }
 }
 
-std::vector<Vma> VmaTree::Overlapping(uint64_t start, uint64_t end) const {
-  std::vector<Vma> out;
-  size_t i = LowerBound(start);
-  if (i > 0) --i;
-  for (; i < vmas_.size() && vmas_[i].start < end; ++i) {
-    Vma v = vmas_[i];
-    if (v.end <= start) continue;
-    if (v.start < start) {
-      v.pgoff = v.PageIndex(start);
-      v.start = start;
-    }
-    if (v.end > end) v.end = end;
-    out.push_back(v);
-  }
-  return out;
-}
-
 }  // namespace mmreplay::mm

@@ -100,8 +100,29 @@ class VmaTree {
     vmas_[static_cast<size_t>(v - vmas_.data())].anon_vma = true;
   }
 
+  // Calls fn(const Vma&) for each VMA meeting [start, end), clipped to it
+  // (its pgoff with it), lowest first. fn must not change the tree.
+  template <typename Fn>
+  void ForEachOverlapping(uint64_t start, uint64_t end, Fn fn) const {
+    size_t i = LowerBound(start);
+    if (i > 0 && vmas_[i - 1].end > start) --i;
+    for (; i < vmas_.size() && vmas_[i].start < end; ++i) {
+      Vma v = vmas_[i];
+      if (v.start < start) {
+        v.pgoff = v.PageIndex(start);
+        v.start = start;
+      }
+      if (v.end > end) v.end = end;
+      fn(static_cast<const Vma&>(v));
+    }
+  }
+
   // The VMAs meeting [start, end), clipped to it, lowest first.
-  std::vector<Vma> Overlapping(uint64_t start, uint64_t end) const;
+  std::vector<Vma> Overlapping(uint64_t start, uint64_t end) const {
+    std::vector<Vma> out;
+    ForEachOverlapping(start, end, [&out](const Vma& v) { out.push_back(v); });
+    return out;
+  }
 
   // Every VMA, lowest first.
   const std::vector<Vma>& all() const { return vmas_; }

@@ -108,12 +108,14 @@ void Model::SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
   }
 }
 
-// unmap_page_range(): clears the mappings of [start, end). A PMD mapping the
-// range covers in part is split into PTEs first. Runs of PTEs mapping
-// consecutive pages of one folio are removed from the rmap in one batch
-// (folio_pte_batch + folio_remove_rmap_ptes), so a folio whose last mappings
-// go in one batch is never queued for deferred split. References are
-// dropped when the TLB is flushed, at the end: folios are freed then.
+// unmap_vmas(): clears the mappings of [start, end), one VMA at a time
+// (unmap_single_vma, unmap_page_range). A PMD mapping the range covers in
+// part is split into PTEs first. Runs of PTEs mapping consecutive pages of
+// one folio are removed from the rmap in one batch (folio_pte_batch +
+// folio_remove_rmap_ptes), so a folio whose last mappings go in one batch
+// is never queued for deferred split; a batch ends where its VMA does, so
+// a folio across two VMAs is queued by the first. References are dropped
+// when the TLB is flushed, at the end: folios are freed then.
 void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
                      Reason reason) {
   Process& p = *FindProcess(pid);
@@ -128,99 +130,102 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
                 f.mapcount - (level == MAP_LEVEL_PMD ? 1 : nr), f.refcount,
                 f.refcount - (level == MAP_LEVEL_PMD ? 1 : nr));
   };
-  p.pt.ForEachPmd(start, end, [&](uint64_t pmd_addr, Pmd& pmd) {
-    uint64_t lo = std::max(start, pmd_addr);
-    uint64_t hi = std::min(end, pmd_addr + kPmdSize);
-    bool whole = lo == pmd_addr && hi == pmd_addr + kPmdSize;
-    if (pmd.kind != Pmd::Kind::kTable) {
-      if (whole) {
-        if (pmd.kind == Pmd::Kind::kFolio) {
-          // zap_huge_pmd().
-          uint32_t head = pmd.head;
-          Folio& f = folios_.At(head);
-          unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
-                      MAP_LEVEL_PMD);
-          RemoveRmapPmd(head, f);
-          if (--f.refcount == 0) to_free.push_back(&f);
+  p.vmas.ForEachOverlapping(start, end, [&](const Vma& vma) {
+    p.pt.ForEachPmd(vma.start, vma.end, [&](uint64_t pmd_addr, Pmd& pmd) {
+      uint64_t lo = std::max(vma.start, pmd_addr);
+      uint64_t hi = std::min(vma.end, pmd_addr + kPmdSize);
+      bool whole = lo == pmd_addr && hi == pmd_addr + kPmdSize;
+      if (pmd.kind != Pmd::Kind::kTable) {
+        if (whole) {
+          if (pmd.kind == Pmd::Kind::kFolio) {
+            // zap_huge_pmd().
+            uint32_t head = pmd.head;
+            Folio& f = folios_.At(head);
+            unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
+                        MAP_LEVEL_PMD);
+            RemoveRmapPmd(head, f);
+            if (--f.refcount == 0) to_free.push_back(&f);
+          }
+          p.pt.ClearPmd(pmd_addr);
+          return;
         }
-        p.pt.ClearPmd(pmd_addr);
-        return;
+        SplitPmd(pid, pmd_addr, reason);
       }
-      SplitPmd(pid, pmd_addr, reason);
-    }
-    // A split file PMD is gone (and `pmd` with its table), an anonymous
-    // one is a PTE table now.
-    const Pmd* now = p.pt.FindPmd(pmd_addr);
-    if (now == nullptr) return;
-    PteTable& t = p.pt.Table(*now);
-    FolioTable::Cursor folio_at(folios_);
-    int i = PageTable::PteIndex(lo);
-    int stop =
-        hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
-    PrefetchTableFolios(folios_, t, i, stop);
-    while ((i = t.NextUsed(i, stop)) < stop) {
-      Pte pte = t.pte[i];
-      if (!pte.present_page()) {
-        if (pte.zero_page()) {
-          t.pte[i] = Pte::None();
-          --t.used;
+      // A split file PMD is gone (and `pmd` with its table), an anonymous
+      // one is a PTE table now.
+      const Pmd* now = p.pt.FindPmd(pmd_addr);
+      if (now == nullptr) return;
+      PteTable& t = p.pt.Table(*now);
+      FolioTable::Cursor folio_at(folios_);
+      int i = PageTable::PteIndex(lo);
+      int stop =
+          hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
+      PrefetchTableFolios(folios_, t, i, stop);
+      while ((i = t.NextUsed(i, stop)) < stop) {
+        Pte pte = t.pte[i];
+        if (!pte.present_page()) {
+          if (pte.zero_page()) {
+            t.pte[i] = Pte::None();
+            --t.used;
+          }
+          ++i;
+          continue;
         }
-        ++i;
-        continue;
-      }
-      uint32_t pfn = pte.pfn();
-      Folio* rec = folio_at.Peek(pfn);
-      if (rec->order == 0 && rec->refcount == 1 && rec->mapcount == 1) {
-        // Order-0 folios each held by nothing but its PTE here, at
-        // consecutive PFNs (the pieces of a split THP, a run in one
-        // record): unmapped, and their last references dropped, as one
-        // batch of events.
-        int n = t.Batch(
+        uint32_t pfn = pte.pfn();
+        Folio* rec = folio_at.Peek(pfn);
+        if (rec->order == 0 && rec->refcount == 1 && rec->mapcount == 1) {
+          // Order-0 folios each held by nothing but its PTE here, at
+          // consecutive PFNs (the pieces of a split THP, a run in one
+          // record): unmapped, and their last references dropped, as one
+          // batch of events.
+          int n = t.Batch(
+              i,
+              std::min<int>(stop - i,
+                            static_cast<int>(rec->head + rec->run + 1 - pfn)),
+              /*same_bits=*/false);
+          Folio& gone =
+              folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
+          folio_at.Forget();
+          for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
+          t.used -= n;
+          EmitMapping(EVENT_UNMAP, pfn, gone, reason, pid,
+                      pmd_addr + (uint64_t(i) << kPageShift), 1, MAP_LEVEL_PTE,
+                      1, 0, 1, 0, static_cast<uint32_t>(n));
+          gone.mapcount = 0;
+          gone.refcount = 0;
+          to_free.push_back(&gone);
+          i += n;
+          continue;
+        }
+        if (rec->order == 0 && rec->run > 0) {
+          rec = folios_.Of(pfn);  // on its own, out of its run
+          folio_at.Forget();
+        }
+        Folio& f = *rec;
+        uint32_t head = f.head;
+        // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
+        int nr = t.Batch(
             i,
-            std::min<int>(stop - i,
-                          static_cast<int>(rec->head + rec->run + 1 - pfn)),
+            std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn)),
             /*same_bits=*/false);
-        Folio& gone =
-            folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
-        folio_at.Forget();
-        for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
-        t.used -= n;
-        EmitMapping(EVENT_UNMAP, pfn, gone, reason, pid,
-                    pmd_addr + (uint64_t(i) << kPageShift), 1, MAP_LEVEL_PTE, 1,
-                    0, 1, 0, static_cast<uint32_t>(n));
-        gone.mapcount = 0;
-        gone.refcount = 0;
-        to_free.push_back(&gone);
-        i += n;
-        continue;
+        uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
+        // Before seed 001's batching, each PTE left the rmap on its own.
+        int step = profile_.batched_rmap_zap ? nr : 1;
+        for (int done = 0; done < nr; done += step) {
+          unmap_event(head, f, addr + (uint64_t(done) << kPageShift), step,
+                      MAP_LEVEL_PTE);
+          RemoveRmapPtes(head, f, pfn + static_cast<uint32_t>(done), step);
+          f.refcount -= step;
+        }
+        for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
+        t.used -= nr;
+        if (f.refcount == 0) to_free.push_back(&f);
+        i += nr;
       }
-      if (rec->order == 0 && rec->run > 0) {
-        rec = folios_.Of(pfn);  // on its own, out of its run
-        folio_at.Forget();
-      }
-      Folio& f = *rec;
-      uint32_t head = f.head;
-      // folio_pte_batch(): consecutive PTEs, consecutive PFNs, one folio.
-      int nr = t.Batch(
-          i, std::min<int>(stop - i, static_cast<int>(head + f.pages() - pfn)),
-          /*same_bits=*/false);
-      uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
-      // Before seed 001's batching, each PTE left the rmap on its own.
-      int step = profile_.batched_rmap_zap ? nr : 1;
-      for (int done = 0; done < nr; done += step) {
-        unmap_event(head, f, addr + (uint64_t(done) << kPageShift), step,
-                    MAP_LEVEL_PTE);
-        RemoveRmapPtes(head, f, pfn + static_cast<uint32_t>(done), step);
-        f.refcount -= step;
-      }
-      for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
-      t.used -= nr;
-      if (f.refcount == 0) to_free.push_back(&f);
-      i += nr;
-    }
-    // free_pgtables() on munmap, and the empty-table reclaim of
-    // MADV_DONTNEED, drop a table the zap covered whole.
-    if (whole && t.used == 0) p.pt.ClearPmd(pmd_addr);
+      // free_pgtables() on munmap, and the empty-table reclaim of
+      // MADV_DONTNEED, drop a table the zap covered whole.
+      if (whole && t.used == 0) p.pt.ClearPmd(pmd_addr);
+    });
   });
   // tlb_finish_mmu(): the folios whose last reference went are freed.
   FreeFolios(to_free, reason);
