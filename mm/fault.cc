@@ -297,13 +297,7 @@ bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
     return f.refcount == 1;
   }
   if (f.mapcount <= 1 || f.refcount != f.mapcount) return false;
-  // An anonymous page is mapped only at its linear index (no mremap here).
-  int32_t mine = 0;
-  for (uint32_t i = 0; i < f.pages(); ++i) {
-    Pte pte = p.pt.GetPte((f.index + i) << kPageShift);
-    if (pte.present_page() && pte.pfn() == f.head + i) ++mine;
-  }
-  return mine == f.mapcount;
+  return MappingsIn(p, f) == f.mapcount;
 }
 
 // page_trans_huge_mapcount() <= 1: each page of f is mapped at most once

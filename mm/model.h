@@ -324,6 +324,10 @@ class Model {
     bool pmd;
   };
   std::vector<Mapping> RmapWalk(uint32_t head, const Folio& f);
+  // How many of anonymous folio f's mappings process p holds.
+  int32_t MappingsIn(const Process& p, const Folio& f) const;
+  // folio_maybe_mapped_shared(), as process p sees it.
+  bool FolioMaybeMappedShared(const Process& p, const Folio& f) const;
 
   // --- zap.cc -----------------------------------------------------------
   // zap_page_range(): unmaps [start, end) of a process, splitting PMD
@@ -338,7 +342,10 @@ class Model {
   // Splits the PMDs of [start, end) that the range covers only in part.
   void SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
                         Reason reason);
+  // madvise_free_single_vma(): MADV_FREE of [start, end), VMA by VMA.
   void MadviseFree(uint32_t pid, uint64_t start, uint64_t end);
+  // madvise_free_pte_range(): one PMD's part [addr, end) of it.
+  void MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end);
 
   // --- split.cc ---------------------------------------------------------
   // __folio_split(): returns 0 or a negative errno. `split_at` is a page

@@ -30,6 +30,37 @@ void Model::RemoveRmapPmd(uint32_t head, Folio& f) {
   }
 }
 
+// The mappings of anonymous folio f in process p: its PMD, or the PTEs of
+// its pages (an anonymous page is mapped only at its linear index: no
+// mremap here).
+int32_t Model::MappingsIn(const Process& p, const Folio& f) const {
+  const uint64_t addr = f.index << kPageShift;
+  if (f.pages() == kPtesPerTable) {
+    const Pmd* pmd = p.pt.FindPmd(addr);
+    if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
+        pmd->head == f.head) {
+      return 1;
+    }
+  }
+  int32_t mine = 0;
+  for (uint32_t i = 0; i < f.pages(); ++i) {
+    Pte pte = p.pt.GetPte(addr + (uint64_t(i) << kPageShift));
+    if (pte.present_page() && pte.pfn() == f.head + i) ++mine;
+  }
+  return mine;
+}
+
+// folio_maybe_mapped_shared() with CONFIG_MM_ID (6.15): an order-0 folio
+// mapped more than once; a large one mapped by another process than p, the
+// one looking (the folio's two MM slots; SIMPLIFIED: exact for two
+// processes, where the kernel may still say "shared" after a third mapped
+// and unmapped it).
+bool Model::FolioMaybeMappedShared(const Process& p, const Folio& f) const {
+  if (f.mapcount <= 1) return false;
+  if (f.order == 0) return true;
+  return MappingsIn(p, f) != f.mapcount;
+}
+
 // rmap_walk_anon(): the processes of the folio's anon_vma family, at the
 // address the folio was mapped at.
 std::vector<Model::Mapping> Model::RmapWalk(uint32_t head, const Folio& f) {

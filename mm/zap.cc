@@ -244,52 +244,79 @@ void Model::FreePgtables(Process& p, uint64_t start, uint64_t end) {
   }
 }
 
-// madvise_free_pte_range() / madvise_free_huge_pmd(): a range that covers
-// a whole large folio marks it lazily freeable; one that covers part of it
-// splits it (split_folio, uniform to order 0) and marks the covered pages.
+// walk_page_range() in each VMA, one PMD at a time. (SIMPLIFIED: the
+// profiles before 6.10, which split every large folio the range met and
+// stopped at a shared one, follow 6.18's rule too.)
 void Model::MadviseFree(uint32_t pid, uint64_t start, uint64_t end) {
   Process& p = *FindProcess(pid);
-  for (uint64_t a = start; a < end;) {
-    Pmd* pmd = p.pt.FindPmd(a);
-    uint64_t pmd_end = (a & ~(kPmdSize - 1)) + kPmdSize;
-    if (pmd == nullptr) {
-      a = pmd_end;
-      continue;
+  p.vmas.ForEachOverlapping(start, end, [&](const Vma& vma) {
+    for (uint64_t a = vma.start; a < vma.end;) {
+      const uint64_t next = std::min(vma.end, (a & ~(kPmdSize - 1)) + kPmdSize);
+      MadviseFreePteRange(p, a, next);
+      a = next;
     }
-    if (pmd->kind == Pmd::Kind::kHugeZero) {
-      a = pmd_end;
-      continue;
-    }
-    if (pmd->kind == Pmd::Kind::kFolio) {
-      uint32_t head = pmd->head;
-      if (a == (a & ~(kPmdSize - 1)) && end >= pmd_end) {
-        folios_.At(head).set(kFolioLazyfree);
-        a = pmd_end;
-        continue;
-      }
-      SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
-                 REASON_MADV_FREE);
-      continue;  // the same address, now PTE-mapped
-    }
-    Pte pte = p.pt.GetPte(a);
-    if (!pte.present_page()) {
-      a += kPageSize;
-      continue;
-    }
-    uint32_t head = folios_.HeadOf(pte.pfn());
+  });
+}
+
+// madvise_free_pte_range(), madvise_free_huge_pmd() first where a PMD maps
+// a folio. A folio another process maps is left alone. One the range
+// covers whole is marked lazily freeable; one it covers in part is split
+// (split_folio: uniform, to order 0) once, and its pages then go through
+// the PTE walk; a split that fails leaves the folio as it is.
+void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
+  const uint64_t pmd_addr = addr & ~(kPmdSize - 1);
+  const Pmd* pmd = p.pt.FindPmd(pmd_addr);
+  if (pmd == nullptr) return;
+  if (pmd->kind == Pmd::Kind::kFolio) {
+    const uint32_t head = pmd->head;
     Folio& f = folios_.At(head);
-    uint64_t first = a - (uint64_t(pte.pfn() - head) << kPageShift);
-    uint64_t last = first + (f.pages() << kPageShift);
-    if (f.order > 0 && (first < start || last > end)) {
-      if (SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
-                     REASON_MADV_FREE) == 0) {
-        continue;
-      }
-      a = std::min(last, end);
+    if (FolioMaybeMappedShared(p, f)) return;
+    if (end - addr == kPmdSize) {
+      f.set(kFolioLazyfree);
+      return;
+    }
+    SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
+               REASON_MADV_FREE);
+    pmd = p.pt.FindPmd(pmd_addr);
+    if (pmd == nullptr) return;
+  }
+  // The huge zero page, and a PMD whose folio did not split: no PTE table.
+  if (pmd->kind != Pmd::Kind::kTable) return;
+  const PteTable& t = p.pt.Table(*pmd);
+  const int stop =
+      end - pmd_addr == kPmdSize ? kPtesPerTable : PageTable::PteIndex(end);
+  for (int i = PageTable::PteIndex(addr); (i = t.NextUsed(i, stop)) < stop;) {
+    const Pte pte = t.pte[i];
+    // pte_none(), and vm_normal_folio() of the zero page.
+    if (!pte.present_page()) {
+      ++i;
       continue;
     }
-    f.set(kFolioLazyfree);
-    a = std::min(last, end);
+    const uint32_t head = folios_.HeadOf(pte.pfn());
+    Folio& f = folios_.At(head);
+    int nr = 1;
+    if (f.order > 0) {
+      // madvise_folio_pte_batch(): the run of PTEs from here that map
+      // consecutive pages of f.
+      nr = t.Batch(i,
+                   std::min<int>(stop - i, static_cast<int>(head + f.pages() -
+                                                            pte.pfn())),
+                   /*same_bits=*/false);
+      if (nr < static_cast<int>(f.pages())) {
+        if (!FolioMaybeMappedShared(p, f) &&
+            SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
+                       REASON_MADV_FREE) == 0) {
+          continue;  // the same PTE, now of an order-0 folio
+        }
+        i += nr;
+        continue;
+      }
+    }
+    // A dirty folio (the model keeps no PG_dirty: taken as dirty, anonymous
+    // memory written) is marked only if its mapcount is its page count,
+    // mapped by this process alone.
+    if (f.mapcount == static_cast<int32_t>(f.pages())) f.set(kFolioLazyfree);
+    i += nr;
   }
 }
 

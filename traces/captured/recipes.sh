@@ -113,7 +113,6 @@ begin anon_pmd_mprotect_page_munmap "munmap of a THP whose PMD an mprotect split
 proc; thp_region 1; protect 5 1 1; unmap 0 512; shrink
 begin anon_pmd_mprotect_back_munmap "munmap of a PTE-mapped THP in one VMA again (mprotect of a page and back merges the VMAs): one batch, freed, never queued"
 proc; thp_region 1; protect 5 1 1; protect 5 1 3; unmap 0 512; shrink
-# Not committed yet: the model retries the failed split forever (docs/model.md).
 begin anon_pmd_pinned_madv_free_page "MADV_FREE of one page of a pinned PMD THP: the split fails once and the THP stays PMD-mapped"
 proc; thp_region 1; pin 1 10 1; madv 7 1 FREE; unpin 1; shrink
 begin anon_pmd_fork_madv_free_page "MADV_FREE of one page of a PMD THP shared after fork: skipped, no split"
