@@ -216,13 +216,14 @@ absl::Status Model::Madvise(uint32_t pid, uint64_t addr, uint64_t length,
     case ADVICE_NOHUGEPAGE: {
       bool huge = advice == ADVICE_HUGEPAGE;
       // hugepage_madvise(): sets one flag and clears the other. Splitting
-      // the VMA at a boundary inside a PMD mapping splits the PMD
+      // a VMA at a boundary inside a PMD mapping splits the PMD
       // (vma_adjust_trans_huge).
-      SplitPmdsAtEdges(pid, addr, end, REASON_UNSPECIFIED);
-      p->vmas.Update(addr, end, [huge](Vma& v) {
-        v.hugepage = huge;
-        v.nohugepage = !huge;
-      });
+      for (const Vma& v : p->vmas.Update(addr, end, [huge](Vma& v) {
+             v.hugepage = huge;
+             v.nohugepage = !huge;
+           })) {
+        SplitPmdsAtEdges(pid, v.start, v.end, REASON_UNSPECIFIED);
+      }
       return absl::OkStatus();
     }
     case ADVICE_DONTNEED:
@@ -254,30 +255,36 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
     if (v == nullptr) return absl::OkStatus();
     a = v->end;
   }
+  // change_protection() on each VMA whose protection changes.
   // change_pmd_range(): a PMD mapping the range covers only in part is
   // split into PTEs; the folio is not split.
-  SplitPmdsAtEdges(pid, addr, addr + length, REASON_MPROTECT);
-  p->vmas.Update(addr, addr + length, [prot](Vma& v) { v.prot = prot; });
   // Write permission goes from the PTEs when it goes from the VMA. When
   // the VMA allows writes, change_pte_range() (MM_CP_TRY_CHANGE_WRITABLE,
   // can_change_pte_writable) makes exclusive anonymous pages writable at
   // once; the others stay as they are, to fault.
   const bool write = (prot & PROT_BITS_WRITE) != 0;
-  p->pt.ForEachPmd(addr, addr + length, [&](uint64_t pmd_addr, Pmd& pmd) {
-    if (pmd.kind == Pmd::Kind::kFolio) {
-      pmd.writable = write && (pmd.writable || pmd.exclusive);
-    } else if (pmd.kind == Pmd::Kind::kTable) {
-      PteTable& t = p->pt.Table(pmd);
-      for (int i = 0; i < kPtesPerTable; ++i) {
-        uint64_t a = pmd_addr + (uint64_t(i) << kPageShift);
-        if (a < addr || a >= addr + length) continue;
-        Pte& pte = t.pte[i];
-        if (pte.present_page()) {
-          pte = pte.WithWrite(write && (pte.writable() || pte.exclusive()));
+  for (const Vma& v :
+       p->vmas.Update(addr, addr + length, [prot](Vma& v) { v.prot = prot; })) {
+    SplitPmdsAtEdges(pid, v.start, v.end, REASON_MPROTECT);
+    p->pt.ForEachPmd(v.start, v.end, [&](uint64_t pmd_addr, Pmd& pmd) {
+      if (pmd.kind == Pmd::Kind::kFolio) {
+        pmd.writable = write && (pmd.writable || pmd.exclusive);
+      } else if (pmd.kind == Pmd::Kind::kTable) {
+        PteTable& t = p->pt.Table(pmd);
+        const int first =
+            v.start <= pmd_addr ? 0 : PageTable::PteIndex(v.start);
+        const int stop = v.end >= pmd_addr + kPmdSize
+                             ? kPtesPerTable
+                             : PageTable::PteIndex(v.end);
+        for (int i = first; i < stop; ++i) {
+          Pte& pte = t.pte[i];
+          if (pte.present_page()) {
+            pte = pte.WithWrite(write && (pte.writable() || pte.exclusive()));
+          }
         }
       }
-    }
-  });
+    });
+  }
   return absl::OkStatus();
 }
 

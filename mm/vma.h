@@ -77,20 +77,35 @@ class VmaTree {
   // Unmaps [start, end): VMAs inside go, VMAs across the edges are trimmed.
   void Unmap(uint64_t start, uint64_t end);
 
-  // Splits the VMAs across the edges of [start, end) and calls fn(Vma&) for
-  // each VMA inside it, lowest first; then merges what became mergeable.
+  // mprotect_fixup(), madvise_update_vma(): for each VMA meeting
+  // [start, end) whose flags fn(Vma&) changes, splits it at the range's
+  // edges, calls fn on the part inside and merges what became mergeable. A
+  // VMA whose flags fn leaves as they are is not touched (the kernel returns
+  // early: no split). Returns the ranges changed, lowest first.
   template <typename Fn>
-  void Update(uint64_t start, uint64_t end, Fn fn) {
-    PrefetchStarts();
-    SplitAt(start);
-    SplitAt(end);
-    for (size_t i = LowerBound(start); i < vmas_.size() && vmas_[i].start < end;
-         ++i) {
-      unreadable_ -= !(vmas_[i].prot & kProtRead);
-      fn(vmas_[i]);
-      unreadable_ += !(vmas_[i].prot & kProtRead);
+  std::vector<Vma> Update(uint64_t start, uint64_t end, Fn fn) {
+    std::vector<Vma> changed;
+    ForEachOverlapping(start, end, [&](const Vma& v) {
+      Vma u = v;
+      fn(u);
+      if (u.prot != v.prot || u.hugepage != v.hugepage ||
+          u.nohugepage != v.nohugepage) {
+        changed.push_back(v);
+      }
+    });
+    for (const Vma& c : changed) {
+      PrefetchStarts();
+      SplitAt(c.start);
+      SplitAt(c.end);
+      for (size_t i = LowerBound(c.start);
+           i < vmas_.size() && vmas_[i].start < c.end; ++i) {
+        unreadable_ -= !(vmas_[i].prot & kProtRead);
+        fn(vmas_[i]);
+        unreadable_ += !(vmas_[i].prot & kProtRead);
+      }
+      MergeAround(c.start, c.end);
     }
-    MergeAround(start, end);
+    return changed;
   }
 
   // anon_vma_prepare() for the VMA holding addr (REQUIRES: one does). The
