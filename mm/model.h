@@ -324,6 +324,8 @@ class Model {
     bool pmd;
   };
   std::vector<Mapping> RmapWalk(uint32_t head, const Folio& f);
+  // try_to_unmap(TTU_SPLIT_HUGE_PMD) of a file folio.
+  void TryToUnmapFile(uint32_t head, Reason reason);
   // How many of anonymous folio f's mappings process p holds.
   int32_t MappingsIn(const Process& p, const Folio& f) const;
   // folio_maybe_mapped_shared(), as process p sees it.
@@ -408,6 +410,9 @@ class Model {
   bool TruncatePartialFolio(uint32_t file_id, uint32_t head, uint64_t lstart,
                             uint64_t lend, Reason reason);
   void TruncateFolio(uint32_t head, Reason reason);
+  // try_folio_split_or_unmap(): 0 or the split's negative errno.
+  int TryFolioSplitOrUnmap(const File& file, uint32_t head, uint64_t split_at,
+                           Reason reason);
 
   // --- khugepaged.cc -----------------------------------------------------
   // Collapses the 2 MiB block at `haddr`.

@@ -30,6 +30,19 @@ void Model::RemoveRmapPmd(uint32_t head, Folio& f) {
   }
 }
 
+// try_to_unmap() of a file folio with TTU_SPLIT_HUGE_PMD: each mapping
+// goes; a PMD one by a PMD split first (__split_huge_pmd_locked, which for
+// a file just removes it, and counts thp_split_pmd).
+void Model::TryToUnmapFile(uint32_t head, Reason reason) {
+  for (const Mapping& m : RmapWalk(head, folios_.At(head))) {
+    if (m.pmd) {
+      SplitPmd(m.pid, m.addr, reason);
+    } else {
+      ZapRange(m.pid, m.addr, m.addr + kPageSize, reason);
+    }
+  }
+}
+
 // The mappings of anonymous folio f in process p: its PMD, or the PTEs of
 // its pages (an anonymous page is mapped only at its linear index: no
 // mremap here).

@@ -101,16 +101,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
       DeferredSplitFolio(head, *f, /*partially_mapped=*/true);
     }
   } else {
-    // try_to_unmap_one(): TTU_SPLIT_HUGE_PMD splits a PMD mapping first
-    // (__split_huge_pmd_locked, which for a file just removes it, and
-    // counts thp_split_pmd); a PTE goes on its own.
-    for (const Mapping& m : RmapWalk(head, *f)) {
-      if (m.pmd) {
-        SplitPmd(m.pid, m.addr, reason);
-      } else {
-        ZapRange(m.pid, m.addr, m.addr + kPageSize, reason);
-      }
-    }
+    TryToUnmapFile(head, reason);
   }
   f = &folios_.At(head);
   // The folio is frozen: off the deferred split queue.

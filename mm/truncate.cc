@@ -55,38 +55,41 @@ bool Model::TruncatePartialFolio(uint32_t file_id, uint32_t head,
   // Before v5.7 a shmem THP was only cleared, never split: the folio stays
   // (dirty, so nothing is dropped).
   if (file.shmem() && !profile_.shmem_punch_split) return false;
-  uint64_t split_at = offset / kPageSize;
-  // try_folio_split_to_order() to the mapping's minimum order: the
-  // non-uniform split since v6.15, a uniform one before.
-  bool non_uniform = profile_.truncate_non_uniform_split;
-  uint32_t min_order = file.shmem() ? 0 : file.min_order;
-  int err = SplitFolio(head, min_order, non_uniform ? split_at : 0,
-                       !non_uniform, /*caller_pins=*/0, reason);
-  if (err == 0) {
-    if (!non_uniform || offset + length == size) return true;
-    // The Zhang Yi fix: split again at the page the range ends before.
+  if (TryFolioSplitOrUnmap(file, head, offset / kPageSize, reason) == 0) {
+    if (!profile_.truncate_non_uniform_split || offset + length == size) {
+      return true;
+    }
+    // The Zhang Yi fix: split again at the page the range ends before, if
+    // a large folio of this file holds it.
     uint32_t pfn2 = head + static_cast<uint32_t>((offset + length) / kPageSize);
     Folio* f2 = folios_.Of(pfn2);
-    if (f2 != nullptr && f2->order > min_order && f2->owner == file_id &&
+    if (f2 != nullptr && f2->order > 0 && f2->owner == file_id &&
         !f2->test(kFolioAnon)) {
       uint32_t head2 = folios_.HeadOf(pfn2);
-      SplitFolio(head2, min_order, pfn2 - head2, /*uniform=*/false,
-                 /*caller_pins=*/0, reason);
+      TryFolioSplitOrUnmap(file, head2, pfn2 - head2, reason);
     }
     return true;
   }
   f = &folios_.At(head);
-  // try_folio_split_or_unmap(): a non-shmem folio that cannot split is
-  // unmapped, so accesses past EOF refault and get SIGBUS (v6.18).
-  if (!file.shmem() && profile_.truncate_unmap_on_split_failure) {
-    for (const Mapping& m : RmapWalk(head, *f)) {
-      ZapRange(m.pid, m.addr, m.addr + (m.pmd ? kPmdSize : kPageSize), reason);
-    }
-    f = &folios_.At(head);
-  }
   if (f->test(kFolioDirty)) return false;
   TruncateFolio(head, reason);
   return true;
+}
+
+// try_folio_split_or_unmap(): try_folio_split_to_order() to the mapping's
+// minimum order, the non-uniform split at page split_at since v6.15 (a
+// uniform one before); a folio that does not split is unmapped (v6.18),
+// so that accesses past EOF refault and get SIGBUS, unless it is shmem's.
+int Model::TryFolioSplitOrUnmap(const File& file, uint32_t head,
+                                uint64_t split_at, Reason reason) {
+  const bool non_uniform = profile_.truncate_non_uniform_split;
+  const uint32_t min_order = file.shmem() ? 0 : file.min_order;
+  const int err = SplitFolio(head, min_order, non_uniform ? split_at : 0,
+                             !non_uniform, /*caller_pins=*/0, reason);
+  if (err != 0 && !file.shmem() && profile_.truncate_unmap_on_split_failure) {
+    TryToUnmapFile(head, reason);
+  }
+  return err;
 }
 
 void Model::UndoRange(uint32_t file_id, uint64_t lstart, uint64_t lend,
