@@ -429,21 +429,26 @@ absl::Status Model::FileCreate(uint32_t file_id, Filesystem filesystem,
   return absl::OkStatus();
 }
 
-// split_huge_pages_in_file(): each large folio of the range is split once,
-// to at least the mapping's minimum order.
+// split_huge_pages_in_file(): each large folio above the target order (at
+// least the mapping's minimum) is split, or fails to (counted: no pre-check
+// of its references here); the walk goes on from the index it found the
+// folio at by as many pages as the folio had (so a folio met in its middle
+// takes the walk past the next one's first pages).
 absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
                                    uint64_t length, uint32_t new_order,
                                    bool non_uniform, uint64_t in_folio_offset) {
   File& file = *FindFile(file_id);
-  uint64_t first = offset / kPageSize;
-  uint64_t last = (offset + length - 1) / kPageSize;
-  for (uint64_t index = first; index <= last; ++index) {
+  const uint64_t end = (offset + length + kPageSize - 1) / kPageSize;
+  uint64_t nr_pages = 1;
+  for (uint64_t index = offset / kPageSize; index < end; index += nr_pages) {
+    nr_pages = 1;
     std::optional<PageCache::Entry> e = file.cache.Find(index);
     if (!e.has_value()) continue;
     Folio& f = folios_.At(e->head);
+    if (f.order == 0) continue;
+    nr_pages = f.pages();
     uint32_t target = std::max(new_order, file.shmem() ? 0u : file.min_order);
-    if (f.order == 0 || target >= f.order) continue;
-    if (f.mapcount != f.refcount - static_cast<int>(f.pages())) continue;
+    if (target >= f.order) continue;
     bool uniform = !non_uniform || in_folio_offset >= f.pages();
     SplitFolio(e->head, target, uniform ? 0 : in_folio_offset, uniform,
                /*caller_pins=*/0, REASON_SPLIT_REQUEST);
