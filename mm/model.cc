@@ -447,7 +447,7 @@ absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
     Folio& f = folios_.At(e->head);
     if (f.order == 0) continue;
     nr_pages = f.pages();
-    uint32_t target = std::max(new_order, file.shmem() ? 0u : file.min_order);
+    uint32_t target = std::max(new_order, file.min_folio_order());
     if (target >= f.order) continue;
     bool uniform = !non_uniform || in_folio_offset >= f.pages();
     SplitFolio(e->head, target, uniform ? 0 : in_folio_offset, uniform,

@@ -184,6 +184,8 @@ class Model {
     uint64_t size = 0;
     PageCache cache;
     bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
+    // mapping_min_folio_order(): 0 for tmpfs.
+    uint32_t min_folio_order() const { return shmem() ? 0 : min_order; }
   };
   // Extra references taken by a pin or a speculative get: one per page, by
   // PFN, with the pincount added (FOLL_PIN).

@@ -149,7 +149,7 @@ uint32_t Model::ShmemOrder(const File& file, uint64_t index, uint64_t write_end,
       return static_cast<uint32_t>(o);
     }
   }
-  return file.shmem() ? 0 : file.min_order;
+  return file.min_folio_order();
 }
 
 // generic_perform_write(): the write goes in chunks of at most the largest

@@ -251,11 +251,18 @@ absl::Status Model::SplitRange(uint32_t pid, uint64_t addr, uint64_t length,
     }
     uint32_t head = folios_.HeadOf(pfn);
     Folio& f = folios_.At(head);
-    if (f.order == 0 || new_order >= f.order) continue;
-    int extra = f.test(kFolioAnon) ? 0 : static_cast<int>(f.pages());
+    if (f.order == 0) continue;
+    // A file folio splits to at least its mapping's minimum order.
+    const bool anon = f.test(kFolioAnon);
+    uint32_t target = new_order;
+    if (!anon && f.owner != 0) {
+      target = std::max(target, FindFile(f.owner)->min_folio_order());
+    }
+    if (target >= f.order) continue;
+    int extra = anon ? 0 : static_cast<int>(f.pages());
     if (f.mapcount != f.refcount - extra) continue;
     bool uniform = !non_uniform || in_folio_offset >= f.pages();
-    SplitFolio(head, new_order, uniform ? 0 : in_folio_offset, uniform,
+    SplitFolio(head, target, uniform ? 0 : in_folio_offset, uniform,
                /*caller_pins=*/0, REASON_SPLIT_REQUEST);
   }
   return absl::OkStatus();

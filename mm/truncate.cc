@@ -83,7 +83,7 @@ bool Model::TruncatePartialFolio(uint32_t file_id, uint32_t head,
 int Model::TryFolioSplitOrUnmap(const File& file, uint32_t head,
                                 uint64_t split_at, Reason reason) {
   const bool non_uniform = profile_.truncate_non_uniform_split;
-  const uint32_t min_order = file.shmem() ? 0 : file.min_order;
+  const uint32_t min_order = file.min_folio_order();
   const int err = SplitFolio(head, min_order, non_uniform ? split_at : 0,
                              !non_uniform, /*caller_pins=*/0, reason);
   if (err != 0 && !file.shmem() && profile_.truncate_unmap_on_split_failure) {
