@@ -280,9 +280,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
 // folio f it maps read-only (and not exclusive)? By the profile's rule
 // (Profile::AnonCowReuse): no page of f mapped twice (before v5.9); f's
 // only reference is this mapping (v5.9+, and for small folios ever since);
-// from v6.15 (__wp_can_reuse_large_anon_folio, 1da190f4d0a6) a large
-// folio's when more than one of its pages is mapped, every reference is a
-// mapping, and every mapping is in p's page tables.
+// never a large folio's (v6.10 to v6.14); from v6.15
+// (__wp_can_reuse_large_anon_folio, 1da190f4d0a6) a large folio's when more
+// than one of its pages is mapped, every reference is a mapping, and every
+// mapping is in p's page tables.
 //
 // Simplified: the kernel knows the last from two MM-owner slots and a
 // "maybe mapped shared" bit (folio_add_return_large_mapcount), which are
@@ -296,6 +297,7 @@ bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
   if (f.order == 0 || profile_.anon_cow_reuse == Rule::kByRefcount) {
     return f.refcount == 1;
   }
+  if (profile_.anon_cow_reuse == Rule::kSmallOnly) return false;
   if (f.mapcount <= 1 || f.refcount != f.mapcount) return false;
   return MappingsIn(p, f) == f.mapcount;
 }

@@ -36,15 +36,19 @@ std::vector<Profile> Presets() {
   Profile v6_6 = v6_1;
   v6_6.name = "linux-6.6";
 
-  Profile v6_15 = v6_6;
+  Profile v6_12 = v6_6;
+  v6_12.name = "linux-6.12";
+  v6_12.anon_mthp = true;                                    // v6.8
+  v6_12.deferred_split_any_order = true;                     // v6.8
+  v6_12.compact_large_folios = true;                         // v6.9
+  v6_12.batched_rmap_zap = true;                             // v6.9 + v6.10
+  v6_12.anon_cow_reuse = Profile::AnonCowReuse::kSmallOnly;  // v6.10
+  v6_12.thp_underused_shrinker = true;                       // v6.12
+
+  Profile v6_15 = v6_12;
   v6_15.name = "linux-6.15";
-  v6_15.anon_mthp = true;                   // v6.8
-  v6_15.deferred_split_any_order = true;    // v6.8
-  v6_15.compact_large_folios = true;        // v6.9
-  v6_15.batched_rmap_zap = true;            // v6.9 + v6.10
-  v6_15.thp_underused_shrinker = true;      // v6.12
-  v6_15.truncate_non_uniform_split = true;  // v6.15
-  v6_15.huge_zero_wp_thp = true;            // v6.13
+  v6_15.huge_zero_wp_thp = true;                                    // v6.13
+  v6_15.truncate_non_uniform_split = true;                          // v6.15
   v6_15.anon_cow_reuse = Profile::AnonCowReuse::kLargeMappedAlone;  // v6.15
 
   Profile v6_18 = v6_15;
@@ -52,7 +56,7 @@ std::vector<Profile> Presets() {
   v6_18.truncate_unmap_on_split_failure = true;  // v6.18
   v6_18.collapse_read_only_ptes = true;          // v6.18
 
-  return {v5_4, v6_1, v6_6, v6_15, v6_18};
+  return {v5_4, v6_1, v6_6, v6_12, v6_15, v6_18};
 }
 
 }  // namespace

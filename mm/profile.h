@@ -53,11 +53,12 @@ struct Profile {
     // in do_huge_pmd_wp_page()"; no preset mirrors the kernels between).
     kByMapcount,
     // When the folio's only reference is this mapping (refcount 1), a
-    // large folio too: its last mapped page keeps it whole. Until v6.10,
-    // "mm: prohibit the last subpage from reusing the entire large folio",
-    // after which a large folio's page was always copied (v6.10 to v6.14;
-    // no preset mirrors those).
+    // large folio too: its last mapped page keeps it whole. Until v6.10.
     kByRefcount,
+    // As kByRefcount for small folios and PMD-mapped THPs; a PTE-mapped
+    // page of a large folio is always copied (v6.10 to v6.14: "mm: prohibit
+    // the last subpage from reusing the entire large folio").
+    kSmallOnly,
     // A small folio as kByRefcount; a page of a large folio when more than
     // one of its pages is mapped, every reference is a mapping and every
     // mapping is the writer's (v6.15, 1da190f4d0a6 "mm: Copy-on-Write

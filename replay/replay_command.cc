@@ -41,7 +41,8 @@ live kernel showed) is compared with the model at that point of the trace.
 Every mismatch is printed to stderr with its record number and both the
 expected and the modelled values. Expectations marked unstable are skipped.
 
-Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.15, linux-6.18 (docs/profiles.md).
+Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18
+(docs/profiles.md).
 
 exit status: 0 replayed (and every expectation met), 1 an expectation was not
 met, 2 trouble (usage, bad trace, I/O).

@@ -44,6 +44,9 @@ for c in replay diff convert stats gen; do
   stdout_has "$c-help" "usage: mmreplay $c"
   stdout_has "$c-help" "exit status:"
 done
+# The help's list of profiles is the list the model knows (unknown-profile).
+expect replay-help-profiles 0 "" -- "$mm" replay --help
+stdout_has replay-help-profiles "Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18"
 expect version 0 "" -- "$mm" --version
 stdout_has version "mmreplay 0.1.0"
 
@@ -55,7 +58,7 @@ expect missing-arg 2 "mmreplay replay: missing arguments" -- "$mm" replay
 expect surplus-arg 2 "mmreplay replay: unexpected argument 'extra'" -- "$mm" replay "$seed" extra
 expect missing-file 2 "mmreplay: replay: nope.textproto: No such file or directory" -- "$mm" replay nope.textproto
 expect bad-extension 2 "mmreplay: stats: trace.json: unknown trace format: the name must end in .mmt or .textproto" -- "$mm" stats trace.json
-expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.15, linux-6.18)" -- "$mm" replay --profile linux-9.9 "$seed"
+expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" replay --profile linux-9.9 "$seed"
 
 # replay writes the log, whole, to -o; stdout stays empty.
 expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"

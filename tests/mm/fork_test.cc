@@ -44,13 +44,18 @@ TEST_F(CowTest, LargeFolioMappedAloneIsReusedFrom615) {
 }
 
 // v5.9 to v6.14: a page of a large folio is reused only when its mapping is
-// the folio's only reference, so one of 510 mapped pages is copied.
+// the folio's only reference (v6.10 to v6.14: never), so one of 510 mapped
+// pages is copied.
 TEST_F(CowTest, LargeFolioMappedManyTimesIsCopiedBefore615) {
-  Start("linux-6.6");
-  SharePteMappedThpThenExitChild();
-  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
-  EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
-  Verify();
+  for (const char* profile : {"linux-6.6", "linux-6.12"}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    SharePteMappedThpThenExitChild();
+    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    EXPECT_EQ(Layout(kBase, kThp),
+              "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
+    Verify();
+  }
 }
 
 // Before v5.9 (reuse_swap_page): reused when no page of the folio is mapped
@@ -72,7 +77,9 @@ TEST_F(CowTest, LargeFolioMappedOnceEachIsReusedBefore59) {
 TEST_F(CowTest, PmdMappedThpHeldByFollGet) {
   for (auto [profile, layout] :
        std::vector<std::pair<std::string, std::string>>{
-           {"linux-5.4", "O-9"}, {"linux-6.6", "O-9[0+5] O-0 O-9[6+506]"}}) {
+           {"linux-5.4", "O-9"},
+           {"linux-6.6", "O-9[0+5] O-0 O-9[6+506]"},
+           {"linux-6.12", "O-9[0+5] O-0 O-9[6+506]"}}) {
     SCOPED_TRACE(profile);
     Start(profile);
     FaultThps(1);
@@ -98,6 +105,7 @@ TEST_F(CowTest, HugeZeroWrite) {
            {"linux-5.4", false, "O-9"},
            {"linux-5.4", true, "[Z*5] O-0 [Z*506]"},
            {"linux-6.6", false, "[Z*5] O-0 [Z*506]"},
+           {"linux-6.12", false, "[Z*5] O-0 [Z*506]"},
            {"linux-6.18", false, "O-9"},
            {"linux-6.18", true, "O-9"}}) {
     SCOPED_TRACE(profile + (nohugepage ? " nohugepage" : ""));
@@ -165,6 +173,7 @@ TEST_F(CowTest, LastMappedPageOfALargeFolio) {
        std::vector<std::pair<std::string, std::string>>{
            {"linux-5.4", "O-9[0+1] [hole*511]"},
            {"linux-6.6", "O-9[0+1] [hole*511]"},
+           {"linux-6.12", "O-0 [hole*511]"},
            {"linux-6.15", "O-0 [hole*511]"},
            {"linux-6.18", "O-0 [hole*511]"}}) {
     SCOPED_TRACE(profile);

@@ -94,7 +94,9 @@ TEST_F(CollapseTest, EmptyPmdEntryStopsTheRange) {
 TEST_F(CollapseTest, ReadOnlySharedPages) {
   for (auto [profile, err, layout] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"linux-6.18", "0", "O-9"}, {"linux-6.15", "-22", "O-0 x512"}}) {
+           {"linux-6.18", "0", "O-9"},
+           {"linux-6.15", "-22", "O-0 x512"},
+           {"linux-6.12", "-22", "O-0 x512"}}) {
     SCOPED_TRACE(profile);
     Start(profile);
     TouchSmall(ACCESS_WRITE);
