@@ -280,7 +280,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
 // folio f it maps read-only (and not exclusive)? By the profile's rule
 // (Profile::AnonCowReuse): no page of f mapped twice (before v5.9); f's
 // only reference is this mapping (v5.9+, and for small folios ever since);
-// never a large folio's (v6.10 to v6.14); from v6.15
+// never a large folio's (v6.9 to v6.14); from v6.15
 // (__wp_can_reuse_large_anon_folio, 1da190f4d0a6) a large folio's when more
 // than one of its pages is mapped, every reference is a mapping, and every
 // mapping is in p's page tables.

@@ -42,7 +42,7 @@ std::vector<Profile> Presets() {
   v6_12.deferred_split_any_order = true;                     // v6.8
   v6_12.compact_large_folios = true;                         // v6.9
   v6_12.batched_rmap_zap = true;                             // v6.9 + v6.10
-  v6_12.anon_cow_reuse = Profile::AnonCowReuse::kSmallOnly;  // v6.10
+  v6_12.anon_cow_reuse = Profile::AnonCowReuse::kSmallOnly;  // v6.9
   v6_12.thp_underused_shrinker = true;                       // v6.12
 
   Profile v6_15 = v6_12;

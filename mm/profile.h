@@ -53,11 +53,11 @@ struct Profile {
     // in do_huge_pmd_wp_page()"; no preset mirrors the kernels between).
     kByMapcount,
     // When the folio's only reference is this mapping (refcount 1), a
-    // large folio too: its last mapped page keeps it whole. Until v6.10.
+    // large folio too: its last mapped page keeps it whole. Until v6.9.
     kByRefcount,
     // As kByRefcount for small folios and PMD-mapped THPs; a PTE-mapped
-    // page of a large folio is always copied (v6.10 to v6.14: "mm: prohibit
-    // the last subpage from reusing the entire large folio").
+    // page of a large folio is always copied (v6.9 to v6.14: cd197c3a2040
+    // "mm: prohibit the last subpage from reusing the entire large folio").
     kSmallOnly,
     // A small folio as kByRefcount; a page of a large folio when more than
     // one of its pages is mapped, every reference is a mapping and every

@@ -44,7 +44,7 @@ TEST_F(CowTest, LargeFolioMappedAloneIsReusedFrom615) {
 }
 
 // v5.9 to v6.14: a page of a large folio is reused only when its mapping is
-// the folio's only reference (v6.10 to v6.14: never), so one of 510 mapped
+// the folio's only reference (v6.9 to v6.14: never), so one of 510 mapped
 // pages is copied.
 TEST_F(CowTest, LargeFolioMappedManyTimesIsCopiedBefore615) {
   for (const char* profile : {"linux-6.6", "linux-6.12"}) {
@@ -52,8 +52,7 @@ TEST_F(CowTest, LargeFolioMappedManyTimesIsCopiedBefore615) {
     Start(profile);
     SharePteMappedThpThenExitChild();
     ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
-    EXPECT_EQ(Layout(kBase, kThp),
-              "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
+    EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
     Verify();
   }
 }
@@ -165,7 +164,7 @@ TEST_F(CowTest, SharedThpWrite) {
 }
 
 // The last mapped page of a large folio: reused, keeping the whole folio,
-// until v6.10 ("mm: prohibit the last subpage from reusing the entire large
+// until v6.9 ("mm: prohibit the last subpage from reusing the entire large
 // folio"); copied since, and from v6.15 too (a large folio mapped once is
 // let go).
 TEST_F(CowTest, LastMappedPageOfALargeFolio) {
