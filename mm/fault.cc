@@ -139,7 +139,7 @@ bool Model::CopyHugePmd(Process& p, uint32_t pid, const Vma& vma,
     EmitMapping(EVENT_UNMAP, old_head, f, REASON_COW, pid, haddr, f.pages(),
                 MAP_LEVEL_PMD, f.mapcount, f.mapcount - 1, f.refcount,
                 f.refcount - 1);
-    RemoveRmapPmd(old_head, f);
+    RemoveRmapPmd(pid, old_head, f);
     p.pt.ClearPmd(haddr);
     PutFolio(old_head, 1, REASON_COW);
   }
@@ -159,7 +159,7 @@ bool Model::CopyHugePmd(Process& p, uint32_t pid, const Vma& vma,
     f.set(kFolioAnon);
     f.owner = p.anon_vma;
     f.index = a >> kPageShift;
-    AddRmapPtes(h, f, h, 1);
+    AddRmapPtes(pid, h, f, h, 1);
     // maybe_mkwrite(pte_mkdirty()), clean where the data is zeros (as in
     // WriteProtectFault).
     const Pte pte = Pte::Page(h, w).WithExclusive(true);
@@ -263,7 +263,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   f->index = start >> kPageShift;
   // folio_ref_add(nr - 1): one reference per PTE.
   f->refcount = nr;
-  AddRmapPtes(head, *f, head, nr);
+  AddRmapPtes(pid, head, *f, head, nr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   for (int i = 0; i < nr; ++i) {
     t.pte[first + i] =
@@ -282,14 +282,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
 // only reference is this mapping (v5.9+, and for small folios ever since);
 // never a large folio's (v6.9 to v6.14); from v6.15
 // (__wp_can_reuse_large_anon_folio, 1da190f4d0a6) a large folio's when more
-// than one of its pages is mapped, every reference is a mapping, and every
-// mapping is in p's page tables.
-//
-// Simplified: the kernel knows the last from two MM-owner slots and a
-// "maybe mapped shared" bit (folio_add_return_large_mapcount), which are
-// exact for two processes; with three or more sharing a folio it can say
-// shared where the model counts p's mappings and finds them all.
-bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
+// than one of its pages is mapped, its "maybe mapped shared" bit is clear
+// (mm_id.h: then p, which maps the page, maps all of it) and every
+// reference is a mapping.
+bool Model::CanReuseAnonFolio(const Folio& f) const {
   using Rule = Profile::AnonCowReuse;
   // A page-cache page (a private file mapping's) is always copied.
   if (!f.test(kFolioAnon)) return false;
@@ -298,8 +294,8 @@ bool Model::CanReuseAnonFolio(const Process& p, const Folio& f) const {
     return f.refcount == 1;
   }
   if (profile_.anon_cow_reuse == Rule::kSmallOnly) return false;
-  if (f.mapcount <= 1 || f.refcount != f.mapcount) return false;
-  return MappingsIn(p, f) == f.mapcount;
+  if (f.mapcount <= 1 || f.test(kFolioMaybeMappedShared)) return false;
+  return f.refcount == f.mapcount;
 }
 
 // page_trans_huge_mapcount() <= 1: each page of f is mapped at most once
@@ -328,7 +324,7 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   if (pte.present_page() &&
       (pte.exclusive() ||
-       CanReuseAnonFolio(p, folios_.At(folios_.HeadOf(pte.pfn()))))) {
+       CanReuseAnonFolio(folios_.At(folios_.HeadOf(pte.pfn()))))) {
     p.pt.SetPte(addr, pte.WithWrite(w).WithExclusive(true));
     return;
   }
@@ -349,12 +345,12 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
     EmitMapping(EVENT_UNMAP, old_head, old, REASON_COW, pid, addr, 1,
                 MAP_LEVEL_PTE, old.mapcount, old.mapcount - 1, old.refcount,
                 old.refcount - 1);
-    RemoveRmapPtes(old_head, old, pte.pfn(), 1);
+    RemoveRmapPtes(pid, old_head, old, pte.pfn(), 1);
     PutFolio(old_head, 1, REASON_COW);
   }
   folios_.SetPageNonzero(head, data);
   f = &folios_.At(head);
-  AddRmapPtes(head, *f, head, 1);
+  AddRmapPtes(pid, head, *f, head, 1);
   // maybe_mkwrite(pte_mkdirty()); the model's dirty bit says the data is
   // recorded, so a copy of zeros stays clean for the write to come.
   const Pte copy = Pte::Page(head, w).WithExclusive(true);

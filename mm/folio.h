@@ -42,6 +42,8 @@ enum FolioFlag : uint8_t {
   kFolioIsolated = 1 << 4,         // off the LRU for compaction
   kFolioLazyfree = 1 << 5,         // MADV_FREE: !PG_swapbacked
   kFolioDirty = 1 << 6,            // PG_dirty (page cache)
+  // Large anon folios: FOLIO_MM_IDS_SHARED_BIT of _mm_ids (mm_id.h).
+  kFolioMaybeMappedShared = 1 << 7,
 };
 
 inline constexpr uint32_t kNoFolio = UINT32_MAX;

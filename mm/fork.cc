@@ -78,7 +78,7 @@ bool Model::CopyPmd(Process& src, uint32_t parent_pid, Process& child,
     EmitMapping(EVENT_MAP, pmd.head, f, REASON_FORK, child_pid, pmd_addr,
                 f.pages(), MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1,
                 f.refcount, f.refcount + 1);
-    AddRmapPmd(f);
+    AddRmapPmd(child_pid, f);
     ++f.refcount;
     return true;
   }
@@ -125,7 +125,7 @@ bool Model::CopyPmd(Process& src, uint32_t parent_pid, Process& child,
       t.pte[i + k] = t.pte[i + k].WithWrite(false).WithExclusive(false);
       child.pt.SetPte(addr + (uint64_t(k) << kPageShift), t.pte[i + k]);
     }
-    AddRmapPtes(head, f, pfn, nr);
+    AddRmapPtes(child_pid, head, f, pfn, nr);
     f.refcount += nr;
     i += nr;
   }
@@ -154,7 +154,7 @@ bool Model::CopyPageForFork(Process& child, uint32_t child_pid, uint64_t addr,
   f->index = addr >> kPageShift;
   folios_.SetPageNonzero(head, nonzero);
   f = &folios_.At(head);
-  AddRmapPtes(head, *f, head, 1);
+  AddRmapPtes(child_pid, head, *f, head, 1);
   // maybe_mkwrite(pte_mkdirty()): the copy is the child's own, writable
   // where the VMA is. (The model's dirty bit also says the page's data is
   // recorded, so a copy of a page of zeros is left clean: a write through

@@ -72,7 +72,7 @@ void Model::MapPmd(uint32_t pid, uint64_t haddr, uint32_t head, bool writable,
     EmitMapping(EVENT_MAP, head, f, reason, pid, haddr, f.pages(),
                 MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1);
   }
-  AddRmapPmd(f);
+  AddRmapPmd(pid, f);
 }
 
 void Model::AllocFailed(uint32_t order, Reason reason) {
@@ -757,6 +757,7 @@ absl::Status Model::Verify() const {
                           head, folios_.Large(f).nonzero_pages, nonzero));
     }
   }
+  RETURN_IF_ERROR(VerifyMmIds(all));
   // The deferred split queue links only listed folios, both ways.
   uint64_t n = 0;
   uint32_t prev = kNoFolio;
@@ -784,7 +785,7 @@ Model::MemoryUse Model::memory_use() const {
   MemoryUse u;
   u.live_folios = folios_.size();
   u.folio_record_bytes = folios_.record_bytes();
-  u.large_folio_bytes = folios_.large_bytes();
+  u.large_folio_bytes = folios_.large_bytes() + mm_ids_.bytes();
   u.pfn_index_bytes = folios_.index_bytes();
   u.buddy_bytes = buddy_.bytes();
   for (const auto& [pid, p_ptr] : processes_) {

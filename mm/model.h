@@ -36,6 +36,7 @@
 #include "mm/folio.h"
 #include "mm/knobs.h"
 #include "mm/layout.h"
+#include "mm/mm_id.h"
 #include "mm/page_cache.h"
 #include "mm/page_table.h"
 #include "mm/profile.h"
@@ -146,7 +147,8 @@ class Model {
     // The folio records, large folios' with their tail-page fields (free
     // slots included).
     size_t folio_record_bytes = 0;
-    // Large folios' per-page arrays (mapcounts, contents bits).
+    // Large folios' per-page arrays (mapcounts, contents bits) and the MM
+    // slots of those maybe mapped shared.
     size_t large_folio_bytes = 0;
     // The PFN -> folio index.
     size_t pfn_index_bytes = 0;
@@ -292,7 +294,7 @@ class Model {
   // is mapped (do_cow_fault), the page-cache page the copy is made from.
   void WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr, uint32_t source_pfn = kNoPfn);
-  bool CanReuseAnonFolio(const Process& p, const Folio& f) const;
+  bool CanReuseAnonFolio(const Folio& f) const;
   bool NoPageMappedTwice(const Folio& f) const;
 
   // --- fork.cc ----------------------------------------------------------
@@ -311,12 +313,13 @@ class Model {
 
   // --- rmap.cc ----------------------------------------------------------
   // folio_add_new_anon_rmap / folio_add_anon_rmap_ptes / _pmd.
-  void AddRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr);
-  void AddRmapPmd(Folio& f);
+  void AddRmapPtes(uint32_t pid, uint32_t head, Folio& f, uint32_t pfn, int nr);
+  void AddRmapPmd(uint32_t pid, Folio& f);
   // folio_remove_rmap_ptes(): `nr` consecutive pages from pfn. Queues a
   // partially mapped anonymous folio for deferred split.
-  void RemoveRmapPtes(uint32_t head, Folio& f, uint32_t pfn, int nr);
-  void RemoveRmapPmd(uint32_t head, Folio& f);
+  void RemoveRmapPtes(uint32_t pid, uint32_t head, Folio& f, uint32_t pfn,
+                      int nr);
+  void RemoveRmapPmd(uint32_t pid, uint32_t head, Folio& f);
   // The mappings of a folio: (pid, addr) of its PMD mappings and PTEs
   // (rmap_walk_anon over its anon_vma family, rmap_walk_file over the
   // VMAs mapping its file).
@@ -330,8 +333,20 @@ class Model {
   void TryToUnmapFile(uint32_t head, Reason reason);
   // How many of anonymous folio f's mappings process p holds.
   int32_t MappingsIn(const Process& p, const Folio& f) const;
-  // folio_maybe_mapped_shared(), as process p sees it.
-  bool FolioMaybeMappedShared(const Process& p, const Folio& f) const;
+  // folio_maybe_mapped_shared().
+  bool FolioMaybeMappedShared(const Folio& f) const;
+  // The MM slots (mm_id.h) of large anonymous folio f as process `pid`
+  // maps `nr` more of it (f.mapcount counts them already).
+  void AddMmId(uint32_t pid, Folio& f, int nr);
+  // A process other than `pid` that maps anonymous folio f, else
+  // MmIdTable::kNoPid.
+  uint32_t OtherMapper(uint32_t pid, const Folio& f) const;
+  // remap_page() after a split: the MM slots of large anonymous piece f.
+  void RemapMmIds(Folio& f);
+  // Verify()'s part: a large anonymous folio whose bit is clear is mapped
+  // by one process at most; one whose bit is set has its slots, each held
+  // by a process that maps at least as many of its pages as it counts.
+  absl::Status VerifyMmIds(absl::Span<const Folio* const> all) const;
 
   // --- zap.cc -----------------------------------------------------------
   // zap_page_range(): unmaps [start, end) of a process, splitting PMD
@@ -456,6 +471,8 @@ class Model {
   Counters counters_;
   BuddyAllocator buddy_;
   FolioTable folios_;
+  // Large anonymous folios' MM slots, while their bit is set.
+  MmIdTable mm_ids_;
 
   // Processes by pid; the records stay put (a lookup cache points at them:
   // a few ops in a row, or one op, name the same processes).

@@ -305,7 +305,7 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
     uint32_t page =
         first_pfn + static_cast<uint32_t>((a - first) >> kPageShift);
     p.pt.SetPte(a, Pte::Page(page, writable));
-    AddRmapPtes(head, f, page, 1);
+    AddRmapPtes(pid, head, f, page, 1);
     ++mapped;
   }
   EmitMapping(EVENT_MAP, head, f, REASON_FILE_FAULT, pid, first, mapped,

@@ -107,6 +107,8 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // The folio is frozen: off the deferred split queue.
   if (f->test(kFolioDeferredListed)) UnqueueDeferred(head, *f, REASON_SPLIT);
 
+  // unmap_folio() took every mapping away: no MM slot is held.
+  mm_ids_.Forget(*f);
   std::vector<FolioPiece>& pieces = split_pieces_;
   Pieces(head, order, new_order, split_at, uniform, anon, &pieces);
   // A copy, for its head-page fields only (Large() needs the record).
@@ -134,6 +136,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   for (Folio* n : made) {
     n->refcount = n->mapcount + (anon ? 0 : static_cast<int>(n->pages()));
     if (anon) counters_.Count(MthpStat::kNrAnon, n->order);
+    if (anon && n->order > 0 && n->mapcount > 0) RemapMmIds(*n);
   }
   if (file != nullptr) {
     // __split_unmapped_folio() stores each piece in the xarray; pieces

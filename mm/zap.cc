@@ -66,7 +66,7 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
     e.set_map_after(f.mapcount - 1);
     Emit();
     p.pt.ClearPmd(pmd_addr);
-    RemoveRmapPmd(head, f);
+    RemoveRmapPmd(pid, head, f);
     PutFolio(head, 1, reason);
     return;
   }
@@ -92,8 +92,8 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   }
   t.used = kPtesPerTable;
   f.refcount += kPtesPerTable - 1;
-  AddRmapPtes(head, f, head, kPtesPerTable);
-  RemoveRmapPmd(head, f);
+  AddRmapPtes(pid, head, f, head, kPtesPerTable);
+  RemoveRmapPmd(pid, head, f);
 }
 
 void Model::SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
@@ -143,7 +143,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
             Folio& f = folios_.At(head);
             unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
                         MAP_LEVEL_PMD);
-            RemoveRmapPmd(head, f);
+            RemoveRmapPmd(pid, head, f);
             if (--f.refcount == 0) to_free.push_back(&f);
           }
           p.pt.ClearPmd(pmd_addr);
@@ -214,7 +214,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
         for (int done = 0; done < nr; done += step) {
           unmap_event(head, f, addr + (uint64_t(done) << kPageShift), step,
                       MAP_LEVEL_PTE);
-          RemoveRmapPtes(head, f, pfn + static_cast<uint32_t>(done), step);
+          RemoveRmapPtes(pid, head, f, pfn + static_cast<uint32_t>(done), step);
           f.refcount -= step;
         }
         for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
@@ -270,7 +270,7 @@ void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
   if (pmd->kind == Pmd::Kind::kFolio) {
     const uint32_t head = pmd->head;
     Folio& f = folios_.At(head);
-    if (FolioMaybeMappedShared(p, f)) return;
+    if (FolioMaybeMappedShared(f)) return;
     if (end - addr == kPmdSize) {
       f.set(kFolioLazyfree);
       return;
@@ -303,7 +303,7 @@ void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
                                                             pte.pfn())),
                    /*same_bits=*/false);
       if (nr < static_cast<int>(f.pages())) {
-        if (!FolioMaybeMappedShared(p, f) &&
+        if (!FolioMaybeMappedShared(f) &&
             SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
                        REASON_MADV_FREE) == 0) {
           continue;  // the same PTE, now of an order-0 folio

@@ -224,6 +224,12 @@ begin mthp64k_fork_pinned_not_reused "a pinned 64K folio is not reused after the
 proc; mthp_region 16; pin 1 3 1; forkp 1 2; quit 2; write 5 1; unpin 1; write 6 1; shrink
 begin mthp64k_fork_two_children "two children share the 64K folios; once both exit the parent reuses them" "$(anon_size 4 ALWAYS)"
 proc; mthp_region 32; forkp 1 2; forkp 1 3; in_proc 3 write 20 1; write 4 1; quit 2; write 5 1; quit 3; write 6 1; write 21 1; shrink
+begin mthp64k_fork_last_of_three "the parent and its first child exit: the second child, which had no MM slot of the folio, maps the 64K folio alone, yet its writes copy (folio_maybe_mapped_shared stays set)" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 16; forkp 1 2; forkp 1 3; quit 1; quit 2; in_proc 3 write 5 1; in_proc 3 write 6 1; shrink
+begin mthp64k_fork_last_of_three_madv_free "the parent and its first child exit: MADV_FREE by the second child of part of the 64K folio it maps alone skips it as maybe mapped shared" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 16; forkp 1 2; forkp 1 3; quit 1; quit 2; in_proc 3 madv 2 4 FREE; shrink
+begin mthp64k_fork_slot_owner_last "the two children exit: the parent, which holds an MM slot of the folio, maps it alone again and reuses it on a write" "$(anon_size 4 ALWAYS)"
+proc; mthp_region 16; forkp 1 2; forkp 1 3; quit 3; quit 2; write 5 1; shrink
 # --- FOLL_PIN (an io_uring registered buffer) and fork ------------------------
 begin anon_pmd_foll_pin_fork "fork of a THP with a FOLL_PIN page: the parent's PMD splits and the child gets copies of all its pages"
 proc; thp_region 1; gup_pin 1 10 1; forkp 1 2; in_proc 2 write 0 1; unpin 1; shrink
