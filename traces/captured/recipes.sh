@@ -228,6 +228,8 @@ begin mthp64k_fork_last_of_three "the parent and its first child exit: the secon
 proc; mthp_region 16; forkp 1 2; forkp 1 3; quit 1; quit 2; in_proc 3 write 5 1; in_proc 3 write 6 1; shrink
 begin mthp64k_fork_last_of_three_madv_free "the parent and its first child exit: MADV_FREE by the second child of part of the 64K folio it maps alone skips it as maybe mapped shared" "$(anon_size 4 ALWAYS)"
 proc; mthp_region 16; forkp 1 2; forkp 1 3; quit 1; quit 2; in_proc 3 madv 2 4 FREE; shrink
+begin anon_pmd_fork_last_of_three_split "the parent and its first child exit; the second child splits the PMD of the THP it maps alone (its PTEs take a free MM slot, yet the bit stays set), and its write copies the page"
+proc; thp_region 1; forkp 1 2; forkp 1 3; quit 1; quit 2; in_proc 3 madv 9 1 DONTNEED; in_proc 3 write 5 1; shrink
 begin mthp64k_fork_slot_owner_last "the two children exit: the parent, which holds an MM slot of the folio, maps it alone again and reuses it on a write" "$(anon_size 4 ALWAYS)"
 proc; mthp_region 16; forkp 1 2; forkp 1 3; quit 3; quit 2; write 5 1; shrink
 # --- FOLL_PIN (an io_uring registered buffer) and fork ------------------------
