@@ -38,7 +38,7 @@ constexpr Word kWords[] = {
 
 bool Numeric(Knob k) {
   return k == KNOB_MAX_PTES_NONE || k == KNOB_USE_ZERO_PAGE ||
-         k == KNOB_SHRINK_UNDERUSED;
+         k == KNOB_SHRINK_UNDERUSED || k == KNOB_MAX_PTES_SHARED;
 }
 
 absl::StatusOr<std::string> Slurp(const std::string& path) {
@@ -73,6 +73,8 @@ std::string KnobPath(const SysfsSet& k) {
       return absl::StrCat(kThp, "use_zero_page");
     case KNOB_SHRINK_UNDERUSED:
       return absl::StrCat(kThp, "shrink_underused");
+    case KNOB_MAX_PTES_SHARED:
+      return absl::StrCat(kThp, "khugepaged/max_ptes_shared");
     default:
       return "";
   }
@@ -171,8 +173,8 @@ absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs() {
     if (absl::Status s = add(KNOB_SHMEM_ORDER_ENABLED, order); !s.ok())
       return s;
   }
-  for (Knob k :
-       {KNOB_MAX_PTES_NONE, KNOB_USE_ZERO_PAGE, KNOB_SHRINK_UNDERUSED}) {
+  for (Knob k : {KNOB_MAX_PTES_NONE, KNOB_USE_ZERO_PAGE, KNOB_SHRINK_UNDERUSED,
+                 KNOB_MAX_PTES_SHARED}) {
     if (absl::Status s = add(k, 0); !s.ok()) return s;
   }
   return all;

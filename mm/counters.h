@@ -34,6 +34,7 @@ namespace mmreplay::mm {
   X(kThpUnderusedSplitPage, "thp_underused_split_page", true)   \
   X(kThpSplitPmd, "thp_split_pmd", true)                        \
   X(kThpScanExceedNonePte, "thp_scan_exceed_none_pte", false)   \
+  X(kThpScanExceedSharePte, "thp_scan_exceed_share_pte", false) \
   X(kThpZeroPageAlloc, "thp_zero_page_alloc", false)            \
   X(kThpMigrationSuccess, "thp_migration_success", false)       \
   X(kThpMigrationFail, "thp_migration_fail", false)             \

@@ -3,9 +3,9 @@
 // anonymous memory (collapse_huge_page) and for tmpfs (collapse_file). With
 // seed 004's punch -> split, it makes the ping-pong that seed describes.
 //
-// Simplified: khugepaged's other limits (max_ptes_swap, max_ptes_shared,
-// young pages) are not modelled, and a file collapse maps the new folio by
-// its PMD in the calling process only.
+// Simplified: khugepaged's max_ptes_swap and young-page rules are not
+// modelled, and a file collapse maps the new folio by its PMD in the
+// calling process only.
 #include <algorithm>
 #include <vector>
 
@@ -103,31 +103,41 @@ CollapseResult Model::CollapseAnon(uint32_t pid, const Vma& vma, uint64_t haddr,
   if (pmd == nullptr) {
     return p.pt.HasPmdTable(haddr) ? Stop(kEinval) : Skip(kEinval);
   }
-  // Scan: empty or zero-page PTEs within max_ptes_none (khugepaged only);
+  // hpage_collapse_scan_pmd(), PTE by PTE, the first failure wins: empty or
+  // zero-page PTEs within max_ptes_none and PTEs of folios that may be
+  // mapped shared within max_ptes_shared (both for khugepaged only; the
+  // live 6.18 kernel's khugepaged collapses a block with 256 PTEs shared
+  // since a fork, not one with 257, tests/capture/khugepaged_live_test.cc);
   // every present page anonymous (else SCAN_PAGE_ANON) and held by its
-  // mappings alone (else SCAN_PAGE_COUNT), and, before 6.18, one at least
-  // mapped writable (else SCAN_PAGE_RO; Profile::collapse_read_only_ptes).
-  // Simplified: khugepaged keeps that rule, standing in for its
-  // max_ptes_shared, which is not modelled.
+  // mappings alone (else SCAN_PAGE_COUNT); before 6.18, one PTE at least
+  // writable (else SCAN_PAGE_RO; Profile::collapse_read_only_ptes).
+  // Simplified: every page counts as young (referenced), and nothing is
+  // swapped out (max_ptes_swap).
   int none_or_zero = 0;
+  int shared = 0;
   bool writable = false;
   for (int i = 0; i < kBlock; ++i) {
     Pte pte = p.pt.GetPte(haddr + (uint64_t(i) << kPageShift));
     if (!pte.present_page()) {
-      ++none_or_zero;
+      if (khugepaged &&
+          ++none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
+        counters_.Count(VmEvent::kThpScanExceedNonePte);
+        return Skip(kEbusy);  // SCAN_EXCEED_NONE_PTE
+      }
       continue;
     }
+    writable |= pte.writable();
     const Folio& f = *folios_.Peek(pte.pfn());
     if (!f.test(kFolioAnon)) return Stop(kEinval);
+    if (khugepaged && FolioMaybeMappedShared(f) &&
+        ++shared > static_cast<int>(knobs_.max_ptes_shared)) {
+      counters_.Count(VmEvent::kThpScanExceedSharePte);
+      return Skip(kEinval);  // SCAN_EXCEED_SHARED_PTE
+    }
     if (f.refcount != f.mapcount) return Skip(kEagain);
-    writable |= pte.writable();
   }
-  if (khugepaged && none_or_zero > static_cast<int>(knobs_.max_ptes_none)) {
-    counters_.Count(VmEvent::kThpScanExceedNonePte);
-    return Skip(kEbusy);  // SCAN_EXCEED_NONE_PTE
-  }
-  if (!writable && (khugepaged || !profile_.collapse_read_only_ptes)) {
-    return Skip(kEinval);
+  if (!writable && !profile_.collapse_read_only_ptes) {
+    return Skip(kEinval);  // SCAN_PAGE_RO
   }
   uint32_t head;
   Folio* nf = AllocCollapseFolio(&head);

@@ -39,6 +39,9 @@ void Knobs::Set(const SysfsSet& s) {
     case KNOB_SHRINK_UNDERUSED:
       shrink_underused = s.number() != 0;
       break;
+    case KNOB_MAX_PTES_SHARED:
+      max_ptes_shared = s.number();
+      break;
     default:
       break;
   }
@@ -71,6 +74,7 @@ std::vector<SysfsSet> Knobs::AsSysfs() const {
   number(KNOB_MAX_PTES_NONE, max_ptes_none);
   number(KNOB_USE_ZERO_PAGE, use_zero_page ? 1 : 0);
   number(KNOB_SHRINK_UNDERUSED, shrink_underused ? 1 : 0);
+  number(KNOB_MAX_PTES_SHARED, max_ptes_shared);
   return all;
 }
 

@@ -27,6 +27,8 @@ struct Knobs {
   std::array<KnobValue, kPmdOrder + 1> shmem_order = DefaultShmemOrders();
   // khugepaged/max_ptes_none (HPAGE_PMD_NR - 1).
   uint32_t max_ptes_none = 511;
+  // khugepaged/max_ptes_shared (HPAGE_PMD_NR / 2).
+  uint32_t max_ptes_shared = 256;
   bool use_zero_page = true;
   bool shrink_underused = true;
 
@@ -45,7 +47,7 @@ struct Knobs {
 
   // Every knob as the writes that would set it, in a fixed order: enabled,
   // defrag, anon orders 2..9, shmem_enabled, shmem orders 1..9,
-  // max_ptes_none, use_zero_page, shrink_underused.
+  // max_ptes_none, use_zero_page, shrink_underused, max_ptes_shared.
   std::vector<SysfsSet> AsSysfs() const;
 
  private:

@@ -107,8 +107,8 @@ class Model {
   // Reclaim, compaction, khugepaged, explicit splits, knobs.
   absl::Status Compact(CompactMode mode, uint32_t order);
   absl::Status DeferredSplitScan(uint64_t nr_to_scan);
-  // `khugepaged`: khugepaged's rules (max_ptes_none, the enabled knob);
-  // else MADV_COLLAPSE's.
+  // `khugepaged`: khugepaged's rules (max_ptes_none, max_ptes_shared, the
+  // enabled knob); else MADV_COLLAPSE's.
   absl::Status Collapse(uint32_t pid, uint64_t addr, uint64_t length,
                         bool khugepaged);
   absl::Status SplitRange(uint32_t pid, uint64_t addr, uint64_t length,

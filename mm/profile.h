@@ -78,9 +78,9 @@ struct Profile {
   // may have a THP); otherwise (v5.8, 3917c80280c9) its PMD is split to
   // zero-page PTEs and the page written is copied.
   bool huge_zero_wp_thp = true;
-  // MADV_COLLAPSE collapses a block none of whose PTEs is writable (after
-  // a fork, or mprotect): on the live 6.18.44 kernel it does (SCAN_PAGE_RO
-  // went in 6.18); before, such a block fails with EINVAL.
+  // MADV_COLLAPSE and khugepaged collapse a block none of whose PTEs is
+  // writable (after a fork, or mprotect): on the live 6.18.44 kernel both do
+  // (SCAN_PAGE_RO went in 6.18); before, such a block fails with EINVAL.
   bool collapse_read_only_ptes = true;
   // fork copies for the child the exclusive pages of a folio that may be
   // pinned, splitting a PMD mapping first (v5.9, 70e806e4e645 "mm: Do early

@@ -22,8 +22,9 @@ constexpr uint32_t kKnownMapFlags =
     MAP_BITS_SHARED | MAP_BITS_PRIVATE | MAP_BITS_NORESERVE | MAP_BITS_POPULATE;
 // MAX_PAGECACHE_ORDER on x86-64: min(MAX_XAS_ORDER, PMD_ORDER).
 constexpr uint32_t kMaxPagecacheOrder = 9;
-// Largest value of khugepaged/max_ptes_none (HPAGE_PMD_NR - 1).
-constexpr uint32_t kMaxPtesNoneLimit = 511;
+// Largest value of khugepaged/max_ptes_none and max_ptes_shared
+// (HPAGE_PMD_NR - 1: max_ptes_none_store, max_ptes_shared_store).
+constexpr uint32_t kMaxPtesLimit = 511;
 
 absl::Status Bad(absl::string_view where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
@@ -235,9 +236,12 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
       }
       break;
     case KNOB_MAX_PTES_NONE:
-      if (s.number() > kMaxPtesNoneLimit) {
-        return Bad(field("number"),
-                   absl::StrCat("max_ptes_none ", s.number(), " exceeds 511"));
+    case KNOB_MAX_PTES_SHARED:
+      if (s.number() > kMaxPtesLimit) {
+        return Bad(field("number"), absl::StrCat(s.knob() == KNOB_MAX_PTES_NONE
+                                                     ? "max_ptes_none "
+                                                     : "max_ptes_shared ",
+                                                 s.number(), " exceeds 511"));
       }
       return absl::OkStatus();
     case KNOB_USE_ZERO_PAGE:

@@ -18,66 +18,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/capture/live_anon.h"
 
 namespace {
+
+using ::mmreplay::live::AnonHugeKb;
+using ::mmreplay::live::kPage;
+using ::mmreplay::live::kThp;
+using ::mmreplay::live::Map;
+using ::mmreplay::live::Open;
+using ::mmreplay::live::Read;
+using ::mmreplay::live::Small;
+using ::mmreplay::live::SmallPages;
+using ::mmreplay::live::Write;
 
 #ifndef MADV_COLLAPSE
 constexpr int MADV_COLLAPSE = 25;
 #endif
-constexpr size_t kPage = 4096;
-constexpr size_t kThp = 2 << 20;
-
-// Each test maps at its own 2 MiB-aligned place, away from the rest.
-char* Map(uintptr_t at, size_t len, int prot = PROT_READ | PROT_WRITE) {
-  void* p = mmap(reinterpret_cast<void*>(at), len, prot,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
-}
-
-// AnonHugePages of the mappings (whole VMAs) meeting [lo, hi), in KiB.
-long AnonHugeKb(const char* lo, const char* hi) {
-  FILE* f = fopen("/proc/self/smaps", "r");
-  if (f == nullptr) return -1;
-  char line[512];
-  unsigned long a, b;
-  bool in = false;
-  long kb = 0, v;
-  while (fgets(line, sizeof line, f) != nullptr) {
-    if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {
-      in = a < reinterpret_cast<uintptr_t>(hi) &&
-           b > reinterpret_cast<uintptr_t>(lo);
-    } else if (in && sscanf(line, "AnonHugePages: %ld kB", &v) == 1) {
-      kb += v;
-    }
-  }
-  fclose(f);
-  return kb;
-}
 
 // "0" or the errno's name, as the model's collapse events show it.
 std::string Collapse(char* p, size_t len) {
   if (madvise(p, len, MADV_COLLAPSE) == 0) return "0";
   return errno == EINVAL ? "EINVAL" : absl::StrCat("errno ", errno);
-}
-
-void Write(char* p, size_t len) {
-  for (size_t i = 0; i < len; i += kPage) p[i] = 1;
-}
-void Read(char* p, size_t len) {
-  volatile char sum = 0;
-  for (size_t i = 0; i < len; i += kPage) sum = sum + p[i];
-}
-// Small pages first: the region is made NOHUGEPAGE, touched, then HUGEPAGE.
-void Small(char* p, size_t len) { madvise(p, len, MADV_NOHUGEPAGE); }
-void Open(char* p, size_t len) { madvise(p, len, MADV_HUGEPAGE); }
-
-// A 2 MiB region at `at` touched in small pages by `touch` (Read, Write).
-char* SmallPages(uintptr_t at, void (*touch)(char*, size_t)) {
-  char* p = Map(at, kThp);
-  if (p == nullptr) return nullptr;
-  Small(p, kThp);
-  touch(p, kThp);
-  return p;
 }
 
 // MADV_HUGEPAGE, then MADV_COLLAPSE of the 2 MiB at p: "RESULT KB", with
