@@ -101,8 +101,9 @@ uint32_t Model::OtherMapper(uint32_t pid, const Folio& f) const {
 // (remap_page, remove_migration_ptes), each process's pages of a piece in
 // turn: the first two to map it take its slots, and the bit is set if a
 // second does. SIMPLIFIED: in the anon_vma family's pid order, where the
-// kernel walks the anon_vma's interval tree (for a fork's VMAs at the same
-// addresses, the order they were forked in).
+// kernel walks the anon_vma's interval tree (by vm_pgoff, then the order
+// the VMAs' chains went in: fork order until a VMA is split or merged);
+// docs/model.md says when the two differ.
 void Model::RemapMmIds(Folio& f) {
   uint32_t first = MmIdTable::kNoPid;
   int32_t first_count = 0;
