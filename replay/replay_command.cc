@@ -41,6 +41,12 @@ live kernel showed) is compared with the model at that point of the trace.
 Every mismatch is printed to stderr with its record number and both the
 expected and the modelled values. Expectations marked unstable are skipped.
 
+--verify checks, after every op, that pages are conserved, folios do not
+overlap, every mapping points into a live folio and every refcount and
+mapcount adds up (docs/model.md, Invariants); the first breach ends the
+replay with exit status 2. A build without -c opt (Bazel's default) checks
+them always, many times slower; ./mmreplay builds with -c opt.
+
 Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18
 (docs/profiles.md).
 
