@@ -576,8 +576,8 @@ absl::Status Model::Verify() const {
                         in_folios, buddy_.free_pages(), buddy_.total_pages()));
   }
   // Every mapping points into a live folio, and each folio's mapcounts and
-  // references add up: refcount = mappings + pins + speculative refs
-  // (anonymous memory has no page-cache references).
+  // references add up: refcount = mappings + pins + speculative refs, plus
+  // a page-cache folio's one reference per page (filemap_add_folio).
   absl::flat_hash_map<uint32_t, int64_t> maps, pmd_maps;
   absl::flat_hash_map<uint32_t, std::vector<int32_t>> page_maps;
   // PageAnonExclusive: a writable anonymous mapping is exclusive, and an
@@ -716,21 +716,49 @@ absl::Status Model::Verify() const {
       }
     }
   }
+  // The page cache's folios (file, first index, order), each checked below
+  // to be a live folio of that file at that index.
+  struct Cached {
+    uint64_t file, index;
+    uint32_t order;
+  };
+  absl::flat_hash_map<uint32_t, Cached> cached;
+  for (const auto& [id, file] : files_) {
+    for (const PageCache::Entry& e : file.cache.InRange(0, UINT64_MAX)) {
+      cached[e.head] = {id, e.index, e.order};
+    }
+  }
+  size_t cached_found = 0;
   for (const Folio* fp : all) {
     const Folio& f = *fp;
     uint32_t head = f.head;
     int64_t m = maps.contains(head) ? maps.at(head) : 0;
     int64_t pm = pmd_maps.contains(head) ? pmd_maps.at(head) : 0;
     int64_t h = held.contains(head) ? held.at(head) : 0;
+    int64_t c = 0;
+    if (auto it = cached.find(head); it != cached.end()) {
+      const Cached& e = it->second;
+      if (f.test(kFolioAnon) || f.owner != e.file || f.index != e.index ||
+          f.order != e.order) {
+        return absl::InternalError(absl::StrFormat(
+            "folio 0x%x is in file %d's page cache at %d (order %d), not its "
+            "own (%s, owner %d, index %d, order %d)",
+            head, e.file, e.index, e.order,
+            f.test(kFolioAnon) ? "anon" : "file", f.owner, f.index, f.order));
+      }
+      c = f.pages();
+      ++cached_found;
+    }
     if (f.mapcount != m || folios_.entire_mapcount(f) != pm) {
       return absl::InternalError(absl::StrFormat(
           "folio 0x%x: mapcount %d (entire %d) but %d mappings (%d PMD)", head,
           f.mapcount, folios_.entire_mapcount(f), m, pm));
     }
-    if (f.test(kFolioAnon) && f.refcount != m + h) {
+    if (f.refcount != m + h + c) {
       return absl::InternalError(absl::StrFormat(
-          "folio 0x%x: refcount %d but %d mappings and %d other holders", head,
-          f.refcount, m, h));
+          "folio 0x%x: refcount %d but %d mappings, %d page-cache references "
+          "and %d other holders",
+          head, f.refcount, m, c, h));
     }
     auto it = page_maps.find(head);
     int mapped_pages = 0;
@@ -756,6 +784,11 @@ absl::Status Model::Verify() const {
           absl::StrFormat("folio 0x%x: %d non-zero pages counted, %d found",
                           head, folios_.Large(f).nonzero_pages, nonzero));
     }
+  }
+  if (cached_found != cached.size()) {
+    return absl::InternalError(
+        absl::StrFormat("the page cache holds %d folios, %d of them live",
+                        cached.size(), cached_found));
   }
   RETURN_IF_ERROR(VerifyMmIds(all));
   // The deferred split queue links only listed folios, both ways.

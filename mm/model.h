@@ -167,6 +167,10 @@ class Model {
   MemoryUse memory_use() const;
 
  private:
+  // tests/mm/verify_test.cc breaks the model on purpose, to show Verify()
+  // notices.
+  friend class VerifyTestPeer;
+
   struct Process {
     VmaTree vmas;
     PageTable pt;
