@@ -1,5 +1,9 @@
 // Zaps, the deferred split queue and its shrinker, and the profile switches
 // of seed 001.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
@@ -53,6 +57,49 @@ TEST_F(DeferredSplitTest, BatchedZapOfAPteMappedFolioNeverQueues) {
     bool queued = kinds.find("deferred_add") != std::string::npos;
     EXPECT_EQ(queued, std::string(profile) == "linux-6.1") << kinds;
     EXPECT_EQ(Count(VmEvent::kThpDeferredSplitPage), queued ? 1 : 0);
+    Verify();
+  }
+}
+
+// A 64 KiB region with hugepages-64kB/enabled "always": one order-4 mTHP
+// from v6.8 (Profile::anon_mthp), 16 small folios before.
+TEST_F(DeferredSplitTest, MthpFaultNeedsAnonMthp) {
+  for (auto [profile, layout] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"linux-6.18", "O-4"}, {"linux-6.6", "O-0 x16"}}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    SetKnob(KNOB_ANON_ORDER_ENABLED, 4, KNOB_VALUE_ALWAYS);
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * 4096, 3, 2).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, 16 * 4096, ACCESS_WRITE).ok());
+    EXPECT_EQ(Layout(kBase, 16 * 4096), layout);
+    Verify();
+  }
+}
+
+// Seed 001: a partly zapped mTHP is queued (split_deferred) only where any
+// large anon folio may be (Profile::deferred_split_any_order); before, only
+// PMD-sized ones were. The switch alone, in an otherwise 6.18 profile.
+TEST_F(DeferredSplitTest, PartlyZappedMthpQueuedOnlyWithAnyOrder) {
+  for (bool any_order : {true, false}) {
+    SCOPED_TRACE(any_order);
+    Profile profile = *ProfileByName("linux-6.18");
+    profile.deferred_split_any_order = any_order;
+    Start(profile);
+    SetKnob(KNOB_ANON_ORDER_ENABLED, 4, KNOB_VALUE_ALWAYS);
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * 4096, 3, 2).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, 16 * 4096, ACCESS_WRITE).ok());
+    sink_.TakeKinds();
+    ASSERT_TRUE(model_->Madvise(1, kBase + 4096, 4096, ADVICE_DONTNEED).ok());
+    const std::string kinds = sink_.TakeKinds();
+    EXPECT_EQ(kinds.find("deferred_add") != std::string::npos, any_order)
+        << kinds;
+    EXPECT_EQ(Count(MthpStat::kSplitDeferred, 4), any_order ? 1 : 0);
+    EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 4), any_order ? 1 : 0);
+    ASSERT_TRUE(model_->DeferredSplitScan(0).ok());
+    EXPECT_EQ(Layout(kBase, 16 * 4096), any_order
+                                            ? "O-0 [hole*1] O-0 x14"
+                                            : "O-4[0+1] [hole*1] O-4[2+14]");
     Verify();
   }
 }

@@ -40,10 +40,13 @@ class ModelTest : public ::testing::Test {
   // A machine of `pages` 4 KiB pages, profile `profile`, default knobs.
   void Start(const std::string& profile = "linux-6.18",
              uint64_t pages = 16384) {
+    Start(*ProfileByName(profile), pages);
+  }
+  // The same with a profile of the test's own (one switch changed).
+  void Start(const Profile& profile, uint64_t pages = 16384) {
     Machine machine;
     machine.set_total_pages(pages);
-    model_ = std::make_unique<Model>(machine, *ProfileByName(profile), knobs_,
-                                     &sink_);
+    model_ = std::make_unique<Model>(machine, profile, knobs_, &sink_);
     ASSERT_TRUE(model_->ProcessCreate(1).ok());
   }
   void SetKnob(Knob knob, uint32_t order, KnobValue value,
