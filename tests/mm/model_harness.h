@@ -75,6 +75,12 @@ class ModelTest : public ::testing::Test {
     if (!l.ok()) return std::string(l.status().message());
     return RenderLayout(*l);
   }
+  // The page-cache layout of the first `len` bytes of file `file`.
+  std::string FileLayout(uint64_t len, uint32_t file = 1) {
+    absl::StatusOr<mm::Layout> l = model_->FileLayout(file, 0, len);
+    if (!l.ok()) return std::string(l.status().message());
+    return RenderLayout(*l);
+  }
   uint64_t PmdMapped(uint64_t addr, uint64_t len) {
     uint64_t pmd = 0;
     (void)model_->RangeLayout(1, addr, len, &pmd);

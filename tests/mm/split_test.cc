@@ -1,6 +1,9 @@
 // The split engine, through the cases of the kernel's selftest
 // split_huge_page_test.c that the model can express (KERNEL.md section 7)
 // and the orders of seed 000.
+#include <algorithm>
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -118,6 +121,100 @@ TEST_F(SplitTest, SplittingAPteMappedFolioCountsADeferredSplit) {
   EXPECT_EQ(Count(MthpStat::kSplit, 3), 1);
   EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 3), 0);
   Verify();
+}
+
+// split_file_backed_thp(o), o = 0..8: tmpfs huge=always, 4 MiB written (two
+// THPs), split through the file (debugfs `/path,0x0,0x400,o`): uniformly
+// to order o, order 1 included (a file folio may have it).
+TEST_F(SplitTest, FileBackedThpToEveryOrder) {
+  for (uint32_t order = 0; order <= 8; ++order) {
+    SCOPED_TRACE(order);
+    Start();
+    ASSERT_TRUE(
+        model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
+    ASSERT_TRUE(model_->FileWrite(1, 0, 2 * kThp).ok());
+    ASSERT_EQ(FileLayout(2 * kThp), "O-9 x2");
+    ASSERT_TRUE(model_->SplitFileRange(1, 0, 2 * kThp, order, false, 0).ok());
+    EXPECT_EQ(FileLayout(2 * kThp),
+              absl::StrCat("O-", order, " x", 2 << (9 - order)));
+    EXPECT_EQ(Count(VmEvent::kThpSplitPage), 2);
+    Verify();
+  }
+}
+
+// The selftest's page-cache cases: a 4 MiB file of a filesystem with large
+// folios (max order 9), written, mapped shared with MADV_HUGEPAGE and read
+// (two PMD-mapped folios), then each PMD split through its first page
+// (debugfs `pid,addr,addr+1,o[,offset]`).
+class PagecacheSplitTest : public SplitTest {
+ protected:
+  void SetUpFile() {
+    Start();
+    ASSERT_TRUE(
+        model_
+            ->FileCreate(1, FILESYSTEM_PAGE_CACHE, TMPFS_HUGE_UNSPECIFIED, 0, 9)
+            .ok());
+    ASSERT_TRUE(model_->FileWrite(1, 0, 2 * kThp).ok());
+    ASSERT_TRUE(model_
+                    ->MmapFile(1, kBase, 2 * kThp,
+                               PROT_BITS_READ | PROT_BITS_WRITE,
+                               MAP_BITS_SHARED, 1, 0)
+                    .ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, 2 * kThp, ACCESS_READ).ok());
+    ASSERT_EQ(FileLayout(2 * kThp), "O-9 x2");
+    ASSERT_EQ(PmdMapped(kBase, 2 * kThp), 1024u);
+  }
+  void SplitEachPmd(uint32_t order, bool non_uniform, uint64_t offset) {
+    for (uint64_t a = kBase; a < kBase + 2 * kThp; a += kThp) {
+      ASSERT_TRUE(
+          model_->SplitRange(1, a, 4096, order, non_uniform, offset).ok());
+    }
+  }
+  // How many folios of each order the file holds (whole folios only).
+  std::map<uint32_t, int> FolioOrders() {
+    std::map<uint32_t, int> orders;
+    const absl::StatusOr<mm::Layout> layout =
+        model_->FileLayout(1, 0, 2 * kThp);
+    EXPECT_TRUE(layout.ok());
+    for (const LayoutRun& r : *layout) {
+      if (r.kind == LayoutRun::Kind::kFolio && r.first == 0) ++orders[r.order];
+    }
+    return orders;
+  }
+};
+
+// Uniform, o = 8..0: fd_size / (4K << o) folios of order o, FilePmdMapped 0.
+TEST_F(PagecacheSplitTest, UniformSplitToEveryOrder) {
+  for (int order = 8; order >= 0; --order) {
+    SCOPED_TRACE(order);
+    SetUpFile();
+    SplitEachPmd(order, false, 0);
+    EXPECT_EQ(FileLayout(2 * kThp),
+              absl::StrCat("O-", order, " x", 2 << (9 - order)));
+    EXPECT_EQ(PmdMapped(kBase, 2 * kThp), 0u);
+    Verify();
+  }
+}
+
+// folio_split, o = 0..8, at every offset in steps of max(128, 2^o) below
+// 512: each PMD folio becomes one folio of each order o+1..8 and two of
+// order o (order 1 included: a file folio may have it).
+TEST_F(PagecacheSplitTest, NonUniformSplitAtEveryOffset) {
+  for (uint32_t order = 0; order <= 8; ++order) {
+    for (uint64_t offset = 0; offset < 512;
+         offset += std::max<uint64_t>(128, uint64_t{1} << order)) {
+      SCOPED_TRACE(absl::StrCat("order ", order, " offset ", offset));
+      SetUpFile();
+      SplitEachPmd(order, true, offset);
+      std::map<uint32_t, int> want;
+      for (uint32_t o = order + 1; o <= 8; ++o) want[o] = 2;
+      want[order] = 4;
+      EXPECT_EQ(FolioOrders(), want) << FileLayout(2 * kThp);
+      EXPECT_EQ(PmdMapped(kBase, 2 * kThp), 0u);
+      Verify();
+    }
+  }
 }
 
 }  // namespace
