@@ -33,13 +33,14 @@
 
 namespace mmreplay::mm {
 
-// Folio flags the model keeps (page-flags.h names).
+// Folio flags the model keeps (page-flags.h names). None for PG_locked or
+// isolation from the LRU: an op runs whole, so no other op ever sees a
+// folio in the middle of a split, collapse or migration (docs/model.md);
+// bits 3 and 4 are free.
 enum FolioFlag : uint8_t {
   kFolioAnon = 1 << 0,             // folio_test_anon()
   kFolioPartiallyMapped = 1 << 1,  // PG_partially_mapped
   kFolioDeferredListed = 1 << 2,   // on the deferred split queue
-  kFolioLocked = 1 << 3,           // PG_locked
-  kFolioIsolated = 1 << 4,         // off the LRU for compaction
   kFolioLazyfree = 1 << 5,         // MADV_FREE: !PG_swapbacked
   kFolioDirty = 1 << 6,            // PG_dirty (page cache)
   // Large anon folios: FOLIO_MM_IDS_SHARED_BIT of _mm_ids (mm_id.h).
