@@ -8,8 +8,9 @@
 // of the smallest such order; expand() it keeping the lowest part
 // (docs/model.md).
 //
-// Simplified: every pageblock is MOVABLE (so blocks of order >= 9 always
-// merge), there are no per-CPU lists and no watermarks.
+// Simplified: every pageblock (pageblock_order 9: 512 pages) is MOVABLE, so
+// pageblocks never stop a merge in __free_one_page() and the model keeps
+// no state for them; there are no per-CPU lists and no watermarks.
 #ifndef MMREPLAY_MM_BUDDY_H_
 #define MMREPLAY_MM_BUDDY_H_
 
@@ -26,8 +27,6 @@ namespace mmreplay::mm {
 
 // MAX_PAGE_ORDER on x86-64.
 inline constexpr uint32_t kMaxOrder = 10;
-// pageblock_order.
-inline constexpr uint32_t kPageblockOrder = 9;
 
 struct ZoneSpan {
   uint64_t start_pfn = 0;
