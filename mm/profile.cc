@@ -24,6 +24,7 @@ std::vector<Profile> Presets() {
   v5_4.fork_cow_pinned = false;
   v5_4.thp_cow_split_pmd = false;
   v5_4.collapse_read_only_ptes = false;
+  v5_4.madv_free_keeps_covered_folios = false;
 
   Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
@@ -43,6 +44,7 @@ std::vector<Profile> Presets() {
   v6_12.compact_large_folios = true;                         // v6.9
   v6_12.batched_rmap_zap = true;                             // v6.9 + v6.10
   v6_12.anon_cow_reuse = Profile::AnonCowReuse::kSmallOnly;  // v6.9
+  v6_12.madv_free_keeps_covered_folios = true;               // v6.10
   v6_12.thp_underused_shrinker = true;                       // v6.12
 
   Profile v6_15 = v6_12;

@@ -78,6 +78,13 @@ struct Profile {
   // may have a THP); otherwise (v5.8, 3917c80280c9) its PMD is split to
   // zero-page PTEs and the page written is copied.
   bool huge_zero_wp_thp = true;
+  // MADV_FREE leaves whole a PTE-mapped large folio the range covers whole
+  // and passes over one it cannot split (v6.10, "mm/madvise: optimize
+  // lazyfreeing with mTHP in madvise_free"); before, madvise_free_pte_range
+  // split every PTE-mapped large folio it met, and one that may be shared
+  // (its first page mapped more than once) or fails to split ended the walk
+  // of that page table.
+  bool madv_free_keeps_covered_folios = true;
   // MADV_COLLAPSE and khugepaged collapse a block none of whose PTEs is
   // writable (after a fork, or mprotect): on the live 6.18.44 kernel both do
   // (SCAN_PAGE_RO went in 6.18); before, such a block fails with EINVAL.

@@ -262,7 +262,9 @@ void Model::MadviseFree(uint32_t pid, uint64_t start, uint64_t end) {
 // a folio. A folio another process maps is left alone. One the range
 // covers whole is marked lazily freeable; one it covers in part is split
 // (split_folio: uniform, to order 0) once, and its pages then go through
-// the PTE walk; a split that fails leaves the folio as it is.
+// the PTE walk; a split that fails leaves the folio as it is. Before v6.10
+// (Profile::madv_free_keeps_covered_folios) every PTE-mapped large folio
+// was split, and the first that could not be ended the table's walk.
 void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
   const uint64_t pmd_addr = addr & ~(kPmdSize - 1);
   const Pmd* pmd = p.pt.FindPmd(pmd_addr);
@@ -295,6 +297,16 @@ void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
     const uint32_t head = folios_.HeadOf(pte.pfn());
     Folio& f = folios_.At(head);
     int nr = 1;
+    if (f.order > 0 && !profile_.madv_free_keeps_covered_folios) {
+      // Before v6.10: split it if folio_estimated_sharers() (its first
+      // page's mapcount) is 1, then take the same PTE again; else stop.
+      if (folios_.entire_mapcount(f) + folios_.page_mapcount(f, head) != 1 ||
+          SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
+                     REASON_MADV_FREE) != 0) {
+        return;
+      }
+      continue;
+    }
     if (f.order > 0) {
       // madvise_folio_pte_batch(): the run of PTEs from here that map
       // consecutive pages of f.

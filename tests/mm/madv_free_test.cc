@@ -1,0 +1,68 @@
+// MADV_FREE (mm/zap.cc, madvise_free_pte_range) by profile: which PTE-mapped
+// large folios it splits. The 6.18 cases are also in traces/captured
+// (*_madv_free_*).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/mm/model_harness.h"
+
+namespace mmreplay::mm {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+class MadvFreeTest : public ModelTest {
+ protected:
+  // A THP at kBase, PTE-mapped by an mprotect of its first page and back.
+  void PteMappedThp() {
+    FaultThps(1);
+    ASSERT_TRUE(model_->Mprotect(1, kBase, kPage, PROT_BITS_READ).ok());
+    ASSERT_TRUE(
+        model_->Mprotect(1, kBase, kPage, PROT_BITS_READ | PROT_BITS_WRITE)
+            .ok());
+    ASSERT_EQ(PmdMapped(kBase, kThp), 0u);
+  }
+};
+
+// From v6.10 a folio the range covers whole is left whole (and lazily
+// freeable); before, every PTE-mapped large folio was split.
+TEST_F(MadvFreeTest, WholeFolioIsSplitOnlyBefore610) {
+  for (auto [profile, layout] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"linux-6.18", "O-9"},
+           {"linux-6.12", "O-9"},
+           {"linux-6.6", "O-0 x512"},
+           {"linux-6.1", "O-0 x512"}}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    PteMappedThp();
+    ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_FREE).ok());
+    EXPECT_EQ(Layout(kBase, kThp), layout);
+    EXPECT_EQ(Count(VmEvent::kThpSplitPage),
+              profile == "linux-6.18" || profile == "linux-6.12" ? 0 : 1);
+    Verify();
+  }
+}
+
+// Before v6.10 a folio whose first page this process no longer maps counts
+// as shared (folio_estimated_sharers() is that page's mapcount, 0 here), so
+// the walk stops there; from v6.10 a folio covered in part is split.
+TEST_F(MadvFreeTest, FolioWithoutItsFirstPageBefore610) {
+  for (auto [profile, layout] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"linux-6.18", "[hole*1] O-0 x511"},
+           {"linux-6.6", "[hole*1] O-9[1+511]"}}) {
+    SCOPED_TRACE(profile);
+    Start(profile);
+    PteMappedThp();
+    ASSERT_TRUE(model_->Madvise(1, kBase, kPage, ADVICE_DONTNEED).ok());
+    ASSERT_TRUE(
+        model_->Madvise(1, kBase + 5 * kPage, 6 * kPage, ADVICE_FREE).ok());
+    EXPECT_EQ(Layout(kBase, kThp), layout);
+    Verify();
+  }
+}
+
+}  // namespace
+}  // namespace mmreplay::mm
