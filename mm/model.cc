@@ -725,7 +725,14 @@ absl::Status Model::Verify() const {
   absl::flat_hash_map<uint32_t, Cached> cached;
   for (const auto& [id, file] : files_) {
     for (const PageCache::Entry& e : file.cache.InRange(0, UINT64_MAX)) {
-      cached[e.head] = {id, e.index, e.order};
+      auto [it, added] =
+          cached.try_emplace(e.head, Cached{id, e.index, e.order});
+      if (!added) {
+        return absl::InternalError(absl::StrFormat(
+            "folio 0x%x is in the page cache twice: file %d index %d and file "
+            "%d index %d",
+            e.head, it->second.file, it->second.index, id, e.index));
+      }
     }
   }
   size_t cached_found = 0;

@@ -244,9 +244,7 @@ void Model::FreePgtables(Process& p, uint64_t start, uint64_t end) {
   }
 }
 
-// walk_page_range() in each VMA, one PMD at a time. (SIMPLIFIED: the
-// profiles before 6.10, which split every large folio the range met and
-// stopped at a shared one, follow 6.18's rule too.)
+// walk_page_range() in each VMA, one PMD at a time.
 void Model::MadviseFree(uint32_t pid, uint64_t start, uint64_t end) {
   Process& p = *FindProcess(pid);
   p.vmas.ForEachOverlapping(start, end, [&](const Vma& vma) {

@@ -238,10 +238,11 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
     case KNOB_MAX_PTES_NONE:
     case KNOB_MAX_PTES_SHARED:
       if (s.number() > kMaxPtesLimit) {
-        return Bad(field("number"), absl::StrCat(s.knob() == KNOB_MAX_PTES_NONE
-                                                     ? "max_ptes_none "
-                                                     : "max_ptes_shared ",
-                                                 s.number(), " exceeds 511"));
+        const absl::string_view name = s.knob() == KNOB_MAX_PTES_NONE
+                                           ? "max_ptes_none"
+                                           : "max_ptes_shared";
+        return Bad(field("number"),
+                   absl::StrCat(name, " ", s.number(), " exceeds 511"));
       }
       return absl::OkStatus();
     case KNOB_USE_ZERO_PAGE:

@@ -6,13 +6,13 @@
 // scan_sleep_millisecs at 0 for the test (restored after), then reads
 // AnonHugePages. Needs root (the knobs); skips where a block of written
 // small pages is not collapsed (no THP, khugepaged off).
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <string>
@@ -47,10 +47,10 @@ bool WriteKnob(const std::string& name, const std::string& v) {
   return out.good();
 }
 
-long VmEvent(const std::string& name) {
+int64_t VmEvent(const std::string& name) {
   std::ifstream in("/proc/vmstat");
   std::string key;
-  long v;
+  int64_t v;
   while (in >> key >> v) {
     if (key == name) return v;
   }
@@ -60,16 +60,16 @@ long VmEvent(const std::string& name) {
 // Waits until khugepaged has begun and ended two more passes over every mm
 // (so one whole pass saw the state the test set up); false after 30 s.
 bool TwoFullScans() {
-  const long start = std::stol(ReadKnob("full_scans"));
+  const int64_t start = std::stoll(ReadKnob("full_scans"));
   for (int i = 0; i < 1500; ++i) {
-    if (std::stol(ReadKnob("full_scans")) >= start + 2) return true;
+    if (std::stoll(ReadKnob("full_scans")) >= start + 2) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
 }
 
 // KiB of THP in the 2 MiB at p after khugepaged had its passes, or -1.
-long AfterKhugepaged(char* p) {
+int64_t AfterKhugepaged(char* p) {
   if (!TwoFullScans()) return -1;
   return AnonHugeKb(p, p + kThp);
 }
@@ -83,10 +83,11 @@ class KhugepagedLiveTest : public ::testing::Test {
     sleep_ = ReadKnob("scan_sleep_millisecs");
     shared_ = ReadKnob("max_ptes_shared");
     ASSERT_TRUE(WriteKnob("scan_sleep_millisecs", "0"));
+    ASSERT_TRUE(WriteKnob("max_ptes_shared", "256"));  // the default
     char* p = SmallPages(0x220000000000, Write);
     ASSERT_NE(p, nullptr);
     Open(p, kThp);
-    const long kb = AfterKhugepaged(p);
+    const int64_t kb = AfterKhugepaged(p);
     munmap(p, kThp);
     if (kb != 2048) {
       GTEST_SKIP() << "khugepaged left written small pages as they were (" << kb
@@ -102,7 +103,7 @@ class KhugepagedLiveTest : public ::testing::Test {
   // NOHUGEPAGE (so that khugepaged never takes the child's copy); the child
   // drops all but the first `shared` pages, then the parent opens the block
   // to THP. Returns the KiB of THP khugepaged left in the parent's block.
-  long SharedWithChild(uintptr_t at, size_t shared) {
+  int64_t SharedWithChild(uintptr_t at, size_t shared) {
     char* p = SmallPages(at, Write);
     if (p == nullptr) return -2;
     int ready[2];
@@ -111,15 +112,15 @@ class KhugepagedLiveTest : public ::testing::Test {
     if (child < 0) return -2;
     if (child == 0) {
       madvise(p + shared * kPage, kThp - shared * kPage, MADV_DONTNEED);
-      char c = 1;
-      (void)!write(ready[1], &c, 1);
+      const char c = 1;
+      if (write(ready[1], &c, 1) != 1) _exit(1);
       pause();
       _exit(0);
     }
     char c;
-    (void)!read(ready[0], &c, 1);
+    const bool ready_read = read(ready[0], &c, 1) == 1;
     Open(p, kThp);
-    const long kb = AfterKhugepaged(p);
+    const int64_t kb = ready_read ? AfterKhugepaged(p) : -2;
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     close(ready[0]);
@@ -139,7 +140,7 @@ TEST_F(KhugepagedLiveTest, MaxPtesSharedAllowsTheKnobsValue) {
 
 // 257: SCAN_EXCEED_SHARED_PTE, counted in thp_scan_exceed_share_pte.
 TEST_F(KhugepagedLiveTest, OneSharedPteTooManyFails) {
-  const long before = VmEvent("thp_scan_exceed_share_pte");
+  const int64_t before = VmEvent("thp_scan_exceed_share_pte");
   EXPECT_EQ(SharedWithChild(0x222000000000, 257), 0);
   EXPECT_GT(VmEvent("thp_scan_exceed_share_pte"), before);
 }

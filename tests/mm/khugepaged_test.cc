@@ -297,5 +297,34 @@ TEST_F(CollapseTest, KhugepagedMaxPtesNone) {
   }
 }
 
+// The first failing PTE decides: with max_ptes_none 0 the empty first PTE
+// fails the scan (SCAN_EXCEED_NONE_PTE, -EBUSY) before the pinned page at
+// PTE 5 is reached (SCAN_PAGE_COUNT, -EAGAIN).
+TEST_F(CollapseTest, KhugepagedFirstFailingPteDecides) {
+  Start();
+  SetKnob(KNOB_MAX_PTES_NONE, 0, KNOB_VALUE_UNSPECIFIED, 0);
+  TouchSmall(ACCESS_WRITE);
+  ASSERT_TRUE(model_->Madvise(1, kBase, kPage, ADVICE_DONTNEED).ok());
+  ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 5 * kPage).ok());
+  EXPECT_EQ(KhugepagedScan(), "-16");
+  Verify();
+}
+
+// Within one PTE the shared count comes before the refcount: the 257th
+// shared page, pinned, fails as SCAN_EXCEED_SHARED_PTE (-EINVAL), not as
+// SCAN_PAGE_COUNT (-EAGAIN).
+TEST_F(CollapseTest, KhugepagedSharedCountBeforeRefcount) {
+  Start();
+  TouchSmall(ACCESS_WRITE);
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  ASSERT_TRUE(
+      model_->Madvise(2, kBase + 257 * kPage, 255 * kPage, ADVICE_DONTNEED)
+          .ok());
+  ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 256 * kPage).ok());
+  EXPECT_EQ(KhugepagedScan(), "-22");
+  EXPECT_EQ(Count(VmEvent::kThpScanExceedSharePte), 1);
+  Verify();
+}
+
 }  // namespace
 }  // namespace mmreplay::mm

@@ -64,5 +64,27 @@ TEST_F(MadvFreeTest, FolioWithoutItsFirstPageBefore610) {
   }
 }
 
+// Before v6.10 a folio that fails to split ends the page table's walk: of
+// 32 order-4 mTHPs covered whole, the first two are split, the pinned third
+// is not, and the rest are not looked at. (The switch alone, in an
+// otherwise 6.18 profile: the older presets have no mTHP.) From v6.10 none
+// is split.
+TEST_F(MadvFreeTest, FailedSplitEndsTheWalkBefore610) {
+  for (bool keeps : {true, false}) {
+    SCOPED_TRACE(keeps);
+    Profile profile = *ProfileByName("linux-6.18");
+    profile.madv_free_keeps_covered_folios = keeps;
+    Start(profile);
+    SetKnob(KNOB_ANON_ORDER_ENABLED, 4, KNOB_VALUE_ALWAYS);
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
+    ASSERT_EQ(Layout(kBase, kThp), "O-4 x32");
+    ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 32 * kPage).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_FREE).ok());
+    EXPECT_EQ(Layout(kBase, kThp), keeps ? "O-4 x32" : "O-0 x32 O-4 x30");
+    Verify();
+  }
+}
+
 }  // namespace
 }  // namespace mmreplay::mm

@@ -73,5 +73,15 @@ TEST_F(VerifyTest, FreedFolioStillLive) {
   EXPECT_THAT(Broken(), HasSubstr("folio 0x0 is live with refcount 0"));
 }
 
+TEST_F(VerifyTest, PageCacheFolioOfAnotherFile) {
+  Start();
+  ASSERT_TRUE(
+      model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
+  ASSERT_TRUE(model_->FileWrite(1, 0, kThp).ok());
+  At(0).owner = 2;
+  EXPECT_THAT(Broken(), HasSubstr("is in file 1's page cache at 0 (order 9), "
+                                  "not its own (file, owner 2"));
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
