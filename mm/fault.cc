@@ -44,7 +44,9 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
   Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd == nullptr && (AnonAllowedOrders(vma) >> kPmdOrder & 1) &&
       BlockFits(vma, addr, kPmdOrder)) {
-    if (PmdFault(p, pid, vma, addr, write)) return absl::OkStatus();
+    if (PmdFault(p, pid, vma, addr, write, /*huge_zero_wp=*/false)) {
+      return absl::OkStatus();
+    }
     pmd = p.pt.FindPmd(addr);
   }
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
@@ -57,7 +59,7 @@ absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
         (profile_.thp_cow_split_pmd ||
          (AnonAllowedOrders(vma) >> kPmdOrder & 1))) {
       p.pt.ClearPmd(addr);
-      if (PmdFault(p, pid, vma, addr, /*write=*/true)) {
+      if (PmdFault(p, pid, vma, addr, /*write=*/true, /*huge_zero_wp=*/true)) {
         return absl::OkStatus();
       }
       p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
@@ -172,7 +174,7 @@ bool Model::CopyHugePmd(Process& p, uint32_t pid, const Vma& vma,
 
 // do_huge_pmd_anonymous_page(): true when the fault was handled at the PMD.
 bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
-                     bool write) {
+                     bool write, bool huge_zero_wp) {
   if (!vma.anon_vma) p.vmas.SetAnonVma(addr);  // vmf_anon_prepare()
   uint64_t haddr = addr & ~(kPmdSize - 1);
   if (!write && knobs_.use_zero_page) {
@@ -196,7 +198,8 @@ bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
   counters_.Count(VmEvent::kThpFaultAlloc);
   counters_.Count(MthpStat::kAnonFaultAlloc, kPmdOrder);
   counters_.Count(MthpStat::kNrAnon, kPmdOrder);
-  if (profile_.thp_underused_shrinker) {
+  if (profile_.thp_underused_shrinker &&
+      (!huge_zero_wp || profile_.huge_zero_wp_thp_queued)) {
     DeferredSplitFolio(head, *f, /*partially_mapped=*/false);
   }
   return true;

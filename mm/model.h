@@ -289,8 +289,10 @@ class Model {
   // (FolioTable::set_nonzero).
   absl::Status AnonFault(Process& p, uint32_t pid, const Vma& vma,
                          uint64_t addr, bool write);
+  // `huge_zero_wp`: the write fault replaces the huge zero folio
+  // (do_huge_zero_wp_pmd).
   bool PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
-                bool write);
+                bool write, bool huge_zero_wp);
   bool CopyHugePmd(Process& p, uint32_t pid, const Vma& vma, uint64_t haddr);
   void PteFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
                 bool write);

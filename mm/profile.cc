@@ -25,6 +25,7 @@ std::vector<Profile> Presets() {
   v5_4.thp_cow_split_pmd = false;
   v5_4.collapse_read_only_ptes = false;
   v5_4.madv_free_keeps_covered_folios = false;
+  v5_4.huge_zero_wp_thp_queued = false;
 
   Profile v6_1 = v5_4;
   v6_1.name = "linux-6.1";
@@ -57,6 +58,7 @@ std::vector<Profile> Presets() {
   v6_18.name = "linux-6.18";
   v6_18.truncate_unmap_on_split_failure = true;  // v6.18
   v6_18.collapse_read_only_ptes = true;          // v6.18
+  v6_18.huge_zero_wp_thp_queued = true;          // v6.18
 
   return {v5_4, v6_1, v6_6, v6_12, v6_15, v6_18};
 }

@@ -78,6 +78,11 @@ struct Profile {
   // may have a THP); otherwise (v5.8, 3917c80280c9) its PMD is split to
   // zero-page PTEs and the page written is copied.
   bool huge_zero_wp_thp = true;
+  // The THP such a write faults in goes on the deferred split queue as
+  // possibly underused, as a faulted THP does (v6.18, "mm/huge_memory: add
+  // pmd folio to ds_queue in do_huge_zero_wp_pmd()", which fixes
+  // 1ced09e0331f); from v6.13 until then it did not.
+  bool huge_zero_wp_thp_queued = true;
   // MADV_FREE leaves whole a PTE-mapped large folio the range covers whole
   // and passes over one it cannot split (v6.10, "mm/madvise: optimize
   // lazyfreeing with mTHP in madvise_free"); before, madvise_free_pte_range
