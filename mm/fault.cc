@@ -305,9 +305,8 @@ bool Model::CanReuseAnonFolio(const Folio& f) const {
 // (by a PMD or by a PTE).
 bool Model::NoPageMappedTwice(const Folio& f) const {
   if (f.order == 0) return f.mapcount <= 1;
-  const int32_t entire = folios_.entire_mapcount(f);
   for (uint32_t i = 0; i < f.pages(); ++i) {
-    if (entire + folios_.page_mapcount(f, f.head + i) > 1) return false;
+    if (folios_.precise_page_mapcount(f, f.head + i) > 1) return false;
   }
   return true;
 }

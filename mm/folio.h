@@ -260,6 +260,11 @@ class FolioTable {
                ? l.page_mapcount
                : page_mapcounts_[f.mapcounts][pfn - f.head];
   }
+  // Every mapping of page pfn of large folio f, PMD and PTE: page_mapcount()
+  // of the kernels before v6.10 (folio_precise_page_mapcount() since).
+  int32_t precise_page_mapcount(const Folio& f, uint32_t pfn) const {
+    return entire_mapcount(f) + page_mapcount(f, pfn);
+  }
   // Adds `delta` (+1 or -1) to the PTE mapcount of the n pages from pfn of
   // large folio f, and keeps its nr_pages_mapped; returns how many pages
   // went from 0 to 1 (delta +1) or from 1 to 0 (delta -1).

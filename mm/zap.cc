@@ -298,7 +298,7 @@ void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
     if (f.order > 0 && !profile_.madv_free_keeps_covered_folios) {
       // Before v6.10: split it if folio_estimated_sharers() (its first
       // page's mapcount) is 1, then take the same PTE again; else stop.
-      if (folios_.entire_mapcount(f) + folios_.page_mapcount(f, head) != 1 ||
+      if (folios_.precise_page_mapcount(f, head) != 1 ||
           SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
                      REASON_MADV_FREE) != 0) {
         return;
