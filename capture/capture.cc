@@ -75,6 +75,26 @@ absl::StatusOr<Trace> Load(const std::string& path) {
   return t;
 }
 
+// A kernel that allocates on a read fault where upstream maps the zero
+// page would record its own rule as the truth for every read of anonymous
+// memory: such a trace is refused, naming the first read.
+absl::Status RefuseReadsWithoutZeroPage(const PageFlags& flags,
+                                        const std::string& path,
+                                        const Trace& trace) {
+  for (size_t i = 0; i < trace.ops.size(); ++i) {
+    const Op& op = trace.ops[i];
+    if (!op.has_touch() || op.touch().access() != ACCESS_READ) continue;
+    ASSIGN_OR_RETURN(bool zero, ReadFaultsMapZeroPage(flags));
+    if (zero) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": record ", trace.records[i],
+        ": touch.access: this kernel does not map the zero page on a read "
+        "fault (pvm_no_zero_page=1 in /proc/cmdline?), where upstream Linux "
+        "and the model do; reads cannot be captured here"));
+  }
+  return absl::OkStatus();
+}
+
 std::string Today() {
   time_t now = time(nullptr);
   struct tm tm;
@@ -653,6 +673,7 @@ absl::Status Capture(const std::string& trace_path, const std::string& out,
                      const CaptureOptions& options, CaptureReport* report) {
   ASSIGN_OR_RETURN(Trace trace, Load(trace_path));
   ASSIGN_OR_RETURN(PageFlags flags, PageFlags::Open());
+  RETURN_IF_ERROR(RefuseReadsWithoutZeroPage(flags, trace_path, trace));
   std::vector<SysfsSet> knobs;
   ASSIGN_OR_RETURN(std::vector<std::vector<Op>> ref,
                    RunOnce(flags, trace_path, trace, &knobs));

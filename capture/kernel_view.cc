@@ -177,6 +177,24 @@ absl::StatusOr<PageFlags::Folio> PageFlags::FolioOf(uint64_t pfn) const {
   return folio;
 }
 
+absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags) {
+  void* map = mmap(nullptr, kPageSize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return Errno("mmap");
+  (void)*static_cast<volatile const char*>(map);
+  uint64_t entry = 0;
+  Fd self(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  absl::Status s = ReadEntries(self.get(), reinterpret_cast<uint64_t>(map) /
+                                               kPageSize,
+                               1, &entry, "/proc/self/pagemap");
+  munmap(map, kPageSize);
+  if (!s.ok()) return s;
+  if (!(entry & kPmPresent)) return false;
+  absl::StatusOr<uint64_t> f = flags.Flags(entry & kPmPfnMask);
+  if (!f.ok()) return f.status();
+  return Bit(*f, kKpfZeroPage);
+}
+
 absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
                                        uint64_t addr, uint64_t length,
                                        uint64_t* pmd_mapped_pages) {

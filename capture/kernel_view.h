@@ -55,6 +55,12 @@ absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
                                       const std::string& path, uint64_t offset,
                                       uint64_t length);
 
+// Whether a read fault of private anonymous memory maps the shared zero
+// page (do_anonymous_page), as upstream kernels do and the model assumes.
+// Some hosts boot kernels that allocate instead (this one's command line
+// has pvm_no_zero_page=1). Maps, reads and unmaps one page in this process.
+absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags);
+
 // Counter values by the names of mm/counters.h: "thp_split_page" for
 // /proc/vmstat, "split@9" for hugepages-2048kB/stats/split.
 using CounterValues = absl::btree_map<std::string, int64_t>;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace mmreplay::live {
 
@@ -22,11 +23,12 @@ inline char* Map(uintptr_t at, size_t len, int prot = PROT_READ | PROT_WRITE) {
   return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
 }
 
-// AnonHugePages of the mappings (whole VMAs) meeting [lo, hi), in KiB.
-inline long AnonHugeKb(const char* lo, const char* hi) {
+// The smaps field `name` (in KiB) summed over the mappings (whole VMAs)
+// meeting [lo, hi).
+inline long SmapsKb(const char* lo, const char* hi, const char* name) {
   FILE* f = fopen("/proc/self/smaps", "r");
   if (f == nullptr) return -1;
-  char line[512];
+  char line[512], field[64];
   unsigned long a, b;
   bool in = false;
   long kb = 0, v;
@@ -34,12 +36,18 @@ inline long AnonHugeKb(const char* lo, const char* hi) {
     if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {
       in = a < reinterpret_cast<uintptr_t>(hi) &&
            b > reinterpret_cast<uintptr_t>(lo);
-    } else if (in && sscanf(line, "AnonHugePages: %ld kB", &v) == 1) {
+    } else if (in && sscanf(line, "%63[^:]: %ld kB", field, &v) == 2 &&
+               strcmp(field, name) == 0) {
       kb += v;
     }
   }
   fclose(f);
   return kb;
+}
+
+// AnonHugePages of the mappings meeting [lo, hi), in KiB.
+inline long AnonHugeKb(const char* lo, const char* hi) {
+  return SmapsKb(lo, hi, "AnonHugePages");
 }
 
 inline void Write(char* p, size_t len) {
@@ -52,6 +60,19 @@ inline void Read(char* p, size_t len) {
 // Small pages first: the region is made NOHUGEPAGE, touched, then HUGEPAGE.
 inline void Small(char* p, size_t len) { madvise(p, len, MADV_NOHUGEPAGE); }
 inline void Open(char* p, size_t len) { madvise(p, len, MADV_HUGEPAGE); }
+
+// Whether a read fault maps the shared zero page (do_anonymous_page), as
+// upstream kernels do and the model assumes; some hosts boot kernels that
+// allocate instead (pvm_no_zero_page=1). A zero-page PTE is not counted in
+// smaps' Rss (vm_normal_page skips it), so this needs no root.
+inline bool ReadFaultsMapZeroPage() {
+  char* p = Map(0x21f000000000, 16 * kPage, PROT_READ);
+  if (p == nullptr) return false;
+  Read(p, 16 * kPage);
+  const long rss = SmapsKb(p, p + 16 * kPage, "Rss");
+  munmap(p, 16 * kPage);
+  return rss == 0;
+}
 
 // A 2 MiB region at `at` touched in small pages by `touch` (Read, Write).
 inline char* SmallPages(uintptr_t at, void (*touch)(char*, size_t)) {
