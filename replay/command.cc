@@ -1,5 +1,9 @@
 #include "replay/command.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include "absl/strings/match.h"
@@ -8,6 +12,22 @@
 #include "absl/strings/str_format.h"
 
 namespace mmreplay::replay {
+namespace {
+
+// Everything a command printed reached stdout: a full disk or a closed pipe
+// is trouble, not success.
+absl::Status FlushStdout() {
+  if (std::fflush(stdout) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("standard output: ", strerror(errno)));
+  }
+  if (std::ferror(stdout)) {
+    return absl::UnavailableError("standard output: write error");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 bool Args::Has(absl::string_view flag) const {
   return flags_.find(std::string(flag)) != flags_.end();
@@ -29,6 +49,21 @@ absl::StatusOr<uint64_t> Args::GetUint(absl::string_view flag,
         flag, ": expected a non-negative integer, got '", it->second, "'"));
   }
   return v;
+}
+
+absl::Status RefuseOutputOverInput(const std::string& input,
+                                   const std::string& output) {
+  struct stat in, out;
+  if (output == "-" || stat(input.c_str(), &in) != 0 ||
+      stat(output.c_str(), &out) != 0) {
+    return absl::OkStatus();
+  }
+  if (in.st_dev != out.st_dev || in.st_ino != out.st_ino) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(output, ": the output is the input ", input,
+                   "; refusing to overwrite it"));
 }
 
 std::string Command::Help() const {
@@ -73,7 +108,7 @@ int Command::Main(const std::vector<std::string>& argv) {
     }
     if (a == "--help" || a == "-h") {
       std::fputs(Help().c_str(), stdout);
-      return kExitOk;
+      return Finish(kExitOk);
     }
     std::string flag = a, value;
     bool inline_value = false;
@@ -107,9 +142,13 @@ int Command::Main(const std::vector<std::string>& argv) {
     return UsageError(absl::StrCat("unexpected argument '",
                                    args.positional_[max_positional()], "'"));
   }
-  absl::StatusOr<int> rc = Run(args);
+  return Finish(Run(args));
+}
+
+int Command::Finish(absl::StatusOr<int> rc) const {
+  absl::Status flushed = FlushStdout();
+  if (rc.ok() && !flushed.ok()) rc = flushed;
   if (!rc.ok()) {
-    std::fflush(stdout);
     std::fprintf(stderr, "mmreplay: %s: %s\n", std::string(name()).c_str(),
                  std::string(rc.status().message()).c_str());
     return kExitTrouble;

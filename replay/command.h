@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -71,9 +72,19 @@ class Command {
   std::string Help() const;
 
  private:
+  // The exit code of a run that returned `rc`, once stdout is flushed: a
+  // failed write to it (a full disk, a closed pipe) is trouble. An error is
+  // printed as "mmreplay: <name>: <message>".
+  int Finish(absl::StatusOr<int> rc) const;
   // A usage error: one line and the usage, to stderr.
   int UsageError(absl::string_view what) const;
 };
+
+// An error if `output` names the same file as `input` (also through a link):
+// writing it would destroy the input before it is read whole. "-" (stdout)
+// and an output that does not exist yet pass.
+absl::Status RefuseOutputOverInput(const std::string& input,
+                                   const std::string& output);
 
 // Every subcommand, in help order.
 std::vector<std::unique_ptr<Command>> AllCommands();

@@ -34,6 +34,8 @@ examples:
   int max_positional() const override { return 2; }
 
   absl::StatusOr<int> Run(const Args& args) override {
+    RETURN_IF_ERROR(
+        RefuseOutputOverInput(args.positional()[0], args.positional()[1]));
     ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
                      TraceReader::Open(args.positional()[0]));
     ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer,

@@ -64,6 +64,7 @@ examples:
 
   absl::StatusOr<int> Run(const Args& args) override {
     const std::string& path = args.positional()[0];
+    RETURN_IF_ERROR(RefuseOutputOverInput(path, args.Get("--output", "-")));
     ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
                      TraceReader::Open(path));
     ReplayOptions options;

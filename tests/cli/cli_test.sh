@@ -65,6 +65,21 @@ expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"
 head -n 1 "$tmp/seed.log" | grep -qF "# mmreplay event log v1 profile=linux-6.18" ||
   { echo "FAIL replay: log header"; fails=$((fails + 1)); }
 
+# An output that is the input is refused, and the input is left as it was.
+cp "$seed" "$tmp/self.textproto"
+expect replay-over-input 2 "mmreplay: replay: $tmp/self.textproto: the output is the input $tmp/self.textproto; refusing to overwrite it" -- "$mm" replay "$tmp/self.textproto" -o "$tmp/self.textproto"
+ln -sf "$tmp/self.textproto" "$tmp/link.textproto"
+expect convert-over-input 2 "mmreplay: convert: $tmp/link.textproto: the output is the input $tmp/self.textproto; refusing to overwrite it" -- "$mm" convert "$tmp/self.textproto" "$tmp/link.textproto"
+cmp -s "$seed" "$tmp/self.textproto" ||
+  { echo "FAIL over-input: the input changed"; fails=$((fails + 1)); }
+
+# A failed write to stdout is trouble, for every command that prints.
+if [ -w /dev/full ]; then
+  expect stats-full 2 "mmreplay: stats: standard output: No space left on device" -- sh -c '"$0" stats "$1" >/dev/full' "$mm" "$seed"
+  expect replay-full 2 "mmreplay: replay: -: write failed: No space left on device" -- sh -c '"$0" replay "$1" >/dev/full' "$mm" "$seed"
+  expect help-full 2 "mmreplay: replay: standard output: No space left on device" -- sh -c '"$0" replay --help >/dev/full' "$mm"
+fi
+
 # diff: equal logs -> 0; a trace against its own log -> 0; a changed log -> 1.
 expect diff-equal 0 "" -- "$mm" diff "$tmp/seed.log" "$tmp/seed.log"
 expect diff-trace 0 "" -- "$mm" diff "$seed" "$tmp/seed.log"
@@ -72,6 +87,10 @@ expect diff-trace 0 "" -- "$mm" diff "$seed" "$tmp/seed.log"
 expect diff-changed 1 "" -- "$mm" diff "$tmp/seed.log" "$tmp/changed.log"
 stdout_has diff-changed "first difference at op 6"
 stdout_has diff-changed "ops that differ: 1 (first op 6, last op 6)"
+# A difference that cannot be printed is trouble, not "different".
+if [ -w /dev/full ]; then
+  expect diff-full 2 "mmreplay: diff: standard output: No space left on device" -- sh -c '"$0" diff "$1" "$2" >/dev/full' "$mm" "$tmp/seed.log" "$tmp/changed.log"
+fi
 
 # convert: text -> mmt -> text is byte for byte.
 expect to-mmt 0 "" -- "$mm" convert "$seed" "$tmp/seed.mmt"
