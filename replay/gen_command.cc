@@ -1,9 +1,14 @@
 // mmreplay gen GENERATOR -o OUT: writes a synthetic trace.
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "replay/commands.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
+#include "replay/gen/scenario.h"
 #include "replay/trace_writer.h"
 
 namespace mmreplay::replay {
@@ -17,7 +22,7 @@ class GenCommand : public Command {
   }
   absl::string_view usage() const override {
     return "GENERATOR -o OUT [--ops N] [--seed S] [--memory-gib G] "
-           "[--processes P]";
+           "[--processes P] [--count K] [--no-anon-reads]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -28,6 +33,12 @@ class GenCommand : public Command {
          "modelled physical memory; balloon: the guest's, the machine gets 1 "
          "GiB more (default 16)"},
         {"--processes", "", "P", "processes (churn; default 16)"},
+        {"--count", "", "K",
+         "scenario: K traces, seeds S..S+K-1, into the directory OUT "
+         "(default 1: OUT is the trace)"},
+        {"--no-anon-reads", "", "",
+         "scenario: no read touches or vmsplice pins of anonymous memory "
+         "(for hosts without the zero page)"},
     };
   }
   absl::string_view details() const override {
@@ -38,6 +49,14 @@ class GenCommand : public Command {
            deferred-split shrinker runs.
   balloon  balloon inflation (seed 004): a guest's memory as a tmpfs file
            (huge=always) written whole, then random 4 KiB hole punches.
+  scenario a small random trace (5 to 30 ops) for differential testing
+           against the live kernel: anonymous regions under random mTHP
+           sizes (madvise + MADV_HUGEPAGE), touches, MADV_DONTNEED/FREE,
+           munmap and mprotect of ranges that straddle folio, PMD and VMA
+           edges, fork and child exits, pins, tmpfs files under each huge=
+           policy with writes, reads, mappings, punches and truncates around
+           EOF, shrinker runs, MADV_COLLAPSE. Every op is one mmcapture can
+           run and the kernel accepts. --ops does not apply.
 
 The same generator, flags and seed give the same trace, byte for byte, on
 every machine. The header records the generator, seed and flags.
@@ -46,6 +65,7 @@ exit status: 0 written, 2 trouble.
 
 example:
   mmreplay gen churn --ops 1000000 --seed 7 -o /tmp/churn.mmt
+  mmreplay gen scenario --seed 100 --count 50 -o /tmp/scenarios
 )";
   }
   int min_positional() const override { return 1; }
@@ -66,6 +86,11 @@ example:
     if (processes == 0 || processes > 1 << 20) {
       return absl::InvalidArgumentError("--processes: must be 1..1048576");
     }
+    if (generator == "scenario") {
+      ASSIGN_OR_RETURN(uint64_t count, args.GetUint("--count", 1));
+      return Scenarios(args.Get("--output", ""), seed, count,
+                       !args.Has("--no-anon-reads"));
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> out,
                      TraceWriter::Create(args.Get("--output", "")));
     if (generator == "churn") {
@@ -82,10 +107,37 @@ example:
       p.memory_gib = gib;
       RETURN_IF_ERROR(gen::GenerateBalloon(p, *out));
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown generator '", generator, "' (known: churn, balloon)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown generator '", generator,
+                       "' (known: churn, balloon, scenario)"));
     }
     RETURN_IF_ERROR(out->Commit());
+    return kExitOk;
+  }
+
+ private:
+  // One scenario to `out`, or `count` of them as out/scenario_<seed>.textproto.
+  static absl::StatusOr<int> Scenarios(const std::string& out, uint64_t seed,
+                                       uint64_t count, bool anon_reads) {
+    if (count == 0 || count > 1000000) {
+      return absl::InvalidArgumentError("--count: must be 1..1000000");
+    }
+    if (count > 1 && mkdir(out.c_str(), 0777) != 0 && errno != EEXIST) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(out, ": ", strerror(errno)));
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      gen::ScenarioParams p;
+      p.seed = seed + i;
+      p.anon_reads = anon_reads;
+      const std::string path =
+          count == 1 ? out
+                     : absl::StrCat(out, "/scenario_", p.seed, ".textproto");
+      ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> w,
+                       TraceWriter::Create(path));
+      RETURN_IF_ERROR(gen::GenerateScenario(p, *w));
+      RETURN_IF_ERROR(w->Commit());
+    }
     return kExitOk;
   }
 };

@@ -114,7 +114,7 @@ cmp -s "$tmp/a.mmt" "$tmp/b.mmt" || { echo "FAIL gen: not deterministic"; fails=
 cmp -s "$tmp/a.mmt" "$tmp/c.mmt" && { echo "FAIL gen: seed ignored"; fails=$((fails + 1)); }
 expect gen-stats 0 "" -- "$mm" stats "$tmp/a.mmt"
 stdout_has gen-stats "ops: 5000"
-expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon)" -- "$mm" gen storm -o "$tmp/x.mmt"
+expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon, scenario)" -- "$mm" gen storm -o "$tmp/x.mmt"
 [ -e "$tmp/x.mmt" ] && { echo "FAIL gen: output left behind"; fails=$((fails + 1)); }
 
 echo "$fails failures"
