@@ -199,8 +199,12 @@ DiffResult DiffLogs(LogLines& a, LogLines& b, const DiffOptions& options) {
     uint64_t op_a = ga.done() ? UINT64_MAX : ga.next_op();
     uint64_t op_b = gb.done() ? UINT64_MAX : gb.next_op();
     uint64_t op = std::min(op_a, op_b);
-    std::vector<Line> la = op_a == op ? ga.Take() : std::vector<Line>();
-    std::vector<Line> lb = op_b == op ? gb.Take() : std::vector<Line>();
+    // A line with no op number sorts last (UINT64_MAX), as does a side that
+    // is done: only a side with lines left gives its group.
+    std::vector<Line> la =
+        !ga.done() && op_a == op ? ga.Take() : std::vector<Line>();
+    std::vector<Line> lb =
+        !gb.done() && op_b == op ? gb.Take() : std::vector<Line>();
     size_t at = 0;
     while (at < la.size() && at < lb.size() && la[at].text == lb[at].text) ++at;
     if (at == la.size() && at == lb.size()) {

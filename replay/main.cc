@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "google/protobuf/stubs/logging.h"
 #include "replay/command.h"
 #include "replay/commands.h"
 
@@ -75,4 +76,9 @@ int Main(int argc, char** argv) {
 
 }  // namespace mmreplay::replay
 
-int main(int argc, char** argv) { return mmreplay::replay::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Every error reaches the user as one line from the command; protobuf's
+  // own log lines (invalid UTF-8 in a string field, say) would add more.
+  google::protobuf::SetLogHandler(nullptr);
+  return mmreplay::replay::Main(argc, argv);
+}

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "replay/mmt_reader.h"
 #include "replay/textproto_reader.h"
@@ -54,8 +55,20 @@ const absl::Status& TraceReader::Fail(uint64_t record, uint64_t byte_offset,
 
 absl::Status RecordError(absl::string_view path, uint64_t record,
                          uint64_t byte_offset, absl::string_view what) {
+  // `what` may quote the trace's own bytes: control characters (a newline,
+  // a terminal's escape) are shown as \xNN, so the error stays one line
+  // that cannot drive the terminal.
+  std::string shown;
+  shown.reserve(what.size());
+  for (unsigned char c : what) {
+    if (c < 0x20 || c == 0x7f) {
+      absl::StrAppendFormat(&shown, "\\x%02x", c);
+    } else {
+      shown.push_back(static_cast<char>(c));
+    }
+  }
   return absl::InvalidArgumentError(absl::StrCat(
-      path, ": record ", record, " (byte ", byte_offset, "): ", what));
+      path, ": record ", record, " (byte ", byte_offset, "): ", shown));
 }
 
 }  // namespace mmreplay::replay
