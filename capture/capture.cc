@@ -19,6 +19,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/page_geometry.h"
 #include "base/status_macros.h"
 #include "capture/cleanup.h"
 #include "capture/executor.h"
@@ -35,8 +36,6 @@
 namespace mmreplay::capture {
 namespace {
 
-constexpr uint64_t kPageSize = 4096;
-constexpr uint64_t kPmdBytes = 2 << 20;
 constexpr char kTool[] = "mmcapture 0.1.0";
 // tmpfs mounts are capped so a capture stays small.
 constexpr char kTmpfsSize[] = "512m";
@@ -370,8 +369,8 @@ class Run {
     for (const auto& [id, file] : files_) {
       struct stat st;
       if (fstat(file.fd, &st) != 0) return Errno("fstat");
-      uint64_t length = (static_cast<uint64_t>(st.st_size) + kPmdBytes - 1) &
-                        ~(kPmdBytes - 1);
+      uint64_t length =
+          (static_cast<uint64_t>(st.st_size) + kPmdSize - 1) & ~(kPmdSize - 1);
       if (length == 0) continue;
       ASSIGN_OR_RETURN(mm::Layout layout,
                        FileLayout(flags_, file.path, 0, length));
@@ -443,7 +442,7 @@ class Run {
     mm::Vma v;
     v.start = addr;
     v.end = addr + length;
-    v.pgoff = addr >> 12;
+    v.pgoff = addr >> kPageShift;
     procs_[pid].ranges.Map(v);
   }
 

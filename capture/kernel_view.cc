@@ -15,13 +15,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/page_geometry.h"
 #include "mm/counters.h"
 
 namespace mmreplay::capture {
 namespace {
-
-constexpr uint64_t kPageSize = 4096;
-constexpr uint64_t kPmdBytes = 2 << 20;
 
 // /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h).
 constexpr int kKpfCompoundHead = 15;
@@ -184,9 +182,9 @@ absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags) {
   (void)*static_cast<volatile const char*>(map);
   uint64_t entry = 0;
   Fd self(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
-  absl::Status s = ReadEntries(self.get(), reinterpret_cast<uint64_t>(map) /
-                                               kPageSize,
-                               1, &entry, "/proc/self/pagemap");
+  absl::Status s =
+      ReadEntries(self.get(), reinterpret_cast<uint64_t>(map) / kPageSize, 1,
+                  &entry, "/proc/self/pagemap");
   munmap(map, kPageSize);
   if (!s.ok()) return s;
   if (!(entry & kPmPresent)) return false;
@@ -208,7 +206,7 @@ absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
     return s;
   }
   // PMD mappings, by PAGEMAP_SCAN.
-  std::vector<PageRegion> regions(length / kPmdBytes + 2);
+  std::vector<PageRegion> regions(length / kPmdSize + 2);
   PmScanArg arg{};
   arg.size = sizeof(arg);
   arg.start = addr;
@@ -235,11 +233,11 @@ absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
   if (fstat(fd.get(), &st) != 0) return Errno(path);
   uint64_t pages = length / kPageSize;
   // Map at a 2 MiB-aligned address so PMD-sized folios can be PMD-mapped.
-  void* area = mmap(nullptr, length + kPmdBytes, PROT_NONE,
+  void* area = mmap(nullptr, length + kPmdSize, PROT_NONE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (area == MAP_FAILED) return Errno("mmap");
   uint64_t aligned =
-      (reinterpret_cast<uint64_t>(area) + kPmdBytes - 1) & ~(kPmdBytes - 1);
+      (reinterpret_cast<uint64_t>(area) + kPmdSize - 1) & ~(kPmdSize - 1);
   void* map =
       mmap(reinterpret_cast<void*>(aligned), length, PROT_READ,
            MAP_SHARED | MAP_FIXED, fd.get(), static_cast<off_t>(offset));
@@ -289,7 +287,7 @@ absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
       }
     }
   }
-  munmap(area, length + kPmdBytes);
+  munmap(area, length + kPmdSize);
   return result;
 }
 
@@ -302,7 +300,7 @@ absl::StatusOr<CounterValues> ReadCounters() {
   while (vmstat >> name >> value) {
     if (mm::FindVmEvent(name).has_value()) values[name] = value;
   }
-  for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
+  for (uint32_t order = mm::kMinMthpOrder; order <= kPmdOrder; ++order) {
     std::string dir =
         absl::StrCat("/sys/kernel/mm/transparent_hugepage/hugepages-",
                      4u << order, "kB/stats/");

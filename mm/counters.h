@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "absl/strings/string_view.h"
+#include "base/page_geometry.h"
 
 namespace mmreplay::mm {
 
@@ -64,9 +65,8 @@ enum class MthpStat : uint8_t { MM_MTHP_STATS(MM_MTHP_ENUMERATOR) kCount };
 #undef MM_MTHP_ENUMERATOR
 
 // Orders that have a hugepages-<N>kB folder: 1 (8 KiB, shmem only) to
-// PMD_ORDER.
+// PMD_ORDER (kPmdOrder).
 inline constexpr uint32_t kMinMthpOrder = 1;
-inline constexpr uint32_t kPmdOrder = 9;
 
 absl::string_view VmEventName(VmEvent e);
 // False for the vmstat events a capture does not record (see MM_VM_EVENTS).

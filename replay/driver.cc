@@ -206,7 +206,7 @@ void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
         compare(name, 0, m.counters().Get(ev));
       }
     }
-    for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
+    for (uint32_t order = mm::kMinMthpOrder; order <= kPmdOrder; ++order) {
       for (int i = 0; i < static_cast<int>(mm::MthpStat::kCount); ++i) {
         auto st = static_cast<mm::MthpStat>(i);
         std::string name = absl::StrCat(mm::MthpStatName(st), "[", order, "]");

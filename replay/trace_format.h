@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/page_geometry.h"
 
 namespace mmreplay::replay {
 
@@ -25,10 +26,6 @@ inline constexpr uint64_t kTaskSize = 0x7ffffffff000ull;
 
 // Largest file size (MAX_LFS_FILESIZE).
 inline constexpr uint64_t kMaxFileBytes = 0x7fffffffffffffffull;
-
-inline constexpr uint64_t kPageSize = 4096;
-// MAX_PAGE_ORDER.
-inline constexpr uint32_t kMaxPageOrder = 10;
 
 enum class TraceFormat { kMmt, kTextproto };
 

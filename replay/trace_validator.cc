@@ -21,10 +21,10 @@ constexpr uint32_t kKnownProt =
 constexpr uint32_t kKnownMapFlags =
     MAP_BITS_SHARED | MAP_BITS_PRIVATE | MAP_BITS_NORESERVE | MAP_BITS_POPULATE;
 // MAX_PAGECACHE_ORDER on x86-64: min(MAX_XAS_ORDER, PMD_ORDER).
-constexpr uint32_t kMaxPagecacheOrder = 9;
+constexpr uint32_t kMaxPagecacheOrder = kPmdOrder;
 // Largest value of khugepaged/max_ptes_none and max_ptes_shared
 // (HPAGE_PMD_NR - 1: max_ptes_none_store, max_ptes_shared_store).
-constexpr uint32_t kMaxPtesLimit = 511;
+constexpr uint32_t kMaxPtesLimit = kPagesPerPmd - 1;
 
 absl::Status Bad(absl::string_view where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
@@ -222,14 +222,14 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
     case KNOB_UNSPECIFIED:
       return Bad(field("knob"), "must be set");
     case KNOB_ANON_ORDER_ENABLED:
-      if (s.order() < 2 || s.order() > mm::kPmdOrder) {
+      if (s.order() < 2 || s.order() > kPmdOrder) {
         return Bad(field("order"),
                    absl::StrCat("anon folio order ", s.order(),
                                 " has no hugepages-<N>kB knob (2..9)"));
       }
       break;
     case KNOB_SHMEM_ORDER_ENABLED:
-      if (s.order() < 1 || s.order() > mm::kPmdOrder) {
+      if (s.order() < 1 || s.order() > kPmdOrder) {
         return Bad(field("order"),
                    absl::StrCat("shmem folio order ", s.order(),
                                 " has no hugepages-<N>kB knob (1..9)"));
@@ -598,7 +598,7 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
                 absl::StrCat(where, ".name"),
                 absl::StrCat("unknown per-size stat '", ctr.name(), "'"));
           }
-          if (ctr.order() > mm::kPmdOrder) {
+          if (ctr.order() > kPmdOrder) {
             return Bad(absl::StrCat(where, ".order"),
                        absl::StrCat("no hugepages-<N>kB folder for order ",
                                     ctr.order()));

@@ -11,7 +11,6 @@ namespace mmreplay::replay::gen {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
-constexpr uint64_t kPmdBytes = 2 * kMiB;
 // Regions sit at fixed, 2 MiB-aligned slots: slot i of a process at
 // kRegionBase + i * kSlotBytes, up to kRegionMaxBytes long.
 constexpr uint64_t kRegionBase = 0x7f0000000000ull;
@@ -96,7 +95,7 @@ class Churn {
     Slot& s = slots_[rng_.Below(slots_.size())];
     Op op;
     if (s.length == 0) {
-      s.length = kPmdBytes * rng_.Between(1, kRegionMaxBytes / kPmdBytes) -
+      s.length = kPmdSize * rng_.Between(1, kRegionMaxBytes / kPmdSize) -
                  (rng_.Percent(25) ? kPageSize * rng_.Between(1, 16) : 0);
       MmapAnon* m = op.mutable_mmap_anon();
       m->set_pid(s.pid);

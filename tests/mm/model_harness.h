@@ -33,7 +33,7 @@ class RecordingSink : public EventSink {
 };
 
 inline constexpr uint64_t kBase = 0x200000000000;
-inline constexpr uint64_t kThp = 2 << 20;
+inline constexpr uint64_t kThp = kPmdSize;
 
 class ModelTest : public ::testing::Test {
  protected:
