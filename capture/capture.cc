@@ -25,10 +25,9 @@
 #include "capture/executor.h"
 #include "capture/kernel_view.h"
 #include "capture/knobs.h"
+#include "capture/range_set.h"
 #include "mm/counters.h"
-#include "mm/knobs.h"
 #include "mm/layout.h"
-#include "mm/vma.h"
 #include "replay/op_schema.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
@@ -169,14 +168,13 @@ class Run {
   explicit Run(const PageFlags& flags) : flags_(flags) {}
   ~Run() { Teardown(); }
 
-  // Applies the header's knobs (the model's defaults for the rest), sets up
+  // Applies the header's knobs (DefaultKnobs() for the rest), sets up
   // the private folder and takes the counter baseline.
   absl::Status Start(const Header& header) {
-    mm::Knobs knobs;
-    for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
-    for (const SysfsSet& k : knobs.AsSysfs()) {
-      SysfsSet probe = k;
-      if (access(KnobPath(probe).c_str(), W_OK) != 0) continue;
+    std::vector<SysfsSet> knobs = DefaultKnobs();
+    for (const SysfsSet& k : header.profile().knob()) ApplyKnob(k, &knobs);
+    for (const SysfsSet& k : knobs) {
+      if (access(KnobPath(k).c_str(), W_OK) != 0) continue;
       RETURN_IF_ERROR(WriteKnob(k));
     }
     char dir[] = "/tmp/mmcapture.XXXXXX";
@@ -217,7 +215,7 @@ class Run {
         const Munmap& m = op.munmap();
         Command c = RangeCommand(Command::kMunmap, m.addr(), m.length_bytes());
         RETURN_IF_ERROR(InProcess(m.pid(), c, "munmap"));
-        procs_[m.pid()].ranges.Unmap(m.addr(), m.addr() + m.length_bytes());
+        procs_[m.pid()].ranges.Remove(m.addr(), m.addr() + m.length_bytes());
         return absl::OkStatus();
       }
       case Op::kMadvise: {
@@ -351,16 +349,16 @@ class Run {
   absl::StatusOr<std::vector<Op>> Observe() {
     std::vector<Op> out;
     for (auto& [pid, proc] : procs_) {
-      for (const mm::Vma& range : proc.ranges.all()) {
+      for (const auto& [start, end] : proc.ranges.ranges()) {
         Op op;
         ExpectLayout* e = op.mutable_expect_layout();
         e->set_pid(pid);
-        e->set_addr(range.start);
-        e->set_length_bytes(range.end - range.start);
+        e->set_addr(start);
+        e->set_length_bytes(end - start);
         uint64_t pmd = 0;
-        ASSIGN_OR_RETURN(mm::Layout layout,
-                         RangeLayout(flags_, proc.exec->pid(), range.start,
-                                     range.end - range.start, &pmd));
+        ASSIGN_OR_RETURN(
+            mm::Layout layout,
+            RangeLayout(flags_, proc.exec->pid(), start, end - start, &pmd));
         e->set_layout(mm::RenderLayout(layout));
         e->set_pmd_mapped_pages(pmd);
         out.push_back(std::move(op));
@@ -410,7 +408,7 @@ class Run {
   struct Proc {
     std::unique_ptr<Executor> exec;
     // The ranges the trace mapped, merged where they touch.
-    mm::VmaTree ranges;
+    RangeSet ranges;
   };
   struct File {
     std::string path;
@@ -434,16 +432,8 @@ class Run {
     c.a[4] = offset;
     snprintf(c.path, sizeof(c.path), "%s", path.c_str());
     RETURN_IF_ERROR(InProcess(pid, c, "mmap"));
-    Track(pid, addr, length);
+    procs_[pid].ranges.Add(addr, addr + length);
     return absl::OkStatus();
-  }
-
-  void Track(uint32_t pid, uint64_t addr, uint64_t length) {
-    mm::Vma v;
-    v.start = addr;
-    v.end = addr + length;
-    v.pgoff = addr >> kPageShift;
-    procs_[pid].ranges.Map(v);
   }
 
   absl::Status InProcess(uint32_t pid, const Command& c,
