@@ -13,6 +13,21 @@
 namespace mmreplay::replay {
 namespace {
 
+// The trace header's records in the model's terms (mm/ does not speak the
+// trace format).
+mm::Machine ModelMachine(const Machine& m) {
+  mm::Machine machine;
+  machine.total_pages = m.total_pages();
+  for (const Zone& z : m.zone()) {
+    machine.zones.push_back({z.start_pfn(), z.pages()});
+  }
+  return machine;
+}
+
+mm::KnobWrite ModelKnobWrite(const SysfsSet& s) {
+  return mm::KnobWrite{s.knob(), s.order(), s.value(), s.number()};
+}
+
 // Applies one flat op to the model.
 absl::Status Apply(const TraceOp& op, mm::Model& m) {
   auto u32 = [&op](int n) { return static_cast<uint32_t>(op.arg(n)); };
@@ -122,15 +137,13 @@ absl::Status Apply(const TraceOp& op, mm::Model& m) {
                               u32(SplitRequest::kNewOrderFieldNumber),
                               u64(SplitRequest::kNonUniformFieldNumber) != 0,
                               u64(SplitRequest::kInFolioOffsetFieldNumber));
-    case Op::kSysfsSet: {
-      SysfsSet s;
-      s.set_knob(static_cast<Knob>(u32(SysfsSet::kKnobFieldNumber)));
-      s.set_order(u32(SysfsSet::kOrderFieldNumber));
-      s.set_value(static_cast<KnobValue>(u32(SysfsSet::kValueFieldNumber)));
-      s.set_number(u32(SysfsSet::kNumberFieldNumber));
-      m.SetKnob(s);
+    case Op::kSysfsSet:
+      m.SetKnob(mm::KnobWrite{
+          static_cast<Knob>(u32(SysfsSet::kKnobFieldNumber)),
+          u32(SysfsSet::kOrderFieldNumber),
+          static_cast<KnobValue>(u32(SysfsSet::kValueFieldNumber)),
+          u32(SysfsSet::kNumberFieldNumber)});
       return absl::OkStatus();
-    }
     default:
       return absl::InternalError(absl::StrCat("the driver has no rule for op ",
                                               OpSchema::Get().Name(op.kind)));
@@ -243,8 +256,10 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
   const Header& header = reader.header();
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(reader, options));
   mm::Knobs knobs;
-  for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
-  mm::Model model(header.machine(), profile, knobs, sink);
+  for (const SysfsSet& k : header.profile().knob()) {
+    knobs.Set(ModelKnobWrite(k));
+  }
+  mm::Model model(ModelMachine(header.machine()), profile, knobs, sink);
 #ifndef NDEBUG
   const bool verify = true;
 #else

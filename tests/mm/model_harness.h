@@ -45,17 +45,13 @@ class ModelTest : public ::testing::Test {
   // The same with a profile of the test's own (one switch changed).
   void Start(const Profile& profile, uint64_t pages = 16384) {
     Machine machine;
-    machine.set_total_pages(pages);
+    machine.total_pages = pages;
     model_ = std::make_unique<Model>(machine, profile, knobs_, &sink_);
     ASSERT_TRUE(model_->ProcessCreate(1).ok());
   }
   void SetKnob(Knob knob, uint32_t order, KnobValue value,
                uint32_t number = 0) {
-    SysfsSet s;
-    s.set_knob(knob);
-    s.set_order(order);
-    s.set_value(value);
-    s.set_number(number);
+    KnobWrite s{knob, order, value, number};
     if (model_) {
       model_->SetKnob(s);
     } else {
