@@ -1,6 +1,8 @@
 #include "capture/range_set.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -16,33 +18,43 @@ std::string Show(const RangeSet& r) {
   return out;
 }
 
-TEST(RangeSetTest, AddMergesWhatTouchesOrOverlaps) {
+// One step of a test: add or remove [start, end), then the set expected.
+struct Step {
+  bool add;
+  uint64_t start;
+  uint64_t end;
+  std::string expected;
+};
+
+void RunSteps(const std::vector<Step>& steps) {
   RangeSet r;
-  r.Add(10, 20);
-  r.Add(30, 40);
-  EXPECT_EQ(Show(r), "[10,20) [30,40)");
-  r.Add(20, 30);
-  EXPECT_EQ(Show(r), "[10,40)");
-  r.Add(5, 15);
-  EXPECT_EQ(Show(r), "[5,40)");
-  r.Add(50, 60);
-  r.Add(35, 55);
-  EXPECT_EQ(Show(r), "[5,60)");
+  for (const Step& s : steps) {
+    if (s.add) {
+      r.Add(s.start, s.end);
+    } else {
+      r.Remove(s.start, s.end);
+    }
+    EXPECT_EQ(Show(r), s.expected)
+        << (s.add ? "add " : "remove ") << s.start << ", " << s.end;
+  }
+}
+
+TEST(RangeSetTest, AddMergesWhatTouchesOrOverlaps) {
+  RunSteps({{true, 10, 20, "[10,20)"},
+            {true, 30, 40, "[10,20) [30,40)"},
+            {true, 20, 30, "[10,40)"},
+            {true, 5, 15, "[5,40)"},
+            {true, 50, 60, "[5,40) [50,60)"},
+            {true, 35, 55, "[5,60)"}});
 }
 
 TEST(RangeSetTest, RemoveTrimsAndCuts) {
-  RangeSet r;
-  r.Add(0, 100);
-  r.Remove(40, 60);
-  EXPECT_EQ(Show(r), "[0,40) [60,100)");
-  r.Remove(30, 70);
-  EXPECT_EQ(Show(r), "[0,30) [70,100)");
-  r.Remove(0, 30);
-  EXPECT_EQ(Show(r), "[70,100)");
-  r.Remove(100, 200);
-  EXPECT_EQ(Show(r), "[70,100)");
-  r.Remove(0, 1000);
-  EXPECT_EQ(Show(r), "");
+  RunSteps({{true, 0, 100, "[0,100)"},
+            {false, 40, 60, "[0,40) [60,100)"},
+            {false, 30, 70, "[0,30) [70,100)"},
+            {false, 0, 30, "[70,100)"},
+            {false, 100, 200, "[70,100)"},
+            {false, 0, 1000, ""}});
 }
 
 TEST(RangeSetTest, CopiesAreIndependent) {
