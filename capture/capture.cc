@@ -26,11 +26,11 @@
 #include "capture/kernel_view.h"
 #include "capture/knobs.h"
 #include "capture/range_set.h"
-#include "mm/counters.h"
-#include "mm/layout.h"
-#include "replay/op_schema.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "trace/counter_names.h"
+#include "trace/layout_notation.h"
+#include "trace/op_schema.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::capture {
 namespace {
@@ -41,7 +41,7 @@ constexpr char kTmpfsSize[] = "512m";
 // MADV_COLLAPSE (6.1+), missing from older headers.
 constexpr int kMadvCollapse = 25;
 
-using replay::OpSchema;
+using trace::OpSchema;
 
 // The trace read into memory (captures are small) without its expectations.
 struct Trace {
@@ -51,11 +51,11 @@ struct Trace {
 };
 
 absl::StatusOr<Trace> Load(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<replay::TraceReader> reader,
-                   replay::TraceReader::Open(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
+                   trace::TraceReader::Open(path));
   Trace t;
   t.header = reader->header();
-  while (const replay::TraceOp* op = reader->Next()) {
+  while (const trace::TraceOp* op = reader->Next()) {
     Op msg;
     if (op->rich != nullptr) {
       if (op->rich->has_expect_layout() || op->rich->has_expect_counters()) {
@@ -151,8 +151,8 @@ absl::btree_map<std::pair<uint32_t, std::string>, int64_t> Deltas(
     if (d == 0) continue;
     size_t at = key.find('@');
     if (at == std::string::npos) {
-      std::optional<mm::VmEvent> e = mm::FindVmEvent(key);
-      if (!e.has_value() || !mm::VmEventChecked(*e)) continue;
+      std::optional<trace::VmEvent> e = trace::FindVmEvent(key);
+      if (!e.has_value() || !trace::VmEventChecked(*e)) continue;
       out[{0, key}] = d;
     } else {
       out[{static_cast<uint32_t>(std::stoul(key.substr(at + 1))),
@@ -357,9 +357,9 @@ class Run {
         e->set_length_bytes(end - start);
         uint64_t pmd = 0;
         ASSIGN_OR_RETURN(
-            mm::Layout layout,
+            trace::Layout layout,
             RangeLayout(flags_, proc.exec->pid(), start, end - start, &pmd));
-        e->set_layout(mm::RenderLayout(layout));
+        e->set_layout(trace::RenderLayout(layout));
         e->set_pmd_mapped_pages(pmd);
         out.push_back(std::move(op));
       }
@@ -370,13 +370,13 @@ class Run {
       uint64_t length =
           (static_cast<uint64_t>(st.st_size) + kPmdSize - 1) & ~(kPmdSize - 1);
       if (length == 0) continue;
-      ASSIGN_OR_RETURN(mm::Layout layout,
+      ASSIGN_OR_RETURN(trace::Layout layout,
                        FileLayout(flags_, file.path, 0, length));
       Op op;
       ExpectLayout* e = op.mutable_expect_layout();
       e->set_file_id(id);
       e->set_length_bytes(length);
-      e->set_layout(mm::RenderLayout(layout));
+      e->set_layout(trace::RenderLayout(layout));
       out.push_back(std::move(op));
     }
     ASSIGN_OR_RETURN(CounterValues now, ReadCounters());
@@ -689,8 +689,8 @@ absl::Status Capture(const std::string& trace_path, const std::string& out,
   c->set_repeats(static_cast<uint32_t>(options.repeat));
   c->set_tool(kTool);
 
-  ASSIGN_OR_RETURN(std::unique_ptr<replay::TraceWriter> writer,
-                   replay::TraceWriter::Create(out));
+  ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> writer,
+                   trace::TraceWriter::Create(out));
   RETURN_IF_ERROR(writer->WriteHeader(header));
   for (size_t i = 0; i < trace.ops.size(); ++i) {
     RETURN_IF_ERROR(writer->Write(trace.ops[i]));

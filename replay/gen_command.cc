@@ -4,7 +4,7 @@
 #include "replay/commands.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -66,8 +66,8 @@ example:
     if (processes == 0 || processes > 1 << 20) {
       return absl::InvalidArgumentError("--processes: must be 1..1048576");
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> out,
-                     TraceWriter::Create(args.Get("--output", "")));
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> out,
+                     trace::TraceWriter::Create(args.Get("--output", "")));
     if (generator == "churn") {
       gen::ChurnParams p;
       p.ops = ops;

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "replay/gen/rng.h"
-#include "replay/trace_format.h"
+#include "trace/trace_format.h"
 
 namespace mmreplay::replay::gen {
 namespace {
@@ -26,7 +26,7 @@ struct Slot {
 
 class Churn {
  public:
-  Churn(const ChurnParams& p, TraceWriter& out)
+  Churn(const ChurnParams& p, trace::TraceWriter& out)
       : p_(p), out_(out), rng_(p.seed) {}
 
   absl::Status Run() {
@@ -51,7 +51,7 @@ class Churn {
  private:
   Header MakeHeader() const {
     Header h;
-    h.set_format_version(kFormatVersion);
+    h.set_format_version(trace::kFormatVersion);
     h.mutable_machine()->set_total_pages(p_.memory_gib << 18);
     h.mutable_profile()->set_name("linux-6.18");
     SysfsSet* k = h.mutable_profile()->add_knob();
@@ -151,7 +151,7 @@ class Churn {
   }
 
   const ChurnParams& p_;
-  TraceWriter& out_;
+  trace::TraceWriter& out_;
   Rng rng_;
   std::vector<Slot> slots_;
   uint64_t emitted_ = 0;
@@ -159,7 +159,7 @@ class Churn {
 
 }  // namespace
 
-absl::Status GenerateChurn(const ChurnParams& params, TraceWriter& out) {
+absl::Status GenerateChurn(const ChurnParams& params, trace::TraceWriter& out) {
   return Churn(params, out).Run();
 }
 

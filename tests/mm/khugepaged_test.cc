@@ -211,7 +211,7 @@ TEST_F(CollapseTest, PrivateFileMappingWithACopyIsNotPmdMapped) {
   ASSERT_TRUE(
       model_->Touch(1, kBase + 7 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(Collapse(), "-22");  // SCAN_FAIL
-  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
+  absl::StatusOr<trace::Layout> cached = model_->FileLayout(1, 0, kThp);
   ASSERT_TRUE(cached.ok());
   EXPECT_EQ(RenderLayout(*cached), "O-9");
   EXPECT_EQ(PmdMapped(kBase, kThp), 0u);

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "mm/layout.h"
 #include "mm/model.h"
 #include "replay/event_log.h"
+#include "trace/layout_notation.h"
 
 namespace mmreplay::mm {
 
@@ -67,13 +67,13 @@ class ModelTest : public ::testing::Test {
   }
   std::string Layout(uint64_t addr, uint64_t len) {
     uint64_t pmd;
-    absl::StatusOr<mm::Layout> l = model_->RangeLayout(1, addr, len, &pmd);
+    absl::StatusOr<trace::Layout> l = model_->RangeLayout(1, addr, len, &pmd);
     if (!l.ok()) return std::string(l.status().message());
     return RenderLayout(*l);
   }
   // The page-cache layout of the first `len` bytes of file `file`.
   std::string FileLayout(uint64_t len, uint32_t file = 1) {
-    absl::StatusOr<mm::Layout> l = model_->FileLayout(file, 0, len);
+    absl::StatusOr<trace::Layout> l = model_->FileLayout(file, 0, len);
     if (!l.ok()) return std::string(l.status().message());
     return RenderLayout(*l);
   }

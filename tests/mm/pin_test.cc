@@ -93,7 +93,7 @@ TEST_F(PinTest, FollPinOfAShmemMappingFaultsThePageCacheFolio) {
   ASSERT_TRUE(
       model_->Pin(1, 1, kBase + 5 * kPageSize, kPageSize, PIN_KIND_FOLL_PIN)
           .ok());
-  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
+  absl::StatusOr<trace::Layout> cached = model_->FileLayout(1, 0, kThp);
   ASSERT_TRUE(cached.ok());
   EXPECT_EQ(RenderLayout(*cached), "O-9");
   EXPECT_EQ(PmdMapped(kBase, kThp), 512u);

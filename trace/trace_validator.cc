@@ -1,4 +1,4 @@
-#include "replay/trace_validator.h"
+#include "trace/trace_validator.h"
 
 #include <string>
 
@@ -7,13 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
-#include "mm/counters.h"
-#include "mm/layout.h"
-#include "mm/page_table.h"
-#include "replay/op_schema.h"
-#include "replay/trace_format.h"
+#include "trace/counter_names.h"
+#include "trace/layout_notation.h"
+#include "trace/op_schema.h"
+#include "trace/trace_format.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 constexpr uint32_t kKnownProt =
@@ -292,10 +291,10 @@ absl::Status TraceValidator::CheckHeader(const Header& header) {
                absl::StrCat(m.total_pages(),
                             " is not a positive multiple of 1024 pages"));
   }
-  if (m.total_pages() > mm::kMaxPages) {
+  if (m.total_pages() > kMaxMachinePages) {
     return Bad("header.machine.total_pages",
                absl::StrCat(m.total_pages(), " exceeds the model's ",
-                            mm::kMaxPages, " pages (2 TiB)"));
+                            kMaxMachinePages, " pages (2 TiB)"));
   }
   uint64_t next = 0;
   for (int i = 0; i < m.zone_size(); ++i) {
@@ -558,13 +557,13 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
         return Bad(by_pid ? "expect_layout.addr" : "expect_layout.offset_bytes",
                    "range overflow");
       }
-      absl::StatusOr<mm::Layout> layout = mm::ParseLayout(e.layout());
+      absl::StatusOr<Layout> layout = ParseLayout(e.layout());
       if (!layout.ok()) {
         return Bad("expect_layout.layout", layout.status().message());
       }
-      if (mm::LayoutPages(*layout) * kPageSize != e.length_bytes()) {
+      if (LayoutPages(*layout) * kPageSize != e.length_bytes()) {
         return Bad("expect_layout.layout",
-                   absl::StrCat("covers ", mm::LayoutPages(*layout),
+                   absl::StrCat("covers ", LayoutPages(*layout),
                                 " pages but the range has ",
                                 e.length_bytes() / kPageSize));
       }
@@ -574,10 +573,9 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
       for (int i = 0; i < op.expect_counters().unstable_counter_size(); ++i) {
         absl::string_view name = op.expect_counters().unstable_counter(i);
         size_t bracket = name.find('[');
-        bool known =
-            bracket == absl::string_view::npos
-                ? mm::FindVmEvent(name).has_value()
-                : mm::FindMthpStat(name.substr(0, bracket)).has_value();
+        bool known = bracket == absl::string_view::npos
+                         ? FindVmEvent(name).has_value()
+                         : FindMthpStat(name.substr(0, bracket)).has_value();
         if (!known) {
           return Bad(absl::StrCat("expect_counters.unstable_counter[", i, "]"),
                      absl::StrCat("unknown counter '", name, "'"));
@@ -587,13 +585,13 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
         const Counter& ctr = op.expect_counters().counter(i);
         std::string where = absl::StrCat("expect_counters.counter[", i, "]");
         if (ctr.order() == 0) {
-          if (!mm::FindVmEvent(ctr.name()).has_value()) {
+          if (!FindVmEvent(ctr.name()).has_value()) {
             return Bad(
                 absl::StrCat(where, ".name"),
                 absl::StrCat("unknown vmstat counter '", ctr.name(), "'"));
           }
         } else {
-          if (!mm::FindMthpStat(ctr.name()).has_value()) {
+          if (!FindMthpStat(ctr.name()).has_value()) {
             return Bad(
                 absl::StrCat(where, ".name"),
                 absl::StrCat("unknown per-size stat '", ctr.name(), "'"));
@@ -614,4 +612,4 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
   }
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
