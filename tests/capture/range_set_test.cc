@@ -39,21 +39,18 @@ void RunSteps(const std::vector<Step>& steps) {
   }
 }
 
-TEST(RangeSetTest, AddMergesWhatTouchesOrOverlaps) {
+// Adding merges what touches or overlaps; removing trims and cuts.
+TEST(RangeSetTest, AddAndRemove) {
   RunSteps({{true, 10, 20, "[10,20)"},
             {true, 30, 40, "[10,20) [30,40)"},
             {true, 20, 30, "[10,40)"},
             {true, 5, 15, "[5,40)"},
-            {true, 50, 60, "[5,40) [50,60)"},
-            {true, 35, 55, "[5,60)"}});
-}
-
-TEST(RangeSetTest, RemoveTrimsAndCuts) {
-  RunSteps({{true, 0, 100, "[0,100)"},
-            {false, 40, 60, "[0,40) [60,100)"},
-            {false, 30, 70, "[0,30) [70,100)"},
-            {false, 0, 30, "[70,100)"},
-            {false, 100, 200, "[70,100)"},
+            {true, 50, 100, "[5,40) [50,100)"},
+            {true, 35, 55, "[5,100)"},
+            {false, 40, 60, "[5,40) [60,100)"},
+            {false, 30, 70, "[5,30) [70,100)"},
+            {false, 0, 20, "[20,30) [70,100)"},
+            {false, 100, 200, "[20,30) [70,100)"},
             {false, 0, 1000, ""}});
 }
 
