@@ -1,5 +1,5 @@
 // Decode benchmark: reads a generated 1M-op churn trace (.mmt) end to end
-// through TraceReader (zstd, record parsing, column decoding and the
+// through trace::TraceReader (zstd, record parsing, column decoding and the
 // validator), and reports ops/s and MB/s of the (compressed) file read.
 //
 //   bazel run -c opt //bench:decode_benchmark
@@ -13,8 +13,8 @@
 
 #include "bench/fastest.h"
 #include "replay/gen/churn.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -27,7 +27,7 @@ const std::string& TracePath() {
     const char* tmp = getenv("TEST_TMPDIR");
     auto* p = new std::string(std::string(tmp ? tmp : "/tmp") +
                               "/mmreplay_decode_bench.mmt");
-    auto writer = TraceWriter::Create(*p);
+    auto writer = trace::TraceWriter::Create(*p);
     gen::ChurnParams params;
     params.ops = kOps;
     if (!writer.ok() || !gen::GenerateChurn(params, **writer).ok() ||
@@ -44,12 +44,12 @@ void BM_DecodeMmt(benchmark::State& state) {
   const std::string& path = TracePath();
   uint64_t ops = 0, sum = 0;
   for (auto _ : state) {
-    auto reader = TraceReader::Open(path);
+    auto reader = trace::TraceReader::Open(path);
     if (!reader.ok()) {
       state.SkipWithError(std::string(reader.status().message()).c_str());
       return;
     }
-    while (const TraceOp* op = (*reader)->Next()) {
+    while (const trace::TraceOp* op = (*reader)->Next()) {
       ++ops;
       sum += op->kind;
     }

@@ -24,8 +24,8 @@
 #include "replay/driver.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -78,11 +78,11 @@ double ThreadCpuSeconds() {
 // Writes a trace once per process with `generate`; returns its path.
 std::string Generate(
     const std::string& name,
-    const std::function<absl::Status(TraceWriter&)>& generate) {
+    const std::function<absl::Status(trace::TraceWriter&)>& generate) {
   const char* tmp = getenv("TEST_TMPDIR");
   std::string path =
       std::string(tmp ? tmp : "/tmp") + "/mmreplay_bench_" + name + ".mmt";
-  auto writer = TraceWriter::Create(path);
+  auto writer = trace::TraceWriter::Create(path);
   if (!writer.ok() || !generate(**writer).ok() || !(*writer)->Commit().ok()) {
     std::fprintf(stderr, "cannot write %s\n", path.c_str());
     std::abort();
@@ -96,7 +96,7 @@ void Replay(benchmark::State& state, const std::string& path) {
   const CpuTicks ticks_before = ReadCpuTicks();
   const double cpu_before = ThreadCpuSeconds();
   for (auto _ : state) {
-    auto reader = TraceReader::Open(path);
+    auto reader = trace::TraceReader::Open(path);
     if (!reader.ok()) {
       state.SkipWithError(std::string(reader.status().message()).c_str());
       return;
@@ -148,7 +148,7 @@ void Replay(benchmark::State& state, const std::string& path) {
 }
 
 void BM_ReplayChurn(benchmark::State& state) {
-  static const std::string path = Generate("churn", [](TraceWriter& w) {
+  static const std::string path = Generate("churn", [](trace::TraceWriter& w) {
     gen::ChurnParams p;
     p.ops = Ops(10000000);
     return gen::GenerateChurn(p, w);
@@ -163,11 +163,12 @@ BENCHMARK(BM_ReplayChurn)
     ->ComputeStatistics("max", bench::Max);
 
 void BM_ReplayBalloon(benchmark::State& state) {
-  static const std::string path = Generate("balloon", [](TraceWriter& w) {
-    gen::BalloonParams p;
-    p.ops = Ops(1000000);
-    return gen::GenerateBalloon(p, w);
-  });
+  static const std::string path =
+      Generate("balloon", [](trace::TraceWriter& w) {
+        gen::BalloonParams p;
+        p.ops = Ops(1000000);
+        return gen::GenerateBalloon(p, w);
+      });
   Replay(state, path);
 }
 BENCHMARK(BM_ReplayBalloon)

@@ -19,31 +19,29 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/page_geometry.h"
 #include "base/status_macros.h"
 #include "capture/cleanup.h"
 #include "capture/executor.h"
 #include "capture/kernel_view.h"
 #include "capture/knobs.h"
-#include "mm/counters.h"
-#include "mm/knobs.h"
-#include "mm/layout.h"
-#include "mm/vma.h"
-#include "replay/op_schema.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "capture/range_set.h"
+#include "trace/counter_names.h"
+#include "trace/layout_notation.h"
+#include "trace/op_schema.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::capture {
 namespace {
 
-constexpr uint64_t kPageSize = 4096;
-constexpr uint64_t kPmdBytes = 2 << 20;
 constexpr char kTool[] = "mmcapture 0.1.0";
 // tmpfs mounts are capped so a capture stays small.
 constexpr char kTmpfsSize[] = "512m";
 // MADV_COLLAPSE (6.1+), missing from older headers.
 constexpr int kMadvCollapse = 25;
 
-using replay::OpSchema;
+using trace::OpSchema;
 
 // The trace read into memory (captures are small) without its expectations.
 struct Trace {
@@ -53,11 +51,11 @@ struct Trace {
 };
 
 absl::StatusOr<Trace> Load(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<replay::TraceReader> reader,
-                   replay::TraceReader::Open(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
+                   trace::TraceReader::Open(path));
   Trace t;
   t.header = reader->header();
-  while (const replay::TraceOp* op = reader->Next()) {
+  while (const trace::TraceOp* op = reader->Next()) {
     Op msg;
     if (op->rich != nullptr) {
       if (op->rich->has_expect_layout() || op->rich->has_expect_counters()) {
@@ -153,8 +151,8 @@ absl::btree_map<std::pair<uint32_t, std::string>, int64_t> Deltas(
     if (d == 0) continue;
     size_t at = key.find('@');
     if (at == std::string::npos) {
-      std::optional<mm::VmEvent> e = mm::FindVmEvent(key);
-      if (!e.has_value() || !mm::VmEventChecked(*e)) continue;
+      std::optional<trace::VmEvent> e = trace::FindVmEvent(key);
+      if (!e.has_value() || !trace::VmEventChecked(*e)) continue;
       out[{0, key}] = d;
     } else {
       out[{static_cast<uint32_t>(std::stoul(key.substr(at + 1))),
@@ -170,14 +168,13 @@ class Run {
   explicit Run(const PageFlags& flags) : flags_(flags) {}
   ~Run() { Teardown(); }
 
-  // Applies the header's knobs (the model's defaults for the rest), sets up
+  // Applies the header's knobs (DefaultKnobs() for the rest), sets up
   // the private folder and takes the counter baseline.
   absl::Status Start(const Header& header) {
-    mm::Knobs knobs;
-    for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
-    for (const SysfsSet& k : knobs.AsSysfs()) {
-      SysfsSet probe = k;
-      if (access(KnobPath(probe).c_str(), W_OK) != 0) continue;
+    std::vector<SysfsSet> knobs = DefaultKnobs();
+    for (const SysfsSet& k : header.profile().knob()) ApplyKnob(k, &knobs);
+    for (const SysfsSet& k : knobs) {
+      if (access(KnobPath(k).c_str(), W_OK) != 0) continue;
       RETURN_IF_ERROR(WriteKnob(k));
     }
     char dir[] = "/tmp/mmcapture.XXXXXX";
@@ -218,7 +215,7 @@ class Run {
         const Munmap& m = op.munmap();
         Command c = RangeCommand(Command::kMunmap, m.addr(), m.length_bytes());
         RETURN_IF_ERROR(InProcess(m.pid(), c, "munmap"));
-        procs_[m.pid()].ranges.Unmap(m.addr(), m.addr() + m.length_bytes());
+        procs_[m.pid()].ranges.Remove(m.addr(), m.addr() + m.length_bytes());
         return absl::OkStatus();
       }
       case Op::kMadvise: {
@@ -352,17 +349,17 @@ class Run {
   absl::StatusOr<std::vector<Op>> Observe() {
     std::vector<Op> out;
     for (auto& [pid, proc] : procs_) {
-      for (const mm::Vma& range : proc.ranges.all()) {
+      for (const auto& [start, end] : proc.ranges.ranges()) {
         Op op;
         ExpectLayout* e = op.mutable_expect_layout();
         e->set_pid(pid);
-        e->set_addr(range.start);
-        e->set_length_bytes(range.end - range.start);
+        e->set_addr(start);
+        e->set_length_bytes(end - start);
         uint64_t pmd = 0;
-        ASSIGN_OR_RETURN(mm::Layout layout,
-                         RangeLayout(flags_, proc.exec->pid(), range.start,
-                                     range.end - range.start, &pmd));
-        e->set_layout(mm::RenderLayout(layout));
+        ASSIGN_OR_RETURN(
+            trace::Layout layout,
+            RangeLayout(flags_, proc.exec->pid(), start, end - start, &pmd));
+        e->set_layout(trace::RenderLayout(layout));
         e->set_pmd_mapped_pages(pmd);
         out.push_back(std::move(op));
       }
@@ -370,16 +367,16 @@ class Run {
     for (const auto& [id, file] : files_) {
       struct stat st;
       if (fstat(file.fd, &st) != 0) return Errno("fstat");
-      uint64_t length = (static_cast<uint64_t>(st.st_size) + kPmdBytes - 1) &
-                        ~(kPmdBytes - 1);
+      uint64_t length =
+          (static_cast<uint64_t>(st.st_size) + kPmdSize - 1) & ~(kPmdSize - 1);
       if (length == 0) continue;
-      ASSIGN_OR_RETURN(mm::Layout layout,
+      ASSIGN_OR_RETURN(trace::Layout layout,
                        FileLayout(flags_, file.path, 0, length));
       Op op;
       ExpectLayout* e = op.mutable_expect_layout();
       e->set_file_id(id);
       e->set_length_bytes(length);
-      e->set_layout(mm::RenderLayout(layout));
+      e->set_layout(trace::RenderLayout(layout));
       out.push_back(std::move(op));
     }
     ASSIGN_OR_RETURN(CounterValues now, ReadCounters());
@@ -411,7 +408,7 @@ class Run {
   struct Proc {
     std::unique_ptr<Executor> exec;
     // The ranges the trace mapped, merged where they touch.
-    mm::VmaTree ranges;
+    RangeSet ranges;
   };
   struct File {
     std::string path;
@@ -435,16 +432,8 @@ class Run {
     c.a[4] = offset;
     snprintf(c.path, sizeof(c.path), "%s", path.c_str());
     RETURN_IF_ERROR(InProcess(pid, c, "mmap"));
-    Track(pid, addr, length);
+    procs_[pid].ranges.Add(addr, addr + length);
     return absl::OkStatus();
-  }
-
-  void Track(uint32_t pid, uint64_t addr, uint64_t length) {
-    mm::Vma v;
-    v.start = addr;
-    v.end = addr + length;
-    v.pgoff = addr >> 12;
-    procs_[pid].ranges.Map(v);
   }
 
   absl::Status InProcess(uint32_t pid, const Command& c,
@@ -700,8 +689,8 @@ absl::Status Capture(const std::string& trace_path, const std::string& out,
   c->set_repeats(static_cast<uint32_t>(options.repeat));
   c->set_tool(kTool);
 
-  ASSIGN_OR_RETURN(std::unique_ptr<replay::TraceWriter> writer,
-                   replay::TraceWriter::Create(out));
+  ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> writer,
+                   trace::TraceWriter::Create(out));
   RETURN_IF_ERROR(writer->WriteHeader(header));
   for (size_t i = 0; i < trace.ops.size(); ++i) {
     RETURN_IF_ERROR(writer->Write(trace.ops[i]));

@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "base/page_geometry.h"
 #include "capture/cleanup.h"
 
 namespace mmreplay::capture {
 namespace {
 
-constexpr uint64_t kPageSize = 4096;
 constexpr int kMaxPins = 64;
 
 bool ReadFull(int fd, void* buf, size_t n) {

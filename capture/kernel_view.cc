@@ -15,13 +15,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "mm/counters.h"
+#include "base/page_geometry.h"
+#include "trace/counter_names.h"
 
 namespace mmreplay::capture {
 namespace {
-
-constexpr uint64_t kPageSize = 4096;
-constexpr uint64_t kPmdBytes = 2 << 20;
 
 // /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h).
 constexpr int kKpfCompoundHead = 15;
@@ -84,9 +82,9 @@ class Fd {
 };
 
 // Builds the layout of a run of pages whose PFNs (0 = absent) are known.
-absl::StatusOr<mm::Layout> LayoutOf(const PageFlags& flags,
-                                    const std::vector<uint64_t>& pagemap) {
-  mm::LayoutBuilder b;
+absl::StatusOr<trace::Layout> LayoutOf(const PageFlags& flags,
+                                       const std::vector<uint64_t>& pagemap) {
+  trace::LayoutBuilder b;
   for (uint64_t entry : pagemap) {
     if (!(entry & kPmPresent)) {
       b.AddHole();
@@ -184,9 +182,9 @@ absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags) {
   (void)*static_cast<volatile const char*>(map);
   uint64_t entry = 0;
   Fd self(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
-  absl::Status s = ReadEntries(self.get(), reinterpret_cast<uint64_t>(map) /
-                                               kPageSize,
-                               1, &entry, "/proc/self/pagemap");
+  absl::Status s =
+      ReadEntries(self.get(), reinterpret_cast<uint64_t>(map) / kPageSize, 1,
+                  &entry, "/proc/self/pagemap");
   munmap(map, kPageSize);
   if (!s.ok()) return s;
   if (!(entry & kPmPresent)) return false;
@@ -195,9 +193,9 @@ absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags) {
   return Bit(*f, kKpfZeroPage);
 }
 
-absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
-                                       uint64_t addr, uint64_t length,
-                                       uint64_t* pmd_mapped_pages) {
+absl::StatusOr<trace::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
+                                          uint64_t addr, uint64_t length,
+                                          uint64_t* pmd_mapped_pages) {
   std::string path = absl::StrCat("/proc/", pid, "/pagemap");
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Errno(path);
@@ -208,7 +206,7 @@ absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
     return s;
   }
   // PMD mappings, by PAGEMAP_SCAN.
-  std::vector<PageRegion> regions(length / kPmdBytes + 2);
+  std::vector<PageRegion> regions(length / kPmdSize + 2);
   PmScanArg arg{};
   arg.size = sizeof(arg);
   arg.start = addr;
@@ -226,24 +224,24 @@ absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
   return LayoutOf(flags, entries);
 }
 
-absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
-                                      const std::string& path, uint64_t offset,
-                                      uint64_t length) {
+absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
+                                         const std::string& path,
+                                         uint64_t offset, uint64_t length) {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Errno(path);
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return Errno(path);
   uint64_t pages = length / kPageSize;
   // Map at a 2 MiB-aligned address so PMD-sized folios can be PMD-mapped.
-  void* area = mmap(nullptr, length + kPmdBytes, PROT_NONE,
+  void* area = mmap(nullptr, length + kPmdSize, PROT_NONE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (area == MAP_FAILED) return Errno("mmap");
   uint64_t aligned =
-      (reinterpret_cast<uint64_t>(area) + kPmdBytes - 1) & ~(kPmdBytes - 1);
+      (reinterpret_cast<uint64_t>(area) + kPmdSize - 1) & ~(kPmdSize - 1);
   void* map =
       mmap(reinterpret_cast<void*>(aligned), length, PROT_READ,
            MAP_SHARED | MAP_FIXED, fd.get(), static_cast<off_t>(offset));
-  absl::StatusOr<mm::Layout> result;
+  absl::StatusOr<trace::Layout> result;
   if (map == MAP_FAILED) {
     result = Errno(absl::StrCat(path, ": mmap"));
   } else {
@@ -289,7 +287,7 @@ absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
       }
     }
   }
-  munmap(area, length + kPmdBytes);
+  munmap(area, length + kPmdSize);
   return result;
 }
 
@@ -300,14 +298,14 @@ absl::StatusOr<CounterValues> ReadCounters() {
   std::string name;
   int64_t value;
   while (vmstat >> name >> value) {
-    if (mm::FindVmEvent(name).has_value()) values[name] = value;
+    if (trace::FindVmEvent(name).has_value()) values[name] = value;
   }
-  for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
+  for (uint32_t order = trace::kMinMthpOrder; order <= kPmdOrder; ++order) {
     std::string dir =
         absl::StrCat("/sys/kernel/mm/transparent_hugepage/hugepages-",
                      4u << order, "kB/stats/");
-    for (int s = 0; s < static_cast<int>(mm::MthpStat::kCount); ++s) {
-      std::string stat(mm::MthpStatName(static_cast<mm::MthpStat>(s)));
+    for (int s = 0; s < static_cast<int>(trace::MthpStat::kCount); ++s) {
+      std::string stat(trace::MthpStatName(static_cast<trace::MthpStat>(s)));
       std::ifstream in(dir + stat);
       if (!in) continue;  // not every size has every stat
       int64_t v;

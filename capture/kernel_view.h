@@ -15,7 +15,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
-#include "mm/layout.h"
+#include "trace/layout.h"
 
 namespace mmreplay::capture {
 
@@ -44,16 +44,16 @@ class PageFlags {
 
 // The layout of [addr, addr + length) in process `pid`, and how many of its
 // pages a PMD maps.
-absl::StatusOr<mm::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
-                                       uint64_t addr, uint64_t length,
-                                       uint64_t* pmd_mapped_pages);
+absl::StatusOr<trace::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
+                                          uint64_t addr, uint64_t length,
+                                          uint64_t* pmd_mapped_pages);
 
 // The page-cache layout of [offset, offset + length) of the file at `path`
 // (pages past EOF are decoded from the folios they belong to). Maps the file
 // into this process for the time of the call.
-absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
-                                      const std::string& path, uint64_t offset,
-                                      uint64_t length);
+absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
+                                         const std::string& path,
+                                         uint64_t offset, uint64_t length);
 
 // Whether a read fault of private anonymous memory maps the shared zero
 // page (do_anonymous_page), as upstream kernels do and the model assumes.
@@ -61,7 +61,7 @@ absl::StatusOr<mm::Layout> FileLayout(const PageFlags& flags,
 // has pvm_no_zero_page=1). Maps, reads and unmaps one page in this process.
 absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags);
 
-// Counter values by the names of mm/counters.h: "thp_split_page" for
+// Counter values by the names of trace/counter_names.h: "thp_split_page" for
 // /proc/vmstat, "split@9" for hugepages-2048kB/stats/split.
 using CounterValues = absl::btree_map<std::string, int64_t>;
 absl::StatusOr<CounterValues> ReadCounters();

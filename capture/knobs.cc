@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/page_geometry.h"
 #include "capture/cleanup.h"
 
 namespace mmreplay::capture {
@@ -150,32 +151,69 @@ absl::Status WriteKnob(const SysfsSet& knob) {
   return WriteControlFile(KnobPath(knob), value, /*restore=*/true);
 }
 
-absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs() {
+std::vector<SysfsSet> DefaultKnobs() {
   std::vector<SysfsSet> all;
-  auto add = [&](Knob k, uint32_t order) -> absl::Status {
+  auto word = [&all](Knob k, uint32_t order, KnobValue v) {
     SysfsSet s;
     s.set_knob(k);
     s.set_order(order);
-    if (access(KnobPath(s).c_str(), R_OK) != 0) return absl::OkStatus();
-    absl::StatusOr<SysfsSet> v = ReadKnob(s);
+    s.set_value(v);
+    all.push_back(s);
+  };
+  auto number = [&all](Knob k, uint32_t n) {
+    SysfsSet s;
+    s.set_knob(k);
+    s.set_number(n);
+    all.push_back(s);
+  };
+  word(KNOB_ENABLED, 0, KNOB_VALUE_MADVISE);
+  word(KNOB_DEFRAG, 0, KNOB_VALUE_MADVISE);
+  // The PMD order inherits, the rest never (huge_anon_orders_inherit =
+  // BIT(PMD_ORDER) in hugepage_init(); the same for shmem).
+  auto inherit_at_pmd = [](uint32_t o) {
+    return o == kPmdOrder ? KNOB_VALUE_INHERIT : KNOB_VALUE_NEVER;
+  };
+  for (uint32_t o = 2; o <= kPmdOrder; ++o) {
+    word(KNOB_ANON_ORDER_ENABLED, o, inherit_at_pmd(o));
+  }
+  word(KNOB_SHMEM_ENABLED, 0, KNOB_VALUE_NEVER);
+  for (uint32_t o = 1; o <= kPmdOrder; ++o) {
+    word(KNOB_SHMEM_ORDER_ENABLED, o, inherit_at_pmd(o));
+  }
+  // khugepaged/max_ptes_none: HPAGE_PMD_NR - 1; max_ptes_shared:
+  // HPAGE_PMD_NR / 2.
+  number(KNOB_MAX_PTES_NONE, kPagesPerPmd - 1);
+  number(KNOB_USE_ZERO_PAGE, 1);
+  number(KNOB_SHRINK_UNDERUSED, 1);
+  number(KNOB_MAX_PTES_SHARED, kPagesPerPmd / 2);
+  return all;
+}
+
+void ApplyKnob(const SysfsSet& write, std::vector<SysfsSet>* knobs) {
+  const bool per_size = write.knob() == KNOB_ANON_ORDER_ENABLED ||
+                        write.knob() == KNOB_SHMEM_ORDER_ENABLED;
+  for (SysfsSet& k : *knobs) {
+    if (k.knob() != write.knob() || (per_size && k.order() != write.order())) {
+      continue;
+    }
+    if (!Numeric(write.knob())) {
+      k.set_value(write.value());
+    } else if (write.knob() == KNOB_USE_ZERO_PAGE ||
+               write.knob() == KNOB_SHRINK_UNDERUSED) {
+      k.set_number(write.number() != 0 ? 1 : 0);
+    } else {
+      k.set_number(write.number());
+    }
+  }
+}
+
+absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs() {
+  std::vector<SysfsSet> all;
+  for (const SysfsSet& k : DefaultKnobs()) {
+    if (access(KnobPath(k).c_str(), R_OK) != 0) continue;
+    absl::StatusOr<SysfsSet> v = ReadKnob(k);
     if (!v.ok()) return v.status();
     all.push_back(*v);
-    return absl::OkStatus();
-  };
-  for (Knob k : {KNOB_ENABLED, KNOB_DEFRAG}) {
-    if (absl::Status s = add(k, 0); !s.ok()) return s;
-  }
-  for (uint32_t order = 2; order <= 9; ++order) {
-    if (absl::Status s = add(KNOB_ANON_ORDER_ENABLED, order); !s.ok()) return s;
-  }
-  if (absl::Status s = add(KNOB_SHMEM_ENABLED, 0); !s.ok()) return s;
-  for (uint32_t order = 1; order <= 9; ++order) {
-    if (absl::Status s = add(KNOB_SHMEM_ORDER_ENABLED, order); !s.ok())
-      return s;
-  }
-  for (Knob k : {KNOB_MAX_PTES_NONE, KNOB_USE_ZERO_PAGE, KNOB_SHRINK_UNDERUSED,
-                 KNOB_MAX_PTES_SHARED}) {
-    if (absl::Status s = add(k, 0); !s.ok()) return s;
   }
   return all;
 }

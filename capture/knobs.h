@@ -21,8 +21,22 @@ absl::StatusOr<SysfsSet> ReadKnob(const SysfsSet& knob);
 // for restoring.
 absl::Status WriteKnob(const SysfsSet& knob);
 
-// Every knob the model knows (each per-size knob for each order that has a
-// folder), read from sysfs, in a fixed order.
+// Every knob a capture sets and records (each per-size knob for each order
+// that has a folder), in a fixed order: enabled, defrag, anon orders 2..9,
+// shmem_enabled, shmem orders 1..9, max_ptes_none, use_zero_page,
+// shrink_underused, max_ptes_shared. Each holds the value of a fresh boot of
+// this project's machines (Debian's 6.18 kernel:
+// CONFIG_TRANSPARENT_HUGEPAGE_MADVISE), which is also what a trace header
+// that leaves a knob out means (traces/FORMAT.md).
+std::vector<SysfsSet> DefaultKnobs();
+
+// Sets, in `knobs` (as DefaultKnobs() lists them), the entry of the knob
+// (and order) that `write` writes to the value it writes. `write` is valid
+// (the trace validator checked it).
+void ApplyKnob(const SysfsSet& write, std::vector<SysfsSet>* knobs);
+
+// Every knob of DefaultKnobs() that this kernel has, read from sysfs, in the
+// same order.
 absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs();
 
 // Writes `value` to a procfs/sysfs file, registering its old contents for

@@ -21,12 +21,13 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/page_geometry.h"
 #include "mm/free_set.h"
 
 namespace mmreplay::mm {
 
 // MAX_PAGE_ORDER on x86-64.
-inline constexpr uint32_t kMaxOrder = 10;
+inline constexpr uint32_t kMaxOrder = kMaxPageOrder;
 
 struct ZoneSpan {
   uint64_t start_pfn = 0;

@@ -6,12 +6,20 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
 
 #include "mm/counters.h"
-#include "proto/trace.pb.h"
+#include "proto/mm_enums.pb.h"
 
 namespace mmreplay::mm {
+
+// One write of a sysfs knob (the trace's SysfsSet): word-valued knobs take
+// `value`, numeric ones `number`; per-size knobs name their folder's order.
+struct KnobWrite {
+  Knob knob = KNOB_UNSPECIFIED;
+  uint32_t order = 0;
+  KnobValue value = KNOB_VALUE_UNSPECIFIED;
+  uint32_t number = 0;
+};
 
 struct Knobs {
   // enabled
@@ -33,7 +41,7 @@ struct Knobs {
   bool shrink_underused = true;
 
   // Applies one write; `s` is valid (TraceValidator checked it).
-  void Set(const SysfsSet& s);
+  void Set(const KnobWrite& s);
 
   // The anonymous orders whose hugepages-<N>kB/enabled is `v`, as a bit
   // mask (huge_anon_orders_always, _madvise and _inherit).
@@ -44,11 +52,6 @@ struct Knobs {
     }
     return mask;
   }
-
-  // Every knob as the writes that would set it, in a fixed order: enabled,
-  // defrag, anon orders 2..9, shmem_enabled, shmem orders 1..9,
-  // max_ptes_none, use_zero_page, shrink_underused, max_ptes_shared.
-  std::vector<SysfsSet> AsSysfs() const;
 
  private:
   static std::array<KnobValue, kPmdOrder + 1> DefaultAnonOrders();

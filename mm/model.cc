@@ -22,10 +22,8 @@ absl::Status NotMapped(uint32_t pid, uint64_t addr) {
 }
 
 std::vector<ZoneSpan> Zones(const Machine& m) {
-  std::vector<ZoneSpan> zones;
-  for (const Zone& z : m.zone()) zones.push_back({z.start_pfn(), z.pages()});
-  if (zones.empty()) zones.push_back({0, m.total_pages()});
-  return zones;
+  if (m.zones.empty()) return {{0, m.total_pages}};
+  return m.zones;
 }
 
 }  // namespace
@@ -36,7 +34,7 @@ Model::Model(const Machine& machine, const Profile& profile, const Knobs& knobs,
       knobs_(knobs),
       sink_(sink),
       buddy_(Zones(machine)),
-      folios_(machine.total_pages()) {
+      folios_(machine.total_pages) {
   KnobsChanged();
 }
 

@@ -36,13 +36,14 @@
 #include "mm/folio.h"
 #include "mm/knobs.h"
 #include "mm/layout.h"
+#include "mm/machine.h"
 #include "mm/mm_id.h"
 #include "mm/page_cache.h"
 #include "mm/page_table.h"
 #include "mm/profile.h"
 #include "mm/vma.h"
 #include "proto/event.pb.h"
-#include "proto/trace.pb.h"
+#include "proto/mm_enums.pb.h"
 
 namespace mmreplay::mm {
 
@@ -117,7 +118,7 @@ class Model {
   absl::Status SplitFileRange(uint32_t file_id, uint64_t offset,
                               uint64_t length, uint32_t new_order,
                               bool non_uniform, uint64_t in_folio_offset);
-  void SetKnob(const SysfsSet& knob) {
+  void SetKnob(const KnobWrite& knob) {
     knobs_.Set(knob);
     KnobsChanged();
   }

@@ -14,13 +14,12 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/page_geometry.h"
 #include "mm/match_run.h"
 
 namespace mmreplay::mm {
 
-inline constexpr int kPmdShift = 21;
-inline constexpr uint64_t kPmdSize = uint64_t{1} << kPmdShift;
-inline constexpr int kPtesPerTable = 512;
+inline constexpr int kPtesPerTable = static_cast<int>(kPagesPerPmd);
 
 // The largest number of pages (PFNs 0 .. kMaxPages - 1) a PTE can map.
 inline constexpr uint64_t kMaxPages = (uint64_t{1} << 29) - 2;

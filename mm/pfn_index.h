@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/page_geometry.h"
 
 namespace mmreplay::mm {
 
@@ -32,7 +33,7 @@ class PfnIndex {
  public:
   // What Get() returns for a page no folio holds.
   static constexpr uint32_t kNone = UINT32_MAX;
-  static constexpr uint32_t kMaxOrder = 9;
+  static constexpr uint32_t kMaxOrder = kPmdOrder;
 
   // Pages 0 .. total_pages - 1.
   explicit PfnIndex(uint64_t total_pages);

@@ -12,10 +12,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace mmreplay::mm {
+#include "base/page_geometry.h"
 
-inline constexpr uint64_t kPageSize = 4096;
-inline constexpr int kPageShift = 12;
+namespace mmreplay::mm {
 
 // PROT_READ (ProtBits' PROT_BITS_READ).
 inline constexpr uint32_t kProtRead = 1;

@@ -1,8 +1,8 @@
 // mmreplay convert IN OUT: between .mmt and .textproto, losslessly.
 #include "base/status_macros.h"
 #include "replay/commands.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -36,12 +36,12 @@ examples:
   absl::StatusOr<int> Run(const Args& args) override {
     RETURN_IF_ERROR(
         RefuseOutputOverInput(args.positional()[0], args.positional()[1]));
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
-                     TraceReader::Open(args.positional()[0]));
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer,
-                     TraceWriter::Create(args.positional()[1]));
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
+                     trace::TraceReader::Open(args.positional()[0]));
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> writer,
+                     trace::TraceWriter::Create(args.positional()[1]));
     RETURN_IF_ERROR(writer->WriteHeader(reader->header()));
-    while (const TraceOp* op = reader->Next()) {
+    while (const trace::TraceOp* op = reader->Next()) {
       RETURN_IF_ERROR(writer->Write(*op));
     }
     RETURN_IF_ERROR(reader->status());

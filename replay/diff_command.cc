@@ -7,10 +7,10 @@
 #include "replay/driver.h"
 #include "replay/event_log.h"
 #include "replay/log_diff.h"
-#include "replay/output_file.h"
 #include "replay/replay_to_string.h"
-#include "replay/trace_format.h"
-#include "replay/trace_reader.h"
+#include "trace/output_file.h"
+#include "trace/trace_format.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -69,7 +69,7 @@ examples:
  private:
   static absl::StatusOr<LogLines> Open(const std::string& path,
                                        const ReplayOptions& options) {
-    if (!FormatForPath(path).ok()) return LogLines::FromFile(path);
+    if (!trace::FormatForPath(path).ok()) return LogLines::FromFile(path);
     ASSIGN_OR_RETURN(std::string log, ReplayToString(path, options));
     return LogLines::FromText(path, std::move(log));
   }

@@ -5,16 +5,38 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "mm/knobs.h"
-#include "mm/layout.h"
 #include "mm/model.h"
+#include "mm/page_table.h"
 #include "replay/op_prefetcher.h"
-#include "replay/op_schema.h"
+#include "trace/counter_names.h"
+#include "trace/layout_notation.h"
+#include "trace/op_schema.h"
+#include "trace/trace_format.h"
 
 namespace mmreplay::replay {
 namespace {
 
+// The validator refuses the machines the model cannot hold.
+static_assert(trace::kMaxMachinePages == mm::kMaxPages,
+              "trace/trace_format.h and mm/page_table.h disagree");
+
+// The trace header's records in the model's terms (mm/ does not speak the
+// trace format).
+mm::Machine ModelMachine(const Machine& m) {
+  mm::Machine machine;
+  machine.total_pages = m.total_pages();
+  for (const Zone& z : m.zone()) {
+    machine.zones.push_back({z.start_pfn(), z.pages()});
+  }
+  return machine;
+}
+
+mm::KnobWrite ModelKnobWrite(const SysfsSet& s) {
+  return mm::KnobWrite{s.knob(), s.order(), s.value(), s.number()};
+}
+
 // Applies one flat op to the model.
-absl::Status Apply(const TraceOp& op, mm::Model& m) {
+absl::Status Apply(const trace::TraceOp& op, mm::Model& m) {
   auto u32 = [&op](int n) { return static_cast<uint32_t>(op.arg(n)); };
   auto u64 = [&op](int n) { return op.arg(n); };
   switch (op.kind) {
@@ -122,18 +144,17 @@ absl::Status Apply(const TraceOp& op, mm::Model& m) {
                               u32(SplitRequest::kNewOrderFieldNumber),
                               u64(SplitRequest::kNonUniformFieldNumber) != 0,
                               u64(SplitRequest::kInFolioOffsetFieldNumber));
-    case Op::kSysfsSet: {
-      SysfsSet s;
-      s.set_knob(static_cast<Knob>(u32(SysfsSet::kKnobFieldNumber)));
-      s.set_order(u32(SysfsSet::kOrderFieldNumber));
-      s.set_value(static_cast<KnobValue>(u32(SysfsSet::kValueFieldNumber)));
-      s.set_number(u32(SysfsSet::kNumberFieldNumber));
-      m.SetKnob(s);
+    case Op::kSysfsSet:
+      m.SetKnob(mm::KnobWrite{
+          static_cast<Knob>(u32(SysfsSet::kKnobFieldNumber)),
+          u32(SysfsSet::kOrderFieldNumber),
+          static_cast<KnobValue>(u32(SysfsSet::kValueFieldNumber)),
+          u32(SysfsSet::kNumberFieldNumber)});
       return absl::OkStatus();
-    }
     default:
-      return absl::InternalError(absl::StrCat("the driver has no rule for op ",
-                                              OpSchema::Get().Name(op.kind)));
+      return absl::InternalError(
+          absl::StrCat("the driver has no rule for op ",
+                       trace::OpSchema::Get().Name(op.kind)));
   }
 }
 
@@ -141,7 +162,7 @@ absl::Status Apply(const TraceOp& op, mm::Model& m) {
 absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
                          const mm::Model& m, ReplayReport* report) {
   uint64_t pmd_mapped = 0;
-  absl::StatusOr<mm::Layout> got;
+  absl::StatusOr<trace::Layout> got;
   std::string what;
   if (e.pid() != 0) {
     got = m.RangeLayout(e.pid(), e.addr(), e.length_bytes(), &pmd_mapped);
@@ -154,8 +175,8 @@ absl::Status CheckLayout(const ExpectLayout& e, uint64_t record,
   }
   if (!got.ok()) return got.status();
   // The validator parsed it already.
-  std::string expected = mm::RenderLayout(*mm::ParseLayout(e.layout()));
-  std::string modelled = mm::RenderLayout(*got);
+  std::string expected = trace::RenderLayout(*trace::ParseLayout(e.layout()));
+  std::string modelled = trace::RenderLayout(*got);
   std::string block;
   if (expected != modelled) {
     absl::StrAppend(&block, "\n  expected: ", expected,
@@ -187,29 +208,30 @@ void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
     if (c.order() == 0) {
       std::string name = c.name();
       listed[name] = c.value();
-      compare(name, c.value(), m.counters().Get(*mm::FindVmEvent(c.name())));
+      compare(name, c.value(), m.counters().Get(*trace::FindVmEvent(c.name())));
     } else {
       std::string name = absl::StrCat(c.name(), "[", c.order(), "]");
       listed[name] = c.value();
       compare(name, c.value(),
-              m.counters().Get(*mm::FindMthpStat(c.name()), c.order()));
+              m.counters().Get(*trace::FindMthpStat(c.name()), c.order()));
     }
   }
   for (const std::string& name : e.unstable_counter()) listed[name] = 0;
   if (e.complete()) {
     // Every checked counter not listed (nor left out as unstable) was 0 in
     // the kernel.
-    for (int i = 0; i < static_cast<int>(mm::VmEvent::kCount); ++i) {
-      auto ev = static_cast<mm::VmEvent>(i);
-      std::string name(mm::VmEventName(ev));
-      if (mm::VmEventChecked(ev) && !listed.contains(name)) {
+    for (int i = 0; i < static_cast<int>(trace::VmEvent::kCount); ++i) {
+      auto ev = static_cast<trace::VmEvent>(i);
+      std::string name(trace::VmEventName(ev));
+      if (trace::VmEventChecked(ev) && !listed.contains(name)) {
         compare(name, 0, m.counters().Get(ev));
       }
     }
-    for (uint32_t order = mm::kMinMthpOrder; order <= mm::kPmdOrder; ++order) {
-      for (int i = 0; i < static_cast<int>(mm::MthpStat::kCount); ++i) {
-        auto st = static_cast<mm::MthpStat>(i);
-        std::string name = absl::StrCat(mm::MthpStatName(st), "[", order, "]");
+    for (uint32_t order = trace::kMinMthpOrder; order <= kPmdOrder; ++order) {
+      for (int i = 0; i < static_cast<int>(trace::MthpStat::kCount); ++i) {
+        auto st = static_cast<trace::MthpStat>(i);
+        std::string name =
+            absl::StrCat(trace::MthpStatName(st), "[", order, "]");
         if (!listed.contains(name))
           compare(name, 0, m.counters().Get(st, order));
       }
@@ -223,28 +245,30 @@ void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
 
 }  // namespace
 
-absl::StatusOr<mm::Profile> ResolveProfile(const TraceReader& reader,
+absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
                                            const ReplayOptions& options) {
   if (!options.profile.empty()) return mm::ProfileByName(options.profile);
   std::string name = reader.header().profile().name();
   if (name.empty()) name = std::string(mm::kDefaultProfile);
   absl::StatusOr<mm::Profile> profile = mm::ProfileByName(name);
   if (!profile.ok()) {
-    return RecordError(
+    return trace::RecordError(
         reader.path(), 0, 0,
         absl::StrCat("header.profile.name: ", profile.status().message()));
   }
   return profile;
 }
 
-absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
+absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
                     mm::EventSink* sink, ReplayReport* report,
                     mm::Model::MemoryUse* memory) {
   const Header& header = reader.header();
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(reader, options));
   mm::Knobs knobs;
-  for (const SysfsSet& k : header.profile().knob()) knobs.Set(k);
-  mm::Model model(header.machine(), profile, knobs, sink);
+  for (const SysfsSet& k : header.profile().knob()) {
+    knobs.Set(ModelKnobWrite(k));
+  }
+  mm::Model model(ModelMachine(header.machine()), profile, knobs, sink);
 #ifndef NDEBUG
   const bool verify = true;
 #else
@@ -252,7 +276,7 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
 #endif
   // The ops are decoded and checked on a second thread, a batch ahead.
   OpPrefetcher ops(reader);
-  while (const TraceOp* op = ops.Next()) {
+  while (const trace::TraceOp* op = ops.Next()) {
     ++report->ops;
     model.BeginOp(op->record);
     absl::Status applied;
@@ -279,9 +303,10 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
     }
     if (!applied.ok()) {
       if (applied.code() == absl::StatusCode::kFailedPrecondition) {
-        return RecordError(reader.path(), op->record, op->byte_offset,
-                           absl::StrCat(OpSchema::Get().Name(op->kind), ": ",
-                                        applied.message()));
+        return trace::RecordError(
+            reader.path(), op->record, op->byte_offset,
+            absl::StrCat(trace::OpSchema::Get().Name(op->kind), ": ",
+                         applied.message()));
       }
       return applied;
     }
@@ -290,7 +315,7 @@ absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
       if (!ok.ok()) {
         return absl::InternalError(
             absl::StrCat(reader.path(), ": op ", op->record, " (",
-                         OpSchema::Get().Name(op->kind),
+                         trace::OpSchema::Get().Name(op->kind),
                          "): model invariant broken: ", ok.message()));
       }
     }

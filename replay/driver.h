@@ -13,7 +13,7 @@
 #include "mm/model.h"
 #include "mm/profile.h"
 #include "proto/trace.pb.h"
-#include "replay/trace_reader.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 
@@ -39,14 +39,14 @@ struct ReplayReport {
 // The profile a replay of `reader`'s trace runs under: options.profile, or
 // the header's, or mm::kDefaultProfile. An unknown name in the header is bad
 // input at record 0.
-absl::StatusOr<mm::Profile> ResolveProfile(const TraceReader& reader,
+absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
                                            const ReplayOptions& options);
 
 // Replays every op of `reader` into a new model that reports to `sink`.
 // Errors: InvalidArgument for bad input ("<path>: record <n> (byte <b>):
 // ..."), Internal when a model invariant breaks (naming the op).
 // `memory`, if set, gets the model's memory use at the end.
-absl::Status Replay(TraceReader& reader, const ReplayOptions& options,
+absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
                     mm::EventSink* sink, ReplayReport* report,
                     mm::Model::MemoryUse* memory = nullptr);
 

@@ -17,7 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "mm/event_sink.h"
 #include "proto/event.pb.h"
-#include "replay/output_file.h"
+#include "trace/output_file.h"
 
 namespace mmreplay::replay {
 
@@ -40,7 +40,7 @@ absl::string_view EventKindName(EventKind kind);
 class EventLog : public mm::EventSink {
  public:
   // Writes to `out` (not owned; may be null to count events only).
-  explicit EventLog(OutputFile* out) : out_(out) {}
+  explicit EventLog(trace::OutputFile* out) : out_(out) {}
 
   void WriteHeader(absl::string_view profile);
   void Emit(const mm::Event& event) override;
@@ -50,7 +50,7 @@ class EventLog : public mm::EventSink {
   uint64_t events() const { return events_; }
 
  private:
-  OutputFile* out_;
+  trace::OutputFile* out_;
   std::string buf_;
   uint64_t events_ = 0;
   absl::Status status_;

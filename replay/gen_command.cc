@@ -9,7 +9,7 @@
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
 #include "replay/gen/scenario.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -91,8 +91,8 @@ example:
       return Scenarios(args.Get("--output", ""), seed, count,
                        !args.Has("--no-anon-reads"));
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> out,
-                     TraceWriter::Create(args.Get("--output", "")));
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> out,
+                     trace::TraceWriter::Create(args.Get("--output", "")));
     if (generator == "churn") {
       gen::ChurnParams p;
       p.ops = ops;
@@ -133,8 +133,8 @@ example:
       const std::string path =
           count == 1 ? out
                      : absl::StrCat(out, "/scenario_", p.seed, ".textproto");
-      ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> w,
-                       TraceWriter::Create(path));
+      ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> w,
+                       trace::TraceWriter::Create(path));
       RETURN_IF_ERROR(gen::GenerateScenario(p, *w));
       RETURN_IF_ERROR(w->Commit());
     }

@@ -4,7 +4,7 @@
 
 namespace mmreplay::replay {
 
-OpPrefetcher::OpPrefetcher(TraceReader& reader)
+OpPrefetcher::OpPrefetcher(trace::TraceReader& reader)
     : reader_(reader), thread_(&OpPrefetcher::Read, this) {}
 
 OpPrefetcher::~OpPrefetcher() {
@@ -25,13 +25,13 @@ void OpPrefetcher::Fill(Batch& b) {
   // Copy first, point after: args grows while the batch fills.
   std::vector<size_t> arg_at;
   while (b.ops.size() < kBatchOps) {
-    const TraceOp* op = reader_.Next();
+    const trace::TraceOp* op = reader_.Next();
     if (op == nullptr) {
       b.last = true;
       b.status = reader_.status();
       break;
     }
-    TraceOp copy = *op;
+    trace::TraceOp copy = *op;
     arg_at.push_back(b.args.size());
     if (op->rich != nullptr) {
       b.rich.push_back(*op->rich);
@@ -86,7 +86,7 @@ void OpPrefetcher::Read() {
   }
 }
 
-const TraceOp* OpPrefetcher::NextBatch() {
+const trace::TraceOp* OpPrefetcher::NextBatch() {
   while (current_ == nullptr || pos_ == current_->ops.size()) {
     if (current_ != nullptr && current_->last) {
       status_ = current_->status;

@@ -6,7 +6,7 @@
 //
 // Usage, as with the reader itself:
 //   OpPrefetcher ops(reader);
-//   while (const TraceOp* op = ops.Next()) { ... }
+//   while (const trace::TraceOp* op = ops.Next()) { ... }
 //   RETURN_IF_ERROR(ops.status());
 #ifndef MMREPLAY_REPLAY_OP_PREFETCHER_H_
 #define MMREPLAY_REPLAY_OP_PREFETCHER_H_
@@ -22,8 +22,8 @@
 
 #include "absl/status/status.h"
 #include "proto/trace.pb.h"
-#include "replay/trace_op.h"
-#include "replay/trace_reader.h"
+#include "trace/trace_op.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 
@@ -31,17 +31,17 @@ class OpPrefetcher {
  public:
   // Starts reading `reader`, which must outlive this and not be used
   // meanwhile.
-  explicit OpPrefetcher(TraceReader& reader);
+  explicit OpPrefetcher(trace::TraceReader& reader);
   // Stops the reading thread (even mid-trace) and waits for it.
   ~OpPrefetcher();
   OpPrefetcher(const OpPrefetcher&) = delete;
   OpPrefetcher& operator=(const OpPrefetcher&) = delete;
 
-  // TraceReader::Next(): the next op, valid until the next call, or null at
-  // the end or at a bad record.
-  const TraceOp* Next() {
+  // trace::TraceReader::Next(): the next op, valid until the next call, or null
+  // at the end or at a bad record.
+  const trace::TraceOp* Next() {
     if (current_ != nullptr && pos_ < current_->ops.size()) {
-      const TraceOp* ops = current_->ops.data();
+      const trace::TraceOp* ops = current_->ops.data();
       const size_t n = current_->ops.size();
       // The batch was written on the reading thread's core: ask for the
       // op kPrefetchOps ahead, and for the arguments of the op half as far
@@ -63,7 +63,7 @@ class OpPrefetcher {
  private:
   // Ops copied out of the reader, with what they point to.
   struct Batch {
-    std::vector<TraceOp> ops;
+    std::vector<trace::TraceOp> ops;
     std::vector<uint64_t> args;
     std::deque<Op> rich;
     std::deque<std::string> notes;
@@ -82,9 +82,9 @@ class OpPrefetcher {
   void Read();
   void Fill(Batch& b);
   // Next() at the end of the current batch: takes the next one.
-  const TraceOp* NextBatch();
+  const trace::TraceOp* NextBatch();
 
-  TraceReader& reader_;
+  trace::TraceReader& reader_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Batch>> ready_;

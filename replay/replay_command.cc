@@ -6,8 +6,8 @@
 #include "replay/commands.h"
 #include "replay/driver.h"
 #include "replay/event_log.h"
-#include "replay/output_file.h"
-#include "replay/trace_reader.h"
+#include "trace/output_file.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -65,15 +65,15 @@ examples:
   absl::StatusOr<int> Run(const Args& args) override {
     const std::string& path = args.positional()[0];
     RETURN_IF_ERROR(RefuseOutputOverInput(path, args.Get("--output", "-")));
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
-                     TraceReader::Open(path));
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
+                     trace::TraceReader::Open(path));
     ReplayOptions options;
     options.profile = args.Get("--profile", "");
     options.check = args.Has("--check");
     options.verify = args.Has("--verify");
     ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
-    ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> out,
-                     OutputFile::Create(args.Get("--output", "-")));
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::OutputFile> out,
+                     trace::OutputFile::Create(args.Get("--output", "-")));
     EventLog log(out.get());
     log.WriteHeader(profile.name);
     ReplayReport report;

@@ -2,7 +2,7 @@
 
 #include "base/status_macros.h"
 #include "replay/event_log.h"
-#include "replay/trace_reader.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -22,8 +22,8 @@ class StringSink : public mm::EventSink {
 absl::StatusOr<std::string> ReplayToString(const std::string& trace_path,
                                            const ReplayOptions& options,
                                            ReplayReport* report) {
-  ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
-                   TraceReader::Open(trace_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
+                   trace::TraceReader::Open(trace_path));
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
   std::string log = EventLogHeader(profile.name);
   StringSink sink(&log);

@@ -8,8 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "replay/commands.h"
-#include "replay/op_schema.h"
-#include "replay/trace_reader.h"
+#include "trace/op_schema.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -75,11 +75,11 @@ examples:
   int max_positional() const override { return 1; }
 
   absl::StatusOr<int> Run(const Args& args) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader,
-                     TraceReader::Open(args.positional()[0]));
-    std::array<uint64_t, kMaxOpKind + 1> counts{};
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
+                     trace::TraceReader::Open(args.positional()[0]));
+    std::array<uint64_t, trace::kMaxOpKind + 1> counts{};
     uint64_t ops = 0;
-    while (const TraceOp* op = reader->Next()) {
+    while (const trace::TraceOp* op = reader->Next()) {
       ++counts[op->kind];
       ++ops;
     }
@@ -106,8 +106,8 @@ examples:
                     "\n");
     absl::StrAppend(&out, "provenance: ", Provenance(h), "\n");
     absl::StrAppend(&out, "ops: ", ops, "\n");
-    const OpSchema& schema = OpSchema::Get();
-    for (uint32_t kind = 0; kind <= kMaxOpKind; ++kind) {
+    const trace::OpSchema& schema = trace::OpSchema::Get();
+    for (uint32_t kind = 0; kind <= trace::kMaxOpKind; ++kind) {
       if (counts[kind] == 0) continue;
       absl::StrAppend(&out, absl::StrFormat("  %-22s %12d\n", schema.Name(kind),
                                             counts[kind]));

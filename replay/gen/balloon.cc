@@ -3,13 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "replay/gen/rng.h"
-#include "replay/trace_format.h"
+#include "trace/trace_format.h"
 
 namespace mmreplay::replay::gen {
 
-absl::Status GenerateBalloon(const BalloonParams& p, TraceWriter& out) {
+absl::Status GenerateBalloon(const BalloonParams& p, trace::TraceWriter& out) {
   Header h;
-  h.set_format_version(kFormatVersion);
+  h.set_format_version(trace::kFormatVersion);
   h.mutable_machine()->set_total_pages((p.memory_gib + 1) << 18);
   h.mutable_profile()->set_name("linux-6.18");
   Generated* g = h.mutable_provenance()->mutable_generated();

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay::gen {
 
@@ -20,7 +20,8 @@ struct BalloonParams {
   uint64_t memory_gib = 16;
 };
 
-absl::Status GenerateBalloon(const BalloonParams& params, TraceWriter& out);
+absl::Status GenerateBalloon(const BalloonParams& params,
+                             trace::TraceWriter& out);
 
 }  // namespace mmreplay::replay::gen
 

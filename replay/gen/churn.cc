@@ -5,13 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "replay/gen/rng.h"
-#include "replay/trace_format.h"
+#include "trace/trace_format.h"
 
 namespace mmreplay::replay::gen {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
-constexpr uint64_t kPmdBytes = 2 * kMiB;
 // Regions sit at fixed, 2 MiB-aligned slots: slot i of a process at
 // kRegionBase + i * kSlotBytes, up to kRegionMaxBytes long.
 constexpr uint64_t kRegionBase = 0x7f0000000000ull;
@@ -27,7 +26,7 @@ struct Slot {
 
 class Churn {
  public:
-  Churn(const ChurnParams& p, TraceWriter& out)
+  Churn(const ChurnParams& p, trace::TraceWriter& out)
       : p_(p), out_(out), rng_(p.seed) {}
 
   absl::Status Run() {
@@ -52,7 +51,7 @@ class Churn {
  private:
   Header MakeHeader() const {
     Header h;
-    h.set_format_version(kFormatVersion);
+    h.set_format_version(trace::kFormatVersion);
     h.mutable_machine()->set_total_pages(p_.memory_gib << 18);
     h.mutable_profile()->set_name("linux-6.18");
     SysfsSet* k = h.mutable_profile()->add_knob();
@@ -96,7 +95,7 @@ class Churn {
     Slot& s = slots_[rng_.Below(slots_.size())];
     Op op;
     if (s.length == 0) {
-      s.length = kPmdBytes * rng_.Between(1, kRegionMaxBytes / kPmdBytes) -
+      s.length = kPmdSize * rng_.Between(1, kRegionMaxBytes / kPmdSize) -
                  (rng_.Percent(25) ? kPageSize * rng_.Between(1, 16) : 0);
       MmapAnon* m = op.mutable_mmap_anon();
       m->set_pid(s.pid);
@@ -152,7 +151,7 @@ class Churn {
   }
 
   const ChurnParams& p_;
-  TraceWriter& out_;
+  trace::TraceWriter& out_;
   Rng rng_;
   std::vector<Slot> slots_;
   uint64_t emitted_ = 0;
@@ -160,7 +159,7 @@ class Churn {
 
 }  // namespace
 
-absl::Status GenerateChurn(const ChurnParams& params, TraceWriter& out) {
+absl::Status GenerateChurn(const ChurnParams& params, trace::TraceWriter& out) {
   return Churn(params, out).Run();
 }
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay::gen {
 
@@ -23,7 +23,7 @@ struct ChurnParams {
   uint32_t processes = 16;
 };
 
-absl::Status GenerateChurn(const ChurnParams& params, TraceWriter& out);
+absl::Status GenerateChurn(const ChurnParams& params, trace::TraceWriter& out);
 
 }  // namespace mmreplay::replay::gen
 

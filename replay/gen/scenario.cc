@@ -8,13 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "replay/gen/rng.h"
-#include "replay/trace_format.h"
+#include "trace/trace_format.h"
 
 namespace mmreplay::replay::gen {
 namespace {
 
-constexpr uint64_t kPmdPages = 512;
-constexpr uint64_t kPmdBytes = kPmdPages * kPageSize;
 // Anonymous regions at kAnonBase + i * kSlotBytes, file mappings at
 // kFileBase + j * kSlotBytes: 2 MiB-aligned, far from mmcapture's own maps.
 constexpr uint64_t kAnonBase = 0x200000000000ull;
@@ -24,7 +22,7 @@ constexpr uint32_t kMaxRegions = 3;
 constexpr uint32_t kMaxFiles = 2;
 constexpr uint32_t kMaxProcesses = 3;
 // A file stays below this size (3 PMDs and a bit).
-constexpr uint64_t kMaxFileBytes = 3 * kPmdBytes + 64 * kPageSize;
+constexpr uint64_t kMaxFileBytes = 3 * kPmdSize + 64 * kPageSize;
 
 struct Vma {
   uint64_t end;  // exclusive
@@ -40,7 +38,7 @@ struct File {
 
 class Scenario {
  public:
-  Scenario(const ScenarioParams& p, TraceWriter& out)
+  Scenario(const ScenarioParams& p, trace::TraceWriter& out)
       : p_(p), out_(out), rng_(p.seed) {}
 
   absl::Status Run() {
@@ -60,7 +58,7 @@ class Scenario {
  private:
   Header MakeHeader() {
     Header h;
-    h.set_format_version(kFormatVersion);
+    h.set_format_version(trace::kFormatVersion);
     h.mutable_machine()->set_total_pages(262144);
     h.mutable_profile()->set_name("linux-6.18");
     // madvise everywhere (the default), so only the trace's MADV_HUGEPAGE
@@ -213,7 +211,7 @@ class Scenario {
         n = uint64_t{1} << rng_.Between(2, 4);
         break;
       case 3:
-        n = kPmdPages;
+        n = kPagesPerPmd;
         break;
       default:
         n = room;
@@ -238,13 +236,13 @@ class Scenario {
     uint64_t pages;
     switch (rng_.Below(4)) {
       case 0:
-        pages = kPmdPages;
+        pages = kPagesPerPmd;
         break;
       case 1:
-        pages = kPmdPages * rng_.Between(2, 3);
+        pages = kPagesPerPmd * rng_.Between(2, 3);
         break;
       case 2:
-        pages = kPmdPages + rng_.Between(1, 64);
+        pages = kPagesPerPmd + rng_.Between(1, 64);
         break;
       default:
         pages = rng_.Between(4, 96);
@@ -318,7 +316,7 @@ class Scenario {
         at = f.size;
         break;
       case 2:
-        at = rng_.Between(1, 3) * kPmdBytes;
+        at = rng_.Between(1, 3) * kPmdSize;
         break;
       default:
         at = rng_.Below(kMaxFileBytes);
@@ -331,7 +329,7 @@ class Scenario {
 
   uint64_t FileLength(uint64_t offset) {
     static constexpr uint64_t kLens[] = {
-        kPageSize, 4 * kPageSize, 16 * kPageSize, kPmdBytes, 2 * kPmdBytes};
+        kPageSize, 4 * kPageSize, 16 * kPageSize, kPmdSize, 2 * kPmdSize};
     uint64_t len = kLens[rng_.Below(5)];
     if (rng_.Percent(25)) len = rng_.Between(1, 3 * kPageSize);
     return std::max<uint64_t>(1, std::min(len, kMaxFileBytes - offset));
@@ -568,20 +566,20 @@ class Scenario {
             &lo, &hi)) {
       return NewRegion();
     }
-    const uint64_t block = (lo + kPmdBytes - 1) / kPmdBytes * kPmdBytes;
-    if (block + kPmdBytes > hi) {
+    const uint64_t block = (lo + kPmdSize - 1) / kPmdSize * kPmdSize;
+    if (block + kPmdSize > hi) {
       op.mutable_deferred_split_scan();
       return Emit(op);
     }
     Collapse* c = op.mutable_collapse();
     c->set_pid(pid);
     c->set_addr(block);
-    c->set_length_bytes(kPmdBytes);
+    c->set_length_bytes(kPmdSize);
     return Emit(op);
   }
 
   const ScenarioParams& p_;
-  TraceWriter& out_;
+  trace::TraceWriter& out_;
   Rng rng_;
   uint64_t emitted_ = 0;
   uint32_t regions_ = 0;
@@ -598,7 +596,8 @@ class Scenario {
 
 }  // namespace
 
-absl::Status GenerateScenario(const ScenarioParams& params, TraceWriter& out) {
+absl::Status GenerateScenario(const ScenarioParams& params,
+                              trace::TraceWriter& out) {
   return Scenario(params, out).Run();
 }
 

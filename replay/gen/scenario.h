@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay::gen {
 
@@ -25,7 +25,8 @@ struct ScenarioParams {
   bool anon_reads = true;
 };
 
-absl::Status GenerateScenario(const ScenarioParams& params, TraceWriter& out);
+absl::Status GenerateScenario(const ScenarioParams& params,
+                              trace::TraceWriter& out);
 
 }  // namespace mmreplay::replay::gen
 

@@ -24,8 +24,8 @@
 
 namespace {
 
+using ::mmreplay::kPageSize;
 using ::mmreplay::live::AnonHugeKb;
-using ::mmreplay::live::kPage;
 using ::mmreplay::live::kThp;
 using ::mmreplay::live::Open;
 using ::mmreplay::live::SmallPages;
@@ -111,7 +111,7 @@ class KhugepagedLiveTest : public ::testing::Test {
     const pid_t child = fork();
     if (child < 0) return -2;
     if (child == 0) {
-      madvise(p + shared * kPage, kThp - shared * kPage, MADV_DONTNEED);
+      madvise(p + shared * kPageSize, kThp - shared * kPageSize, MADV_DONTNEED);
       const char c = 1;
       if (write(ready[1], &c, 1) != 1) _exit(1);
       pause();

@@ -11,10 +11,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/page_geometry.h"
+
 namespace mmreplay::live {
 
-inline constexpr size_t kPage = 4096;
-inline constexpr size_t kThp = 2 << 20;
+inline constexpr size_t kThp = kPmdSize;
 
 // Each test maps at its own 2 MiB-aligned place, away from the rest.
 inline char* Map(uintptr_t at, size_t len, int prot = PROT_READ | PROT_WRITE) {
@@ -51,11 +52,11 @@ inline long AnonHugeKb(const char* lo, const char* hi) {
 }
 
 inline void Write(char* p, size_t len) {
-  for (size_t i = 0; i < len; i += kPage) p[i] = 1;
+  for (size_t i = 0; i < len; i += kPageSize) p[i] = 1;
 }
 inline void Read(char* p, size_t len) {
   volatile char sum = 0;
-  for (size_t i = 0; i < len; i += kPage) sum = sum + p[i];
+  for (size_t i = 0; i < len; i += kPageSize) sum = sum + p[i];
 }
 // Small pages first: the region is made NOHUGEPAGE, touched, then HUGEPAGE.
 inline void Small(char* p, size_t len) { madvise(p, len, MADV_NOHUGEPAGE); }
@@ -66,11 +67,11 @@ inline void Open(char* p, size_t len) { madvise(p, len, MADV_HUGEPAGE); }
 // allocate instead (pvm_no_zero_page=1). A zero-page PTE is not counted in
 // smaps' Rss (vm_normal_page skips it), so this needs no root.
 inline bool ReadFaultsMapZeroPage() {
-  char* p = Map(0x21f000000000, 16 * kPage, PROT_READ);
+  char* p = Map(0x21f000000000, 16 * kPageSize, PROT_READ);
   if (p == nullptr) return false;
-  Read(p, 16 * kPage);
-  const long rss = SmapsKb(p, p + 16 * kPage, "Rss");
-  munmap(p, 16 * kPage);
+  Read(p, 16 * kPageSize);
+  const long rss = SmapsKb(p, p + 16 * kPageSize, "Rss");
+  munmap(p, 16 * kPageSize);
   return rss == 0;
 }
 

@@ -22,8 +22,8 @@
 
 namespace {
 
+using ::mmreplay::kPageSize;
 using ::mmreplay::live::AnonHugeKb;
-using ::mmreplay::live::kPage;
 using ::mmreplay::live::kThp;
 using ::mmreplay::live::Map;
 using ::mmreplay::live::Open;
@@ -98,7 +98,7 @@ TEST_F(MadvCollapseLiveTest, ZeroPagesWithAnAnonVmaCollapse) {
   char* p = SmallPages(0x213000000000, Read);
   ASSERT_NE(p, nullptr);
   p[0] = 1;
-  madvise(p, kPage, MADV_DONTNEED);
+  madvise(p, kPageSize, MADV_DONTNEED);
   EXPECT_EQ(OpenAndCollapse(p), "0 2048");
 }
 

@@ -13,9 +13,9 @@
 #include "absl/strings/match.h"
 #include "mm/event_sink.h"
 #include "replay/driver.h"
-#include "replay/op_schema.h"
-#include "replay/trace_reader.h"
 #include "tests/fuzz/fuzz_target.h"
+#include "trace/op_schema.h"
+#include "trace/trace_reader.h"
 
 namespace {
 
@@ -54,15 +54,15 @@ bool Small(const Message& m) {
 
 // Whether every op of the trace at `path` is small (and the trace reads).
 bool SmallTrace(const std::string& path) {
-  auto reader = mmreplay::replay::TraceReader::Open(path);
+  auto reader = mmreplay::trace::TraceReader::Open(path);
   if (!reader.ok()) return false;
   if ((*reader)->header().machine().total_pages() > (1u << 20)) return false;
-  while (const mmreplay::replay::TraceOp* op = (*reader)->Next()) {
+  while (const mmreplay::trace::TraceOp* op = (*reader)->Next()) {
     mmreplay::Op msg;
     if (op->rich != nullptr) {
       msg = *op->rich;
     } else {
-      mmreplay::replay::OpSchema::Get().Unflatten(op->kind, op->args, &msg);
+      mmreplay::trace::OpSchema::Get().Unflatten(op->kind, op->args, &msg);
     }
     if (!Small(msg)) return false;
   }
@@ -74,7 +74,7 @@ bool SmallTrace(const std::string& path) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = mmreplay::fuzz::WriteInput(data, size, ".textproto");
   if (!SmallTrace(path)) return 0;
-  auto reader = mmreplay::replay::TraceReader::Open(path);
+  auto reader = mmreplay::trace::TraceReader::Open(path);
   if (!reader.ok()) abort();  // it read a moment ago
   mmreplay::replay::ReplayOptions options;
   options.verify = true;

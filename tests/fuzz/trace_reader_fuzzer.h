@@ -11,15 +11,15 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "replay/trace_reader.h"
 #include "tests/fuzz/fuzz_target.h"
+#include "trace/trace_reader.h"
 
 namespace mmreplay::fuzz {
 
 inline void ReadWholeTrace(const uint8_t* data, size_t size,
                            const std::string& extension) {
   const std::string path = WriteInput(data, size, extension);
-  auto reader = replay::TraceReader::Open(path);
+  auto reader = trace::TraceReader::Open(path);
   if (!reader.ok()) {
     // Errors are one line.
     if (absl::StrContains(reader.status().message(), "\n")) abort();

@@ -4,27 +4,28 @@
 // traces/captured (anon_fork_*, mthp64k_fork_*, *_foll_pin_*).
 #include <tuple>
 
+#include "base/page_geometry.h"
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
 namespace {
-
-constexpr uint64_t kPage = 4096;
 
 class CowTest : public ModelTest {
  protected:
   // A PTE-mapped THP (page 1 zapped) shared with child 2, which then exits.
   void SharePteMappedThpThenExitChild() {
     FaultThps(1);
-    ASSERT_TRUE(model_->Madvise(1, kBase + kPage, kPage, ADVICE_DONTNEED).ok());
+    ASSERT_TRUE(
+        model_->Madvise(1, kBase + kPageSize, kPageSize, ADVICE_DONTNEED).ok());
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessExit(2).ok());
   }
   // 16 small folios written at kBase.
   void FaultSmallPages() {
-    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, 3, 2).ok());
-    ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
-    ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPageSize, 3, 2).ok());
+    ASSERT_TRUE(
+        model_->Madvise(1, kBase, 16 * kPageSize, ADVICE_NOHUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPageSize, ACCESS_WRITE).ok());
   }
   // n "map" events: fork sharing n folios.
   static std::string Maps(int n) {
@@ -38,7 +39,8 @@ TEST_F(CowTest, LargeFolioMappedAloneIsReusedFrom615) {
   SharePteMappedThpThenExitChild();
   const std::string before = Layout(kBase, kThp);
   EXPECT_EQ(before, "O-9[0+1] [hole*1] O-9[2+510]");
-  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(Layout(kBase, kThp), before);
   Verify();
 }
@@ -51,7 +53,8 @@ TEST_F(CowTest, LargeFolioMappedManyTimesIsCopiedBefore615) {
     SCOPED_TRACE(profile);
     Start(profile);
     SharePteMappedThpThenExitChild();
-    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(
+        model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
     Verify();
   }
@@ -64,8 +67,10 @@ TEST_F(CowTest, LargeFolioMappedOnceEachIsReusedBefore59) {
   SharePteMappedThpThenExitChild();
   const std::string before = Layout(kBase, kThp);
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+      model_->Pin(1, 1, kBase + 9 * kPageSize, kPageSize, PIN_KIND_FOLL_GET)
+          .ok());
+  ASSERT_TRUE(
+      model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(Layout(kBase, kThp), before);
   Verify();
 }
@@ -83,11 +88,13 @@ TEST_F(CowTest, PmdMappedThpHeldByFollGet) {
     Start(profile);
     FaultThps(1);
     ASSERT_TRUE(
-        model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
+        model_->Pin(1, 1, kBase + 9 * kPageSize, kPageSize, PIN_KIND_FOLL_GET)
+            .ok());
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessExit(2).ok());
     sink_.TakeKinds();
-    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(
+        model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
     // A reuse allocates nothing (5.4 copying the THP whole would).
     EXPECT_EQ(sink_.TakeKinds().find("folio_alloc") == std::string::npos,
@@ -116,7 +123,8 @@ TEST_F(CowTest, HugeZeroWrite) {
     if (nohugepage) {
       ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
     }
-    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(
+        model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
     Verify();
   }
@@ -140,7 +148,8 @@ TEST_F(CowTest, SharedThpWrite) {
     }
     const int64_t allocs = Count(VmEvent::kThpFaultAlloc);
     const int64_t fallbacks = Count(VmEvent::kThpFaultFallback);
-    ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(
+        model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
     // 5.4 copies into a new THP (not a reuse: THP_FAULT_ALLOC), or into
     // small pages (THP_FAULT_FALLBACK).
@@ -181,9 +190,10 @@ TEST_F(CowTest, LastMappedPageOfALargeFolio) {
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     // The child keeps page 0 alone; the parent unmaps all of it.
     ASSERT_TRUE(
-        model_->Madvise(2, kBase + kPage, kThp - kPage, ADVICE_DONTNEED).ok());
+        model_->Madvise(2, kBase + kPageSize, kThp - kPageSize, ADVICE_DONTNEED)
+            .ok());
     ASSERT_TRUE(model_->Munmap(1, kBase, kThp).ok());
-    ASSERT_TRUE(model_->Touch(2, kBase, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(model_->Touch(2, kBase, kPageSize, ACCESS_WRITE).ok());
     uint64_t pmd;
     EXPECT_EQ(RenderLayout(*model_->RangeLayout(2, kBase, kThp, &pmd)), layout);
     Verify();
@@ -196,8 +206,10 @@ TEST_F(CowTest, LargeFolioHeldByFollGetIsCopied) {
   Start("linux-6.18");
   SharePteMappedThpThenExitChild();
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 9 * kPage, kPage, PIN_KIND_FOLL_GET).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase + 5 * kPage, kPage, ACCESS_WRITE).ok());
+      model_->Pin(1, 1, kBase + 9 * kPageSize, kPageSize, PIN_KIND_FOLL_GET)
+          .ok());
+  ASSERT_TRUE(
+      model_->Touch(1, kBase + 5 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-9[0+1] [hole*1] O-9[2+3] O-0 O-9[6+506]");
   Verify();
 }
@@ -209,7 +221,8 @@ TEST_F(CowTest, ForkCopiesPinnedSmallPagesForTheChild) {
   Start("linux-6.18");
   FaultSmallPages();
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_PIN)
+          .ok());
   sink_.TakeKinds();
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   // Pages 0-1 shared, 2 and 3 copied, 4-15 shared: one event per folio.
@@ -218,7 +231,8 @@ TEST_F(CowTest, ForkCopiesPinnedSmallPagesForTheChild) {
   Verify();
   // The child's copies are its own: writing them faults nothing.
   ASSERT_TRUE(
-      model_->Touch(2, kBase + 2 * kPage, 2 * kPage, ACCESS_WRITE).ok());
+      model_->Touch(2, kBase + 2 * kPageSize, 2 * kPageSize, ACCESS_WRITE)
+          .ok());
   EXPECT_EQ(sink_.TakeKinds(), "");
 }
 
@@ -228,20 +242,23 @@ TEST_F(CowTest, ForkFailsWithNoMemoryForACopy) {
   Start("linux-6.18", /*pages=*/1024);
   FaultSmallPages();
   // The other 1008 pages, in small folios.
-  ASSERT_TRUE(model_->MmapAnon(1, kBase + kThp, 1008 * kPage, 3, 2).ok());
+  ASSERT_TRUE(model_->MmapAnon(1, kBase + kThp, 1008 * kPageSize, 3, 2).ok());
   ASSERT_TRUE(
-      model_->Madvise(1, kBase + kThp, 1008 * kPage, ADVICE_NOHUGEPAGE).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase + kThp, 1008 * kPage, ACCESS_WRITE).ok());
-  ASSERT_EQ(Layout(kBase + kThp, 1009 * kPage), "O-0 x1008 [hole*1]");
+      model_->Madvise(1, kBase + kThp, 1008 * kPageSize, ADVICE_NOHUGEPAGE)
+          .ok());
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+      model_->Touch(1, kBase + kThp, 1008 * kPageSize, ACCESS_WRITE).ok());
+  ASSERT_EQ(Layout(kBase + kThp, 1009 * kPageSize), "O-0 x1008 [hole*1]");
+  ASSERT_TRUE(
+      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_PIN)
+          .ok());
   absl::Status s = model_->ProcessFork(1, 2);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("ENOMEM"), std::string::npos) << s;
   Verify();
   // The parent's pages are its own again: writing them copies nothing.
   sink_.TakeKinds();
-  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(sink_.TakeKinds(), "");
 }
 
@@ -271,11 +288,11 @@ TEST_F(CowTest, SmallPageHeldByFollGetIsReusedBefore59) {
     SCOPED_TRACE(profile);
     Start(profile);
     FaultSmallPages();
-    ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
+    ASSERT_TRUE(model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_GET).ok());
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessExit(2).ok());
     sink_.TakeKinds();
-    ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, kPageSize, ACCESS_WRITE).ok());
     EXPECT_EQ(sink_.TakeKinds(), events);
     Verify();
   }
@@ -286,7 +303,8 @@ TEST_F(CowTest, ForkSharesPinnedPagesBefore59) {
   Start("linux-5.4");
   FaultSmallPages();
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_PIN)
+          .ok());
   sink_.TakeKinds();
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   EXPECT_EQ(sink_.TakeKinds(), Maps(16));
@@ -298,7 +316,8 @@ TEST_F(CowTest, ForkSharesPagesHeldByFollGet) {
   Start("linux-6.18");
   FaultSmallPages();
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_GET).ok());
+      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_GET)
+          .ok());
   sink_.TakeKinds();
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   EXPECT_EQ(sink_.TakeKinds(), Maps(16));
@@ -312,7 +331,8 @@ TEST_F(CowTest, ForkSharesPagesOnceUnpinned) {
   Start("linux-6.18");
   FaultSmallPages();
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPage, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
+      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_PIN)
+          .ok());
   ASSERT_TRUE(model_->Unpin(1).ok());
   sink_.TakeKinds();
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
@@ -327,7 +347,8 @@ TEST_F(CowTest, FollPinOfASharedThpPageCopiesItFirst) {
   FaultThps(1);
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 10 * kPage, kPage, PIN_KIND_FOLL_PIN).ok());
+      model_->Pin(1, 1, kBase + 10 * kPageSize, kPageSize, PIN_KIND_FOLL_PIN)
+          .ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-9[0+10] O-0 O-9[11+501]");
   EXPECT_EQ(PmdMapped(kBase, kThp), 0u);
   Verify();
@@ -340,20 +361,21 @@ TEST_F(CowTest, FollPinOfASharedThpPageCopiesItFirst) {
 TEST_F(CowTest, MprotectBackToWritableKeepsExclusivePages) {
   Start("linux-6.18");
   FaultSmallPages();
-  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
-  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 1).ok());
+  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_GET).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPageSize, 1).ok());
   EXPECT_FALSE(model_->MappedWritable(1, kBase));
-  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 3).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPageSize, 3).ok());
   EXPECT_TRUE(model_->MappedWritable(1, kBase));
   sink_.TakeKinds();
-  ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(sink_.TakeKinds(), "");
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 1).ok());
-  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, 3).ok());
-  EXPECT_FALSE(model_->MappedWritable(1, kBase + kPage));
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPageSize, 1).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPageSize, 3).ok());
+  EXPECT_FALSE(model_->MappedWritable(1, kBase + kPageSize));
   sink_.TakeKinds();
-  ASSERT_TRUE(model_->Touch(1, kBase + kPage, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Touch(1, kBase + kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(sink_.TakeKinds(), "folio_alloc unmap map");
   Verify();
 }

@@ -7,12 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/page_geometry.h"
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
 namespace {
-
-constexpr uint64_t kPage = 4096;
 
 class CollapseTest : public ModelTest {
  protected:
@@ -138,7 +137,7 @@ TEST_F(CollapseTest, VmaWithAFailedBlockEndsTheWalk) {
   ASSERT_TRUE(model_->MmapAnon(1, kBase + kThp, kThp, 7, 2).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_NOHUGEPAGE).ok());
   ASSERT_TRUE(model_->Touch(1, kBase, 2 * kThp, ACCESS_WRITE).ok());
-  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
+  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_GET).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
   EXPECT_EQ(Collapse(2), "-11");
   EXPECT_EQ(Layout(kBase + kThp, kThp), "O-0 x512");
@@ -163,8 +162,8 @@ TEST_F(CollapseTest, VmaWithoutAnAnonVmaEndsTheWalk) {
 TEST_F(CollapseTest, ZeroPagesWithAnAnonVmaCollapse) {
   Start();
   TouchSmall(ACCESS_READ);
-  ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
-  ASSERT_TRUE(model_->Madvise(1, kBase, kPage, ADVICE_DONTNEED).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kPageSize, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kPageSize, ADVICE_DONTNEED).ok());
   ASSERT_EQ(Layout(kBase, kThp), "[hole*1] [Z*511]");
   EXPECT_EQ(Collapse(), "0");
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
@@ -207,11 +206,12 @@ TEST_F(CollapseTest, PrivateFileMappingWithACopyIsNotPmdMapped) {
       model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
   ASSERT_TRUE(model_->FileWrite(1, 0, kThp).ok());
   ASSERT_TRUE(model_->MmapFile(1, kBase, kThp, 3, 2, 1, 0).ok());
-  ASSERT_TRUE(model_->PunchHole(1, 2 * kPage, kPage).ok());
+  ASSERT_TRUE(model_->PunchHole(1, 2 * kPageSize, kPageSize).ok());
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase + 7 * kPage, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Touch(1, kBase + 7 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(Collapse(), "-22");  // SCAN_FAIL
-  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
+  absl::StatusOr<trace::Layout> cached = model_->FileLayout(1, 0, kThp);
   ASSERT_TRUE(cached.ok());
   EXPECT_EQ(RenderLayout(*cached), "O-9");
   EXPECT_EQ(PmdMapped(kBase, kThp), 0u);
@@ -233,8 +233,8 @@ TEST_F(CollapseTest, KhugepagedSharedPtesUpToMaxPtesShared) {
     TouchSmall(ACCESS_WRITE);
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_
-                    ->Madvise(2, kBase + shared * kPage, kThp - shared * kPage,
-                              ADVICE_DONTNEED)
+                    ->Madvise(2, kBase + shared * kPageSize,
+                              kThp - shared * kPageSize, ADVICE_DONTNEED)
                     .ok());
     EXPECT_EQ(KhugepagedScan(), err);
     EXPECT_EQ(Layout(kBase, kThp), layout);
@@ -254,9 +254,10 @@ TEST_F(CollapseTest, KhugepagedMaxPtesSharedKnob) {
     SetKnob(KNOB_MAX_PTES_SHARED, 0, KNOB_VALUE_UNSPECIFIED, knob);
     TouchSmall(ACCESS_WRITE);
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-    ASSERT_TRUE(
-        model_->Madvise(2, kBase + 300 * kPage, 212 * kPage, ADVICE_DONTNEED)
-            .ok());
+    ASSERT_TRUE(model_
+                    ->Madvise(2, kBase + 300 * kPageSize, 212 * kPageSize,
+                              ADVICE_DONTNEED)
+                    .ok());
     EXPECT_EQ(KhugepagedScan(), err);
     Verify();
   }
@@ -289,7 +290,7 @@ TEST_F(CollapseTest, KhugepagedMaxPtesNone) {
     SetKnob(KNOB_MAX_PTES_NONE, 0, KNOB_VALUE_UNSPECIFIED, knob);
     ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
     ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_NOHUGEPAGE).ok());
-    ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, kPageSize, ACCESS_WRITE).ok());
     ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
     EXPECT_EQ(KhugepagedScan(), err);
     EXPECT_EQ(Count(VmEvent::kThpScanExceedNonePte), knob == 0 ? 1 : 0);
@@ -304,8 +305,8 @@ TEST_F(CollapseTest, KhugepagedFirstFailingPteDecides) {
   Start();
   SetKnob(KNOB_MAX_PTES_NONE, 0, KNOB_VALUE_UNSPECIFIED, 0);
   TouchSmall(ACCESS_WRITE);
-  ASSERT_TRUE(model_->Madvise(1, kBase, kPage, ADVICE_DONTNEED).ok());
-  ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 5 * kPage).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, kPageSize, ADVICE_DONTNEED).ok());
+  ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 5 * kPageSize).ok());
   EXPECT_EQ(KhugepagedScan(), "-16");
   Verify();
 }
@@ -317,10 +318,11 @@ TEST_F(CollapseTest, KhugepagedSharedCountBeforeRefcount) {
   Start();
   TouchSmall(ACCESS_WRITE);
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  ASSERT_TRUE(
-      model_->Madvise(2, kBase + 257 * kPage, 255 * kPage, ADVICE_DONTNEED)
-          .ok());
-  ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 256 * kPage).ok());
+  ASSERT_TRUE(model_
+                  ->Madvise(2, kBase + 257 * kPageSize, 255 * kPageSize,
+                            ADVICE_DONTNEED)
+                  .ok());
+  ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 256 * kPageSize).ok());
   EXPECT_EQ(KhugepagedScan(), "-22");
   EXPECT_EQ(Count(VmEvent::kThpScanExceedSharePte), 1);
   Verify();

@@ -5,21 +5,20 @@
 #include <utility>
 #include <vector>
 
+#include "base/page_geometry.h"
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
 namespace {
-
-constexpr uint64_t kPage = 4096;
 
 class MadvFreeTest : public ModelTest {
  protected:
   // A THP at kBase, PTE-mapped by an mprotect of its first page and back.
   void PteMappedThp() {
     FaultThps(1);
-    ASSERT_TRUE(model_->Mprotect(1, kBase, kPage, PROT_BITS_READ).ok());
+    ASSERT_TRUE(model_->Mprotect(1, kBase, kPageSize, PROT_BITS_READ).ok());
     ASSERT_TRUE(
-        model_->Mprotect(1, kBase, kPage, PROT_BITS_READ | PROT_BITS_WRITE)
+        model_->Mprotect(1, kBase, kPageSize, PROT_BITS_READ | PROT_BITS_WRITE)
             .ok());
     ASSERT_EQ(PmdMapped(kBase, kThp), 0u);
   }
@@ -56,9 +55,10 @@ TEST_F(MadvFreeTest, FolioWithoutItsFirstPageBefore610) {
     SCOPED_TRACE(profile);
     Start(profile);
     PteMappedThp();
-    ASSERT_TRUE(model_->Madvise(1, kBase, kPage, ADVICE_DONTNEED).ok());
+    ASSERT_TRUE(model_->Madvise(1, kBase, kPageSize, ADVICE_DONTNEED).ok());
     ASSERT_TRUE(
-        model_->Madvise(1, kBase + 5 * kPage, 6 * kPage, ADVICE_FREE).ok());
+        model_->Madvise(1, kBase + 5 * kPageSize, 6 * kPageSize, ADVICE_FREE)
+            .ok());
     EXPECT_EQ(Layout(kBase, kThp), layout);
     Verify();
   }
@@ -79,7 +79,7 @@ TEST_F(MadvFreeTest, FailedSplitEndsTheWalkBefore610) {
     ASSERT_TRUE(model_->MmapAnon(1, kBase, kThp, 3, 2).ok());
     ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
     ASSERT_EQ(Layout(kBase, kThp), "O-4 x32");
-    ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 32 * kPage).ok());
+    ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 32 * kPageSize).ok());
     ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_FREE).ok());
     EXPECT_EQ(Layout(kBase, kThp), keeps ? "O-4 x32" : "O-0 x32 O-4 x30");
     Verify();

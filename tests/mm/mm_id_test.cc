@@ -5,12 +5,11 @@
 // traces/captured/mthp64k_fork_last_of_three*, mthp64k_fork_slot_owner_last.
 #include "mm/mm_id.h"
 
+#include "base/page_geometry.h"
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
 namespace {
-
-constexpr uint64_t kPage = 4096;
 
 // A 16-page anon folio process 1 maps whole.
 Folio MappedFolio() {
@@ -103,7 +102,7 @@ class MmIdModelTest : public ModelTest {
     FaultThps(1);
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessFork(1, 3).ok());
-    ASSERT_TRUE(model_->SplitRange(1, kBase, kPage, 0, true, 2).ok());
+    ASSERT_TRUE(model_->SplitRange(1, kBase, kPageSize, 0, true, 2).ok());
     ASSERT_EQ(LayoutOf(3), "O-0 x4 O-2 O-3 O-4 O-5 O-6 O-7 O-8");
   }
   std::string LayoutOf(uint32_t pid) {
@@ -119,7 +118,8 @@ TEST_F(MmIdModelTest, SplitPiecesKeepTheThirdProcessWithoutASlot) {
   ShareWithTwoChildrenThenSplit();
   ASSERT_TRUE(model_->ProcessExit(1).ok());
   ASSERT_TRUE(model_->ProcessExit(2).ok());
-  ASSERT_TRUE(model_->Touch(3, kBase + 300 * kPage, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Touch(3, kBase + 300 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(LayoutOf(3),
             "O-0 x4 O-2 O-3 O-4 O-5 O-6 O-7 O-8[0+44] O-0 O-8[45+211]");
   Verify();
@@ -131,7 +131,8 @@ TEST_F(MmIdModelTest, SplitPiecesGoBackToTheSlotHolder) {
   ShareWithTwoChildrenThenSplit();
   ASSERT_TRUE(model_->ProcessExit(3).ok());
   ASSERT_TRUE(model_->ProcessExit(2).ok());
-  ASSERT_TRUE(model_->Touch(1, kBase + 300 * kPage, kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(
+      model_->Touch(1, kBase + 300 * kPageSize, kPageSize, ACCESS_WRITE).ok());
   EXPECT_EQ(LayoutOf(1), "O-0 x4 O-2 O-3 O-4 O-5 O-6 O-7 O-8");
   Verify();
 }

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "mm/layout.h"
 #include "mm/model.h"
 #include "replay/event_log.h"
+#include "trace/layout_notation.h"
 
 namespace mmreplay::mm {
 
@@ -33,7 +33,7 @@ class RecordingSink : public EventSink {
 };
 
 inline constexpr uint64_t kBase = 0x200000000000;
-inline constexpr uint64_t kThp = 2 << 20;
+inline constexpr uint64_t kThp = kPmdSize;
 
 class ModelTest : public ::testing::Test {
  protected:
@@ -45,17 +45,13 @@ class ModelTest : public ::testing::Test {
   // The same with a profile of the test's own (one switch changed).
   void Start(const Profile& profile, uint64_t pages = 16384) {
     Machine machine;
-    machine.set_total_pages(pages);
+    machine.total_pages = pages;
     model_ = std::make_unique<Model>(machine, profile, knobs_, &sink_);
     ASSERT_TRUE(model_->ProcessCreate(1).ok());
   }
   void SetKnob(Knob knob, uint32_t order, KnobValue value,
                uint32_t number = 0) {
-    SysfsSet s;
-    s.set_knob(knob);
-    s.set_order(order);
-    s.set_value(value);
-    s.set_number(number);
+    KnobWrite s{knob, order, value, number};
     if (model_) {
       model_->SetKnob(s);
     } else {
@@ -71,13 +67,13 @@ class ModelTest : public ::testing::Test {
   }
   std::string Layout(uint64_t addr, uint64_t len) {
     uint64_t pmd;
-    absl::StatusOr<mm::Layout> l = model_->RangeLayout(1, addr, len, &pmd);
+    absl::StatusOr<trace::Layout> l = model_->RangeLayout(1, addr, len, &pmd);
     if (!l.ok()) return std::string(l.status().message());
     return RenderLayout(*l);
   }
   // The page-cache layout of the first `len` bytes of file `file`.
   std::string FileLayout(uint64_t len, uint32_t file = 1) {
-    absl::StatusOr<mm::Layout> l = model_->FileLayout(file, 0, len);
+    absl::StatusOr<trace::Layout> l = model_->FileLayout(file, 0, len);
     if (!l.ok()) return std::string(l.status().message());
     return RenderLayout(*l);
   }

@@ -1,18 +1,18 @@
 // GUP (mm/pin.cc): the VMA checks a pin makes (check_vma_flags) and the
 // fault it takes where nothing is mapped yet, by the VMA's kind. The shmem
 // case is also in traces/captured (shmem_always_foll_pin_unfaulted).
+#include "base/page_geometry.h"
 #include "tests/mm/model_harness.h"
 
 namespace mmreplay::mm {
 namespace {
 
-constexpr uint64_t kPage = 4096;
-
 class PinTest : public ModelTest {
  protected:
   void MapAnon(uint32_t prot) {
-    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPage, prot, 2).ok());
-    ASSERT_TRUE(model_->Madvise(1, kBase, 16 * kPage, ADVICE_NOHUGEPAGE).ok());
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 16 * kPageSize, prot, 2).ok());
+    ASSERT_TRUE(
+        model_->Madvise(1, kBase, 16 * kPageSize, ADVICE_NOHUGEPAGE).ok());
   }
 };
 
@@ -21,10 +21,10 @@ class PinTest : public ModelTest {
 TEST_F(PinTest, FollPinOfAReadOnlyMappingFails) {
   Start();
   MapAnon(PROT_BITS_READ);
-  absl::Status s = model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_PIN);
+  absl::Status s = model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_PIN);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("not writable"), std::string::npos) << s;
-  EXPECT_EQ(Layout(kBase, 16 * kPage), "[hole*16]");
+  EXPECT_EQ(Layout(kBase, 16 * kPageSize), "[hole*16]");
   Verify();
 }
 
@@ -33,8 +33,8 @@ TEST_F(PinTest, FollPinOfAReadOnlyMappingFails) {
 TEST_F(PinTest, FollGetOfAReadOnlyMappingReadsTheZeroPage) {
   Start();
   MapAnon(PROT_BITS_READ);
-  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET).ok());
-  EXPECT_EQ(Layout(kBase, 2 * kPage), "[Z*1] [hole*1]");
+  ASSERT_TRUE(model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_GET).ok());
+  EXPECT_EQ(Layout(kBase, 2 * kPageSize), "[Z*1] [hole*1]");
   Verify();
 }
 
@@ -43,10 +43,10 @@ TEST_F(PinTest, FollGetOfAReadOnlyMappingReadsTheZeroPage) {
 TEST_F(PinTest, FollPinOfAPresentReadOnlyPageFails) {
   Start();
   MapAnon(PROT_BITS_READ | PROT_BITS_WRITE);
-  ASSERT_TRUE(model_->Touch(1, kBase, kPage, ACCESS_WRITE).ok());
-  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPage, PROT_BITS_READ).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, kPageSize, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Mprotect(1, kBase, 16 * kPageSize, PROT_BITS_READ).ok());
   sink_.TakeKinds();
-  absl::Status s = model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_PIN);
+  absl::Status s = model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_PIN);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(sink_.TakeKinds(), "");
   Verify();
@@ -57,11 +57,12 @@ TEST_F(PinTest, FollPinOfAPresentReadOnlyPageFails) {
 TEST_F(PinTest, FailedPinGivesBackWhatItTook) {
   Start();
   MapAnon(PROT_BITS_READ | PROT_BITS_WRITE);
-  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPage, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->Touch(1, kBase, 16 * kPageSize, ACCESS_WRITE).ok());
   ASSERT_TRUE(
-      model_->Mprotect(1, kBase + 2 * kPage, 14 * kPage, PROT_BITS_READ).ok());
+      model_->Mprotect(1, kBase + 2 * kPageSize, 14 * kPageSize, PROT_BITS_READ)
+          .ok());
   sink_.TakeKinds();
-  absl::Status s = model_->Pin(1, 1, kBase, 4 * kPage, PIN_KIND_FOLL_PIN);
+  absl::Status s = model_->Pin(1, 1, kBase, 4 * kPageSize, PIN_KIND_FOLL_PIN);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(sink_.TakeKinds(), "ref_get ref_get ref_put ref_put");
   Verify();
@@ -74,7 +75,7 @@ TEST_F(PinTest, FailedPinGivesBackWhatItTook) {
 TEST_F(PinTest, FollGetOfAnInaccessibleMappingFails) {
   Start();
   MapAnon(PROT_BITS_NONE);
-  absl::Status s = model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_GET);
+  absl::Status s = model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_GET);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("not readable"), std::string::npos) << s;
 }
@@ -90,13 +91,14 @@ TEST_F(PinTest, FollPinOfAShmemMappingFaultsThePageCacheFolio) {
   ASSERT_TRUE(model_->Truncate(1, kThp).ok());
   ASSERT_TRUE(model_->MmapFile(1, kBase, kThp, 3, 1, 1, 0).ok());
   ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 5 * kPage, kPage, PIN_KIND_FOLL_PIN).ok());
-  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
+      model_->Pin(1, 1, kBase + 5 * kPageSize, kPageSize, PIN_KIND_FOLL_PIN)
+          .ok());
+  absl::StatusOr<trace::Layout> cached = model_->FileLayout(1, 0, kThp);
   ASSERT_TRUE(cached.ok());
   EXPECT_EQ(RenderLayout(*cached), "O-9");
   EXPECT_EQ(PmdMapped(kBase, kThp), 512u);
   // The pin holds it: a punch cannot split it.
-  ASSERT_TRUE(model_->PunchHole(1, 2 * kPage, kPage).ok());
+  ASSERT_TRUE(model_->PunchHole(1, 2 * kPageSize, kPageSize).ok());
   EXPECT_EQ(Count(MthpStat::kSplitFailed, 9), 1);
   Verify();
 }

@@ -174,7 +174,7 @@ class PagecacheSplitTest : public SplitTest {
   // How many folios of each order the file holds (whole folios only).
   std::map<uint32_t, int> FolioOrders() {
     std::map<uint32_t, int> orders;
-    const absl::StatusOr<mm::Layout> layout =
+    const absl::StatusOr<trace::Layout> layout =
         model_->FileLayout(1, 0, 2 * kThp);
     EXPECT_TRUE(layout.ok());
     for (const LayoutRun& r : *layout) {

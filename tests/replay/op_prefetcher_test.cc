@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -24,7 +24,7 @@ std::string TmpPath(const std::string& name) {
 // last one names a process that does not exist.
 std::string WriteTrace(const std::string& name, int n, bool bad) {
   std::string path = TmpPath(name);
-  auto w = TraceWriter::Create(path);
+  auto w = trace::TraceWriter::Create(path);
   EXPECT_TRUE(w.ok());
   Header h;
   h.set_format_version(1);
@@ -55,7 +55,7 @@ std::string WriteTrace(const std::string& name, int n, bool bad) {
   return path;
 }
 
-std::string Describe(const TraceOp& op) {
+std::string Describe(const trace::TraceOp& op) {
   std::string s = std::to_string(op.record) + ":" + std::to_string(op.kind) +
                   ":" + std::string(op.note);
   for (int i = 0; op.rich == nullptr && i < op.info->arity; ++i) {
@@ -67,20 +67,21 @@ std::string Describe(const TraceOp& op) {
 // The ops of the trace at `path` as the reader itself gives them.
 std::vector<std::string> ReaderOps(const std::string& path) {
   std::vector<std::string> ops;
-  auto r = TraceReader::Open(path);
+  auto r = trace::TraceReader::Open(path);
   EXPECT_TRUE(r.ok());
   if (!r.ok()) return ops;
-  while (const TraceOp* op = (*r)->Next()) ops.push_back(Describe(*op));
+  while (const trace::TraceOp* op = (*r)->Next()) ops.push_back(Describe(*op));
   return ops;
 }
 
 TEST(OpPrefetcherTest, SameOpsAsTheReader) {
   std::string path = WriteTrace("prefetch.mmt", 10000, /*bad=*/false);
-  auto r = TraceReader::Open(path);
+  auto r = trace::TraceReader::Open(path);
   ASSERT_TRUE(r.ok());
   OpPrefetcher ops(**r);
   std::vector<std::string> prefetched;
-  while (const TraceOp* op = ops.Next()) prefetched.push_back(Describe(*op));
+  while (const trace::TraceOp* op = ops.Next())
+    prefetched.push_back(Describe(*op));
   EXPECT_TRUE(ops.status().ok()) << ops.status();
   EXPECT_EQ(prefetched.size(), 10002u);
   EXPECT_EQ(prefetched, ReaderOps(path));
@@ -92,12 +93,12 @@ TEST(OpPrefetcherTest, SameOpsAsTheReader) {
 // them (and waits for the reader). The ops are the same either way.
 TEST(OpPrefetcherTest, SameOpsWhicheverSideWaits) {
   std::string path = WriteTrace("prefetch_wait.mmt", 60000, /*bad=*/false);
-  auto r = TraceReader::Open(path);
+  auto r = trace::TraceReader::Open(path);
   ASSERT_TRUE(r.ok());
   OpPrefetcher ops(**r);
   std::vector<std::string> prefetched;
   size_t n = 0;
-  while (const TraceOp* op = ops.Next()) {
+  while (const trace::TraceOp* op = ops.Next()) {
     prefetched.push_back(Describe(*op));
     if (++n < 30000 && n % 1000 == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -110,7 +111,7 @@ TEST(OpPrefetcherTest, SameOpsWhicheverSideWaits) {
 
 TEST(OpPrefetcherTest, TheReadersErrorAfterTheOpsBeforeIt) {
   std::string path = WriteTrace("prefetch_bad.mmt", 5000, /*bad=*/true);
-  auto r = TraceReader::Open(path);
+  auto r = trace::TraceReader::Open(path);
   ASSERT_TRUE(r.ok());
   OpPrefetcher ops(**r);
   uint64_t n = 0;
@@ -123,7 +124,7 @@ TEST(OpPrefetcherTest, TheReadersErrorAfterTheOpsBeforeIt) {
 
 TEST(OpPrefetcherTest, StopsMidway) {
   std::string path = WriteTrace("prefetch_stop.mmt", 20000, /*bad=*/false);
-  auto r = TraceReader::Open(path);
+  auto r = trace::TraceReader::Open(path);
   ASSERT_TRUE(r.ok());
   {
     OpPrefetcher ops(**r);

@@ -1,6 +1,6 @@
-#include "mm/counters.h"
+#include "trace/counter_names.h"
 
-namespace mmreplay::mm {
+namespace mmreplay::trace {
 namespace {
 
 #define MM_VM_NAME(e, name, checked) name,
@@ -39,4 +39,4 @@ std::optional<MthpStat> FindMthpStat(absl::string_view name) {
   return std::nullopt;
 }
 
-}  // namespace mmreplay::mm
+}  // namespace mmreplay::trace

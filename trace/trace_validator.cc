@@ -1,4 +1,4 @@
-#include "replay/trace_validator.h"
+#include "trace/trace_validator.h"
 
 #include <string>
 
@@ -7,13 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
-#include "mm/counters.h"
-#include "mm/layout.h"
-#include "mm/page_table.h"
-#include "replay/op_schema.h"
-#include "replay/trace_format.h"
+#include "trace/counter_names.h"
+#include "trace/layout_notation.h"
+#include "trace/op_schema.h"
+#include "trace/trace_format.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 constexpr uint32_t kKnownProt =
@@ -21,10 +20,10 @@ constexpr uint32_t kKnownProt =
 constexpr uint32_t kKnownMapFlags =
     MAP_BITS_SHARED | MAP_BITS_PRIVATE | MAP_BITS_NORESERVE | MAP_BITS_POPULATE;
 // MAX_PAGECACHE_ORDER on x86-64: min(MAX_XAS_ORDER, PMD_ORDER).
-constexpr uint32_t kMaxPagecacheOrder = 9;
+constexpr uint32_t kMaxPagecacheOrder = kPmdOrder;
 // Largest value of khugepaged/max_ptes_none and max_ptes_shared
 // (HPAGE_PMD_NR - 1: max_ptes_none_store, max_ptes_shared_store).
-constexpr uint32_t kMaxPtesLimit = 511;
+constexpr uint32_t kMaxPtesLimit = kPagesPerPmd - 1;
 
 absl::Status Bad(absl::string_view where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
@@ -222,14 +221,14 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
     case KNOB_UNSPECIFIED:
       return Bad(field("knob"), "must be set");
     case KNOB_ANON_ORDER_ENABLED:
-      if (s.order() < 2 || s.order() > mm::kPmdOrder) {
+      if (s.order() < 2 || s.order() > kPmdOrder) {
         return Bad(field("order"),
                    absl::StrCat("anon folio order ", s.order(),
                                 " has no hugepages-<N>kB knob (2..9)"));
       }
       break;
     case KNOB_SHMEM_ORDER_ENABLED:
-      if (s.order() < 1 || s.order() > mm::kPmdOrder) {
+      if (s.order() < 1 || s.order() > kPmdOrder) {
         return Bad(field("order"),
                    absl::StrCat("shmem folio order ", s.order(),
                                 " has no hugepages-<N>kB knob (1..9)"));
@@ -292,10 +291,10 @@ absl::Status TraceValidator::CheckHeader(const Header& header) {
                absl::StrCat(m.total_pages(),
                             " is not a positive multiple of 1024 pages"));
   }
-  if (m.total_pages() > mm::kMaxPages) {
+  if (m.total_pages() > kMaxMachinePages) {
     return Bad("header.machine.total_pages",
                absl::StrCat(m.total_pages(), " exceeds the model's ",
-                            mm::kMaxPages, " pages (2 TiB)"));
+                            kMaxMachinePages, " pages (2 TiB)"));
   }
   uint64_t next = 0;
   for (int i = 0; i < m.zone_size(); ++i) {
@@ -558,13 +557,13 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
         return Bad(by_pid ? "expect_layout.addr" : "expect_layout.offset_bytes",
                    "range overflow");
       }
-      absl::StatusOr<mm::Layout> layout = mm::ParseLayout(e.layout());
+      absl::StatusOr<Layout> layout = ParseLayout(e.layout());
       if (!layout.ok()) {
         return Bad("expect_layout.layout", layout.status().message());
       }
-      if (mm::LayoutPages(*layout) * kPageSize != e.length_bytes()) {
+      if (LayoutPages(*layout) * kPageSize != e.length_bytes()) {
         return Bad("expect_layout.layout",
-                   absl::StrCat("covers ", mm::LayoutPages(*layout),
+                   absl::StrCat("covers ", LayoutPages(*layout),
                                 " pages but the range has ",
                                 e.length_bytes() / kPageSize));
       }
@@ -574,10 +573,9 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
       for (int i = 0; i < op.expect_counters().unstable_counter_size(); ++i) {
         absl::string_view name = op.expect_counters().unstable_counter(i);
         size_t bracket = name.find('[');
-        bool known =
-            bracket == absl::string_view::npos
-                ? mm::FindVmEvent(name).has_value()
-                : mm::FindMthpStat(name.substr(0, bracket)).has_value();
+        bool known = bracket == absl::string_view::npos
+                         ? FindVmEvent(name).has_value()
+                         : FindMthpStat(name.substr(0, bracket)).has_value();
         if (!known) {
           return Bad(absl::StrCat("expect_counters.unstable_counter[", i, "]"),
                      absl::StrCat("unknown counter '", name, "'"));
@@ -587,18 +585,18 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
         const Counter& ctr = op.expect_counters().counter(i);
         std::string where = absl::StrCat("expect_counters.counter[", i, "]");
         if (ctr.order() == 0) {
-          if (!mm::FindVmEvent(ctr.name()).has_value()) {
+          if (!FindVmEvent(ctr.name()).has_value()) {
             return Bad(
                 absl::StrCat(where, ".name"),
                 absl::StrCat("unknown vmstat counter '", ctr.name(), "'"));
           }
         } else {
-          if (!mm::FindMthpStat(ctr.name()).has_value()) {
+          if (!FindMthpStat(ctr.name()).has_value()) {
             return Bad(
                 absl::StrCat(where, ".name"),
                 absl::StrCat("unknown per-size stat '", ctr.name(), "'"));
           }
-          if (ctr.order() > mm::kPmdOrder) {
+          if (ctr.order() > kPmdOrder) {
             return Bad(absl::StrCat(where, ".order"),
                        absl::StrCat("no hugepages-<N>kB folder for order ",
                                     ctr.order()));
@@ -614,4 +612,4 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
   }
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -1,10 +1,10 @@
 // The schema rule the binary format relies on: every op but the
 // expectations is flat, and every flat enum fits the 64-value masks.
-#include "replay/op_schema.h"
+#include "trace/op_schema.h"
 
 #include "gtest/gtest.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 TEST(OpSchemaTest, EveryOpButExpectationsIsFlat) {
@@ -46,4 +46,4 @@ TEST(OpSchemaTest, UnknownKindsHaveNoInfo) {
 }
 
 }  // namespace
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -1,10 +1,10 @@
-#include "replay/trace_format.h"
+#include "trace/trace_format.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 absl::StatusOr<TraceFormat> FormatForPath(absl::string_view path) {
   if (absl::EndsWith(path, ".mmt")) return TraceFormat::kMmt;
@@ -13,4 +13,4 @@ absl::StatusOr<TraceFormat> FormatForPath(absl::string_view path) {
       path, ": unknown trace format: the name must end in .mmt or .textproto"));
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

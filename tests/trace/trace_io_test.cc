@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "replay/trace_reader.h"
-#include "replay/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 std::string TmpPath(const std::string& name) {
@@ -178,4 +178,4 @@ TEST(TraceIoTest, UnknownExtensionIsRejected) {
 }
 
 }  // namespace
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -3,8 +3,8 @@
 // renames over it. A file that is destroyed or interrupted (SIGINT, SIGTERM,
 // SIGHUP) before Commit() leaves nothing behind. "-" writes to stdout, and a
 // path naming a device or FIFO (/dev/null) is written in place.
-#ifndef MMREPLAY_REPLAY_OUTPUT_FILE_H_
-#define MMREPLAY_REPLAY_OUTPUT_FILE_H_
+#ifndef MMREPLAY_TRACE_OUTPUT_FILE_H_
+#define MMREPLAY_TRACE_OUTPUT_FILE_H_
 
 #include <cstdio>
 #include <memory>
@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 class OutputFile {
  public:
@@ -43,6 +43,6 @@ class OutputFile {
   bool committed_ = false;
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_OUTPUT_FILE_H_
+#endif  // MMREPLAY_TRACE_OUTPUT_FILE_H_

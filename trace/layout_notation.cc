@@ -1,4 +1,4 @@
-#include "mm/layout.h"
+#include "trace/layout_notation.h"
 
 #include <optional>
 #include <utility>
@@ -8,8 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/page_geometry.h"
 
-namespace mmreplay::mm {
+namespace mmreplay::trace {
 namespace {
 
 using Kind = LayoutRun::Kind;
@@ -59,7 +60,8 @@ absl::StatusOr<LayoutRun> ParseToken(absl::string_view token) {
         return BadToken(token, "expected O-<order>[<first>+<pages>]");
       }
     }
-    if (!absl::SimpleAtoi(order_text, &run.order) || run.order > 10) {
+    if (!absl::SimpleAtoi(order_text, &run.order) ||
+        run.order > kMaxPageOrder) {
       return BadToken(token, "order must be 0..10");
     }
     uint64_t size = uint64_t{1} << run.order;
@@ -97,41 +99,7 @@ absl::StatusOr<LayoutRun> ParseToken(absl::string_view token) {
   return BadToken(token, "expected O-<order>, [hole*n], [Z*n] or [HZ*n]");
 }
 
-// Appends `run` to `layout`, merging holes and zero pages into a previous
-// run of their kind (folio runs stay as given).
-void Append(Layout* layout, const LayoutRun& run) {
-  if (run.kind != Kind::kFolio && !layout->empty() &&
-      layout->back().kind == run.kind) {
-    layout->back().pages += run.pages;
-    return;
-  }
-  layout->push_back(run);
-}
-
 }  // namespace
-
-void LayoutBuilder::AddHole(uint64_t pages) {
-  Append(&layout_, LayoutRun{Kind::kHole, 0, 0, pages});
-}
-
-void LayoutBuilder::AddZeroPage(bool huge, uint64_t pages) {
-  Append(&layout_,
-         LayoutRun{huge ? Kind::kHugeZeroPage : Kind::kZeroPage, 0, 0, pages});
-}
-
-void LayoutBuilder::AddFolio(uint64_t folio_id, uint32_t order, uint64_t index,
-                             uint64_t pages) {
-  if (!layout_.empty()) {
-    LayoutRun& last = layout_.back();
-    if (last.kind == Kind::kFolio && last_folio_ == folio_id &&
-        last.first + last.pages == index) {
-      last.pages += pages;
-      return;
-    }
-  }
-  layout_.push_back(LayoutRun{Kind::kFolio, order, index, pages});
-  last_folio_ = folio_id;
-}
 
 std::string RenderLayout(const Layout& layout) {
   std::string out;
@@ -159,13 +127,13 @@ absl::StatusOr<Layout> ParseLayout(absl::string_view text) {
       if (count > kMaxRepeat) {
         return BadToken(token, absl::StrCat("repeat count over ", kMaxRepeat));
       }
-      for (uint64_t i = 1; i < count; ++i) Append(&layout, *last);
+      for (uint64_t i = 1; i < count; ++i) AppendRun(&layout, *last);
       last.reset();
       continue;
     }
     absl::StatusOr<LayoutRun> run = ParseToken(token);
     if (!run.ok()) return run.status();
-    Append(&layout, *run);
+    AppendRun(&layout, *run);
     last = *run;
   }
   if (layout.empty()) return absl::InvalidArgumentError("empty layout");
@@ -178,4 +146,4 @@ uint64_t LayoutPages(const Layout& layout) {
   return pages;
 }
 
-}  // namespace mmreplay::mm
+}  // namespace mmreplay::trace

@@ -1,4 +1,4 @@
-#include "replay/trace_reader.h"
+#include "trace/trace_reader.h"
 
 #include <errno.h>
 #include <string.h>
@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
-#include "replay/mmt_reader.h"
-#include "replay/textproto_reader.h"
-#include "replay/trace_format.h"
+#include "trace/mmt_reader.h"
+#include "trace/textproto_reader.h"
+#include "trace/trace_format.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(
     const std::string& path) {
@@ -71,4 +71,4 @@ absl::Status RecordError(absl::string_view path, uint64_t record,
       path, ": record ", record, " (byte ", byte_offset, "): ", shown));
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -1,7 +1,7 @@
 // Reader of the binary .mmt format: a zstd stream of varint-length-delimited
 // Record messages (traces/FORMAT.md). Internal to TraceReader::Open().
-#ifndef MMREPLAY_REPLAY_MMT_READER_H_
-#define MMREPLAY_REPLAY_MMT_READER_H_
+#ifndef MMREPLAY_TRACE_MMT_READER_H_
+#define MMREPLAY_TRACE_MMT_READER_H_
 
 #include <zstd.h>
 
@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "proto/trace.pb.h"
-#include "replay/op_schema.h"
-#include "replay/trace_reader.h"
+#include "trace/op_schema.h"
+#include "trace/trace_reader.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 class MmtReader : public TraceReader {
  public:
@@ -86,6 +86,6 @@ class MmtReader : public TraceReader {
   std::array<uint64_t, kMaxArity> padded_{};
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_MMT_READER_H_
+#endif  // MMREPLAY_TRACE_MMT_READER_H_

@@ -12,8 +12,8 @@
 //   ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> r, TraceReader::Open(path));
 //   while (const TraceOp* op = r->Next()) { ... }
 //   RETURN_IF_ERROR(r->status());
-#ifndef MMREPLAY_REPLAY_TRACE_READER_H_
-#define MMREPLAY_REPLAY_TRACE_READER_H_
+#ifndef MMREPLAY_TRACE_TRACE_READER_H_
+#define MMREPLAY_TRACE_TRACE_READER_H_
 
 #include <cstdint>
 #include <memory>
@@ -23,10 +23,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/trace.pb.h"
-#include "replay/trace_op.h"
-#include "replay/trace_validator.h"
+#include "trace/trace_op.h"
+#include "trace/trace_validator.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 // The error for bad content at a record:
 // "<path>: record <n> (byte <offset>): <what>".
@@ -79,6 +79,6 @@ class TraceReader {
   TraceOp op_;
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_TRACE_READER_H_
+#endif  // MMREPLAY_TRACE_TRACE_READER_H_

@@ -1,14 +1,15 @@
 // Constants and small helpers of the trace file formats (traces/FORMAT.md).
-#ifndef MMREPLAY_REPLAY_TRACE_FORMAT_H_
-#define MMREPLAY_REPLAY_TRACE_FORMAT_H_
+#ifndef MMREPLAY_TRACE_TRACE_FORMAT_H_
+#define MMREPLAY_TRACE_TRACE_FORMAT_H_
 
 #include <cstddef>
 #include <cstdint>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/page_geometry.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 // Header.format_version this build reads and writes.
 inline constexpr uint32_t kFormatVersion = 1;
@@ -23,18 +24,18 @@ inline constexpr int kMaxBatchOps = 4096;
 // Largest user address + 1 (x86-64 TASK_SIZE with 4-level page tables).
 inline constexpr uint64_t kTaskSize = 0x7ffffffff000ull;
 
+// Largest Machine.total_pages: 2^29 - 2 pages (2 TiB), as the model's PTEs
+// hold 29-bit PFNs (mm::kMaxPages; the replay driver checks the two agree).
+inline constexpr uint64_t kMaxMachinePages = (uint64_t{1} << 29) - 2;
+
 // Largest file size (MAX_LFS_FILESIZE).
 inline constexpr uint64_t kMaxFileBytes = 0x7fffffffffffffffull;
-
-inline constexpr uint64_t kPageSize = 4096;
-// MAX_PAGE_ORDER.
-inline constexpr uint32_t kMaxPageOrder = 10;
 
 enum class TraceFormat { kMmt, kTextproto };
 
 // The format a path names by its extension: ".mmt" or ".textproto".
 absl::StatusOr<TraceFormat> FormatForPath(absl::string_view path);
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_TRACE_FORMAT_H_
+#endif  // MMREPLAY_TRACE_TRACE_FORMAT_H_

@@ -1,4 +1,4 @@
-#include "replay/output_file.h"
+#include "trace/output_file.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 // Temporary files not yet committed, for the signal handler to remove. A
@@ -152,4 +152,4 @@ absl::Status OutputFile::Commit() {
   return absl::OkStatus();
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

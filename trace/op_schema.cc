@@ -1,9 +1,9 @@
-#include "replay/op_schema.h"
+#include "trace/op_schema.h"
 
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
@@ -148,4 +148,4 @@ void OpSchema::Unflatten(uint32_t kind, const uint64_t* args, Op* op) const {
   }
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

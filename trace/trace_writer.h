@@ -3,8 +3,8 @@
 // what a round trip .textproto -> .mmt -> .textproto reproduces byte for
 // byte: a multi-line header, then one line per op, with addresses, offsets
 // and lengths in hex.
-#ifndef MMREPLAY_REPLAY_TRACE_WRITER_H_
-#define MMREPLAY_REPLAY_TRACE_WRITER_H_
+#ifndef MMREPLAY_TRACE_TRACE_WRITER_H_
+#define MMREPLAY_TRACE_TRACE_WRITER_H_
 
 #include <memory>
 #include <string>
@@ -12,10 +12,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/trace.pb.h"
-#include "replay/trace_format.h"
-#include "replay/trace_op.h"
+#include "trace/trace_format.h"
+#include "trace/trace_op.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 class TraceWriter {
  public:
@@ -42,6 +42,6 @@ std::string OpToText(const Op& op);
 // The canonical text of a header entry, "header {\n ... }\n".
 std::string HeaderToText(const Header& header);
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_TRACE_WRITER_H_
+#endif  // MMREPLAY_TRACE_TRACE_WRITER_H_

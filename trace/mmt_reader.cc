@@ -1,4 +1,4 @@
-#include "replay/mmt_reader.h"
+#include "trace/mmt_reader.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
-#include "replay/trace_format.h"
+#include "trace/trace_format.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 constexpr size_t kReadChunk = 128 << 10;
@@ -320,4 +320,4 @@ bool MmtReader::ReadOp(TraceOp* op) {
   return true;
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -1,9 +1,8 @@
 // The layout notation of traces/FORMAT.md: parse, render, build.
-#include "mm/layout.h"
-
 #include "gtest/gtest.h"
+#include "trace/layout_notation.h"
 
-namespace mmreplay::mm {
+namespace mmreplay::trace {
 namespace {
 
 std::string Canonical(const std::string& text) {
@@ -62,4 +61,4 @@ TEST(LayoutTest, BuilderMergesPagesOfOneFolioOnly) {
 }
 
 }  // namespace
-}  // namespace mmreplay::mm
+}  // namespace mmreplay::trace

@@ -2,8 +2,8 @@
 // entry per record ("header { ... }" first, then "op { ... }" per op). It
 // finds one entry at a time and parses it with protobuf's TextFormat, so
 // memory stays bounded by the largest entry. Internal to TraceReader::Open().
-#ifndef MMREPLAY_REPLAY_TEXTPROTO_READER_H_
-#define MMREPLAY_REPLAY_TEXTPROTO_READER_H_
+#ifndef MMREPLAY_TRACE_TEXTPROTO_READER_H_
+#define MMREPLAY_TRACE_TEXTPROTO_READER_H_
 
 #include <array>
 #include <cstdio>
@@ -11,10 +11,10 @@
 
 #include "absl/strings/string_view.h"
 #include "proto/trace.pb.h"
-#include "replay/op_schema.h"
-#include "replay/trace_reader.h"
+#include "trace/op_schema.h"
+#include "trace/trace_reader.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 class TextprotoReader : public TraceReader {
  public:
@@ -48,6 +48,6 @@ class TextprotoReader : public TraceReader {
   std::array<uint64_t, kMaxArity> args_{};
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_TEXTPROTO_READER_H_
+#endif  // MMREPLAY_TRACE_TEXTPROTO_READER_H_

@@ -5,18 +5,18 @@
 // enum values); and every process, file, pin or reference an op names was
 // created by an earlier op and not yet ended. Memory grows with the live ids,
 // not with the trace.
-#ifndef MMREPLAY_REPLAY_TRACE_VALIDATOR_H_
-#define MMREPLAY_REPLAY_TRACE_VALIDATOR_H_
+#ifndef MMREPLAY_TRACE_TRACE_VALIDATOR_H_
+#define MMREPLAY_TRACE_TRACE_VALIDATOR_H_
 
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "proto/trace.pb.h"
-#include "replay/id_set.h"
-#include "replay/trace_op.h"
+#include "trace/id_set.h"
+#include "trace/trace_op.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 class TraceValidator {
  public:
@@ -42,6 +42,6 @@ class TraceValidator {
   IdSet refs_;
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_TRACE_VALIDATOR_H_
+#endif  // MMREPLAY_TRACE_TRACE_VALIDATOR_H_

@@ -1,4 +1,4 @@
-#include "replay/trace_writer.h"
+#include "trace/trace_writer.h"
 
 #include <zstd.h>
 
@@ -14,10 +14,10 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
-#include "replay/op_schema.h"
-#include "replay/output_file.h"
+#include "trace/op_schema.h"
+#include "trace/output_file.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -274,4 +274,4 @@ absl::Status TraceWriter::Write(const Op& op) {
   return Write(view);
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -1,16 +1,16 @@
 // TraceOp: one record after the header, as a TraceReader yields it. Flat ops
 // (see proto/trace.proto) are a row of integers indexed by field number, so
 // reading one costs no message construction; the rest are whole messages.
-#ifndef MMREPLAY_REPLAY_TRACE_OP_H_
-#define MMREPLAY_REPLAY_TRACE_OP_H_
+#ifndef MMREPLAY_TRACE_TRACE_OP_H_
+#define MMREPLAY_TRACE_TRACE_OP_H_
 
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
 #include "proto/trace.pb.h"
-#include "replay/op_schema.h"
+#include "trace/op_schema.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 struct TraceOp {
   // Op's oneof field number, e.g. Op::kTouchFieldNumber.
@@ -33,6 +33,6 @@ struct TraceOp {
   uint64_t arg(int number) const { return args[number - 1]; }
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_TRACE_OP_H_
+#endif  // MMREPLAY_TRACE_TRACE_OP_H_

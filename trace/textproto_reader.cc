@@ -1,4 +1,4 @@
-#include "replay/textproto_reader.h"
+#include "trace/textproto_reader.h"
 
 #include <algorithm>
 #include <optional>
@@ -8,7 +8,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 namespace {
 
 constexpr size_t kReadChunk = 64 << 10;
@@ -233,4 +233,4 @@ bool TextprotoReader::ReadOp(TraceOp* op) {
   return true;
 }
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace

@@ -1,15 +1,15 @@
 // IdSet: the live process, file, pin or reference ids of a trace. Ids are
 // small in practice, so those below 2^16 live in a bitmap (no hashing on the
 // per-op path); larger ones in a hash set.
-#ifndef MMREPLAY_REPLAY_ID_SET_H_
-#define MMREPLAY_REPLAY_ID_SET_H_
+#ifndef MMREPLAY_TRACE_ID_SET_H_
+#define MMREPLAY_TRACE_ID_SET_H_
 
 #include <cstdint>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 class IdSet {
  public:
@@ -44,6 +44,6 @@ class IdSet {
   absl::flat_hash_set<uint32_t> high_;
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_ID_SET_H_
+#endif  // MMREPLAY_TRACE_ID_SET_H_

@@ -3,8 +3,8 @@
 // as a column of uint64 in OpBatch) and how many fields it has. Built once
 // from the descriptors of proto/trace.proto, so adding an op or a field
 // needs no change here.
-#ifndef MMREPLAY_REPLAY_OP_SCHEMA_H_
-#define MMREPLAY_REPLAY_OP_SCHEMA_H_
+#ifndef MMREPLAY_TRACE_OP_SCHEMA_H_
+#define MMREPLAY_TRACE_OP_SCHEMA_H_
 
 #include <array>
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include "google/protobuf/descriptor.h"
 #include "proto/trace.pb.h"
 
-namespace mmreplay::replay {
+namespace mmreplay::trace {
 
 // Largest Op oneof field number the schema can hold.
 inline constexpr uint32_t kMaxOpKind = 127;
@@ -75,6 +75,6 @@ class OpSchema {
   std::array<OpKindInfo, kMaxOpKind + 1> kinds_{};
 };
 
-}  // namespace mmreplay::replay
+}  // namespace mmreplay::trace
 
-#endif  // MMREPLAY_REPLAY_OP_SCHEMA_H_
+#endif  // MMREPLAY_TRACE_OP_SCHEMA_H_
