@@ -74,21 +74,66 @@ absl::StatusOr<Trace> Load(const std::string& path) {
 }
 
 // A kernel that allocates on a read fault where upstream maps the zero
-// page would record its own rule as the truth for every read of anonymous
-// memory: such a trace is refused, naming the first read.
+// page would record its own rule as the truth for every read of private
+// anonymous memory (a read touch, or vmsplice's GUP read): such a trace is
+// refused, naming the first such read. Reads of files are not affected.
 absl::Status RefuseReadsWithoutZeroPage(const PageFlags& flags,
                                         const std::string& path,
                                         const Trace& trace) {
+  absl::btree_map<uint32_t, RangeSet> anon;  // private anonymous, by pid
   for (size_t i = 0; i < trace.ops.size(); ++i) {
     const Op& op = trace.ops[i];
-    if (!op.has_touch() || op.touch().access() != ACCESS_READ) continue;
+    uint32_t pid = 0;
+    uint64_t addr = 0, length = 0;
+    switch (op.kind_case()) {
+      case Op::kMmapAnon:
+        anon[op.mmap_anon().pid()].Remove(
+            op.mmap_anon().addr(),
+            op.mmap_anon().addr() + op.mmap_anon().length_bytes());
+        if (!(op.mmap_anon().flags() & MAP_BITS_SHARED)) {
+          anon[op.mmap_anon().pid()].Add(
+              op.mmap_anon().addr(),
+              op.mmap_anon().addr() + op.mmap_anon().length_bytes());
+        }
+        continue;
+      case Op::kMmapFile:
+        anon[op.mmap_file().pid()].Remove(
+            op.mmap_file().addr(),
+            op.mmap_file().addr() + op.mmap_file().length_bytes());
+        continue;
+      case Op::kMunmap:
+        anon[op.munmap().pid()].Remove(
+            op.munmap().addr(),
+            op.munmap().addr() + op.munmap().length_bytes());
+        continue;
+      case Op::kProcessFork:
+        anon[op.process_fork().child_pid()] =
+            anon[op.process_fork().parent_pid()];
+        continue;
+      case Op::kTouch:
+        if (op.touch().access() != ACCESS_READ) continue;
+        pid = op.touch().pid();
+        addr = op.touch().addr();
+        length = op.touch().length_bytes();
+        break;
+      case Op::kPin:
+        if (op.pin().kind() != PIN_KIND_VMSPLICE) continue;
+        pid = op.pin().pid();
+        addr = op.pin().addr();
+        length = op.pin().length_bytes();
+        break;
+      default:
+        continue;
+    }
+    if (!anon[pid].Overlaps(addr, addr + length)) continue;
     ASSIGN_OR_RETURN(bool zero, ReadFaultsMapZeroPage(flags));
     if (zero) return absl::OkStatus();
     return absl::FailedPreconditionError(absl::StrCat(
         path, ": record ", trace.records[i],
-        ": touch.access: this kernel does not map the zero page on a read "
-        "fault (pvm_no_zero_page=1 in /proc/cmdline?), where upstream Linux "
-        "and the model do; reads cannot be captured here"));
+        ": this kernel does not map the zero page on a read fault of "
+        "anonymous memory (pvm_no_zero_page=1 in /proc/cmdline?), where "
+        "upstream Linux and the model do; such reads cannot be captured "
+        "here"));
   }
   return absl::OkStatus();
 }
@@ -273,7 +318,10 @@ class Run {
         }
         Command c = RangeCommand(Command::kMadvise, m.addr(), m.length_bytes(),
                                  kMadvCollapse);
-        return InProcess(m.pid(), c, "madvise(MADV_COLLAPSE)");
+        // A collapse the kernel refuses (EINVAL for a block it cannot
+        // collapse, EAGAIN) is an outcome, as the model logs it: the
+        // layouts after it show what it did.
+        return procs_[m.pid()].exec->Run(c).status();
       }
       case Op::kFileCreate:
         return CreateFile(op.file_create());

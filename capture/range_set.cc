@@ -36,4 +36,13 @@ void RangeSet::Remove(uint64_t start, uint64_t end) {
   for (const auto& [s, e] : kept) ranges_[s] = e;
 }
 
+bool RangeSet::Overlaps(uint64_t start, uint64_t end) const {
+  // The last range starting before `end` is the only one that can reach
+  // back into [start, end).
+  auto it = ranges_.lower_bound(end);
+  if (it == ranges_.begin()) return false;
+  --it;
+  return it->second > start;
+}
+
 }  // namespace mmreplay::capture

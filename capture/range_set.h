@@ -21,6 +21,9 @@ class RangeSet {
   // trimmed (one across both is cut in two).
   void Remove(uint64_t start, uint64_t end);
 
+  // Whether any range meets [start, end).
+  bool Overlaps(uint64_t start, uint64_t end) const;
+
   // start -> end of every range, lowest first.
   const absl::btree_map<uint64_t, uint64_t>& ranges() const { return ranges_; }
 

@@ -63,5 +63,21 @@ TEST(RangeSetTest, CopiesAreIndependent) {
   EXPECT_EQ(Show(child), "[5,10)");
 }
 
+// A range meets [start, end) when they share a byte: touching ends do not.
+TEST(RangeSetTest, Overlaps) {
+  RangeSet r;
+  r.Add(10, 20);
+  r.Add(30, 40);
+  EXPECT_FALSE(r.Overlaps(0, 10));
+  EXPECT_TRUE(r.Overlaps(0, 11));
+  EXPECT_TRUE(r.Overlaps(19, 30));
+  EXPECT_FALSE(r.Overlaps(20, 30));
+  EXPECT_TRUE(r.Overlaps(20, 31));
+  EXPECT_TRUE(r.Overlaps(12, 15));
+  EXPECT_TRUE(r.Overlaps(0, 100));
+  EXPECT_FALSE(r.Overlaps(40, 100));
+  EXPECT_FALSE(RangeSet().Overlaps(0, 100));
+}
+
 }  // namespace
 }  // namespace mmreplay::capture
