@@ -1,0 +1,89 @@
+// Collapse (mm/khugepaged.c): khugepaged, or MADV_COLLAPSE, replaces the
+// small folios of a PMD-aligned 2 MiB block by one new order-9 folio, for
+// anonymous memory (collapse_huge_page) and for tmpfs (collapse_file).
+#ifndef MMREPLAY_MM_KHUGEPAGED_H_
+#define MMREPLAY_MM_KHUGEPAGED_H_
+
+#include <cstdint>
+
+#include "mm/errno.h"
+#include "mm/mm_state.h"
+#include "mm/scan_result.h"
+
+namespace mmreplay::mm {
+
+// madvise_collapse_errno(): the errno MADV_COLLAPSE returns for a block's
+// result (0 for a collapsed block or one a PMD maps already).
+constexpr int MadviseCollapseErrno(ScanResult r) {
+  switch (r) {
+    case ScanResult::kSucceed:
+    case ScanResult::kPmdMapped:
+      return 0;
+    case ScanResult::kAllocHugePageFail:
+      return kEnomem;
+    case ScanResult::kCgroupChargeFail:
+    case ScanResult::kExceedNonePte:
+      return kEbusy;
+    // Resource temporarily unavailable: trying again might succeed.
+    case ScanResult::kPageCount:
+    case ScanResult::kPageLock:
+    case ScanResult::kPageLru:
+    case ScanResult::kDelPageLru:
+    case ScanResult::kPageFilled:
+      return kEagain;
+    default:
+      return kEinval;
+  }
+}
+
+// Whether madvise_collapse() goes on to the range's next block after this
+// result (its "whitelisted set of results where continuing OK"), or stops.
+constexpr bool MadviseCollapseContinues(ScanResult r) {
+  switch (r) {
+    case ScanResult::kSucceed:
+    case ScanResult::kPmdMapped:
+    case ScanResult::kPmdNull:
+    case ScanResult::kPteNonPresent:
+    case ScanResult::kPteUffdWp:
+    case ScanResult::kPageRo:
+    case ScanResult::kLackReferencedPage:
+    case ScanResult::kPageNull:
+    case ScanResult::kPageCount:
+    case ScanResult::kPageLock:
+    case ScanResult::kPageCompound:
+    case ScanResult::kPageLru:
+    case ScanResult::kDelPageLru:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What a collapse of one 2 MiB block came to, and whether MADV_COLLAPSE
+// stops there (MadviseCollapseContinues(), but for the blocks docs/model.md
+// says the model passes over where the kernel refuses the whole VMA).
+struct CollapseResult {
+  ScanResult result = ScanResult::kSucceed;
+  bool stop = false;
+  int err() const { return MadviseCollapseErrno(result); }
+};
+
+// hpage_collapse_scan_pmd() + collapse_huge_page() of the block at haddr.
+// `khugepaged`: khugepaged's rules, else MADV_COLLAPSE's.
+CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
+                            uint64_t haddr, bool khugepaged);
+// hpage_collapse_scan_file() + collapse_file() for tmpfs, then
+// (MADV_COLLAPSE) the caller's PMD.
+CollapseResult CollapseFile(MmState& mm, uint32_t pid, const Vma& vma,
+                            uint64_t haddr, bool khugepaged);
+// collapse_pte_mapped_thp() for MADV_COLLAPSE: the caller's PMD maps the
+// page-cache THP at head, unless a PTE there maps a private mapping's
+// anonymous copy (SCAN_FAIL: false).
+bool MapCollapsedFile(MmState& mm, uint32_t pid, const Vma& vma, uint64_t haddr,
+                      uint32_t head);
+// alloc_charge_folio(): the new folio; null when none can be had.
+Folio* AllocCollapseFolio(MmState& mm, uint32_t* head);
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_KHUGEPAGED_H_
