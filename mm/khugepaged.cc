@@ -75,7 +75,10 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
     Event& e = mm_.NewEvent(EVENT_COLLAPSE, REASON_COLLAPSE);
     e.set_pid(pid);
     e.set_addr(haddr);
-    if (r.err() != 0) e.set_err(r.err());
+    if (r.err() != 0) {
+      e.set_err(r.err());
+      e.set_scan_result(r.result);
+    }
     mm_.Emit();
     vma_failed |= r.err() != 0;
     // madvise_collapse() gives up on the rest of the range (khugepaged
