@@ -286,7 +286,6 @@ bool PmdFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
   return true;
 }
 
-
 // wp_can_reuse_anon_folio(): may a write fault in `p` keep the page of
 // folio f it maps read-only (and not exclusive)? By the profile's rule
 // (Profile::AnonCowReuse): no page of f mapped twice (before v5.9); f's

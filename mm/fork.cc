@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/errno.h"
 #include "mm/model.h"
 #include "mm/rmap.h"
 #include "mm/zap.h"
@@ -43,11 +44,9 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   }
   if (out_of_memory) {
     // dup_mmap() fails and the child's mm is torn down: fork fails.
+    // fork() returns -ENOMEM.
     RETURN_IF_ERROR(ProcessExit(child_pid));
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "fork of process %d: no memory for the copy of a page that may be "
-        "pinned (the kernel's fork fails with ENOMEM)",
-        parent_pid));
+    mm_.OpFailed(parent_pid, 0, 0, kEnomem, REASON_FORK);
   }
   return absl::OkStatus();
 }

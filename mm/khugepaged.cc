@@ -60,12 +60,14 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
     if (vma == nullptr || haddr + kPmdSize > vma->end) continue;
     Vma v = *vma;
     if (!khugepaged && v.start != vma_start) {
-      if (vma_failed) break;
+      if (vma_failed) return absl::OkStatus();
       vma_start = v.start;
     }
     if (v.nohugepage) {
       if (khugepaged) continue;
-      break;  // thp_vma_allowable_order() fails up front: -EINVAL
+      // thp_vma_allowable_order() fails up front: madvise returns -EINVAL.
+      mm_.OpFailed(pid, addr, length, kEinval, REASON_COLLAPSE);
+      return absl::OkStatus();
     }
     const Result r = v.anonymous() && !v.shared
                          ? CollapseAnon(mm_, pid, v, haddr, khugepaged)
@@ -83,7 +85,13 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
     vma_failed |= r.err() != 0;
     // madvise_collapse() gives up on the rest of the range (khugepaged
     // just moves on).
-    if (r.stop && !khugepaged) break;
+    if (r.stop && !khugepaged) return absl::OkStatus();
+  }
+  // madvise_walk_vmas(): a hole in the range, with every VMA done, is
+  // -ENOMEM (a failed block's errno is its collapse event's).
+  if (!khugepaged && !vma_failed &&
+      p.vmas.MappedUpTo(addr, addr + length) < addr + length) {
+    mm_.OpFailed(pid, addr, length, kEnomem, REASON_COLLAPSE);
   }
   return absl::OkStatus();
 }

@@ -127,6 +127,20 @@ struct MmState {
                    int64_t ref_before = -1, int64_t ref_after = -1,
                    uint32_t repeat = 1);
 
+  // An op the kernel refuses or fails: the event with the errno its
+  // syscall returns (docs/model.md, "Ops the kernel refuses").
+  void OpFailed(uint32_t pid, uint64_t addr, uint64_t length, int err,
+                Reason reason) {
+    Event& e = NewEvent(EVENT_OP_FAILED, reason);
+    e.set_pid(pid);
+    if (length != 0) {  // a range op (madvise, mprotect, pin)
+      e.set_addr(addr);
+      e.set_length_bytes(length);
+    }
+    e.set_err(err);
+    Emit();
+  }
+
   // Buddy allocation of a folio; the event says why. Null if memory is out.
   Folio* AllocFolio(uint32_t order, Reason reason, uint32_t* head);
   // The event of an allocation that found no free block.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/errno.h"
 #include "mm/fault.h"
 #include "mm/filemap.h"
 #include "mm/pin.h"
@@ -192,10 +193,14 @@ absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
   return absl::OkStatus();
 }
 
+// madvise(): madvise_walk_vmas() applies the advice VMA by VMA; a hole in
+// the range does not stop it, but madvise then returns -ENOMEM.
 absl::Status Model::Madvise(uint32_t pid, uint64_t addr, uint64_t length,
                             Advice advice) {
-  Process* p = mm_.FindProcess(pid);
-  uint64_t end = addr + length;
+  Process& p = mm_.GetProcess(pid);
+  const uint64_t end = addr + length;
+  const bool hole = p.vmas.MappedUpTo(addr, end) < end;
+  Reason reason = REASON_UNSPECIFIED;
   switch (advice) {
     case ADVICE_HUGEPAGE:
     case ADVICE_NOHUGEPAGE: {
@@ -203,43 +208,46 @@ absl::Status Model::Madvise(uint32_t pid, uint64_t addr, uint64_t length,
       // hugepage_madvise(): sets one flag and clears the other. Splitting
       // a VMA at a boundary inside a PMD mapping splits the PMD
       // (vma_adjust_trans_huge).
-      for (const Vma& v : p->vmas.Update(addr, end, [huge](Vma& v) {
+      for (const Vma& v : p.vmas.Update(addr, end, [huge](Vma& v) {
              v.hugepage = huge;
              v.nohugepage = !huge;
            })) {
         SplitPmdsAtEdges(mm_, pid, v.start, v.end, REASON_UNSPECIFIED);
       }
-      return absl::OkStatus();
+      break;
     }
     case ADVICE_DONTNEED:
-      ZapRange(mm_, pid, addr, end, REASON_MADV_DONTNEED);
-      return absl::OkStatus();
+      reason = REASON_MADV_DONTNEED;
+      ZapRange(mm_, pid, addr, end, reason);
+      break;
     case ADVICE_FREE:
-      // madvise_free_single_vma(): only private anonymous memory.
-      for (const Vma& v : mm_.FindProcess(pid)->vmas.Overlapping(addr, end)) {
+      reason = REASON_MADV_FREE;
+      // madvise_free_single_vma(): only private anonymous memory; the
+      // first other VMA ends the walk with -EINVAL, the VMAs before it
+      // done.
+      for (const Vma& v : p.vmas.Overlapping(addr, end)) {
         if (!v.anonymous() || v.shared) {
-          return absl::FailedPreconditionError(absl::StrFormat(
-              "MADV_FREE at 0x%x in process %d: not private anonymous "
-              "memory (madvise fails with EINVAL)",
-              v.start, pid));
+          if (v.start > addr) MadviseFree(mm_, pid, addr, v.start);
+          mm_.OpFailed(pid, addr, length, kEinval, reason);
+          return absl::OkStatus();
         }
       }
       MadviseFree(mm_, pid, addr, end);
-      return absl::OkStatus();
+      break;
     default:
-      return absl::OkStatus();
+      break;
   }
+  if (hole) mm_.OpFailed(pid, addr, length, kEnomem, reason);
+  return absl::OkStatus();
 }
 
+// mprotect(): do_mprotect_pkey() fails with -ENOMEM, changing nothing, if
+// no VMA holds the start; else it changes the VMAs one after another up to
+// the first hole, and then fails with -ENOMEM.
 absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
                              uint32_t prot) {
-  Process* p = mm_.FindProcess(pid);
-  for (uint64_t a = addr; a < addr + length;) {
-    const Vma* v = p->vmas.Find(a);
-    // mprotect() fails with ENOMEM on a hole and changes nothing.
-    if (v == nullptr) return absl::OkStatus();
-    a = v->end;
-  }
+  Process* p = &mm_.GetProcess(pid);
+  const uint64_t end = p->vmas.MappedUpTo(addr, addr + length);
   // change_protection() on each VMA whose protection changes.
   // change_pmd_range(): a PMD mapping the range covers only in part is
   // split into PTEs; the folio is not split.
@@ -249,7 +257,7 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
   // once; the others stay as they are, to fault.
   const bool write = (prot & PROT_BITS_WRITE) != 0;
   for (const Vma& v :
-       p->vmas.Update(addr, addr + length, [prot](Vma& v) { v.prot = prot; })) {
+       p->vmas.Update(addr, end, [prot](Vma& v) { v.prot = prot; })) {
     SplitPmdsAtEdges(mm_, pid, v.start, v.end, REASON_MPROTECT);
     p->pt.ForEachPmd(v.start, v.end, [&](uint64_t pmd_addr, Pmd& pmd) {
       if (pmd.kind == Pmd::Kind::kFolio) {
@@ -269,6 +277,9 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
         }
       }
     });
+  }
+  if (end < addr + length) {
+    mm_.OpFailed(pid, addr, length, kEnomem, REASON_MPROTECT);
   }
   return absl::OkStatus();
 }

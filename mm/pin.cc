@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/errno.h"
 #include "mm/fault.h"
 #include "mm/model.h"
 
@@ -43,12 +44,15 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
   h.pid = pid;
   // mm_set_has_pinned_flag().
   if (h.foll_pin) p.has_pinned = true;
-  absl::Status s = GetUserPages(mm_, p, pid, addr, length, h);
-  if (!s.ok()) {
-    // The caller gives back what GUP got before it failed
-    // (unpin_user_pages): nothing stays held.
+  if (!GetUserPages(mm_, p, pid, addr, length, h).ok()) {
+    // GUP fails with -EFAULT (an address nothing maps, a mapping that does
+    // not allow the access, a fault past EOF) and the caller gives back
+    // what it got before (unpin_user_pages): nothing stays held, and the
+    // syscall (io_uring_register, vmsplice) returns -EFAULT. The pin id
+    // stays, holding nothing, for the trace's Unpin.
     for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, h.foll_pin, REASON_UNPIN);
-    return s;
+    h.pfns.clear();
+    mm_.OpFailed(pid, addr, length, kEfault, REASON_PIN);
   }
   mm_.pins[pin_id] = std::move(h);
   return absl::OkStatus();
@@ -102,6 +106,7 @@ absl::Status GetUserPages(MmState& mm, Process& p, uint32_t pid, uint64_t addr,
 
 absl::Status Model::Unpin(uint32_t pin_id) {
   auto it = mm_.pins.find(pin_id);
+  CHECK(it != mm_.pins.end());
   Holder h = std::move(it->second);
   mm_.pins.erase(it);
   for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, h.foll_pin, REASON_UNPIN);
