@@ -35,7 +35,7 @@ class DeferredSplitQueue {
   void Del(FolioTable& folios, Folio& f);
   // Verify()'s part: linked both ways, only listed folios, as long as its
   // length says.
-  absl::Status Verify(const FolioTable& folios) const;
+  [[nodiscard]] absl::Status Verify(const FolioTable& folios) const;
 
  private:
   uint32_t head_ = kNoFolio;

@@ -378,7 +378,7 @@ absl::Status FaultNotAllowed(uint32_t pid, uint64_t addr, bool write) {
 // do_set_pmd() / map_anon_folio_pmd().
 void MapPmd(MmState& mm, uint32_t pid, uint64_t haddr, uint32_t head,
             bool writable, bool own_ref, Reason reason) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   Pmd& m = p.pt.SetHuge(haddr, Pmd::Kind::kFolio);
   m.head = head;
   m.writable = writable;

@@ -39,7 +39,8 @@ bool NoPageMappedTwice(const MmState& mm, const Folio& f);
 uint32_t AnonAllowedOrders(const MmState& mm, const Vma& vma);
 
 // do_set_pmd() / map_anon_folio_pmd(): maps folio `head` by the PMD at
-// `haddr` in `pid`. `own_ref`: the mapping takes a new reference (a
+// `haddr` in `pid`. REQUIRES: the PMD entry there is empty and the folio
+// is PMD-sized. `own_ref`: the mapping takes a new reference (a
 // page-cache folio); else the caller's (a new anonymous folio) becomes it.
 void MapPmd(MmState& mm, uint32_t pid, uint64_t haddr, uint32_t head,
             bool writable, bool own_ref, Reason reason);

@@ -27,13 +27,11 @@ void EmitNodeChanges(MmState& mm, uint32_t file_id,
     int& n = net[{c.shift, c.index}];
     if (n == 0 || (n > 0) != c.alloc) continue;
     n = 0;
-    mm.event.Clear();
-    mm.event.set_op_index(mm.op_index);
-    mm.event.set_kind(c.alloc ? EVENT_XA_NODE_ALLOC : EVENT_XA_NODE_FREE);
-    mm.event.set_file_id(file_id);
-    mm.event.set_index(c.index);
-    mm.event.set_order(static_cast<uint32_t>(c.shift + 6));
-    mm.event.set_reason(reason);
+    Event& e =
+        mm.NewEvent(c.alloc ? EVENT_XA_NODE_ALLOC : EVENT_XA_NODE_FREE, reason);
+    e.set_file_id(file_id);
+    e.set_index(c.index);
+    e.set_order(static_cast<uint32_t>(c.shift + 6));
     mm.Emit();
   }
 }
@@ -68,7 +66,7 @@ void RemoveFromPageCache(MmState& mm, uint32_t head, Reason reason) {
   Folio& f = mm.folios.At(head);
   DCHECK(!f.test(kFolioAnon) && f.owner != 0);
   uint32_t file_id = f.owner;
-  File& file = *mm.FindFile(file_id);
+  File& file = mm.GetFile(file_id);
   std::vector<PageCache::NodeChange> nodes;
   file.cache.Erase(f.index, &nodes);
   int nr = static_cast<int>(f.pages());

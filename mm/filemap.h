@@ -20,7 +20,8 @@ namespace mmreplay::mm {
 Folio* AddToPageCache(MmState& mm, uint32_t file_id, File& file, uint64_t index,
                       uint32_t order, Reason reason, uint32_t* head);
 // __filemap_remove_folio(): removes a folio from the page cache and drops
-// its references; frees it if nothing else holds it.
+// its references; frees it if nothing else holds it. REQUIRES: nothing
+// maps it (the caller unmapped it first).
 void RemoveFromPageCache(MmState& mm, uint32_t head, Reason reason);
 // Appends the xarray node events of `changes` for `file_id`.
 void EmitNodeChanges(MmState& mm, uint32_t file_id,
@@ -35,9 +36,9 @@ void UnmapMappingRange(MmState& mm, uint32_t file_id, uint64_t first,
 // Verify()'s part: each page-cache entry is listed once and is a live folio
 // of that file at that index and order. Adds each cached folio's page-cache
 // references to `refs` (by head PFN).
-absl::Status VerifyPageCache(const MmState& mm,
-                             absl::Span<const Folio* const> all,
-                             absl::flat_hash_map<uint32_t, int64_t>* refs);
+[[nodiscard]] absl::Status VerifyPageCache(
+    const MmState& mm, absl::Span<const Folio* const> all,
+    absl::flat_hash_map<uint32_t, int64_t>* refs);
 
 }  // namespace mmreplay::mm
 

@@ -26,7 +26,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   std::unique_ptr<Process>& slot = mm_.processes[child_pid];
   slot = std::make_unique<Process>();
   Process& child = *slot;
-  Process& src = *mm_.FindProcess(parent_pid);
+  Process& src = mm_.GetProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;
   bool out_of_memory = false;

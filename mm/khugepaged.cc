@@ -47,7 +47,7 @@ Folio* AllocCollapseFolio(MmState& mm, uint32_t* head) {
 
 absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
                              bool khugepaged) {
-  Process& p = *mm_.FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   uint64_t first = (addr + kPmdSize - 1) & ~(kPmdSize - 1);
   // madvise_walk_vmas(): madvise_collapse() VMA by VMA; one that fails (any
   // block of it not collapsed) ends the walk.
@@ -99,7 +99,7 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
 // hpage_collapse_scan_pmd() + collapse_huge_page().
 CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
                             uint64_t haddr, bool khugepaged) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   if (khugepaged && !(AnonAllowedOrders(mm, vma) >> kPmdOrder & 1)) {
     return Fail(ScanResult::kVmaCheck);
   }
@@ -186,7 +186,7 @@ CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
 // collapse_file() for tmpfs, then (MADV_COLLAPSE) the caller's PMD.
 CollapseResult CollapseFile(MmState& mm, uint32_t pid, const Vma& vma,
                             uint64_t haddr, bool khugepaged) {
-  File& file = *mm.FindFile(vma.file);
+  File& file = mm.GetFile(vma.file);
   // (A page-cache file without CONFIG_READ_ONLY_THP_FOR_FS:
   // thp_vma_allowable_order() refuses its VMA.)
   if (!file.shmem()) return PassOver(ScanResult::kVmaCheck);
@@ -262,7 +262,7 @@ CollapseResult CollapseFile(MmState& mm, uint32_t pid, const Vma& vma,
 
 bool MapCollapsedFile(MmState& mm, uint32_t pid, const Vma& vma, uint64_t haddr,
                       uint32_t head) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   const Pmd* pmd = p.pt.FindPmd(haddr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) return true;
   for (uint64_t a = haddr; a < haddr + kPmdSize; a += kPageSize) {

@@ -12,53 +12,6 @@
 
 namespace mmreplay::mm {
 
-// madvise_collapse_errno(): the errno MADV_COLLAPSE returns for a block's
-// result (0 for a collapsed block or one a PMD maps already).
-constexpr int MadviseCollapseErrno(ScanResult r) {
-  switch (r) {
-    case ScanResult::kSucceed:
-    case ScanResult::kPmdMapped:
-      return 0;
-    case ScanResult::kAllocHugePageFail:
-      return kEnomem;
-    case ScanResult::kCgroupChargeFail:
-    case ScanResult::kExceedNonePte:
-      return kEbusy;
-    // Resource temporarily unavailable: trying again might succeed.
-    case ScanResult::kPageCount:
-    case ScanResult::kPageLock:
-    case ScanResult::kPageLru:
-    case ScanResult::kDelPageLru:
-    case ScanResult::kPageFilled:
-      return kEagain;
-    default:
-      return kEinval;
-  }
-}
-
-// Whether madvise_collapse() goes on to the range's next block after this
-// result (its "whitelisted set of results where continuing OK"), or stops.
-constexpr bool MadviseCollapseContinues(ScanResult r) {
-  switch (r) {
-    case ScanResult::kSucceed:
-    case ScanResult::kPmdMapped:
-    case ScanResult::kPmdNull:
-    case ScanResult::kPteNonPresent:
-    case ScanResult::kPteUffdWp:
-    case ScanResult::kPageRo:
-    case ScanResult::kLackReferencedPage:
-    case ScanResult::kPageNull:
-    case ScanResult::kPageCount:
-    case ScanResult::kPageLock:
-    case ScanResult::kPageCompound:
-    case ScanResult::kPageLru:
-    case ScanResult::kDelPageLru:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // What a collapse of one 2 MiB block came to, and whether MADV_COLLAPSE
 // stops there (MadviseCollapseContinues(), but for the blocks docs/model.md
 // says the model passes over where the kernel refuses the whole VMA).

@@ -166,8 +166,8 @@ struct MmState {
   // machine), folios do not overlap, the index finds each where it is, and
   // each is live with no negative mapcount. Fills `all` with every folio
   // (a run's one by one, as copies kept in `run_folios`) in PFN order.
-  absl::Status VerifyFolios(std::vector<const Folio*>* all,
-                            std::deque<Folio>* run_folios) const;
+  [[nodiscard]] absl::Status VerifyFolios(std::vector<const Folio*>* all,
+                                          std::deque<Folio>* run_folios) const;
 
   Profile profile;
   Knobs knobs;

@@ -39,7 +39,7 @@ std::vector<ZoneSpan> Zones(const Machine& m) {
 void MapVma(MmState& mm, uint32_t pid, const Vma& vma) {
   // mmap_region(): MAP_FIXED over existing mappings unmaps them first
   // (nothing is mapped where no VMA is).
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   if (p.vmas.Overlaps(vma.start, vma.end)) {
     ZapRange(mm, pid, vma.start, vma.end, REASON_MUNMAP);
     p.vmas.Unmap(vma.start, vma.end);
@@ -187,7 +187,7 @@ absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
 absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
   const uint64_t end = addr + length;
   ZapRange(mm_, pid, addr, end, REASON_MUNMAP);
-  Process& p = *mm_.FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   p.vmas.Unmap(addr, end);
   FreePgtables(p, addr, end);
   return absl::OkStatus();
@@ -291,7 +291,7 @@ absl::Status Model::Mprotect(uint32_t pid, uint64_t addr, uint64_t length,
 // (handle_mm_fault), and the walk then looks at it again.
 absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
                           Access access) {
-  Process& p = *mm_.FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   const bool write = access == ACCESS_WRITE;
   // PTEs have no read permission of their own here: where some VMA has
   // none, every read asks the VMA.
@@ -346,6 +346,7 @@ absl::Status Model::FileCreate(uint32_t file_id, Filesystem filesystem,
 absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
                                          uint64_t length) const {
   auto it = mm_.files.find(file_id);
+  CHECK(it != mm_.files.end());  // the trace validator checked the id
   LayoutBuilder b;
   for (uint64_t index = offset / kPageSize;
        index < (offset + length) / kPageSize; ++index) {
@@ -368,7 +369,7 @@ absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
 absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
                                           uint64_t length,
                                           uint64_t* pmd_mapped_pages) const {
-  const Process& p = *mm_.FindProcess(pid);
+  const Process& p = mm_.GetProcess(pid);
   LayoutBuilder b;
   *pmd_mapped_pages = 0;
   for (uint64_t a = addr; a < addr + length; a += kPageSize) {

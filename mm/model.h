@@ -116,23 +116,14 @@ class Model {
   // split_huge_pages_in_file(): the same for the page cache of a file.
   [[nodiscard]] absl::Status SplitFileRange(uint32_t file_id, uint64_t offset,
                                             uint64_t length, const SplitTo& to);
-  // The split request's fields as the trace holds them (replay/driver.cc).
+  // The same with the split request's fields as the trace holds them
+  // (replay/driver.cc).
   [[nodiscard]] absl::Status SplitRange(uint32_t pid, uint64_t addr,
-                                        uint64_t length, uint32_t new_order,
-                                        bool non_uniform,
-                                        uint64_t in_folio_offset) {
-    return SplitRange(
-        pid, addr, length,
-        SplitTo::FromTrace(new_order, non_uniform, in_folio_offset));
-  }
+                                        uint64_t length, uint32_t order,
+                                        bool non_uniform, uint64_t at);
   [[nodiscard]] absl::Status SplitFileRange(uint32_t file_id, uint64_t offset,
-                                            uint64_t length, uint32_t new_order,
-                                            bool non_uniform,
-                                            uint64_t in_folio_offset) {
-    return SplitFileRange(
-        file_id, offset, length,
-        SplitTo::FromTrace(new_order, non_uniform, in_folio_offset));
-  }
+                                            uint64_t length, uint32_t order,
+                                            bool non_uniform, uint64_t at);
   void SetKnob(const SysfsSet& knob) {
     mm_.knobs.Set(knob);
     mm_.KnobsChanged();

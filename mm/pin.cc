@@ -38,7 +38,7 @@ void PutPage(MmState& mm, uint32_t pfn, bool foll_pin, Reason reason) {
 
 absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
                         uint64_t length, PinKind kind) {
-  Process& p = *mm_.FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   Holder h;
   h.foll_pin = kind == PIN_KIND_FOLL_PIN;
   h.pid = pid;
@@ -135,7 +135,7 @@ void ReleasePins(MmState& mm, uint32_t pid) {
 // where no folio is mapped.
 absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
                                        uint64_t addr) {
-  Process& p = *mm_.FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   Holder h;
   const Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
@@ -155,7 +155,7 @@ absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t file_id,
                                        uint64_t page_index) {
   Holder h;
   std::optional<PageCache::Entry> e =
-      mm_.FindFile(file_id)->cache.Find(page_index);
+      mm_.GetFile(file_id).cache.Find(page_index);
   if (e.has_value()) {
     h.pfns.push_back(e->head + static_cast<uint32_t>(page_index - e->index));
   }

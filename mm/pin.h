@@ -25,8 +25,8 @@ void PutPage(MmState& mm, uint32_t pfn, bool foll_pin, Reason reason);
 
 // Verify()'s part: every pinned or speculatively held page is live. Adds
 // each folio's held references to `refs` (by head PFN).
-absl::Status VerifyPins(const MmState& mm,
-                        absl::flat_hash_map<uint32_t, int64_t>* refs);
+[[nodiscard]] absl::Status VerifyPins(
+    const MmState& mm, absl::flat_hash_map<uint32_t, int64_t>* refs);
 
 }  // namespace mmreplay::mm
 

@@ -60,9 +60,11 @@ class AnonVmaFamily {
   uint32_t id_;
 };
 
-// folio_add_anon_rmap_pmd().
+// folio_add_anon_rmap_pmd(). REQUIRES: process pid's PMD maps large folio
+// f.
 void AddRmapPmd(MmState& mm, uint32_t pid, Folio& f);
-// __folio_remove_rmap(RMAP_LEVEL_PMD).
+// __folio_remove_rmap(RMAP_LEVEL_PMD). REQUIRES: the caller has just
+// cleared process pid's PMD mapping of f (head).
 void RemoveRmapPmd(MmState& mm, uint32_t pid, uint32_t head, Folio& f);
 
 // The mappings of a folio: (pid, addr) of its PMD mappings and PTEs
@@ -107,15 +109,18 @@ struct MappingCounts {
 // mapping is exclusive, an exclusive page is mapped once), PTE tables count
 // their entries, and each folio's mapcounts (per page too) and
 // nr_pages_mapped equal its mappings. Fills `counts`.
-absl::Status VerifyMappings(const MmState& mm,
-                            absl::Span<const Folio* const> all,
-                            MappingCounts* counts);
+[[nodiscard]] absl::Status VerifyMappings(const MmState& mm,
+                                          absl::Span<const Folio* const> all,
+                                          MappingCounts* counts);
 // VerifyMmIds: a large anonymous folio whose bit is clear is mapped by one
 // process at most; one whose bit is set has its slots, each held by a
 // process that maps at least as many of its pages as it counts.
-absl::Status VerifyMmIds(const MmState& mm, absl::Span<const Folio* const> all);
+[[nodiscard]] absl::Status VerifyMmIds(const MmState& mm,
+                                       absl::Span<const Folio* const> all);
 
 // folio_add_anon_rmap_ptes() / folio_add_new_anon_rmap() for PTEs.
+// REQUIRES: the caller has just set the `nr` PTEs of process pid that map
+// pages pfn.. of f (head), and holds a reference for each.
 inline void AddRmapPtes(MmState& mm, uint32_t pid, uint32_t head, Folio& f,
                         uint32_t pfn, int nr) {
   (void)head;
@@ -137,7 +142,8 @@ inline void AddRmapPtes(MmState& mm, uint32_t pid, uint32_t head, Folio& f,
 // __folio_remove_rmap(RMAP_LEVEL_PTE) with CONFIG_PAGE_MAPCOUNT: pages whose
 // last mapping goes leave _nr_pages_mapped; the folio is partially mapped
 // when that happened and some pages are still mapped (and no PMD maps it
-// whole).
+// whole). REQUIRES: the caller has just cleared the `nr` PTEs of process
+// pid that mapped pages pfn.. of f (head); it drops their references.
 inline void RemoveRmapPtes(MmState& mm, uint32_t pid, uint32_t head, Folio& f,
                            uint32_t pfn, int nr) {
   f.mapcount -= nr;

@@ -92,7 +92,7 @@ uint32_t ShmemOrder(const MmState& mm, const File& file, uint64_t index,
 // (shmem_write_begin -> shmem_get_folio(index, write_end)).
 absl::Status Model::FileWrite(uint32_t file_id, uint64_t offset,
                               uint64_t length) {
-  File& file = *mm_.FindFile(file_id);
+  File& file = mm_.GetFile(file_id);
   uint64_t pos = offset, end = offset + length;
   while (pos < end) {
     uint64_t chunk_end = std::min(end, (pos & ~(kPmdSize - 1)) + kPmdSize);
@@ -136,7 +136,7 @@ absl::Status WriteChunk(MmState& mm, uint32_t file_id, File& file, uint64_t pos,
 
 absl::Status Model::FileRead(uint32_t file_id, uint64_t offset,
                              uint64_t length) {
-  File& file = *mm_.FindFile(file_id);
+  File& file = mm_.GetFile(file_id);
   // tmpfs reads holes as zeros without filling them (SGP_READ); a
   // page-cache file reads them in (simplified readahead: the orders of
   // ShmemOrder(mm_), up to EOF).
@@ -165,7 +165,7 @@ absl::Status Model::FileRead(uint32_t file_id, uint64_t offset,
 // the page table hold.
 absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
                        uint64_t addr, bool write) {
-  File& file = *mm.FindFile(vma.file);
+  File& file = mm.GetFile(vma.file);
   uint64_t index = vma.PageIndex(addr);
   if (index >= PagesOf(file.size)) {
     return absl::FailedPreconditionError(absl::StrFormat(

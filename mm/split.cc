@@ -223,7 +223,7 @@ bool MigrationSeesPartiallyMapped(MmState& mm, uint32_t head, const Folio& f) {
     left[i] = mm.folios.page_mapcount(f, head + i);
   }
   for (const Mapping& m : RmapWalk(mm, head, f)) {
-    Pte pte = mm.FindProcess(m.pid)->pt.GetPte(m.addr);
+    Pte pte = mm.GetProcess(m.pid).pt.GetPte(m.addr);
     if (--left[pte.pfn() - head] > 0) continue;
     return --mapped > 0;
   }
@@ -293,6 +293,18 @@ absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
                /*caller_pins=*/0, REASON_SPLIT_REQUEST);
   }
   return absl::OkStatus();
+}
+
+absl::Status Model::SplitRange(uint32_t pid, uint64_t addr, uint64_t length,
+                               uint32_t order, bool non_uniform, uint64_t at) {
+  return SplitRange(pid, addr, length, SplitTo::Of(order, non_uniform, at));
+}
+
+absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
+                                   uint64_t length, uint32_t order,
+                                   bool non_uniform, uint64_t at) {
+  return SplitFileRange(file_id, offset, length,
+                        SplitTo::Of(order, non_uniform, at));
 }
 
 }  // namespace mmreplay::mm

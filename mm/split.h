@@ -26,13 +26,12 @@ struct SplitTo {
   uint32_t new_order = 0;
   SplitKind kind = SplitKind::kUniform;
   uint64_t in_folio_offset = 0;
-  static SplitTo FromTrace(uint32_t new_order, bool non_uniform,
-                           uint64_t in_folio_offset) {
+  // From the trace's fields (SplitRequest: non_uniform a flag).
+  static SplitTo Of(uint32_t new_order, bool non_uniform, uint64_t at) {
     return {new_order,
-            non_uniform ? SplitKind::kNonUniform : SplitKind::kUniform,
-            in_folio_offset};
+            non_uniform ? SplitKind::kNonUniform : SplitKind::kUniform, at};
   }
-  // The kind and split_at for folio f of `pages` pages.
+  // The kind of split for a folio of `pages` pages.
   SplitKind KindFor(uint64_t pages) const {
     return kind == SplitKind::kNonUniform && in_folio_offset < pages
                ? SplitKind::kNonUniform
@@ -44,7 +43,8 @@ struct SplitTo {
 // `split_at` of the folio for kNonUniform (0 for kUniform). Returns 0 or a
 // negative errno (errno.h); logs the split or the failure and counts it.
 // `caller_pins`: references the caller holds beside the mappings and the
-// page cache's.
+// page cache's. REQUIRES: head is a live large folio's head PFN; the folio
+// record may move (take it again with folios.At(head) after the call).
 int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
                uint64_t split_at, int caller_pins, Reason reason);
 // split_folio(): uniform to order 0, no reference of the caller's.

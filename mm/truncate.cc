@@ -38,7 +38,7 @@ void TruncateFolio(MmState& mm, uint32_t head, Reason reason) {
 
 bool TruncatePartialFolio(MmState& mm, uint32_t file_id, uint32_t head,
                           uint64_t lstart, uint64_t lend, Reason reason) {
-  File& file = *mm.FindFile(file_id);
+  File& file = mm.GetFile(file_id);
   Folio* f = &mm.folios.At(head);
   uint64_t pos = f->index * kPageSize;
   uint64_t size = f->pages() * kPageSize;
@@ -101,7 +101,7 @@ int TryFolioSplitOrUnmap(MmState& mm, const File& file, uint32_t head,
 
 void UndoRange(MmState& mm, uint32_t file_id, uint64_t lstart, uint64_t lend,
                Reason reason) {
-  File& file = *mm.FindFile(file_id);
+  File& file = mm.GetFile(file_id);
   uint64_t start = (lstart + kPageSize - 1) / kPageSize;
   uint64_t end = lend == kToEnd ? kToEnd : (lend + 1) / kPageSize;
   // Folios the range holds whole (find_lock_entries).
@@ -175,7 +175,7 @@ absl::Status Model::PunchHole(uint32_t file_id, uint64_t offset,
 // shmem_setattr() / truncate_setsize(): a smaller size unmaps the pages
 // past it and truncates from the new size to the end.
 absl::Status Model::Truncate(uint32_t file_id, uint64_t size) {
-  File& file = *mm_.FindFile(file_id);
+  File& file = mm_.GetFile(file_id);
   uint64_t old = file.size;
   file.size = size;
   if (size >= old) return absl::OkStatus();

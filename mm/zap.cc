@@ -43,7 +43,7 @@ void PrefetchTableFolios(FolioTable& folios, const PteTable& t, int i,
 }  // namespace
 
 void SplitPmd(MmState& mm, uint32_t pid, uint64_t pmd_addr, Reason reason) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   Pmd* pmd = p.pt.FindPmd(pmd_addr);
   DCHECK(pmd != nullptr && pmd->kind != Pmd::Kind::kTable);
   mm.counters.Count(VmEvent::kThpSplitPmd);
@@ -100,7 +100,7 @@ void SplitPmd(MmState& mm, uint32_t pid, uint64_t pmd_addr, Reason reason) {
 
 void SplitPmdsAtEdges(MmState& mm, uint32_t pid, uint64_t start, uint64_t end,
                       Reason reason) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   for (uint64_t edge : {start, end}) {
     if (edge % kPmdSize == 0) continue;
     Pmd* pmd = p.pt.FindPmd(edge);
@@ -120,7 +120,7 @@ void SplitPmdsAtEdges(MmState& mm, uint32_t pid, uint64_t start, uint64_t end,
 // when the TLB is flushed, at the end: folios are freed then.
 void ZapRange(MmState& mm, uint32_t pid, uint64_t start, uint64_t end,
               Reason reason) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   // The folios whose last reference the zap takes, in the order the TLB
   // gather drops them (folios_put_refs frees each where its count hits 0).
   // The buffer is borrowed, so that a zap inside this one gets its own.
@@ -249,7 +249,7 @@ void FreePgtables(Process& p, uint64_t start, uint64_t end) {
 
 // walk_page_range() in each VMA, one PMD at a time.
 void MadviseFree(MmState& mm, uint32_t pid, uint64_t start, uint64_t end) {
-  Process& p = *mm.FindProcess(pid);
+  Process& p = mm.GetProcess(pid);
   p.vmas.ForEachOverlapping(start, end, [&](const Vma& vma) {
     for (uint64_t a = vma.start; a < vma.end;) {
       const uint64_t next = std::min(vma.end, (a & ~(kPmdSize - 1)) + kPmdSize);

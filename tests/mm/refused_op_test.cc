@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "tests/mm/model_harness.h"
 
@@ -28,6 +30,21 @@ class RefusedOpTest : public ModelTest {
     sink_.events.clear();
     return absl::StrJoin(lines, "\n");
   }
+  void SetUp() override { Start(); }
+  void TearDown() override { Verify(); }
+  // The op_failed lines logged so far by an op that returned `s` (which
+  // must be OK: a refused op is no bad trace).
+  std::string Refused(const absl::Status& s) {
+    EXPECT_TRUE(s.ok()) << s;
+    return TakeFailures();
+  }
+  // The op_failed line of process 1's op over [kBase, kBase + length).
+  static std::string Failure(uint64_t length, absl::string_view err,
+                             absl::string_view reason) {
+    return absl::StrFormat(
+        "0 op_failed pid=1 addr=0x%x length=0x%x err=%s reason=%s", kBase,
+        length, err, reason);
+  }
   // A tmpfs file of `pages` pages mapped shared at `addr`.
   void MapFile(uint64_t addr, uint64_t pages) {
     ASSERT_TRUE(
@@ -46,126 +63,80 @@ class RefusedOpTest : public ModelTest {
 
 // madvise_free_single_vma(): MADV_FREE of a file mapping is -EINVAL.
 TEST_F(RefusedOpTest, MadvFreeOfAFileMapping) {
-  Start();
   MapFile(kBase, 2);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Madvise(1, kBase, 2 * kPage, ADVICE_FREE).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x2000 err=-EINVAL "
-            "reason=madv_free");
-  Verify();
+  EXPECT_EQ(Refused(model_->Madvise(1, kBase, 2 * kPage, ADVICE_FREE)),
+            Failure(0x2000, "-EINVAL", "madv_free"));
 }
 
 // madvise_walk_vmas() frees the private anonymous VMA before the file one,
 // then fails there: the anonymous pages are lazily freed all the same.
 TEST_F(RefusedOpTest, MadvFreeFreesTheVmasBeforeTheFileOne) {
-  Start();
   WrittenSmall(kBase, 4);
   MapFile(kBase + 4 * kPage, 2);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Madvise(1, kBase, 6 * kPage, ADVICE_FREE).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x6000 err=-EINVAL "
-            "reason=madv_free");
-  // A lazily freed page is writable still; the model marks the folio.
-  EXPECT_TRUE(model_->MappedWritable(1, kBase));
-  Verify();
+  EXPECT_EQ(Refused(model_->Madvise(1, kBase, 6 * kPage, ADVICE_FREE)),
+            Failure(0x6000, "-EINVAL", "madv_free"));
+  // (The lazyfree mark is no event; Verify() checks the state.)
 }
 
 // madvise() over a hole does the VMAs there are and returns -ENOMEM.
 TEST_F(RefusedOpTest, MadviseOverAHole) {
-  Start();
   WrittenSmall(kBase, 4);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Madvise(1, kBase, 8 * kPage, ADVICE_DONTNEED).ok());
+  EXPECT_EQ(Refused(model_->Madvise(1, kBase, 8 * kPage, ADVICE_DONTNEED)),
+            Failure(0x8000, "-ENOMEM", "madv_dontneed"));
   EXPECT_EQ(Layout(kBase, 4 * kPage), "[hole*4]");
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x8000 err=-ENOMEM "
-            "reason=madv_dontneed");
-  Verify();
 }
 
 // do_mprotect_pkey(): a range that starts in a hole is -ENOMEM and changes
 // nothing.
 TEST_F(RefusedOpTest, MprotectFromAHole) {
-  Start();
   WrittenSmall(kBase + 4 * kPage, 4);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Mprotect(1, kBase, 8 * kPage, PROT_BITS_READ).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x8000 err=-ENOMEM "
-            "reason=mprotect");
+  EXPECT_EQ(Refused(model_->Mprotect(1, kBase, 8 * kPage, PROT_BITS_READ)),
+            Failure(0x8000, "-ENOMEM", "mprotect"));
   EXPECT_TRUE(model_->MappedWritable(1, kBase + 4 * kPage));
-  Verify();
 }
 
 // A hole after the start: the VMAs before it change, then -ENOMEM.
 TEST_F(RefusedOpTest, MprotectOverAHoleChangesTheVmasBeforeIt) {
-  Start();
   WrittenSmall(kBase, 4);
   WrittenSmall(kBase + 8 * kPage, 4);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Mprotect(1, kBase, 12 * kPage, PROT_BITS_READ).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0xc000 err=-ENOMEM "
-            "reason=mprotect");
+  EXPECT_EQ(Refused(model_->Mprotect(1, kBase, 12 * kPage, PROT_BITS_READ)),
+            Failure(0xc000, "-ENOMEM", "mprotect"));
   EXPECT_FALSE(model_->MappedWritable(1, kBase));
   EXPECT_TRUE(model_->MappedWritable(1, kBase + 8 * kPage));
-  Verify();
 }
 
 // GUP fails with -EFAULT where nothing is mapped: what it took before is
 // given back, and the pin holds nothing (its unpin releases nothing).
 TEST_F(RefusedOpTest, PinOfAnAddressNothingMaps) {
-  Start();
   WrittenSmall(kBase, 1);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Pin(1, 1, kBase, 2 * kPage, PIN_KIND_FOLL_PIN).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x2000 err=-EFAULT "
-            "reason=pin");
+  EXPECT_EQ(Refused(model_->Pin(1, 1, kBase, 2 * kPage, PIN_KIND_FOLL_PIN)),
+            Failure(0x2000, "-EFAULT", "pin"));
   Verify();
   EXPECT_TRUE(model_->Unpin(1).ok());
   EXPECT_EQ(sink_.TakeKinds(), "");
-  Verify();
 }
 
 // A FOLL_PIN is for write: of a read-only mapping, -EFAULT.
 TEST_F(RefusedOpTest, FollPinOfAReadOnlyMapping) {
-  Start();
   ASSERT_TRUE(model_->MmapAnon(1, kBase, kPage, PROT_BITS_READ, 2).ok());
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_PIN).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x1000 err=-EFAULT "
-            "reason=pin");
-  Verify();
+  EXPECT_EQ(Refused(model_->Pin(1, 1, kBase, kPage, PIN_KIND_FOLL_PIN)),
+            Failure(0x1000, "-EFAULT", "pin"));
 }
 
 // madvise_collapse(): a VMA with VM_NOHUGEPAGE is -EINVAL up front.
 TEST_F(RefusedOpTest, MadvCollapseOfANoHugepageVma) {
-  Start();
   WrittenSmall(kBase, 512);
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Collapse(1, kBase, kThp, /*khugepaged=*/false).ok());
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x200000 "
-            "err=-EINVAL reason=collapse");
-  Verify();
+  EXPECT_EQ(Refused(model_->Collapse(1, kBase, kThp, /*khugepaged=*/false)),
+            Failure(0x200000, "-EINVAL", "collapse"));
 }
 
 // MADV_COLLAPSE over a hole: the block there is is collapsed, then -ENOMEM.
 TEST_F(RefusedOpTest, MadvCollapseOverAHole) {
-  Start();
   WrittenSmall(kBase, 512);
   ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
-  sink_.events.clear();
-  EXPECT_TRUE(model_->Collapse(1, kBase, 2 * kThp, /*khugepaged=*/false).ok());
+  EXPECT_EQ(Refused(model_->Collapse(1, kBase, 2 * kThp, /*khugepaged=*/false)),
+            Failure(0x400000, "-ENOMEM", "collapse"));
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
-  EXPECT_EQ(TakeFailures(),
-            "0 op_failed pid=1 addr=0x200000000000 length=0x400000 "
-            "err=-ENOMEM reason=collapse");
-  Verify();
 }
 
 }  // namespace
