@@ -52,10 +52,14 @@ class Model {
         EventSink* sink);
   ~Model();
 
-  // Stamps the events of the calls that follow with `op_index`.
+  // Stamps the events of the calls that follow with `op_index`. Called
+  // before each op.
   void BeginOp(uint64_t op_index) { mm_.op_index = op_index; }
 
-  // Processes.
+  // Processes. REQUIRES (every op): the pids, file ids, pin ids and
+  // reference ids it names are live (created by an earlier op and not yet
+  // ended), and the ids it creates are not; the trace validator checks
+  // this, and the model CHECKs it where it looks an id up.
   [[nodiscard]] absl::Status ProcessCreate(uint32_t pid);
   [[nodiscard]] absl::Status ProcessExit(uint32_t pid);
   [[nodiscard]] absl::Status ProcessFork(uint32_t parent_pid,

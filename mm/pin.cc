@@ -166,6 +166,7 @@ absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t file_id,
 
 absl::Status Model::SpeculativePut(uint32_t ref_id) {
   auto it = mm_.refs.find(ref_id);
+  CHECK(it != mm_.refs.end());
   Holder h = std::move(it->second);
   mm_.refs.erase(it);
   for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, false, REASON_SPECULATIVE);
