@@ -44,8 +44,11 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   }
   if (out_of_memory) {
     // dup_mmap() fails and the child's mm is torn down: fork fails.
-    // fork() returns -ENOMEM.
+    // fork() returns -ENOMEM. The child's pid stays known to the model,
+    // with nothing mapped, so that a trace's later op on it is an error of
+    // the trace (the validator cannot know the fork failed), not a crash.
     RETURN_IF_ERROR(ProcessExit(child_pid));
+    RETURN_IF_ERROR(ProcessCreate(child_pid));
     mm_.OpFailed(parent_pid, 0, 0, kEnomem, REASON_FORK);
   }
   return absl::OkStatus();

@@ -47,6 +47,14 @@ Folio* AllocCollapseFolio(MmState& mm, uint32_t* head) {
 
 absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
                              bool khugepaged) {
+  return Collapse(
+      pid, addr, length,
+      khugepaged ? CollapseBy::kKhugepaged : CollapseBy::kMadvCollapse);
+}
+
+absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
+                             CollapseBy by) {
+  const bool khugepaged = by == CollapseBy::kKhugepaged;
   Process& p = mm_.GetProcess(pid);
   uint64_t first = (addr + kPmdSize - 1) & ~(kPmdSize - 1);
   // madvise_walk_vmas(): madvise_collapse() VMA by VMA; one that fails (any
@@ -70,10 +78,9 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
       return absl::OkStatus();
     }
     const Result r = v.anonymous() && !v.shared
-                         ? CollapseAnon(mm_, pid, v, haddr, khugepaged)
-                     : !v.anonymous()
-                         ? CollapseFile(mm_, pid, v, haddr, khugepaged)
-                         : PassOver(ScanResult::kVmaCheck);
+                         ? CollapseAnon(mm_, pid, v, haddr, by)
+                     : !v.anonymous() ? CollapseFile(mm_, pid, v, haddr, by)
+                                      : PassOver(ScanResult::kVmaCheck);
     Event& e = mm_.NewEvent(EVENT_COLLAPSE, REASON_COLLAPSE);
     e.set_pid(pid);
     e.set_addr(haddr);
@@ -98,7 +105,8 @@ absl::Status Model::Collapse(uint32_t pid, uint64_t addr, uint64_t length,
 
 // hpage_collapse_scan_pmd() + collapse_huge_page().
 CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
-                            uint64_t haddr, bool khugepaged) {
+                            uint64_t haddr, CollapseBy by) {
+  const bool khugepaged = by == CollapseBy::kKhugepaged;
   Process& p = mm.GetProcess(pid);
   if (khugepaged && !(AnonAllowedOrders(mm, vma) >> kPmdOrder & 1)) {
     return Fail(ScanResult::kVmaCheck);
@@ -185,7 +193,8 @@ CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
 
 // collapse_file() for tmpfs, then (MADV_COLLAPSE) the caller's PMD.
 CollapseResult CollapseFile(MmState& mm, uint32_t pid, const Vma& vma,
-                            uint64_t haddr, bool khugepaged) {
+                            uint64_t haddr, CollapseBy by) {
+  const bool khugepaged = by == CollapseBy::kKhugepaged;
   File& file = mm.GetFile(vma.file);
   // (A page-cache file without CONFIG_READ_ONLY_THP_FOR_FS:
   // thp_vma_allowable_order() refuses its VMA.)

@@ -12,6 +12,11 @@
 
 namespace mmreplay::mm {
 
+// Who collapses: MADV_COLLAPSE (madvise_collapse: no max_ptes_none or
+// max_ptes_shared limit, the range given up at a result it stops at) or
+// khugepaged (its knobs and the enabled settings; every block tried).
+enum class CollapseBy { kMadvCollapse, kKhugepaged };
+
 // What a collapse of one 2 MiB block came to, and whether MADV_COLLAPSE
 // stops there (MadviseCollapseContinues(), but for the blocks docs/model.md
 // says the model passes over where the kernel refuses the whole VMA).
@@ -22,13 +27,12 @@ struct CollapseResult {
 };
 
 // hpage_collapse_scan_pmd() + collapse_huge_page() of the block at haddr.
-// `khugepaged`: khugepaged's rules, else MADV_COLLAPSE's.
 CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
-                            uint64_t haddr, bool khugepaged);
+                            uint64_t haddr, CollapseBy by);
 // hpage_collapse_scan_file() + collapse_file() for tmpfs, then
 // (MADV_COLLAPSE) the caller's PMD.
 CollapseResult CollapseFile(MmState& mm, uint32_t pid, const Vma& vma,
-                            uint64_t haddr, bool khugepaged);
+                            uint64_t haddr, CollapseBy by);
 // collapse_pte_mapped_thp() for MADV_COLLAPSE: the caller's PMD maps the
 // page-cache THP at head, unless a PTE there maps a private mapping's
 // anonymous copy (SCAN_FAIL: false).

@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "mm/counters.h"
 #include "mm/event_sink.h"
+#include "mm/khugepaged.h"
 #include "mm/knobs.h"
 #include "mm/layout.h"
 #include "mm/mm_state.h"
@@ -109,8 +110,11 @@ class Model {
   // Reclaim, compaction, khugepaged, explicit splits, knobs.
   [[nodiscard]] absl::Status Compact(CompactMode mode, uint32_t order);
   [[nodiscard]] absl::Status DeferredSplitScan(uint64_t nr_to_scan);
-  // `khugepaged`: khugepaged's rules (max_ptes_none, max_ptes_shared, the
-  // enabled knob); else MADV_COLLAPSE's.
+  // MADV_COLLAPSE or khugepaged's scan of [addr, addr + length), block by
+  // block (khugepaged.h).
+  [[nodiscard]] absl::Status Collapse(uint32_t pid, uint64_t addr,
+                                      uint64_t length, CollapseBy by);
+  // The same with the trace's flag (replay/driver.cc).
   [[nodiscard]] absl::Status Collapse(uint32_t pid, uint64_t addr,
                                       uint64_t length, bool khugepaged);
   // split_huge_pages_pid(): splits the large folios mapped in [addr, addr +

@@ -28,16 +28,15 @@ class CollapseTest : public ModelTest {
   // block's collapse event ("0" for done) and, for a failure, its scan
   // result ("-22:SCAN_PMD_NULL"), space-separated.
   std::string Collapse(int blocks = 1, uint64_t start = kBase) {
-    return CollapseBy(/*khugepaged=*/false, blocks, start);
+    return Run(CollapseBy::kMadvCollapse, blocks, start);
   }
   // The same, as khugepaged's scan of process 1 would.
-  std::string KhugepagedScan() { return CollapseBy(/*khugepaged=*/true); }
+  std::string KhugepagedScan() { return Run(CollapseBy::kKhugepaged); }
 
  private:
-  std::string CollapseBy(bool khugepaged, int blocks = 1,
-                         uint64_t start = kBase) {
+  std::string Run(CollapseBy by, int blocks = 1, uint64_t start = kBase) {
     sink_.events.clear();
-    EXPECT_TRUE(model_->Collapse(1, start, blocks * kThp, khugepaged).ok());
+    EXPECT_TRUE(model_->Collapse(1, start, blocks * kThp, by).ok());
     std::vector<std::string> errs;
     for (const Event& e : sink_.events) {
       if (e.kind() != EVENT_COLLAPSE) continue;
@@ -340,7 +339,7 @@ TEST_F(CollapseTest, LogLineNamesTheScanResult) {
   TouchSmall(ACCESS_WRITE);
   ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
   sink_.events.clear();
-  ASSERT_TRUE(model_->Collapse(1, kBase, kThp, /*khugepaged=*/false).ok());
+  ASSERT_TRUE(model_->Collapse(1, kBase, kThp, CollapseBy::kMadvCollapse).ok());
   ASSERT_EQ(sink_.events.size(), 1u);
   std::string line;
   replay::AppendEventLine(sink_.events[0], &line);

@@ -126,16 +126,18 @@ TEST_F(RefusedOpTest, FollPinOfAReadOnlyMapping) {
 // madvise_collapse(): a VMA with VM_NOHUGEPAGE is -EINVAL up front.
 TEST_F(RefusedOpTest, MadvCollapseOfANoHugepageVma) {
   WrittenSmall(kBase, 512);
-  EXPECT_EQ(Refused(model_->Collapse(1, kBase, kThp, /*khugepaged=*/false)),
-            Failure(0x200000, "-EINVAL", "collapse"));
+  EXPECT_EQ(
+      Refused(model_->Collapse(1, kBase, kThp, CollapseBy::kMadvCollapse)),
+      Failure(0x200000, "-EINVAL", "collapse"));
 }
 
 // MADV_COLLAPSE over a hole: the block there is is collapsed, then -ENOMEM.
 TEST_F(RefusedOpTest, MadvCollapseOverAHole) {
   WrittenSmall(kBase, 512);
   ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Refused(model_->Collapse(1, kBase, 2 * kThp, /*khugepaged=*/false)),
-            Failure(0x400000, "-ENOMEM", "collapse"));
+  EXPECT_EQ(
+      Refused(model_->Collapse(1, kBase, 2 * kThp, CollapseBy::kMadvCollapse)),
+      Failure(0x400000, "-ENOMEM", "collapse"));
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
 }
 
