@@ -17,6 +17,7 @@
 
 #include "absl/types/span.h"
 #include "base/check.h"
+#include "mm/scan_result.h"
 #include "proto/event.pb.h"
 
 namespace mmreplay::mm {
@@ -99,6 +100,9 @@ class Event {
   // EVENT_ZERO_RANGE: byte range inside the folio.
   MMREPLAY_EVENT_OPTIONAL(uint64_t, offset_bytes, 10);
   MMREPLAY_EVENT_OPTIONAL(uint64_t, length_bytes, 11);
+  // EVENT_COLLAPSE that failed: the block's scan result, whose
+  // madvise_collapse_errno() is err.
+  MMREPLAY_EVENT_OPTIONAL(ScanResult, scan_result, 12);
 
 #undef MMREPLAY_EVENT_FIELD
 #undef MMREPLAY_EVENT_OPTIONAL

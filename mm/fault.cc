@@ -4,10 +4,15 @@
 // write-protect faults (do_wp_page, do_huge_pmd_wp_page). A fault maps the
 // page (zeroed when new, a copy on write); the contents the access writes are
 // the caller's (Touch, Pin) to record.
+#include "mm/fault.h"
+
 #include "absl/base/attributes.h"
+#include "absl/strings/str_format.h"
 #include "base/check.h"
-#include "mm/model.h"
+#include "mm/deferred_split.h"
 #include "mm/rmap.h"
+#include "mm/shmem.h"
+#include "mm/zap.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -25,200 +30,35 @@ int HighestOrder(uint32_t orders) { return 31 - __builtin_clz(orders); }
 }  // namespace
 
 // thp_vma_allowable_orders() for an anonymous VMA at fault time.
-uint32_t Model::AnonAllowedOrders(const Vma& vma) const {
+uint32_t AnonAllowedOrders(const MmState& mm, const Vma& vma) {
   if (vma.nohugepage) return 0;
-  bool global_always = knobs_.enabled == KNOB_VALUE_ALWAYS;
-  bool global_enabled = knobs_.enabled != KNOB_VALUE_NEVER;
-  uint32_t mask = anon_orders_always_;
-  if (vma.hugepage) mask |= anon_orders_madvise_;
+  bool global_always = mm.knobs.enabled == KNOB_VALUE_ALWAYS;
+  bool global_enabled = mm.knobs.enabled != KNOB_VALUE_NEVER;
+  uint32_t mask = mm.anon_orders_always;
+  if (vma.hugepage) mask |= mm.anon_orders_madvise;
   if (global_always || (vma.hugepage && global_enabled)) {
-    mask |= anon_orders_inherit_;
+    mask |= mm.anon_orders_inherit;
   }
   mask &= ~3u;  // orders 0 and 1 are never THP
-  if (!profile_.anon_mthp) mask &= 1u << kPmdOrder;
+  if (!mm.profile.anon_mthp) mask &= 1u << kPmdOrder;
   return mask;
-}
-
-absl::Status Model::AnonFault(Process& p, uint32_t pid, const Vma& vma,
-                              uint64_t addr, bool write) {
-  Pmd* pmd = p.pt.FindPmd(addr);
-  if (pmd == nullptr && (AnonAllowedOrders(vma) >> kPmdOrder & 1) &&
-      BlockFits(vma, addr, kPmdOrder)) {
-    if (PmdFault(p, pid, vma, addr, write, /*huge_zero_wp=*/false)) {
-      return absl::OkStatus();
-    }
-    pmd = p.pt.FindPmd(addr);
-  }
-  if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
-    if (!write) return absl::OkStatus();
-    // A new THP replaces the huge zero folio: do_huge_zero_wp_pmd(), and
-    // before v5.8 do_huge_pmd_wp_page() where the VMA may have a THP.
-    // Otherwise, or with none to be had, the PMD is split to zero-page PTEs
-    // and the page copied at the PTE level.
-    if (profile_.huge_zero_wp_thp &&
-        (profile_.thp_cow_split_pmd ||
-         (AnonAllowedOrders(vma) >> kPmdOrder & 1))) {
-      p.pt.ClearPmd(addr);
-      if (PmdFault(p, pid, vma, addr, /*write=*/true, /*huge_zero_wp=*/true)) {
-        return absl::OkStatus();
-      }
-      p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
-    } else if (profile_.huge_zero_wp_thp) {
-      counters_.Count(VmEvent::kThpFaultFallback);  // 5.4: no THP allowed
-    }
-    SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_ANON_FAULT);
-    pmd = p.pt.FindPmd(addr);
-  }
-  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
-    if (!write || pmd->writable) return absl::OkStatus();
-    // do_huge_pmd_wp_page(): reuse an exclusive THP (PageAnonExclusive, or
-    // the PMD's the only reference; before v5.9 no page mapped twice), else
-    // split the PMD and copy at the PTE level.
-    const Folio& f = folios_.At(pmd->head);
-    const bool reuse =
-        profile_.anon_cow_reuse == Profile::AnonCowReuse::kByMapcount
-            ? NoPageMappedTwice(f)
-            : f.refcount == 1;
-    if (pmd->exclusive || reuse) {
-      pmd->writable = (vma.prot & PROT_BITS_WRITE) != 0;  // maybe_pmd_mkwrite
-      pmd->exclusive = true;
-      return absl::OkStatus();
-    }
-    if (!profile_.thp_cow_split_pmd &&
-        CopyHugePmd(p, pid, vma, addr & ~(kPmdSize - 1))) {
-      return absl::OkStatus();
-    }
-    SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
-  }
-  PteFault(p, pid, vma, addr, write);
-  return absl::OkStatus();
-}
-
-// do_huge_pmd_wp_page() before v5.8: the shared THP mapped at haddr is
-// copied whole for this process, into a new THP mapped by the PMD where the
-// VMA allows one and one can be had, else into 512 small pages mapped by
-// PTEs (do_huge_pmd_wp_page_fallback); this mapping of the old one goes.
-// False, having changed nothing, when not even the small pages can be had
-// (VM_FAULT_OOM: the caller splits the PMD and copies the page).
-bool Model::CopyHugePmd(Process& p, uint32_t pid, const Vma& vma,
-                        uint64_t haddr) {
-  const uint32_t old_head = p.pt.FindPmd(haddr)->head;
-  const bool w = (vma.prot & PROT_BITS_WRITE) != 0;
-  uint32_t head = 0;
-  Folio* nf = nullptr;
-  if (AnonAllowedOrders(vma) >> kPmdOrder & 1) {
-    nf = AllocFolio(kPmdOrder, REASON_COW, &head);
-  }
-  std::vector<uint32_t> pages;  // the fallback's small folios
-  if (nf == nullptr) {
-    counters_.Count(VmEvent::kThpFaultFallback);
-    for (int i = 0; i < kPtesPerTable; ++i) {
-      uint32_t h;
-      if (AllocFolio(0, REASON_COW, &h) == nullptr) break;
-      pages.push_back(h);
-    }
-    if (pages.size() < kPtesPerTable) {
-      for (uint32_t h : pages) PutFolio(h, 1, REASON_COW);
-      return false;
-    }
-  } else {
-    counters_.Count(VmEvent::kThpFaultAlloc);
-    counters_.Count(MthpStat::kNrAnon, kPmdOrder);
-  }
-  // The contents, page by page.
-  const Folio& old = folios_.At(old_head);
-  for (uint32_t i = 0; i < kPtesPerTable; ++i) {
-    const bool data = folios_.nonzero(old, old_head + i);
-    if (nf != nullptr) {
-      folios_.set_nonzero(folios_.At(head), head + i, 1, data);
-    } else {
-      folios_.SetPageNonzero(pages[i], data);
-    }
-  }
-  // The old THP leaves this page table.
-  {
-    Folio& f = folios_.At(old_head);
-    EmitMapping(EVENT_UNMAP, old_head, f, REASON_COW, pid, haddr, f.pages(),
-                MAP_LEVEL_PMD, f.mapcount, f.mapcount - 1, f.refcount,
-                f.refcount - 1);
-    RemoveRmapPmd(pid, old_head, f);
-    p.pt.ClearPmd(haddr);
-    PutFolio(old_head, 1, REASON_COW);
-  }
-  if (nf != nullptr) {
-    nf = &folios_.At(head);
-    nf->set(kFolioAnon);
-    nf->owner = p.anon_vma;
-    nf->index = haddr >> kPageShift;
-    MapPmd(pid, haddr, head, w, /*own_ref=*/false, REASON_COW);
-    return true;
-  }
-  PteTable& t = p.pt.TableFor(haddr);
-  for (uint32_t i = 0; i < kPtesPerTable; ++i) {
-    const uint32_t h = pages[i];
-    const uint64_t a = haddr + (uint64_t(i) << kPageShift);
-    Folio& f = folios_.At(h);
-    f.set(kFolioAnon);
-    f.owner = p.anon_vma;
-    f.index = a >> kPageShift;
-    AddRmapPtes(pid, h, f, h, 1);
-    // maybe_mkwrite(pte_mkdirty()), clean where the data is zeros (as in
-    // WriteProtectFault).
-    const Pte pte = Pte::Page(h, w).WithExclusive(true);
-    t.pte[i] = folios_.PageNonzero(h) ? pte.Dirty() : pte;
-    EmitMapping(EVENT_MAP, h, f, REASON_COW, pid, a, 1, MAP_LEVEL_PTE, 0, 1);
-  }
-  t.used += kPtesPerTable;
-  return true;
-}
-
-// do_huge_pmd_anonymous_page(): true when the fault was handled at the PMD.
-bool Model::PmdFault(Process& p, uint32_t pid, const Vma& vma, uint64_t addr,
-                     bool write, bool huge_zero_wp) {
-  if (!vma.anon_vma) p.vmas.SetAnonVma(addr);  // vmf_anon_prepare()
-  uint64_t haddr = addr & ~(kPmdSize - 1);
-  if (!write && knobs_.use_zero_page) {
-    p.pt.SetHuge(haddr, Pmd::Kind::kHugeZero);
-    return true;
-  }
-  uint32_t head;
-  Folio* f = AllocFolio(kPmdOrder, REASON_ANON_FAULT, &head);
-  if (f == nullptr) {
-    counters_.Count(VmEvent::kThpFaultFallback);
-    counters_.Count(MthpStat::kAnonFaultFallback, kPmdOrder);
-    return false;
-  }
-  // map_anon_folio_pmd(): the allocation's reference is the PMD's.
-  f->set(kFolioAnon);
-  f->owner = p.anon_vma;
-  f->index = haddr >> kPageShift;
-  MapPmd(pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
-         /*own_ref=*/false, REASON_ANON_FAULT);
-  f = &folios_.At(head);
-  counters_.Count(VmEvent::kThpFaultAlloc);
-  counters_.Count(MthpStat::kAnonFaultAlloc, kPmdOrder);
-  counters_.Count(MthpStat::kNrAnon, kPmdOrder);
-  if (profile_.thp_underused_shrinker &&
-      (!huge_zero_wp || profile_.huge_zero_wp_thp_queued)) {
-    DeferredSplitFolio(head, *f, /*partially_mapped=*/false);
-  }
-  return true;
 }
 
 // handle_pte_fault() for an anonymous VMA. Inline in AnonFault, its only
 // caller: the call cost about 35 instructions a fault.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
-    Process& p, uint32_t pid, const Vma& vma, uint64_t addr, bool write) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void PteFault(MmState& mm, Process& p,
+                                                  uint32_t pid, const Vma& vma,
+                                                  uint64_t addr, bool write) {
   PteTable& t = p.pt.TableFor(addr);
   const int index = PageTable::PteIndex(addr);
   Pte pte = t.pte[index];
   if (pte.present_page()) {
     if (!write) return;
-    if (!pte.writable()) WriteProtectFault(p, pid, vma, addr);
+    if (!pte.writable()) WriteProtectFault(mm, p, pid, vma, addr);
     return;
   }
   if (pte.zero_page()) {
-    if (write) WriteProtectFault(p, pid, vma, addr);
+    if (write) WriteProtectFault(mm, p, pid, vma, addr);
     return;
   }
   // do_anonymous_page(): a read maps the shared zero page; a write
@@ -233,7 +73,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   // aligned block fits the VMA; of those, the highest whose PTEs are all
   // none (a zero-page PTE counts as populated) and every lower one, tried
   // from the top.
-  uint32_t orders = AnonAllowedOrders(vma) & ((1u << kPmdOrder) - 1);
+  uint32_t orders = AnonAllowedOrders(mm, vma) & ((1u << kPmdOrder) - 1);
   for (uint32_t m = orders; m != 0; m &= m - 1) {
     const auto o = static_cast<uint32_t>(__builtin_ctz(m));
     if (!BlockFits(vma, addr, o)) orders &= ~(1u << o);
@@ -249,14 +89,14 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   while (orders != 0 && f == nullptr) {
     const int o = HighestOrder(orders);
     orders &= ~(1u << o);
-    f = AllocFolio(static_cast<uint32_t>(o), REASON_ANON_FAULT, &head);
+    f = mm.AllocFolio(static_cast<uint32_t>(o), REASON_ANON_FAULT, &head);
     if (f == nullptr) {
-      counters_.Count(MthpStat::kAnonFaultFallback, static_cast<uint32_t>(o));
+      mm.counters.Count(MthpStat::kAnonFaultFallback, static_cast<uint32_t>(o));
     } else {
       order = static_cast<uint32_t>(o);
     }
   }
-  if (f == nullptr) f = AllocFolio(0, REASON_ANON_FAULT, &head);
+  if (f == nullptr) f = mm.AllocFolio(0, REASON_ANON_FAULT, &head);
   if (f == nullptr) return;  // OOM: the model maps nothing.
   int nr = 1 << order;
   int first = index & ~(nr - 1);
@@ -266,17 +106,184 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
   f->index = start >> kPageShift;
   // folio_ref_add(nr - 1): one reference per PTE.
   f->refcount = nr;
-  AddRmapPtes(pid, head, *f, head, nr);
+  AddRmapPtes(mm, pid, head, *f, head, nr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   for (int i = 0; i < nr; ++i) {
     t.pte[first + i] =
         Pte::Page(head + static_cast<uint32_t>(i), w).WithExclusive(true);
   }
   t.used += nr;
-  EmitMapping(EVENT_MAP, head, *f, REASON_ANON_FAULT, pid, start, nr,
-              MAP_LEVEL_PTE, 0, nr, 1, nr);
-  counters_.Count(MthpStat::kAnonFaultAlloc, order);
-  counters_.Count(MthpStat::kNrAnon, order);
+  mm.EmitMapping(EVENT_MAP, head, *f, REASON_ANON_FAULT, pid, start, nr,
+                 MAP_LEVEL_PTE, 0, nr, 1, nr);
+  mm.counters.Count(MthpStat::kAnonFaultAlloc, order);
+  mm.counters.Count(MthpStat::kNrAnon, order);
+}
+
+absl::Status AnonFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                       uint64_t addr, bool write) {
+  Pmd* pmd = p.pt.FindPmd(addr);
+  if (pmd == nullptr && (AnonAllowedOrders(mm, vma) >> kPmdOrder & 1) &&
+      BlockFits(vma, addr, kPmdOrder)) {
+    if (PmdFault(mm, p, pid, vma, addr, write, /*huge_zero_wp=*/false)) {
+      return absl::OkStatus();
+    }
+    pmd = p.pt.FindPmd(addr);
+  }
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
+    if (!write) return absl::OkStatus();
+    // A new THP replaces the huge zero folio: do_huge_zero_wp_pmd(), and
+    // before v5.8 do_huge_pmd_wp_page() where the VMA may have a THP.
+    // Otherwise, or with none to be had, the PMD is split to zero-page PTEs
+    // and the page copied at the PTE level.
+    if (mm.profile.huge_zero_wp_thp &&
+        (mm.profile.thp_cow_split_pmd ||
+         (AnonAllowedOrders(mm, vma) >> kPmdOrder & 1))) {
+      p.pt.ClearPmd(addr);
+      if (PmdFault(mm, p, pid, vma, addr, /*write=*/true,
+                   /*huge_zero_wp=*/true)) {
+        return absl::OkStatus();
+      }
+      p.pt.SetHuge(addr, Pmd::Kind::kHugeZero);
+    } else if (mm.profile.huge_zero_wp_thp) {
+      mm.counters.Count(VmEvent::kThpFaultFallback);  // 5.4: no THP allowed
+    }
+    SplitPmd(mm, pid, addr & ~(kPmdSize - 1), REASON_ANON_FAULT);
+    pmd = p.pt.FindPmd(addr);
+  }
+  if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+    if (!write || pmd->writable) return absl::OkStatus();
+    // do_huge_pmd_wp_page(): reuse an exclusive THP (PageAnonExclusive, or
+    // the PMD's the only reference; before v5.9 no page mapped twice), else
+    // split the PMD and copy at the PTE level.
+    const Folio& f = mm.folios.At(pmd->head);
+    const bool reuse =
+        mm.profile.anon_cow_reuse == Profile::AnonCowReuse::kByMapcount
+            ? NoPageMappedTwice(mm, f)
+            : f.refcount == 1;
+    if (pmd->exclusive || reuse) {
+      pmd->writable = (vma.prot & PROT_BITS_WRITE) != 0;  // maybe_pmd_mkwrite
+      pmd->exclusive = true;
+      return absl::OkStatus();
+    }
+    if (!mm.profile.thp_cow_split_pmd &&
+        CopyHugePmd(mm, p, pid, vma, addr & ~(kPmdSize - 1))) {
+      return absl::OkStatus();
+    }
+    SplitPmd(mm, pid, addr & ~(kPmdSize - 1), REASON_COW);
+  }
+  PteFault(mm, p, pid, vma, addr, write);
+  return absl::OkStatus();
+}
+
+// do_huge_pmd_wp_page() before v5.8: the shared THP mapped at haddr is
+// copied whole for this process, into a new THP mapped by the PMD where the
+// VMA allows one and one can be had, else into 512 small pages mapped by
+// PTEs (do_huge_pmd_wp_page_fallback); this mapping of the old one goes.
+// False, having changed nothing, when not even the small pages can be had
+// (VM_FAULT_OOM: the caller splits the PMD and copies the page).
+bool CopyHugePmd(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                 uint64_t haddr) {
+  const uint32_t old_head = p.pt.FindPmd(haddr)->head;
+  const bool w = (vma.prot & PROT_BITS_WRITE) != 0;
+  uint32_t head = 0;
+  Folio* nf = nullptr;
+  if (AnonAllowedOrders(mm, vma) >> kPmdOrder & 1) {
+    nf = mm.AllocFolio(kPmdOrder, REASON_COW, &head);
+  }
+  std::vector<uint32_t> pages;  // the fallback's small folios
+  if (nf == nullptr) {
+    mm.counters.Count(VmEvent::kThpFaultFallback);
+    for (int i = 0; i < kPtesPerTable; ++i) {
+      uint32_t h;
+      if (mm.AllocFolio(0, REASON_COW, &h) == nullptr) break;
+      pages.push_back(h);
+    }
+    if (pages.size() < kPtesPerTable) {
+      for (uint32_t h : pages) mm.PutFolio(h, 1, REASON_COW);
+      return false;
+    }
+  } else {
+    mm.counters.Count(VmEvent::kThpFaultAlloc);
+    mm.counters.Count(MthpStat::kNrAnon, kPmdOrder);
+  }
+  // The contents, page by page.
+  const Folio& old = mm.folios.At(old_head);
+  for (uint32_t i = 0; i < kPtesPerTable; ++i) {
+    const bool data = mm.folios.nonzero(old, old_head + i);
+    if (nf != nullptr) {
+      mm.folios.set_nonzero(mm.folios.At(head), head + i, 1, data);
+    } else {
+      mm.folios.SetPageNonzero(pages[i], data);
+    }
+  }
+  // The old THP leaves this page table.
+  {
+    Folio& f = mm.folios.At(old_head);
+    mm.EmitMapping(EVENT_UNMAP, old_head, f, REASON_COW, pid, haddr, f.pages(),
+                   MAP_LEVEL_PMD, f.mapcount, f.mapcount - 1, f.refcount,
+                   f.refcount - 1);
+    RemoveRmapPmd(mm, pid, old_head, f);
+    p.pt.ClearPmd(haddr);
+    mm.PutFolio(old_head, 1, REASON_COW);
+  }
+  if (nf != nullptr) {
+    nf = &mm.folios.At(head);
+    nf->set(kFolioAnon);
+    nf->owner = p.anon_vma;
+    nf->index = haddr >> kPageShift;
+    MapPmd(mm, pid, haddr, head, w, /*own_ref=*/false, REASON_COW);
+    return true;
+  }
+  PteTable& t = p.pt.TableFor(haddr);
+  for (uint32_t i = 0; i < kPtesPerTable; ++i) {
+    const uint32_t h = pages[i];
+    const uint64_t a = haddr + (uint64_t(i) << kPageShift);
+    Folio& f = mm.folios.At(h);
+    f.set(kFolioAnon);
+    f.owner = p.anon_vma;
+    f.index = a >> kPageShift;
+    AddRmapPtes(mm, pid, h, f, h, 1);
+    // maybe_mkwrite(pte_mkdirty()), clean where the data is zeros (as in
+    // WriteProtectFault).
+    const Pte pte = Pte::Page(h, w).WithExclusive(true);
+    t.pte[i] = mm.folios.PageNonzero(h) ? pte.Dirty() : pte;
+    mm.EmitMapping(EVENT_MAP, h, f, REASON_COW, pid, a, 1, MAP_LEVEL_PTE, 0, 1);
+  }
+  t.used += kPtesPerTable;
+  return true;
+}
+
+// do_huge_pmd_anonymous_page(): true when the fault was handled at the PMD.
+bool PmdFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+              uint64_t addr, bool write, bool huge_zero_wp) {
+  if (!vma.anon_vma) p.vmas.SetAnonVma(addr);  // vmf_anon_prepare()
+  uint64_t haddr = addr & ~(kPmdSize - 1);
+  if (!write && mm.knobs.use_zero_page) {
+    p.pt.SetHuge(haddr, Pmd::Kind::kHugeZero);
+    return true;
+  }
+  uint32_t head;
+  Folio* f = mm.AllocFolio(kPmdOrder, REASON_ANON_FAULT, &head);
+  if (f == nullptr) {
+    mm.counters.Count(VmEvent::kThpFaultFallback);
+    mm.counters.Count(MthpStat::kAnonFaultFallback, kPmdOrder);
+    return false;
+  }
+  // map_anon_folio_pmd(): the allocation's reference is the PMD's.
+  f->set(kFolioAnon);
+  f->owner = p.anon_vma;
+  f->index = haddr >> kPageShift;
+  MapPmd(mm, pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
+         /*own_ref=*/false, REASON_ANON_FAULT);
+  f = &mm.folios.At(head);
+  mm.counters.Count(VmEvent::kThpFaultAlloc);
+  mm.counters.Count(MthpStat::kAnonFaultAlloc, kPmdOrder);
+  mm.counters.Count(MthpStat::kNrAnon, kPmdOrder);
+  if (mm.profile.thp_underused_shrinker &&
+      (!huge_zero_wp || mm.profile.huge_zero_wp_thp_queued)) {
+    DeferredSplitFolio(mm, head, *f, /*partially_mapped=*/false);
+  }
+  return true;
 }
 
 // wp_can_reuse_anon_folio(): may a write fault in `p` keep the page of
@@ -288,25 +295,26 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Model::PteFault(
 // than one of its pages is mapped, its "maybe mapped shared" bit is clear
 // (mm_id.h: then p, which maps the page, maps all of it) and every
 // reference is a mapping.
-bool Model::CanReuseAnonFolio(const Folio& f) const {
+bool CanReuseAnonFolio(const MmState& mm, const Folio& f) {
   using Rule = Profile::AnonCowReuse;
   // A page-cache page (a private file mapping's) is always copied.
   if (!f.test(kFolioAnon)) return false;
-  if (profile_.anon_cow_reuse == Rule::kByMapcount) return NoPageMappedTwice(f);
-  if (f.order == 0 || profile_.anon_cow_reuse == Rule::kByRefcount) {
+  if (mm.profile.anon_cow_reuse == Rule::kByMapcount)
+    return NoPageMappedTwice(mm, f);
+  if (f.order == 0 || mm.profile.anon_cow_reuse == Rule::kByRefcount) {
     return f.refcount == 1;
   }
-  if (profile_.anon_cow_reuse == Rule::kSmallOnly) return false;
+  if (mm.profile.anon_cow_reuse == Rule::kSmallOnly) return false;
   if (f.mapcount <= 1 || f.test(kFolioMaybeMappedShared)) return false;
   return f.refcount == f.mapcount;
 }
 
 // page_trans_huge_mapcount() <= 1: each page of f is mapped at most once
 // (by a PMD or by a PTE).
-bool Model::NoPageMappedTwice(const Folio& f) const {
+bool NoPageMappedTwice(const MmState& mm, const Folio& f) {
   if (f.order == 0) return f.mapcount <= 1;
   for (uint32_t i = 0; i < f.pages(); ++i) {
-    if (folios_.precise_page_mapcount(f, f.head + i) > 1) return false;
+    if (mm.folios.precise_page_mapcount(f, f.head + i) > 1) return false;
   }
   return true;
 }
@@ -320,13 +328,13 @@ bool Model::NoPageMappedTwice(const Folio& f) const {
 // Nothing is split. (PageAnonExclusive came in v5.19; under the older
 // rule an exclusive page, mapped once since fork shares every mapped page
 // of a folio, is one kByMapcount reuses too.)
-void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
-                              uint64_t addr, uint32_t source_pfn) {
+void WriteProtectFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                       uint64_t addr, uint32_t source_pfn) {
   Pte pte = p.pt.GetPte(addr);
   bool w = (vma.prot & PROT_BITS_WRITE) != 0;
   if (pte.present_page() &&
       (pte.exclusive() ||
-       CanReuseAnonFolio(folios_.At(folios_.HeadOf(pte.pfn()))))) {
+       CanReuseAnonFolio(mm, mm.folios.At(mm.folios.HeadOf(pte.pfn()))))) {
     p.pt.SetPte(addr, pte.WithWrite(w).WithExclusive(true));
     return;
   }
@@ -334,31 +342,59 @@ void Model::WriteProtectFault(Process& p, uint32_t pid, const Vma& vma,
   // __wp_page_copy_user(): the copy holds what the page held (the zero
   // page, nothing).
   if (pte.present_page()) source_pfn = pte.pfn();
-  const bool data = source_pfn != kNoPfn && folios_.PageNonzero(source_pfn);
+  const bool data = source_pfn != kNoPfn && mm.folios.PageNonzero(source_pfn);
   uint32_t head;
-  Folio* f = AllocFolio(0, REASON_COW, &head);
+  Folio* f = mm.AllocFolio(0, REASON_COW, &head);
   if (f == nullptr) return;
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
   f->index = addr >> kPageShift;
   if (pte.present_page()) {
-    uint32_t old_head = folios_.HeadOf(pte.pfn());
-    Folio& old = folios_.At(old_head);
-    EmitMapping(EVENT_UNMAP, old_head, old, REASON_COW, pid, addr, 1,
-                MAP_LEVEL_PTE, old.mapcount, old.mapcount - 1, old.refcount,
-                old.refcount - 1);
-    RemoveRmapPtes(pid, old_head, old, pte.pfn(), 1);
-    PutFolio(old_head, 1, REASON_COW);
+    uint32_t old_head = mm.folios.HeadOf(pte.pfn());
+    Folio& old = mm.folios.At(old_head);
+    mm.EmitMapping(EVENT_UNMAP, old_head, old, REASON_COW, pid, addr, 1,
+                   MAP_LEVEL_PTE, old.mapcount, old.mapcount - 1, old.refcount,
+                   old.refcount - 1);
+    RemoveRmapPtes(mm, pid, old_head, old, pte.pfn(), 1);
+    mm.PutFolio(old_head, 1, REASON_COW);
   }
-  folios_.SetPageNonzero(head, data);
-  f = &folios_.At(head);
-  AddRmapPtes(pid, head, *f, head, 1);
+  mm.folios.SetPageNonzero(head, data);
+  f = &mm.folios.At(head);
+  AddRmapPtes(mm, pid, head, *f, head, 1);
   // maybe_mkwrite(pte_mkdirty()); the model's dirty bit says the data is
   // recorded, so a copy of zeros stays clean for the write to come.
   const Pte copy = Pte::Page(head, w).WithExclusive(true);
   p.pt.SetPte(addr, data ? copy.Dirty() : copy);
-  EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE, 0,
-              1);
+  mm.EmitMapping(EVENT_MAP, head, *f, REASON_COW, pid, addr, 1, MAP_LEVEL_PTE,
+                 0, 1);
+}
+
+absl::Status FaultNotAllowed(uint32_t pid, uint64_t addr, bool write) {
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "%s fault at 0x%x in process %d: the mapping does not allow it",
+      write ? "write" : "read", addr, pid));
+}
+
+// do_set_pmd() / map_anon_folio_pmd().
+void MapPmd(MmState& mm, uint32_t pid, uint64_t haddr, uint32_t head,
+            bool writable, bool own_ref, Reason reason) {
+  Process& p = mm.GetProcess(pid);
+  Pmd& m = p.pt.SetHuge(haddr, Pmd::Kind::kFolio);
+  m.head = head;
+  m.writable = writable;
+  Folio& f = mm.folios.At(head);
+  // A new anonymous THP (a fault, a collapse) is exclusive (RMAP_EXCLUSIVE).
+  m.exclusive = f.test(kFolioAnon);
+  if (own_ref) {
+    mm.EmitMapping(EVENT_MAP, head, f, reason, pid, haddr, f.pages(),
+                   MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1, f.refcount,
+                   f.refcount + 1);
+    ++f.refcount;
+  } else {
+    mm.EmitMapping(EVENT_MAP, head, f, reason, pid, haddr, f.pages(),
+                   MAP_LEVEL_PMD, f.mapcount, f.mapcount + 1);
+  }
+  AddRmapPmd(mm, pid, f);
 }
 
 }  // namespace mmreplay::mm

@@ -1,53 +1,60 @@
 // References from outside the page tables (mm/gup.c, vmsplice, PFN walkers):
 // each holds its pages' folios until released, and a folio with such a
 // reference cannot be split (can_split_folio).
+#include "mm/pin.h"
+
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/errno.h"
+#include "mm/fault.h"
 #include "mm/model.h"
 
 namespace mmreplay::mm {
 
-void Model::GetPage(uint32_t pfn, bool foll_pin, Reason reason) {
-  uint32_t head = folios_.HeadOf(pfn);
-  Folio& f = folios_.At(head);
+void GetPage(MmState& mm, uint32_t pfn, bool foll_pin, Reason reason) {
+  uint32_t head = mm.folios.HeadOf(pfn);
+  Folio& f = mm.folios.At(head);
   int refs = foll_pin && f.order == 0 ? kGupPinCountingBias : 1;
-  Event& e = NewEvent(EVENT_REF_GET, head, &f, reason);
+  Event& e = mm.NewEvent(EVENT_REF_GET, head, &f, reason);
   e.set_ref_before(f.refcount);
   e.set_ref_after(f.refcount + refs);
-  Emit();
+  mm.Emit();
   f.refcount += refs;
-  if (foll_pin && f.order > 0) ++folios_.Large(f).pincount;
+  if (foll_pin && f.order > 0) ++mm.folios.Large(f).pincount;
 }
 
-void Model::PutPage(uint32_t pfn, bool foll_pin, Reason reason) {
-  uint32_t head = folios_.HeadOf(pfn);
-  Folio& f = folios_.At(head);
+void PutPage(MmState& mm, uint32_t pfn, bool foll_pin, Reason reason) {
+  uint32_t head = mm.folios.HeadOf(pfn);
+  Folio& f = mm.folios.At(head);
   int refs = foll_pin && f.order == 0 ? kGupPinCountingBias : 1;
-  if (foll_pin && f.order > 0) --folios_.Large(f).pincount;
-  Event& e = NewEvent(EVENT_REF_PUT, head, &f, reason);
+  if (foll_pin && f.order > 0) --mm.folios.Large(f).pincount;
+  Event& e = mm.NewEvent(EVENT_REF_PUT, head, &f, reason);
   e.set_ref_before(f.refcount);
   e.set_ref_after(f.refcount - refs);
-  Emit();
-  PutFolio(head, refs, reason);
+  mm.Emit();
+  mm.PutFolio(head, refs, reason);
 }
 
 absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
                         uint64_t length, PinKind kind) {
-  Process& p = *FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   Holder h;
   h.foll_pin = kind == PIN_KIND_FOLL_PIN;
   h.pid = pid;
   // mm_set_has_pinned_flag().
   if (h.foll_pin) p.has_pinned = true;
-  absl::Status s = GetUserPages(p, pid, addr, length, h);
-  if (!s.ok()) {
-    // The caller gives back what GUP got before it failed
-    // (unpin_user_pages): nothing stays held.
-    for (uint32_t pfn : h.pfns) PutPage(pfn, h.foll_pin, REASON_UNPIN);
-    return s;
+  if (!GetUserPages(mm_, p, pid, addr, length, h).ok()) {
+    // GUP fails with -EFAULT (an address nothing maps, a mapping that does
+    // not allow the access, a fault past EOF) and the caller gives back
+    // what it got before (unpin_user_pages): nothing stays held, and the
+    // syscall (io_uring_register, vmsplice) returns -EFAULT. The pin id
+    // stays, holding nothing, for the trace's Unpin.
+    for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, h.foll_pin, REASON_UNPIN);
+    h.pfns.clear();
+    mm_.OpFailed(pid, addr, length, kEfault, REASON_PIN);
   }
-  pins_[pin_id] = std::move(h);
+  mm_.pins[pin_id] = std::move(h);
   return absl::OkStatus();
 }
 
@@ -55,8 +62,8 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
 // (check_vma_flags), the page faulted in where it is not mapped as the pin
 // needs (for write, so that a page mapped read-only, shared since a fork,
 // is copied or reused first), then held; pages taken so far are in h.
-absl::Status Model::GetUserPages(Process& p, uint32_t pid, uint64_t addr,
-                                 uint64_t length, Holder& h) {
+absl::Status GetUserPages(MmState& mm, Process& p, uint32_t pid, uint64_t addr,
+                          uint64_t length, Holder& h) {
   // A FOLL_PIN is for write (FOLL_WRITE: the DMA target, as io_uring's
   // registered buffers are); a FOLL_GET reads (vmsplice).
   const bool write = h.foll_pin;
@@ -87,21 +94,22 @@ absl::Status Model::GetUserPages(Process& p, uint32_t pid, uint64_t addr,
         pfn = pte.pfn();
       } else if (attempt == 0) {
         // The fault writes nothing: the device will.
-        RETURN_IF_ERROR(HandleMmFault(p, pid, copy, a, write));
+        RETURN_IF_ERROR(HandleMmFault(mm, p, pid, copy, a, write));
       }
     }
     if (pfn == kNoPfn) continue;  // the zero page: nothing to hold
-    GetPage(pfn, h.foll_pin, REASON_PIN);
+    GetPage(mm, pfn, h.foll_pin, REASON_PIN);
     h.pfns.push_back(pfn);
   }
   return absl::OkStatus();
 }
 
 absl::Status Model::Unpin(uint32_t pin_id) {
-  auto it = pins_.find(pin_id);
+  auto it = mm_.pins.find(pin_id);
+  CHECK(it != mm_.pins.end());
   Holder h = std::move(it->second);
-  pins_.erase(it);
-  for (uint32_t pfn : h.pfns) PutPage(pfn, h.foll_pin, REASON_UNPIN);
+  mm_.pins.erase(it);
+  for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, h.foll_pin, REASON_UNPIN);
   return absl::OkStatus();
 }
 
@@ -110,16 +118,16 @@ absl::Status Model::Unpin(uint32_t pin_id) {
 // page references go then; an io_uring's registered buffers only later,
 // from io_ring_exit_work on a workqueue. Simplified: those go at once too
 // (mmcapture unregisters them before the exit, so its captures agree).
-void Model::ReleasePins(uint32_t pid) {
-  for (auto it = pins_.begin(); it != pins_.end();) {
+void ReleasePins(MmState& mm, uint32_t pid) {
+  for (auto it = mm.pins.begin(); it != mm.pins.end();) {
     if (it->second.pid != pid) {
       ++it;
       continue;
     }
     for (uint32_t pfn : it->second.pfns) {
-      PutPage(pfn, it->second.foll_pin, REASON_EXIT);
+      PutPage(mm, pfn, it->second.foll_pin, REASON_EXIT);
     }
-    it = pins_.erase(it);
+    it = mm.pins.erase(it);
   }
 }
 
@@ -127,7 +135,7 @@ void Model::ReleasePins(uint32_t pid) {
 // where no folio is mapped.
 absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
                                        uint64_t addr) {
-  Process& p = *FindProcess(pid);
+  Process& p = mm_.GetProcess(pid);
   Holder h;
   const Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
@@ -136,8 +144,8 @@ absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
   } else if (Pte pte = p.pt.GetPte(addr); pte.present_page()) {
     h.pfns.push_back(pte.pfn());
   }
-  for (uint32_t pfn : h.pfns) GetPage(pfn, false, REASON_SPECULATIVE);
-  refs_[ref_id] = std::move(h);
+  for (uint32_t pfn : h.pfns) GetPage(mm_, pfn, false, REASON_SPECULATIVE);
+  mm_.refs[ref_id] = std::move(h);
   return absl::OkStatus();
 }
 
@@ -146,20 +154,41 @@ absl::Status Model::SpeculativeGetAddr(uint32_t ref_id, uint32_t pid,
 absl::Status Model::SpeculativeGetFile(uint32_t ref_id, uint32_t file_id,
                                        uint64_t page_index) {
   Holder h;
-  std::optional<PageCache::Entry> e = FindFile(file_id)->cache.Find(page_index);
+  std::optional<PageCache::Entry> e =
+      mm_.GetFile(file_id).cache.Find(page_index);
   if (e.has_value()) {
     h.pfns.push_back(e->head + static_cast<uint32_t>(page_index - e->index));
   }
-  for (uint32_t pfn : h.pfns) GetPage(pfn, false, REASON_SPECULATIVE);
-  refs_[ref_id] = std::move(h);
+  for (uint32_t pfn : h.pfns) GetPage(mm_, pfn, false, REASON_SPECULATIVE);
+  mm_.refs[ref_id] = std::move(h);
   return absl::OkStatus();
 }
 
 absl::Status Model::SpeculativePut(uint32_t ref_id) {
-  auto it = refs_.find(ref_id);
+  auto it = mm_.refs.find(ref_id);
+  CHECK(it != mm_.refs.end());
   Holder h = std::move(it->second);
-  refs_.erase(it);
-  for (uint32_t pfn : h.pfns) PutPage(pfn, false, REASON_SPECULATIVE);
+  mm_.refs.erase(it);
+  for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, false, REASON_SPECULATIVE);
+  return absl::OkStatus();
+}
+
+absl::Status VerifyPins(const MmState& mm,
+                        absl::flat_hash_map<uint32_t, int64_t>* refs) {
+  absl::flat_hash_map<uint32_t, int64_t>& held = *refs;
+  for (const auto* holders : {&mm.pins, &mm.refs}) {
+    for (const auto& [id, h] : *holders) {
+      for (uint32_t pfn : h.pfns) {
+        const Folio* f = mm.folios.Peek(pfn);
+        if (f == nullptr) {
+          return absl::InternalError(absl::StrFormat(
+              "reference %d holds page 0x%x, which is free", id, pfn));
+        }
+        held[mm.folios.HeadOf(pfn)] +=
+            h.foll_pin && f->order == 0 ? kGupPinCountingBias : 1;
+      }
+    }
+  }
   return absl::OkStatus();
 }
 

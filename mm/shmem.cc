@@ -1,6 +1,8 @@
-// The page cache of files (mm/filemap.c) and tmpfs (mm/shmem.c): adding
-// folios on write and fault with the orders the huge= policy allows,
-// mapping them, and removing them.
+// tmpfs (mm/shmem.c) and page-cache files (mm/filemap.c): the folio orders
+// the huge= policy allows on write and fault, writes, reads, and faults on
+// file mappings.
+#include "mm/shmem.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -8,8 +10,11 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/fault.h"
+#include "mm/filemap.h"
 #include "mm/model.h"
 #include "mm/rmap.h"
+#include "mm/zap.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -18,92 +23,22 @@ uint64_t PagesOf(uint64_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
 
 }  // namespace
 
-// Logs the net node changes: a node freed and allocated again within one
-// update (an entry replaced by its split pieces) did not change.
-void Model::EmitNodeChanges(uint32_t file_id,
-                            const std::vector<PageCache::NodeChange>& changes,
-                            Reason reason) {
-  absl::btree_map<std::pair<int, uint64_t>, int> net;
-  for (const PageCache::NodeChange& c : changes) {
-    net[{c.shift, c.index}] += c.alloc ? 1 : -1;
-  }
-  for (const PageCache::NodeChange& c : changes) {
-    int& n = net[{c.shift, c.index}];
-    if (n == 0 || (n > 0) != c.alloc) continue;
-    n = 0;
-    event_.Clear();
-    event_.set_op_index(op_index_);
-    event_.set_kind(c.alloc ? EVENT_XA_NODE_ALLOC : EVENT_XA_NODE_FREE);
-    event_.set_file_id(file_id);
-    event_.set_index(c.index);
-    event_.set_order(static_cast<uint32_t>(c.shift + 6));
-    event_.set_reason(reason);
-    Emit();
-  }
-}
-
-Folio* Model::AddToPageCache(uint32_t file_id, File& file, uint64_t index,
-                             uint32_t order, Reason reason, uint32_t* head) {
-  Folio* f = AllocFolio(order, reason, head);
-  if (f == nullptr) return nullptr;
-  f->owner = file_id;
-  f->index = index;
-  // One page-cache reference per page (filemap_add_folio); the
-  // allocation's own reference goes when the caller is done.
-  f->refcount = static_cast<int32_t>(f->pages());
-  std::vector<PageCache::NodeChange> nodes;
-  file.cache.Insert({index, *head, order}, &nodes);
-  Event& e = NewEvent(EVENT_CACHE_ADD, *head, f, reason);
-  e.set_file_id(file_id);
-  e.set_index(index);
-  e.set_nr_pages(f->pages());
-  e.set_ref_before(1);
-  e.set_ref_after(f->refcount);
-  Emit();
-  EmitNodeChanges(file_id, nodes, reason);
-  if (file.shmem()) {
-    if (order == kPmdOrder) counters_.Count(VmEvent::kThpFileAlloc);
-    counters_.Count(MthpStat::kShmemAlloc, order);
-  }
-  return f;
-}
-
-void Model::RemoveFromPageCache(uint32_t head, Reason reason) {
-  Folio& f = folios_.At(head);
-  DCHECK(!f.test(kFolioAnon) && f.owner != 0);
-  uint32_t file_id = f.owner;
-  File& file = *FindFile(file_id);
-  std::vector<PageCache::NodeChange> nodes;
-  file.cache.Erase(f.index, &nodes);
-  int nr = static_cast<int>(f.pages());
-  Event& e = NewEvent(EVENT_CACHE_REMOVE, head, &f, reason);
-  e.set_file_id(file_id);
-  e.set_index(f.index);
-  e.set_nr_pages(nr);
-  e.set_ref_before(f.refcount);
-  e.set_ref_after(f.refcount - nr);
-  Emit();
-  EmitNodeChanges(file_id, nodes, reason);
-  f.owner = 0;  // folio->mapping = NULL
-  PutFolio(head, nr, reason);
-}
-
 // shmem_allowable_huge_orders() + shmem_suitable_orders(): the orders the
 // mount's huge= option allows for this index, then the highest whose
 // aligned index range is empty. Writes may use any order huge=always or
 // within_size allows; faults take the PMD order or nothing (as the live
 // kernel shows: a 1 MiB file faulted through mmap gets order-0 pages).
-uint32_t Model::ShmemOrder(const File& file, uint64_t index, uint64_t write_end,
-                           const Vma* vma, uint64_t addr) const {
+uint32_t ShmemOrder(const MmState& mm, const File& file, uint64_t index,
+                    uint64_t write_end, const Vma* vma, uint64_t addr) {
   uint32_t mask = 0;
   uint64_t size_pages =
       std::max(PagesOf(file.size), vma == nullptr ? PagesOf(write_end) : 0);
   if (!file.shmem()) {
     // A page-cache file: from max_order down to min_order.
     for (uint32_t o = file.min_order; o <= file.max_order; ++o) mask |= 1u << o;
-  } else if (knobs_.shmem_enabled == KNOB_VALUE_DENY) {
+  } else if (mm.knobs.shmem_enabled == KNOB_VALUE_DENY) {
     mask = 0;
-  } else if (knobs_.shmem_enabled == KNOB_VALUE_FORCE) {
+  } else if (mm.knobs.shmem_enabled == KNOB_VALUE_FORCE) {
     mask = 1u << kPmdOrder;
   } else {
     bool fault_hugepage = vma != nullptr && vma->hugepage;
@@ -157,42 +92,42 @@ uint32_t Model::ShmemOrder(const File& file, uint64_t index, uint64_t write_end,
 // (shmem_write_begin -> shmem_get_folio(index, write_end)).
 absl::Status Model::FileWrite(uint32_t file_id, uint64_t offset,
                               uint64_t length) {
-  File& file = *FindFile(file_id);
+  File& file = mm_.GetFile(file_id);
   uint64_t pos = offset, end = offset + length;
   while (pos < end) {
     uint64_t chunk_end = std::min(end, (pos & ~(kPmdSize - 1)) + kPmdSize);
-    RETURN_IF_ERROR(WriteChunk(file_id, file, pos, chunk_end));
+    RETURN_IF_ERROR(WriteChunk(mm_, file_id, file, pos, chunk_end));
     pos = chunk_end;
   }
   return absl::OkStatus();
 }
 
-absl::Status Model::WriteChunk(uint32_t file_id, File& file, uint64_t pos,
-                               uint64_t end) {
+absl::Status WriteChunk(MmState& mm, uint32_t file_id, File& file, uint64_t pos,
+                        uint64_t end) {
   for (uint64_t index = pos / kPageSize; index * kPageSize < end;) {
     std::optional<PageCache::Entry> e = file.cache.Find(index);
     if (!e.has_value()) {
-      uint32_t order = ShmemOrder(file, index, end, nullptr, 0);
+      uint32_t order = ShmemOrder(mm, file, index, end, nullptr, 0);
       uint32_t head = 0;
       Folio* f = nullptr;
       // shmem_alloc_and_add_folio(): fall back down the orders.
       for (int o = static_cast<int>(order); o >= 0 && f == nullptr; --o) {
         uint64_t first = index & ~((uint64_t{1} << o) - 1);
-        f = AddToPageCache(file_id, file, first, static_cast<uint32_t>(o),
+        f = AddToPageCache(mm, file_id, file, first, static_cast<uint32_t>(o),
                            REASON_WRITE, &head);
         if (f == nullptr && o > 0 && file.shmem()) {
-          counters_.Count(MthpStat::kShmemFallback, static_cast<uint32_t>(o));
-          if (o == kPmdOrder) counters_.Count(VmEvent::kThpFileFallback);
+          mm.counters.Count(MthpStat::kShmemFallback, static_cast<uint32_t>(o));
+          if (o == kPmdOrder) mm.counters.Count(VmEvent::kThpFileFallback);
         }
       }
       if (f == nullptr) return absl::OkStatus();  // out of memory: ENOSPC
       e = file.cache.Find(index);
     }
-    Folio& f = folios_.At(e->head);
+    Folio& f = mm.folios.At(e->head);
     f.set(kFolioDirty);
     uint64_t stop = std::min(e->index + f.pages(), PagesOf(end));
-    folios_.set_nonzero(f, e->head + static_cast<uint32_t>(index - e->index),
-                        static_cast<uint32_t>(stop - index), true);
+    mm.folios.set_nonzero(f, e->head + static_cast<uint32_t>(index - e->index),
+                          static_cast<uint32_t>(stop - index), true);
     index = stop;
   }
   file.size = std::max(file.size, end);
@@ -201,10 +136,10 @@ absl::Status Model::WriteChunk(uint32_t file_id, File& file, uint64_t pos,
 
 absl::Status Model::FileRead(uint32_t file_id, uint64_t offset,
                              uint64_t length) {
-  File& file = *FindFile(file_id);
+  File& file = mm_.GetFile(file_id);
   // tmpfs reads holes as zeros without filling them (SGP_READ); a
   // page-cache file reads them in (simplified readahead: the orders of
-  // ShmemOrder(), up to EOF).
+  // ShmemOrder(mm_), up to EOF).
   if (file.shmem()) return absl::OkStatus();
   uint64_t end = std::min(offset + length, file.size);
   for (uint64_t index = offset / kPageSize; index * kPageSize < end;) {
@@ -213,10 +148,11 @@ absl::Status Model::FileRead(uint32_t file_id, uint64_t offset,
       index = e->index + (uint64_t{1} << e->order);
       continue;
     }
-    uint32_t order = ShmemOrder(file, index, end, nullptr, 0);
+    uint32_t order = ShmemOrder(mm_, file, index, end, nullptr, 0);
     uint32_t head;
-    if (AddToPageCache(file_id, file, index & ~((uint64_t{1} << order) - 1),
-                       order, REASON_READ, &head) == nullptr) {
+    if (AddToPageCache(mm_, file_id, file,
+                       index & ~((uint64_t{1} << order) - 1), order,
+                       REASON_READ, &head) == nullptr) {
       return absl::OkStatus();
     }
   }
@@ -227,9 +163,9 @@ absl::Status Model::FileRead(uint32_t file_id, uint64_t offset,
 // it: a PMD-sized folio by its PMD where the PMD is empty and the VMA holds
 // the aligned block (do_set_pmd), else the folio's PTEs that the VMA and
 // the page table hold.
-absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
-                              uint64_t addr, bool write) {
-  File& file = *FindFile(vma.file);
+absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                       uint64_t addr, bool write) {
+  File& file = mm.GetFile(vma.file);
   uint64_t index = vma.PageIndex(addr);
   if (index >= PagesOf(file.size)) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -249,31 +185,31 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   // where none is (CowFileFault).
   const bool cow = write && !vma.shared;
   if (cow && pte_mapped) {
-    WriteProtectFault(p, pid, vma, addr);
+    WriteProtectFault(mm, p, pid, vma, addr);
     return absl::OkStatus();
   }
   std::optional<PageCache::Entry> e = file.cache.Find(index);
   if (!e.has_value()) {
-    uint32_t order = ShmemOrder(file, index, 0, &vma, addr);
+    uint32_t order = ShmemOrder(mm, file, index, 0, &vma, addr);
     uint32_t head = 0;
     Folio* f = nullptr;
     for (int o = static_cast<int>(order); o >= 0 && f == nullptr; --o) {
-      f = AddToPageCache(vma.file, file, index & ~((uint64_t{1} << o) - 1),
+      f = AddToPageCache(mm, vma.file, file, index & ~((uint64_t{1} << o) - 1),
                          static_cast<uint32_t>(o), REASON_FILE_FAULT, &head);
     }
     if (f == nullptr) return absl::OkStatus();
     e = file.cache.Find(index);
   }
   if (cow) {
-    CowFileFault(p, pid, vma, addr,
+    CowFileFault(mm, p, pid, vma, addr,
                  e->head + static_cast<uint32_t>(index - e->index));
     return absl::OkStatus();
   }
   uint32_t head = e->head;
-  Folio& f = folios_.At(head);
+  Folio& f = mm.folios.At(head);
   uint32_t pfn = head + static_cast<uint32_t>(index - e->index);
   if (write) {
-    folios_.set_nonzero(f, pfn, 1, true);
+    mm.folios.set_nonzero(f, pfn, 1, true);
     f.set(kFolioDirty);
   }
   const Pmd* pmd = p.pt.FindPmd(addr);
@@ -283,8 +219,8 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
   if (pmd == nullptr && f.order == kPmdOrder && haddr >= vma.start &&
       haddr + kPmdSize <= vma.end && !vma.nohugepage &&
       (addr - haddr) >> kPageShift == index - e->index) {
-    MapPmd(pid, haddr, head, writable, /*own_ref=*/true, REASON_FILE_FAULT);
-    counters_.Count(VmEvent::kThpFileMapped);
+    MapPmd(mm, pid, haddr, head, writable, /*own_ref=*/true, REASON_FILE_FAULT);
+    mm.counters.Count(VmEvent::kThpFileMapped);
     return absl::OkStatus();
   }
   if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return absl::OkStatus();
@@ -305,12 +241,12 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
     uint32_t page =
         first_pfn + static_cast<uint32_t>((a - first) >> kPageShift);
     p.pt.SetPte(a, Pte::Page(page, writable));
-    AddRmapPtes(pid, head, f, page, 1);
+    AddRmapPtes(mm, pid, head, f, page, 1);
     ++mapped;
   }
-  EmitMapping(EVENT_MAP, head, f, REASON_FILE_FAULT, pid, first, mapped,
-              MAP_LEVEL_PTE, f.mapcount - mapped, f.mapcount, f.refcount,
-              f.refcount + mapped);
+  mm.EmitMapping(EVENT_MAP, head, f, REASON_FILE_FAULT, pid, first, mapped,
+                 MAP_LEVEL_PTE, f.mapcount - mapped, f.mapcount, f.refcount,
+                 f.refcount + mapped);
   f.refcount += mapped;
   return absl::OkStatus();
 }
@@ -320,45 +256,13 @@ absl::Status Model::FileFault(Process& p, uint32_t pid, const Vma& vma,
 // folio removes it (wp_huge_pmd: copy on write is done at the PTE level);
 // then (do_cow_fault) page-cache page cache_pfn is copied into a new
 // anonymous page (WriteProtectFault).
-void Model::CowFileFault(Process& p, uint32_t pid, const Vma& vma,
-                         uint64_t addr, uint32_t cache_pfn) {
+void CowFileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                  uint64_t addr, uint32_t cache_pfn) {
   const Pmd* pmd = p.pt.FindPmd(addr);
   if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
-    SplitPmd(pid, addr & ~(kPmdSize - 1), REASON_COW);
+    SplitPmd(mm, pid, addr & ~(kPmdSize - 1), REASON_COW);
   }
-  WriteProtectFault(p, pid, vma, addr, cache_pfn);
-}
-
-void Model::UnmapMappingRange(uint32_t file_id, uint64_t first, uint64_t last,
-                              bool even_cows, Reason reason) {
-  for (auto& [pid, p_ptr] : processes_) {
-    Process& p = *p_ptr;
-    std::vector<Vma> vmas;
-    for (const Vma& v : p.vmas.all()) {
-      if (v.file == file_id) vmas.push_back(v);
-    }
-    for (const Vma& v : vmas) {
-      uint64_t lo = std::max(first, v.pgoff);
-      uint64_t hi = std::min(last + 1, v.pgoff + v.pages());
-      if (lo >= hi) continue;
-      const uint64_t start = v.start + ((lo - v.pgoff) << kPageShift);
-      const uint64_t end = v.start + ((hi - v.pgoff) << kPageShift);
-      if (even_cows || !v.anon_vma) {
-        ZapRange(pid, start, end, reason);
-        continue;
-      }
-      // zap_details.even_cows false (should_zap_folio): a private
-      // mapping's anonymous copies stay; the runs between them go.
-      uint64_t run = start;
-      for (uint64_t a = start; a < end; a += kPageSize) {
-        if (MapsAnonPage(p, a)) {
-          if (run < a) ZapRange(pid, run, a, reason);
-          run = a + kPageSize;
-        }
-      }
-      if (run < end) ZapRange(pid, run, end, reason);
-    }
-  }
+  WriteProtectFault(mm, p, pid, vma, addr, cache_pfn);
 }
 
 }  // namespace mmreplay::mm

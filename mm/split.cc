@@ -1,19 +1,23 @@
 // Folio split (mm/huge_memory.c __folio_split, __split_unmapped_folio): one
 // backend for the uniform split (split_huge_page_to_list_to_order) and the
 // non-uniform, buddy-like one (folio_split), as seed 000 describes.
+#include "mm/split.h"
+
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "base/check.h"
+#include "mm/deferred_split.h"
+#include "mm/errno.h"
+#include "mm/filemap.h"
 #include "mm/model.h"
+#include "mm/rmap.h"
+#include "mm/zap.h"
 
 namespace mmreplay::mm {
 namespace {
-
-constexpr int kEinval = -22;
-constexpr int kEbusy = -16;
-constexpr int kEagain = -11;
 
 // __split_unmapped_folio(): the folios a split of [head, 2^order) gives, in
 // PFN order (a uniform split's as one FolioPiece of them all). Uniform:
@@ -54,18 +58,20 @@ void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
 
 }  // namespace
 
-int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
-                      bool uniform, int caller_pins, Reason reason) {
-  Folio* f = &folios_.At(head);
+int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
+               uint64_t split_at, int caller_pins, Reason reason) {
+  const bool uniform = kind == SplitKind::kUniform;
+  Folio* f = &mm.folios.At(head);
   const uint32_t order = f->order;
   const bool anon = f->test(kFolioAnon);
   auto fail = [&](int err, bool counted) {
     if (counted) {
-      if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPageFailed);
-      counters_.Count(MthpStat::kSplitFailed, order);
+      if (order == kPmdOrder) mm.counters.Count(VmEvent::kThpSplitPageFailed);
+      mm.counters.Count(MthpStat::kSplitFailed, order);
     }
-    NewEvent(EVENT_SPLIT_FAILED, head, &folios_.At(head), reason).set_err(err);
-    Emit();
+    mm.NewEvent(EVENT_SPLIT_FAILED, head, &mm.folios.At(head), reason)
+        .set_err(err);
+    mm.Emit();
     return err;
   };
   // Early returns, not counted, in the kernel's order.
@@ -85,58 +91,57 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // remap_page() below. The model keeps the PTEs in place. File mappings
   // are removed (try_to_unmap) and refault later.
   if (anon) {
-    if (folios_.entire_mapcount(*f) > 0) {
-      for (auto& [pid, proc_ptr] : processes_) {
-        Process& proc = *proc_ptr;
-        if (proc.anon_vma != f->owner) continue;
+    if (mm.folios.entire_mapcount(*f) > 0) {
+      for (auto [pid, proc] : AnonVmaFamily(mm, f->owner)) {
         uint64_t base = f->index << kPageShift;
         const Pmd* pmd = proc.pt.FindPmd(base);
         if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
             pmd->head == head) {
-          SplitPmd(pid, base & ~(kPmdSize - 1), reason);
+          SplitPmd(mm, pid, base & ~(kPmdSize - 1), reason);
         }
       }
     } else if (!f->test(kFolioPartiallyMapped) &&
-               MigrationSeesPartiallyMapped(head, *f)) {
-      DeferredSplitFolio(head, *f, /*partially_mapped=*/true);
+               MigrationSeesPartiallyMapped(mm, head, *f)) {
+      DeferredSplitFolio(mm, head, *f, /*partially_mapped=*/true);
     }
   } else {
-    TryToUnmapFile(head, reason);
+    TryToUnmapFile(mm, head, reason);
   }
-  f = &folios_.At(head);
+  f = &mm.folios.At(head);
   // The folio is frozen: off the deferred split queue.
-  if (f->test(kFolioDeferredListed)) UnqueueDeferred(head, *f, REASON_SPLIT);
+  if (f->test(kFolioDeferredListed))
+    UnqueueDeferredSplit(mm, head, *f, REASON_SPLIT);
 
   // unmap_folio() took every mapping away: no MM slot is held.
-  mm_ids_.Forget(*f);
-  std::vector<FolioPiece>& pieces = split_pieces_;
+  mm.mm_ids.Forget(*f);
+  std::vector<FolioPiece>& pieces = mm.split_pieces;
   Pieces(head, order, new_order, split_at, uniform, anon, &pieces);
   // A copy, for its head-page fields only (Large() needs the record).
   Folio parent = *f;
-  File* file = anon ? nullptr : FindFile(parent.owner);
+  File* file = anon ? nullptr : mm.FindFile(parent.owner);
   std::vector<PageCache::NodeChange> nodes;
   if (file != nullptr) file->cache.Erase(parent.index, &nodes);
-  if (anon) counters_.Count(MthpStat::kNrAnon, order, -1);
-  Event& e = NewEvent(EVENT_SPLIT, head, &parent, reason);
+  if (anon) mm.counters.Count(MthpStat::kNrAnon, order, -1);
+  Event& e = mm.NewEvent(EVENT_SPLIT, head, &parent, reason);
   e.set_non_uniform(!uniform);
   if (!uniform) e.set_split_at(split_at);
   for (const FolioPiece& p : pieces) e.add_new_orders(p.order, p.count);
-  Emit();
-  if (order == kPmdOrder) counters_.Count(VmEvent::kThpSplitPage);
-  counters_.Count(MthpStat::kSplit, order);
+  mm.Emit();
+  if (order == kPmdOrder) mm.counters.Count(VmEvent::kThpSplitPage);
+  mm.counters.Count(MthpStat::kSplit, order);
 
   // __split_folio_to_order(): each piece inherits the flags that carry
   // over (not the deferred-split ones) and gets refcount = its mappings
   // (+ the page cache's references for file folios). Anonymous order-0
   // pieces in the same state share a record (a run); page-cache pieces
   // each have their own xarray entry and record.
-  std::vector<Folio*>& made = split_made_;
-  folios_.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed,
-                /*runs=*/anon, &made);
+  std::vector<Folio*>& made = mm.split_made;
+  mm.folios.Split(head, pieces, kFolioPartiallyMapped | kFolioDeferredListed,
+                  /*runs=*/anon, &made);
   for (Folio* n : made) {
     n->refcount = n->mapcount + (anon ? 0 : static_cast<int>(n->pages()));
-    if (anon) counters_.Count(MthpStat::kNrAnon, n->order);
-    if (anon && n->order > 0 && n->mapcount > 0) RemapMmIds(*n);
+    if (anon) mm.counters.Count(MthpStat::kNrAnon, n->order);
+    if (anon && n->order > 0 && n->mapcount > 0) RemapMmIds(mm, *n);
   }
   if (file != nullptr) {
     // __split_unmapped_folio() stores each piece in the xarray; pieces
@@ -147,16 +152,16 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
         file->cache.Insert({n->index, n->head, n->order}, &nodes);
       }
     }
-    EmitNodeChanges(parent.owner, nodes, reason);
+    EmitNodeChanges(mm, parent.owner, nodes, reason);
     for (Folio* n : made) {
       if (n->index < eof) continue;
-      Event& r = NewEvent(EVENT_CACHE_REMOVE, n->head, n, reason);
+      Event& r = mm.NewEvent(EVENT_CACHE_REMOVE, n->head, n, reason);
       r.set_file_id(parent.owner);
       r.set_index(n->index);
       r.set_nr_pages(n->pages());
       r.set_ref_before(n->refcount);
       r.set_ref_after(n->refcount - static_cast<int>(n->pages()));
-      Emit();
+      mm.Emit();
       n->refcount -= static_cast<int>(n->pages());
       n->owner = 0;
     }
@@ -166,7 +171,7 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
   // instead (try_to_map_unused_to_zeropage) and so freed.
   if (anon) {
     // Each page on its own: runs of zero pages are taken apart.
-    std::vector<Folio*>& each = split_each_;
+    std::vector<Folio*>& each = mm.split_each;
     each.clear();
     for (Folio* n : made) {
       if (n->order != 0 || n->run == 0 || n->nonzero || n->mapcount == 0) {
@@ -174,28 +179,20 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
         continue;
       }
       for (uint32_t pfn = n->head, end = pfn + n->run + 1; pfn < end; ++pfn) {
-        each.push_back(folios_.Of(pfn));
+        each.push_back(mm.folios.Of(pfn));
       }
     }
     made.swap(each);
-    // The anon_vma family, found once for all the pieces.
-    std::vector<std::pair<uint32_t, Process*>> family;
+    const AnonVmaFamily family(mm, parent.owner);
     for (Folio* n : made) {
       if (n->order != 0 || n->nonzero || n->mapcount == 0) continue;
-      if (family.empty()) {
-        for (auto& [pid, proc_ptr] : processes_) {
-          Process& proc = *proc_ptr;
-          if (proc.anon_vma == parent.owner) family.emplace_back(pid, &proc);
-        }
-      }
       uint64_t addr = n->index << kPageShift;
-      for (auto [pid, proc_ptr] : family) {
-        Process& proc = *proc_ptr;
+      for (auto [pid, proc] : family) {
         Pte pte = proc.pt.GetPte(addr);
         if (!pte.present_page() || pte.pfn() != n->head) continue;
-        EmitMapping(EVENT_UNMAP, n->head, *n, REASON_SPLIT, pid, addr, 1,
-                    MAP_LEVEL_PTE, n->mapcount, n->mapcount - 1, n->refcount,
-                    n->refcount - 1);
+        mm.EmitMapping(EVENT_UNMAP, n->head, *n, REASON_SPLIT, pid, addr, 1,
+                       MAP_LEVEL_PTE, n->mapcount, n->mapcount - 1, n->refcount,
+                       n->refcount - 1);
         proc.pt.SetPte(addr, Pte::ZeroPage());
         --n->mapcount;
         --n->refcount;
@@ -203,12 +200,12 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
     }
   }
   // The pieces nothing maps or holds are freed at once.
-  std::vector<Folio*>& unused = split_unused_;
+  std::vector<Folio*>& unused = mm.split_unused;
   unused.clear();
   for (Folio* n : made) {
     if (n->refcount == 0) unused.push_back(n);
   }
-  FreeFolios(unused, REASON_SPLIT);
+  mm.FreeFolios(unused, REASON_SPLIT);
   return 0;
 }
 
@@ -216,17 +213,17 @@ int Model::SplitFolio(uint32_t head, uint32_t new_order, uint64_t split_at,
 // at a time, in rmap order (the anon_vma family's processes, then address
 // order), and __folio_remove_rmap() sees the folio partially mapped as soon
 // as a page loses its last mapping while others are still mapped.
-bool Model::MigrationSeesPartiallyMapped(uint32_t head, const Folio& f) {
-  int mapped = folios_.nr_pages_mapped(f);
+bool MigrationSeesPartiallyMapped(MmState& mm, uint32_t head, const Folio& f) {
+  int mapped = mm.folios.nr_pages_mapped(f);
   // Every mapped page mapped once (no fork): the first mapping taken
   // unmaps its page.
   if (f.mapcount == mapped) return mapped > 1;
   std::vector<int32_t> left(f.pages());
   for (uint32_t i = 0; i < f.pages(); ++i) {
-    left[i] = folios_.page_mapcount(f, head + i);
+    left[i] = mm.folios.page_mapcount(f, head + i);
   }
-  for (const Mapping& m : RmapWalk(head, f)) {
-    Pte pte = FindProcess(m.pid)->pt.GetPte(m.addr);
+  for (const Mapping& m : RmapWalk(mm, head, f)) {
+    Pte pte = mm.GetProcess(m.pid).pt.GetPte(m.addr);
     if (--left[pte.pfn() - head] > 0) continue;
     return --mapped > 0;
   }
@@ -234,38 +231,65 @@ bool Model::MigrationSeesPartiallyMapped(uint32_t head, const Folio& f) {
 }
 
 absl::Status Model::SplitRange(uint32_t pid, uint64_t addr, uint64_t length,
-                               uint32_t new_order, bool non_uniform,
-                               uint64_t in_folio_offset) {
+                               const SplitTo& to) {
   // split_huge_pages_pid(): page by page, each large folio mapped there is
   // split once (a pinned one is skipped, uncounted); the walk stops at the
   // first address no VMA maps.
-  Process* p = FindProcess(pid);
+  const Process& p = mm_.GetProcess(pid);
   for (uint64_t a = addr; a < addr + length; a += kPageSize) {
-    if (p->vmas.Find(a) == nullptr) break;
+    if (p.vmas.Find(a) == nullptr) break;
     uint32_t pfn;
-    const Pmd* pmd = p->pt.FindPmd(a);
+    const Pmd* pmd = p.pt.FindPmd(a);
     if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
       pfn =
           pmd->head + static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift);
     } else {
-      Pte pte = p->pt.GetPte(a);
+      Pte pte = p.pt.GetPte(a);
       if (!pte.present_page()) continue;
       pfn = pte.pfn();
     }
-    uint32_t head = folios_.HeadOf(pfn);
-    Folio& f = folios_.At(head);
+    uint32_t head = mm_.folios.HeadOf(pfn);
+    Folio& f = mm_.folios.At(head);
     if (f.order == 0) continue;
     // A file folio splits to at least its mapping's minimum order.
     const bool anon = f.test(kFolioAnon);
-    uint32_t target = new_order;
+    uint32_t target = to.new_order;
     if (!anon && f.owner != 0) {
-      target = std::max(target, FindFile(f.owner)->min_folio_order());
+      target = std::max(target, mm_.GetFile(f.owner).min_folio_order());
     }
     if (target >= f.order) continue;
     int extra = anon ? 0 : static_cast<int>(f.pages());
     if (f.mapcount != f.refcount - extra) continue;
-    bool uniform = !non_uniform || in_folio_offset >= f.pages();
-    SplitFolio(head, target, uniform ? 0 : in_folio_offset, uniform,
+    const SplitKind kind = to.KindFor(f.pages());
+    SplitFolio(mm_, head, target, kind,
+               kind == SplitKind::kNonUniform ? to.in_folio_offset : 0,
+               /*caller_pins=*/0, REASON_SPLIT_REQUEST);
+  }
+  return absl::OkStatus();
+}
+
+// split_huge_pages_in_file(): each large folio above the target order (at
+// least the mapping's minimum) is split, or fails to (counted: no pre-check
+// of its references here); the walk goes on from the index it found the
+// folio at by as many pages as the folio had (so a folio met in its middle
+// takes the walk past the next one's first pages).
+absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
+                                   uint64_t length, const SplitTo& to) {
+  const File& file = mm_.GetFile(file_id);
+  const uint64_t end = (offset + length + kPageSize - 1) / kPageSize;
+  uint64_t nr_pages = 1;
+  for (uint64_t index = offset / kPageSize; index < end; index += nr_pages) {
+    nr_pages = 1;
+    std::optional<PageCache::Entry> e = file.cache.Find(index);
+    if (!e.has_value()) continue;
+    Folio& f = mm_.folios.At(e->head);
+    if (f.order == 0) continue;
+    nr_pages = f.pages();
+    uint32_t target = std::max(to.new_order, file.min_folio_order());
+    if (target >= f.order) continue;
+    const SplitKind kind = to.KindFor(f.pages());
+    SplitFolio(mm_, e->head, target, kind,
+               kind == SplitKind::kNonUniform ? to.in_folio_offset : 0,
                /*caller_pins=*/0, REASON_SPLIT_REQUEST);
   }
   return absl::OkStatus();

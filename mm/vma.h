@@ -62,6 +62,18 @@ class VmaTree {
     }
     return Search(addr);
   }
+  // The end of the run of VMAs with no hole between them from `start`
+  // (start itself if no VMA holds it), at most `end`: madvise() and
+  // mprotect() fail with -ENOMEM where it is short of `end`.
+  uint64_t MappedUpTo(uint64_t start, uint64_t end) const {
+    uint64_t a = start;
+    while (a < end) {
+      const Vma* v = Find(a);
+      if (v == nullptr) break;
+      a = v->end;
+    }
+    return a < end ? a : end;
+  }
 
   // Maps `vma`, replacing whatever overlapped its range.
   void Map(const Vma& vma);

@@ -1,12 +1,14 @@
 // Unmapping (mm/memory.c zap_pmd_range, zap_pte_range; mm/huge_memory.c
 // zap_huge_pmd, __split_huge_pmd_locked; mm/madvise.c MADV_FREE).
+#include "mm/zap.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "base/check.h"
-#include "mm/model.h"
 #include "mm/rmap.h"
+#include "mm/split.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -40,11 +42,11 @@ void PrefetchTableFolios(FolioTable& folios, const PteTable& t, int i,
 
 }  // namespace
 
-void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
-  Process& p = *FindProcess(pid);
+void SplitPmd(MmState& mm, uint32_t pid, uint64_t pmd_addr, Reason reason) {
+  Process& p = mm.GetProcess(pid);
   Pmd* pmd = p.pt.FindPmd(pmd_addr);
   DCHECK(pmd != nullptr && pmd->kind != Pmd::Kind::kTable);
-  counters_.Count(VmEvent::kThpSplitPmd);
+  mm.counters.Count(VmEvent::kThpSplitPmd);
   if (pmd->kind == Pmd::Kind::kHugeZero) {
     // __split_huge_zero_page_pmd(): 512 zero-page PTEs.
     PteTable& t = p.pt.MakeTable(pmd_addr);
@@ -54,33 +56,33 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   }
   uint32_t head = pmd->head;
   bool writable = pmd->writable;
-  Folio& f = folios_.At(head);
+  Folio& f = mm.folios.At(head);
   if (!f.test(kFolioAnon)) {
     // A file PMD is just removed; the pages refault as needed.
-    Event& e = NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
+    Event& e = mm.NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
     e.set_pid(pid);
     e.set_addr(pmd_addr);
     e.set_ref_before(f.refcount);
     e.set_ref_after(f.refcount - 1);
     e.set_map_before(f.mapcount);
     e.set_map_after(f.mapcount - 1);
-    Emit();
+    mm.Emit();
     p.pt.ClearPmd(pmd_addr);
-    RemoveRmapPmd(pid, head, f);
-    PutFolio(head, 1, reason);
+    RemoveRmapPmd(mm, pid, head, f);
+    mm.PutFolio(head, 1, reason);
     return;
   }
   // Anonymous: the same folio, now mapped by 512 PTEs, each holding a
   // reference (folio_ref_add(HPAGE_PMD_NR - 1)); the PMD's rmap goes last,
   // so the folio is never seen partially mapped here.
-  Event& e = NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
+  Event& e = mm.NewEvent(EVENT_PMD_SPLIT, head, &f, reason);
   e.set_pid(pid);
   e.set_addr(pmd_addr);
   e.set_ref_before(f.refcount);
   e.set_ref_after(f.refcount + kPtesPerTable - 1);
   e.set_map_before(f.mapcount);
   e.set_map_after(f.mapcount + kPtesPerTable - 1);
-  Emit();
+  mm.Emit();
   // The PTEs inherit the PMD's write and dirty bits, and its pages stay
   // exclusive if they were (RMAP_EXCLUSIVE).
   bool written = pmd->written;
@@ -92,18 +94,18 @@ void Model::SplitPmd(uint32_t pid, uint64_t pmd_addr, Reason reason) {
   }
   t.used = kPtesPerTable;
   f.refcount += kPtesPerTable - 1;
-  AddRmapPtes(pid, head, f, head, kPtesPerTable);
-  RemoveRmapPmd(pid, head, f);
+  AddRmapPtes(mm, pid, head, f, head, kPtesPerTable);
+  RemoveRmapPmd(mm, pid, head, f);
 }
 
-void Model::SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
-                             Reason reason) {
-  Process& p = *FindProcess(pid);
+void SplitPmdsAtEdges(MmState& mm, uint32_t pid, uint64_t start, uint64_t end,
+                      Reason reason) {
+  Process& p = mm.GetProcess(pid);
   for (uint64_t edge : {start, end}) {
     if (edge % kPmdSize == 0) continue;
     Pmd* pmd = p.pt.FindPmd(edge);
     if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) {
-      SplitPmd(pid, edge & ~(kPmdSize - 1), reason);
+      SplitPmd(mm, pid, edge & ~(kPmdSize - 1), reason);
     }
   }
 }
@@ -116,19 +118,19 @@ void Model::SplitPmdsAtEdges(uint32_t pid, uint64_t start, uint64_t end,
 // is never queued for deferred split; a batch ends where its VMA does, so
 // a folio across two VMAs is queued by the first. References are dropped
 // when the TLB is flushed, at the end: folios are freed then.
-void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
-                     Reason reason) {
-  Process& p = *FindProcess(pid);
+void ZapRange(MmState& mm, uint32_t pid, uint64_t start, uint64_t end,
+              Reason reason) {
+  Process& p = mm.GetProcess(pid);
   // The folios whose last reference the zap takes, in the order the TLB
   // gather drops them (folios_put_refs frees each where its count hits 0).
   // The buffer is borrowed, so that a zap inside this one gets its own.
-  std::vector<Folio*> to_free = std::move(zap_to_free_);
+  std::vector<Folio*> to_free = std::move(mm.zap_to_free);
   to_free.clear();
   auto unmap_event = [&](uint32_t head, Folio& f, uint64_t addr, int nr,
                          MapLevel level) {
-    EmitMapping(EVENT_UNMAP, head, f, reason, pid, addr, nr, level, f.mapcount,
-                f.mapcount - (level == MAP_LEVEL_PMD ? 1 : nr), f.refcount,
-                f.refcount - (level == MAP_LEVEL_PMD ? 1 : nr));
+    mm.EmitMapping(EVENT_UNMAP, head, f, reason, pid, addr, nr, level,
+                   f.mapcount, f.mapcount - (level == MAP_LEVEL_PMD ? 1 : nr),
+                   f.refcount, f.refcount - (level == MAP_LEVEL_PMD ? 1 : nr));
   };
   p.vmas.ForEachOverlapping(start, end, [&](const Vma& vma) {
     p.pt.ForEachPmd(vma.start, vma.end, [&](uint64_t pmd_addr, Pmd& pmd) {
@@ -140,27 +142,27 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
           if (pmd.kind == Pmd::Kind::kFolio) {
             // zap_huge_pmd().
             uint32_t head = pmd.head;
-            Folio& f = folios_.At(head);
+            Folio& f = mm.folios.At(head);
             unmap_event(head, f, pmd_addr, static_cast<int>(f.pages()),
                         MAP_LEVEL_PMD);
-            RemoveRmapPmd(pid, head, f);
+            RemoveRmapPmd(mm, pid, head, f);
             if (--f.refcount == 0) to_free.push_back(&f);
           }
           p.pt.ClearPmd(pmd_addr);
           return;
         }
-        SplitPmd(pid, pmd_addr, reason);
+        SplitPmd(mm, pid, pmd_addr, reason);
       }
       // A split file PMD is gone (and `pmd` with its table), an anonymous
       // one is a PTE table now.
       const Pmd* now = p.pt.FindPmd(pmd_addr);
       if (now == nullptr) return;
       PteTable& t = p.pt.Table(*now);
-      FolioTable::Cursor folio_at(folios_);
+      FolioTable::Cursor folio_at(mm.folios);
       int i = PageTable::PteIndex(lo);
       int stop =
           hi == pmd_addr + kPmdSize ? kPtesPerTable : PageTable::PteIndex(hi);
-      PrefetchTableFolios(folios_, t, i, stop);
+      PrefetchTableFolios(mm.folios, t, i, stop);
       while ((i = t.NextUsed(i, stop)) < stop) {
         Pte pte = t.pte[i];
         if (!pte.present_page()) {
@@ -184,13 +186,13 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
                             static_cast<int>(rec->head + rec->run + 1 - pfn)),
               /*same_bits=*/false);
           Folio& gone =
-              folios_.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
+              mm.folios.CarveRunIfRun(*rec, pfn, static_cast<uint32_t>(n));
           folio_at.Forget();
           for (int k = 0; k < n; ++k) t.pte[i + k] = Pte::None();
           t.used -= n;
-          EmitMapping(EVENT_UNMAP, pfn, gone, reason, pid,
-                      pmd_addr + (uint64_t(i) << kPageShift), 1, MAP_LEVEL_PTE,
-                      1, 0, 1, 0, static_cast<uint32_t>(n));
+          mm.EmitMapping(EVENT_UNMAP, pfn, gone, reason, pid,
+                         pmd_addr + (uint64_t(i) << kPageShift), 1,
+                         MAP_LEVEL_PTE, 1, 0, 1, 0, static_cast<uint32_t>(n));
           gone.mapcount = 0;
           gone.refcount = 0;
           to_free.push_back(&gone);
@@ -198,7 +200,7 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
           continue;
         }
         if (rec->order == 0 && rec->run > 0) {
-          rec = folios_.Of(pfn);  // on its own, out of its run
+          rec = mm.folios.Of(pfn);  // on its own, out of its run
           folio_at.Forget();
         }
         Folio& f = *rec;
@@ -210,11 +212,12 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
             /*same_bits=*/false);
         uint64_t addr = pmd_addr + (uint64_t(i) << kPageShift);
         // Before seed 001's batching, each PTE left the rmap on its own.
-        int step = profile_.batched_rmap_zap ? nr : 1;
+        int step = mm.profile.batched_rmap_zap ? nr : 1;
         for (int done = 0; done < nr; done += step) {
           unmap_event(head, f, addr + (uint64_t(done) << kPageShift), step,
                       MAP_LEVEL_PTE);
-          RemoveRmapPtes(pid, head, f, pfn + static_cast<uint32_t>(done), step);
+          RemoveRmapPtes(mm, pid, head, f, pfn + static_cast<uint32_t>(done),
+                         step);
           f.refcount -= step;
         }
         for (int k = 0; k < nr; ++k) t.pte[i + k] = Pte::None();
@@ -228,11 +231,11 @@ void Model::ZapRange(uint32_t pid, uint64_t start, uint64_t end,
     });
   });
   // tlb_finish_mmu(): the folios whose last reference went are freed.
-  FreeFolios(to_free, reason);
-  zap_to_free_ = std::move(to_free);
+  mm.FreeFolios(to_free, reason);
+  mm.zap_to_free = std::move(to_free);
 }
 
-void Model::FreePgtables(Process& p, uint64_t start, uint64_t end) {
+void FreePgtables(Process& p, uint64_t start, uint64_t end) {
   for (uint64_t edge : {start, end - 1}) {
     const uint64_t pmd_addr = edge & ~(kPmdSize - 1);
     const Pmd* pmd = p.pt.FindPmd(pmd_addr);
@@ -245,12 +248,12 @@ void Model::FreePgtables(Process& p, uint64_t start, uint64_t end) {
 }
 
 // walk_page_range() in each VMA, one PMD at a time.
-void Model::MadviseFree(uint32_t pid, uint64_t start, uint64_t end) {
-  Process& p = *FindProcess(pid);
+void MadviseFree(MmState& mm, uint32_t pid, uint64_t start, uint64_t end) {
+  Process& p = mm.GetProcess(pid);
   p.vmas.ForEachOverlapping(start, end, [&](const Vma& vma) {
     for (uint64_t a = vma.start; a < vma.end;) {
       const uint64_t next = std::min(vma.end, (a & ~(kPmdSize - 1)) + kPmdSize);
-      MadviseFreePteRange(p, a, next);
+      MadviseFreePteRange(mm, p, a, next);
       a = next;
     }
   });
@@ -263,20 +266,19 @@ void Model::MadviseFree(uint32_t pid, uint64_t start, uint64_t end) {
 // the PTE walk; a split that fails leaves the folio as it is. Before v6.10
 // (Profile::madv_free_keeps_covered_folios) every PTE-mapped large folio
 // was split, and the first that could not be ended the table's walk.
-void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
+void MadviseFreePteRange(MmState& mm, Process& p, uint64_t addr, uint64_t end) {
   const uint64_t pmd_addr = addr & ~(kPmdSize - 1);
   const Pmd* pmd = p.pt.FindPmd(pmd_addr);
   if (pmd == nullptr) return;
   if (pmd->kind == Pmd::Kind::kFolio) {
     const uint32_t head = pmd->head;
-    Folio& f = folios_.At(head);
+    Folio& f = mm.folios.At(head);
     if (FolioMaybeMappedShared(f)) return;
     if (end - addr == kPmdSize) {
       f.set(kFolioLazyfree);
       return;
     }
-    SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
-               REASON_MADV_FREE);
+    SplitFolioToOrder0(mm, head, REASON_MADV_FREE);
     pmd = p.pt.FindPmd(pmd_addr);
     if (pmd == nullptr) return;
   }
@@ -292,15 +294,14 @@ void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
       ++i;
       continue;
     }
-    const uint32_t head = folios_.HeadOf(pte.pfn());
-    Folio& f = folios_.At(head);
+    const uint32_t head = mm.folios.HeadOf(pte.pfn());
+    Folio& f = mm.folios.At(head);
     int nr = 1;
-    if (f.order > 0 && !profile_.madv_free_keeps_covered_folios) {
+    if (f.order > 0 && !mm.profile.madv_free_keeps_covered_folios) {
       // Before v6.10: split it if folio_estimated_sharers() (its first
       // page's mapcount) is 1, then take the same PTE again; else stop.
-      if (folios_.precise_page_mapcount(f, head) != 1 ||
-          SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
-                     REASON_MADV_FREE) != 0) {
+      if (mm.folios.precise_page_mapcount(f, head) != 1 ||
+          SplitFolioToOrder0(mm, head, REASON_MADV_FREE) != 0) {
         return;
       }
       continue;
@@ -314,8 +315,7 @@ void Model::MadviseFreePteRange(Process& p, uint64_t addr, uint64_t end) {
                    /*same_bits=*/false);
       if (nr < static_cast<int>(f.pages())) {
         if (!FolioMaybeMappedShared(f) &&
-            SplitFolio(head, 0, 0, /*uniform=*/true, /*caller_pins=*/0,
-                       REASON_MADV_FREE) == 0) {
+            SplitFolioToOrder0(mm, head, REASON_MADV_FREE) == 0) {
           continue;  // the same PTE, now of an order-0 folio
         }
         i += nr;

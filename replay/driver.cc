@@ -128,22 +128,23 @@ absl::Status Apply(const trace::TraceOp& op, mm::Model& m) {
       return m.Collapse(u32(Collapse::kPidFieldNumber),
                         u64(Collapse::kAddrFieldNumber),
                         u64(Collapse::kLengthBytesFieldNumber),
-                        u64(Collapse::kKhugepagedFieldNumber) != 0);
-    case Op::kSplitRequest:
+                        u64(Collapse::kKhugepagedFieldNumber) != 0
+                            ? mm::CollapseBy::kKhugepaged
+                            : mm::CollapseBy::kMadvCollapse);
+    case Op::kSplitRequest: {
+      const mm::SplitTo to =
+          mm::SplitTo::Of(u32(SplitRequest::kNewOrderFieldNumber),
+                          u64(SplitRequest::kNonUniformFieldNumber) != 0,
+                          u64(SplitRequest::kInFolioOffsetFieldNumber));
       if (u32(SplitRequest::kPidFieldNumber) != 0) {
         return m.SplitRange(u32(SplitRequest::kPidFieldNumber),
                             u64(SplitRequest::kAddrFieldNumber),
-                            u64(SplitRequest::kLengthBytesFieldNumber),
-                            u32(SplitRequest::kNewOrderFieldNumber),
-                            u64(SplitRequest::kNonUniformFieldNumber) != 0,
-                            u64(SplitRequest::kInFolioOffsetFieldNumber));
+                            u64(SplitRequest::kLengthBytesFieldNumber), to);
       }
       return m.SplitFileRange(u32(SplitRequest::kFileIdFieldNumber),
                               u64(SplitRequest::kOffsetBytesFieldNumber),
-                              u64(SplitRequest::kLengthBytesFieldNumber),
-                              u32(SplitRequest::kNewOrderFieldNumber),
-                              u64(SplitRequest::kNonUniformFieldNumber) != 0,
-                              u64(SplitRequest::kInFolioOffsetFieldNumber));
+                              u64(SplitRequest::kLengthBytesFieldNumber), to);
+    }
     case Op::kSysfsSet:
       m.SetKnob(mm::KnobWrite{
           static_cast<Knob>(u32(SysfsSet::kKnobFieldNumber)),

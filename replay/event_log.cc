@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "mm/errno.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -46,23 +47,6 @@ const EnumNames<Reason, 64>& ReasonNames() {
   static const auto* names =
       new EnumNames<Reason, 64>(Reason_descriptor(), "REASON_");
   return *names;
-}
-
-absl::string_view ErrnoName(int err) {
-  switch (-err) {
-    case 11:
-      return "-EAGAIN";
-    case 16:
-      return "-EBUSY";
-    case 22:
-      return "-EINVAL";
-    case 12:
-      return "-ENOMEM";
-    case 14:
-      return "-EFAULT";
-    default:
-      return "";
-  }
 }
 
 // One line of text, built in place: a log has about 13 lines per op of a
@@ -181,12 +165,16 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
                e.map_after(), l);
   if (e.err() != 0) {
     l.Str(" err=");
-    absl::string_view name = ErrnoName(e.err());
+    absl::string_view name = mm::ErrnoName(e.err());
     if (name.empty()) {
       l.Dec(int64_t{e.err()});
     } else {
       l.Str(name);
     }
+  }
+  if (e.has_scan_result()) {
+    l.Str(" result=");
+    l.Str(mm::ScanResultName(e.scan_result()));
   }
   if (e.reason() != REASON_UNSPECIFIED) {
     l.Str(" reason=");

@@ -24,21 +24,25 @@ class CollapseTest : public ModelTest {
     ASSERT_TRUE(model_->Madvise(1, kBase, kThp, ADVICE_HUGEPAGE).ok());
   }
   // MADV_COLLAPSE of `blocks` 2 MiB blocks from `start`: the err of each
-  // block's collapse event ("0" for done), space-separated.
+  // block's collapse event ("0" for done) and, for a failure, its scan
+  // result ("-22:SCAN_PMD_NULL"), space-separated.
   std::string Collapse(int blocks = 1, uint64_t start = kBase) {
-    return CollapseBy(/*khugepaged=*/false, blocks, start);
+    return Run(CollapseBy::kMadvCollapse, blocks, start);
   }
   // The same, as khugepaged's scan of process 1 would.
-  std::string KhugepagedScan() { return CollapseBy(/*khugepaged=*/true); }
+  std::string KhugepagedScan() { return Run(CollapseBy::kKhugepaged); }
 
  private:
-  std::string CollapseBy(bool khugepaged, int blocks = 1,
-                         uint64_t start = kBase) {
+  std::string Run(CollapseBy by, int blocks = 1, uint64_t start = kBase) {
     sink_.events.clear();
-    EXPECT_TRUE(model_->Collapse(1, start, blocks * kThp, khugepaged).ok());
+    EXPECT_TRUE(model_->Collapse(1, start, blocks * kThp, by).ok());
     std::vector<std::string> errs;
     for (const Event& e : sink_.events) {
-      if (e.kind() == EVENT_COLLAPSE) errs.push_back(absl::StrCat(e.err()));
+      if (e.kind() != EVENT_COLLAPSE) continue;
+      errs.push_back(absl::StrCat(e.err()));
+      if (e.has_scan_result()) {
+        absl::StrAppend(&errs.back(), ":", ScanResultName(e.scan_result()));
+      }
     }
     return absl::StrJoin(errs, " ");
   }
@@ -59,7 +63,7 @@ TEST_F(CollapseTest, WrittenSmallPagesCollapse) {
 TEST_F(CollapseTest, MemoryOnlyReadStaysAsItIs) {
   Start();
   TouchSmall(ACCESS_READ);
-  EXPECT_EQ(Collapse(), "-22");
+  EXPECT_EQ(Collapse(), "-22:SCAN_VMA_CHECK");
   EXPECT_EQ(Layout(kBase, kThp), "[Z*512]");
   Verify();
 }
@@ -74,7 +78,7 @@ TEST_F(CollapseTest, BlockWithNoPmdTableIsNotCollapsed) {
   ASSERT_TRUE(model_->Madvise(1, start, 2 * kThp, ADVICE_NOHUGEPAGE).ok());
   ASSERT_TRUE(model_->Touch(1, start, kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Madvise(1, start, 2 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(2, start), "0 -22");
+  EXPECT_EQ(Collapse(2, start), "0 -22:SCAN_PMD_NULL");
   Verify();
 }
 
@@ -89,7 +93,7 @@ TEST_F(CollapseTest, EmptyPmdEntryStopsTheRange) {
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Touch(1, kBase + 2 * kThp, kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 3 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(3), "0 -22");
+  EXPECT_EQ(Collapse(3), "0 -22:SCAN_PMD_NONE");
   EXPECT_EQ(PmdMapped(kBase, 3 * kThp), 512u);
   EXPECT_EQ(Layout(kBase + 2 * kThp, kThp), "O-0 x512");
   Verify();
@@ -101,8 +105,8 @@ TEST_F(CollapseTest, ReadOnlySharedPages) {
   for (auto [profile, err, layout] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
            {"linux-6.18", "0", "O-9"},
-           {"linux-6.15", "-22", "O-0 x512"},
-           {"linux-6.12", "-22", "O-0 x512"}}) {
+           {"linux-6.15", "-22:SCAN_PAGE_RO", "O-0 x512"},
+           {"linux-6.12", "-22:SCAN_PAGE_RO", "O-0 x512"}}) {
     SCOPED_TRACE(profile);
     Start(profile);
     TouchSmall(ACCESS_WRITE);
@@ -139,7 +143,7 @@ TEST_F(CollapseTest, VmaWithAFailedBlockEndsTheWalk) {
   ASSERT_TRUE(model_->Touch(1, kBase, 2 * kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Pin(1, 1, kBase, kPageSize, PIN_KIND_FOLL_GET).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(2), "-11");
+  EXPECT_EQ(Collapse(2), "-11:SCAN_PAGE_COUNT");
   EXPECT_EQ(Layout(kBase + kThp, kThp), "O-0 x512");
   Verify();
 }
@@ -153,7 +157,7 @@ TEST_F(CollapseTest, VmaWithoutAnAnonVmaEndsTheWalk) {
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
   ASSERT_TRUE(model_->Touch(1, kBase + kThp, kThp, ACCESS_WRITE).ok());
   ASSERT_TRUE(model_->Madvise(1, kBase, 2 * kThp, ADVICE_HUGEPAGE).ok());
-  EXPECT_EQ(Collapse(2), "-22");
+  EXPECT_EQ(Collapse(2), "-22:SCAN_VMA_CHECK");
   EXPECT_EQ(Layout(kBase + kThp, kThp), "O-0 x512");
   Verify();
 }
@@ -210,8 +214,8 @@ TEST_F(CollapseTest, PrivateFileMappingWithACopyIsNotPmdMapped) {
   ASSERT_TRUE(model_->Touch(1, kBase, kThp, ACCESS_READ).ok());
   ASSERT_TRUE(
       model_->Touch(1, kBase + 7 * kPageSize, kPageSize, ACCESS_WRITE).ok());
-  EXPECT_EQ(Collapse(), "-22");  // SCAN_FAIL
-  absl::StatusOr<trace::Layout> cached = model_->FileLayout(1, 0, kThp);
+  EXPECT_EQ(Collapse(), "-22:SCAN_FAIL");
+  absl::StatusOr<mm::Layout> cached = model_->FileLayout(1, 0, kThp);
   ASSERT_TRUE(cached.ok());
   EXPECT_EQ(RenderLayout(*cached), "O-9");
   EXPECT_EQ(PmdMapped(kBase, kThp), 0u);
@@ -227,7 +231,8 @@ TEST_F(CollapseTest, PrivateFileMappingWithACopyIsNotPmdMapped) {
 TEST_F(CollapseTest, KhugepagedSharedPtesUpToMaxPtesShared) {
   for (auto [shared, err, layout, exceeded] :
        std::vector<std::tuple<uint64_t, std::string, std::string, int>>{
-           {256, "0", "O-9", 0}, {257, "-22", "O-0 x512", 1}}) {
+           {256, "0", "O-9", 0},
+           {257, "-22:SCAN_EXCEED_SHARED_PTE", "O-0 x512", 1}}) {
     SCOPED_TRACE(shared);
     Start();
     TouchSmall(ACCESS_WRITE);
@@ -248,7 +253,7 @@ TEST_F(CollapseTest, KhugepagedSharedPtesUpToMaxPtesShared) {
 // collapse with the knob at 300.
 TEST_F(CollapseTest, KhugepagedMaxPtesSharedKnob) {
   for (auto [knob, err] : std::vector<std::tuple<uint32_t, std::string>>{
-           {256, "-22"}, {300, "0"}}) {
+           {256, "-22:SCAN_EXCEED_SHARED_PTE"}, {300, "0"}}) {
     SCOPED_TRACE(knob);
     Start();
     SetKnob(KNOB_MAX_PTES_SHARED, 0, KNOB_VALUE_UNSPECIFIED, knob);
@@ -269,7 +274,8 @@ TEST_F(CollapseTest, KhugepagedMaxPtesSharedKnob) {
 TEST_F(CollapseTest, KhugepagedReadOnlyPtes) {
   for (auto [profile, err, layout] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"linux-6.18", "0", "O-9"}, {"linux-6.15", "-22", "O-0 x512"}}) {
+           {"linux-6.18", "0", "O-9"},
+           {"linux-6.15", "-22:SCAN_PAGE_RO", "O-0 x512"}}) {
     SCOPED_TRACE(profile);
     Start(profile);
     TouchSmall(ACCESS_WRITE);
@@ -283,8 +289,8 @@ TEST_F(CollapseTest, KhugepagedReadOnlyPtes) {
 // max_ptes_none counts PTE by PTE too: 511 empty PTEs are allowed, and
 // with the knob at 0 the first empty PTE ends the scan.
 TEST_F(CollapseTest, KhugepagedMaxPtesNone) {
-  for (auto [knob, err] :
-       std::vector<std::tuple<uint32_t, std::string>>{{511, "0"}, {0, "-16"}}) {
+  for (auto [knob, err] : std::vector<std::tuple<uint32_t, std::string>>{
+           {511, "0"}, {0, "-16:SCAN_EXCEED_NONE_PTE"}}) {
     SCOPED_TRACE(knob);
     Start();
     SetKnob(KNOB_MAX_PTES_NONE, 0, KNOB_VALUE_UNSPECIFIED, knob);
@@ -307,7 +313,7 @@ TEST_F(CollapseTest, KhugepagedFirstFailingPteDecides) {
   TouchSmall(ACCESS_WRITE);
   ASSERT_TRUE(model_->Madvise(1, kBase, kPageSize, ADVICE_DONTNEED).ok());
   ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 5 * kPageSize).ok());
-  EXPECT_EQ(KhugepagedScan(), "-16");
+  EXPECT_EQ(KhugepagedScan(), "-16:SCAN_EXCEED_NONE_PTE");
   Verify();
 }
 
@@ -323,9 +329,25 @@ TEST_F(CollapseTest, KhugepagedSharedCountBeforeRefcount) {
                             ADVICE_DONTNEED)
                   .ok());
   ASSERT_TRUE(model_->SpeculativeGetAddr(1, 1, kBase + 256 * kPageSize).ok());
-  EXPECT_EQ(KhugepagedScan(), "-22");
+  EXPECT_EQ(KhugepagedScan(), "-22:SCAN_EXCEED_SHARED_PTE");
   EXPECT_EQ(Count(VmEvent::kThpScanExceedSharePte), 1);
   Verify();
+}
+
+// The log tells failed collapses apart by their scan result, beside the
+// errno madvise_collapse_errno() gives it (docs/event-log.md).
+TEST_F(CollapseTest, LogLineNamesTheScanResult) {
+  Start("linux-6.15");
+  TouchSmall(ACCESS_WRITE);
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  sink_.events.clear();
+  ASSERT_TRUE(model_->Collapse(1, kBase, kThp, CollapseBy::kMadvCollapse).ok());
+  ASSERT_EQ(sink_.events.size(), 1u);
+  std::string line;
+  replay::AppendEventLine(sink_.events[0], &line);
+  EXPECT_EQ(line,
+            "0 collapse pid=1 addr=0x200000000000 err=-EINVAL "
+            "result=SCAN_PAGE_RO reason=collapse");
 }
 
 }  // namespace

@@ -102,7 +102,9 @@ class MmIdModelTest : public ModelTest {
     FaultThps(1);
     ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
     ASSERT_TRUE(model_->ProcessFork(1, 3).ok());
-    ASSERT_TRUE(model_->SplitRange(1, kBase, kPageSize, 0, true, 2).ok());
+    ASSERT_TRUE(
+        model_->SplitRange(1, kBase, kPageSize, {0, SplitKind::kNonUniform, 2})
+            .ok());
     ASSERT_EQ(LayoutOf(3), "O-0 x4 O-2 O-3 O-4 O-5 O-6 O-7 O-8");
   }
   std::string LayoutOf(uint32_t pid) {

@@ -20,7 +20,8 @@ TEST_F(SplitTest, SeedAnonNonUniformSplitAtPage2) {
   Start();
   FaultThps(1);
   ASSERT_EQ(Layout(kBase, kThp), "O-9");
-  ASSERT_TRUE(model_->SplitRange(1, kBase, 4096, 0, true, 2).ok());
+  ASSERT_TRUE(
+      model_->SplitRange(1, kBase, 4096, {0, SplitKind::kNonUniform, 2}).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-0 x4 O-2 O-3 O-4 O-5 O-6 O-7 O-8");
   EXPECT_EQ(PmdMapped(kBase, kThp), 0u);
   EXPECT_EQ(Count(VmEvent::kThpSplitPage), 1);
@@ -32,7 +33,8 @@ TEST_F(SplitTest, SeedAnonNonUniformSplitAtPage2) {
 TEST_F(SplitTest, NonUniformSplitAt16ToOrder3) {
   Start();
   FaultThps(1);
-  ASSERT_TRUE(model_->SplitRange(1, kBase, 4096, 3, true, 16).ok());
+  ASSERT_TRUE(
+      model_->SplitRange(1, kBase, 4096, {3, SplitKind::kNonUniform, 16}).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-4 O-3 x2 O-5 O-6 O-7 O-8");
   Verify();
 }
@@ -44,7 +46,7 @@ TEST_F(SplitTest, UniformSplitOfFourThpsToEveryOrder) {
     SCOPED_TRACE(order);
     Start();
     FaultThps(4);
-    ASSERT_TRUE(model_->SplitRange(1, kBase, 4 * kThp, order, false, 0).ok());
+    ASSERT_TRUE(model_->SplitRange(1, kBase, 4 * kThp, {order}).ok());
     EXPECT_EQ(Layout(kBase, 4 * kThp),
               absl::StrCat("O-", order, " x", 4 << (9 - order)));
     EXPECT_EQ(PmdMapped(kBase, 4 * kThp), 0u);
@@ -67,7 +69,7 @@ TEST_F(SplitTest, ZeroPagesAreRemappedToTheZeroPageAfterASplit) {
     ASSERT_TRUE(model_->Touch(1, kBase + i * kThp, 4096, ACCESS_WRITE).ok());
   }
   ASSERT_EQ(Layout(kBase, 4 * kThp), "O-9 x4");
-  ASSERT_TRUE(model_->SplitRange(1, kBase, 4 * kThp, 0, false, 0).ok());
+  ASSERT_TRUE(model_->SplitRange(1, kBase, 4 * kThp, {0}).ok());
   EXPECT_EQ(Layout(kBase, 4 * kThp),
             "O-0 [Z*511] O-0 [Z*511] O-0 [Z*511] O-0 [Z*511]");
   Verify();
@@ -77,7 +79,7 @@ TEST_F(SplitTest, AnonOrder1IsRefusedUncounted) {
   Start();
   FaultThps(1);
   sink_.TakeKinds();
-  ASSERT_TRUE(model_->SplitRange(1, kBase, 4096, 1, false, 0).ok());
+  ASSERT_TRUE(model_->SplitRange(1, kBase, 4096, {1}).ok());
   EXPECT_EQ(sink_.TakeKinds(), "split_failed");
   EXPECT_EQ(sink_.events.empty(), true);
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
@@ -90,11 +92,11 @@ TEST_F(SplitTest, PinnedFolioIsSkippedBySplitRequests) {
   FaultThps(1);
   ASSERT_TRUE(
       model_->Pin(1, 1, kBase + 4096 * 5, 4096, PIN_KIND_VMSPLICE).ok());
-  ASSERT_TRUE(model_->SplitRange(1, kBase, kThp, 0, false, 0).ok());
+  ASSERT_TRUE(model_->SplitRange(1, kBase, kThp, {0}).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
   EXPECT_EQ(Count(MthpStat::kSplitFailed, 9), 0);
   ASSERT_TRUE(model_->Unpin(1).ok());
-  ASSERT_TRUE(model_->SplitRange(1, kBase, kThp, 0, false, 0).ok());
+  ASSERT_TRUE(model_->SplitRange(1, kBase, kThp, {0}).ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-0 x512");
   Verify();
 }
@@ -102,7 +104,9 @@ TEST_F(SplitTest, PinnedFolioIsSkippedBySplitRequests) {
 TEST_F(SplitTest, InFolioOffsetPastTheFolioMeansUniform) {
   Start();
   FaultThps(1);
-  ASSERT_TRUE(model_->SplitRange(1, kBase, 4096, 4, true, 512).ok());
+  ASSERT_TRUE(
+      model_->SplitRange(1, kBase, 4096, {4, SplitKind::kNonUniform, 512})
+          .ok());
   EXPECT_EQ(Layout(kBase, kThp), "O-4 x32");
 }
 
@@ -134,7 +138,7 @@ TEST_F(SplitTest, FileBackedThpToEveryOrder) {
         model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
     ASSERT_TRUE(model_->FileWrite(1, 0, 2 * kThp).ok());
     ASSERT_EQ(FileLayout(2 * kThp), "O-9 x2");
-    ASSERT_TRUE(model_->SplitFileRange(1, 0, 2 * kThp, order, false, 0).ok());
+    ASSERT_TRUE(model_->SplitFileRange(1, 0, 2 * kThp, {order}).ok());
     EXPECT_EQ(FileLayout(2 * kThp),
               absl::StrCat("O-", order, " x", 2 << (9 - order)));
     EXPECT_EQ(Count(VmEvent::kThpSplitPage), 2);
@@ -167,8 +171,10 @@ class PagecacheSplitTest : public SplitTest {
   }
   void SplitEachPmd(uint32_t order, bool non_uniform, uint64_t offset) {
     for (uint64_t a = kBase; a < kBase + 2 * kThp; a += kThp) {
-      ASSERT_TRUE(
-          model_->SplitRange(1, a, 4096, order, non_uniform, offset).ok());
+      ASSERT_TRUE(model_
+                      ->SplitRange(1, a, kPageSize,
+                                   SplitTo::Of(order, non_uniform, offset))
+                      .ok());
     }
   }
   // How many folios of each order the file holds (whole folios only).

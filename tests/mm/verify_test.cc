@@ -11,7 +11,9 @@ namespace mmreplay::mm {
 
 class VerifyTestPeer {
  public:
-  static Folio& FolioAt(Model& m, uint32_t head) { return m.folios_.At(head); }
+  static Folio& FolioAt(Model& m, uint32_t head) {
+    return m.mm_.folios.At(head);
+  }
 };
 
 namespace {

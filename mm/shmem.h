@@ -1,0 +1,32 @@
+// tmpfs and page-cache files (mm/shmem.c, mm/filemap.c generic_perform_write
+// and filemap_fault, mm/memory.c finish_fault and do_cow_fault): folio
+// orders on write and fault, writes, and faults on file mappings.
+#ifndef MMREPLAY_MM_SHMEM_H_
+#define MMREPLAY_MM_SHMEM_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "mm/mm_state.h"
+
+namespace mmreplay::mm {
+
+// shmem_get_folio() on a miss: the order of the folio to allocate for
+// `index` (a write ending at `write_end` bytes, or a fault in `vma` at
+// `addr`).
+uint32_t ShmemOrder(const MmState& mm, const File& file, uint64_t index,
+                    uint64_t write_end, const Vma* vma, uint64_t addr);
+// One chunk of a write: [pos, end) within one PMD-sized block.
+[[nodiscard]] absl::Status WriteChunk(MmState& mm, uint32_t file_id, File& file,
+                                      uint64_t pos, uint64_t end);
+// A fault on a file mapping (shmem_fault + finish_fault; a write to a
+// private one: CowFileFault).
+[[nodiscard]] absl::Status FileFault(MmState& mm, Process& p, uint32_t pid,
+                                     const Vma& vma, uint64_t addr, bool write);
+// do_cow_fault(): a write fault in a private file mapping with no PTE.
+void CowFileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                  uint64_t addr, uint32_t cache_pfn);
+
+}  // namespace mmreplay::mm
+
+#endif  // MMREPLAY_MM_SHMEM_H_
