@@ -139,11 +139,12 @@ inline void AddRmapPtes(MmState& mm, uint32_t pid, uint32_t head, Folio& f,
   }
 }
 
-// __folio_remove_rmap(RMAP_LEVEL_PTE) with CONFIG_PAGE_MAPCOUNT: pages whose
-// last mapping goes leave _nr_pages_mapped; the folio is partially mapped
-// when that happened and some pages are still mapped (and no PMD maps it
-// whole). REQUIRES: the caller has just cleared the `nr` PTEs of process
-// pid that mapped pages pfn.. of f (head); it drops their references.
+// folio_remove_rmap_ptes() -> __folio_remove_rmap(RMAP_LEVEL_PTE) with
+// CONFIG_PAGE_MAPCOUNT: pages whose last mapping goes leave
+// _nr_pages_mapped; the folio is partially mapped when that happened and some
+// pages are still mapped (and no PMD maps it whole). REQUIRES: the caller has
+// just cleared the `nr` PTEs of process pid that mapped pages pfn.. of f
+// (head); it drops their references.
 inline void RemoveRmapPtes(MmState& mm, uint32_t pid, uint32_t head, Folio& f,
                            uint32_t pfn, int nr) {
   f.mapcount -= nr;
