@@ -4,6 +4,7 @@
 // traces/captured (anon_fork_*, mthp64k_fork_*, *_foll_pin_*).
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "base/page_geometry.h"
 #include "tests/mm/model_harness.h"
 
@@ -302,46 +303,35 @@ TEST_F(CowTest, SmallPageHeldByFollGetIsReusedBefore59) {
   }
 }
 
-// Before v5.9 fork shared pinned pages like the others.
-TEST_F(CowTest, ForkSharesPinnedPagesBefore59) {
-  Start("linux-5.4");
-  FaultSmallPages();
-  ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_PIN)
-          .ok());
-  sink_.TakeKinds();
-  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  EXPECT_EQ(sink_.TakeKinds(), Maps(16));
-  Verify();
-}
-
-// A FOLL_GET reference is not a pin: fork shares the page.
-TEST_F(CowTest, ForkSharesPagesHeldByFollGet) {
-  Start("linux-6.18");
-  FaultSmallPages();
-  ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_GET)
-          .ok());
-  sink_.TakeKinds();
-  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  EXPECT_EQ(sink_.TakeKinds(), Maps(16));
-  Verify();
-}
-
-// A FOLL_PIN that is gone: the pages may not be pinned now (folio_maybe_
-// dma_pinned is false), so fork shares them, though the process has pinned
+// Fork shares pages that may not be pinned for DMA
+// (folio_needs_cow_for_dma() is false): every page of the process, mapped
+// in the child too. Before v5.9 fork shared pinned pages like the others; a
+// FOLL_GET reference is not a pin; a FOLL_PIN that is gone leaves the pages
+// unpinned (folio_maybe_dma_pinned is false), though the process has pinned
 // (MMF_HAS_PINNED stays set).
-TEST_F(CowTest, ForkSharesPagesOnceUnpinned) {
-  Start("linux-6.18");
-  FaultSmallPages();
-  ASSERT_TRUE(
-      model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, PIN_KIND_FOLL_PIN)
-          .ok());
-  ASSERT_TRUE(model_->Unpin(1).ok());
-  sink_.TakeKinds();
-  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
-  EXPECT_EQ(sink_.TakeKinds(), Maps(16));
-  Verify();
+TEST_F(CowTest, ForkSharesPagesNotPinnedForDma) {
+  struct Case {
+    const char* profile;
+    PinKind kind;
+    bool unpin;
+  };
+  for (const Case& c : {Case{"linux-5.4", PIN_KIND_FOLL_PIN, false},
+                        Case{"linux-6.18", PIN_KIND_FOLL_GET, false},
+                        Case{"linux-6.18", PIN_KIND_FOLL_PIN, true}}) {
+    SCOPED_TRACE(absl::StrCat(c.profile, " ", PinKind_Name(c.kind),
+                              c.unpin ? " unpinned" : ""));
+    Start(c.profile);
+    FaultSmallPages();
+    ASSERT_TRUE(
+        model_->Pin(1, 1, kBase + 2 * kPageSize, 2 * kPageSize, c.kind).ok());
+    if (c.unpin) {
+      ASSERT_TRUE(model_->Unpin(1).ok());
+    }
+    sink_.TakeKinds();
+    ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+    EXPECT_EQ(sink_.TakeKinds(), Maps(16));
+    Verify();
+  }
 }
 
 // FOLL_PIN of a THP page shared since a fork: GUP's write fault splits the
