@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "mm/model.h"
+#include "mm/shmem.h"
 #include "mm/split.h"
 
 namespace mmreplay::mm {
@@ -154,6 +155,9 @@ absl::Status Model::DeferredSplitScan(uint64_t nr_to_scan) {
     q.Del(mm_.folios, f);
     q.AddTail(mm_.folios, head, f);
   }
+  // The op is a pass of every shrinker (drop_caches' shrink_slab(), as
+  // mmcapture runs it): tmpfs's own runs after this one (registered later).
+  ShmemUnusedHugeShrink(mm_);
   return absl::OkStatus();
 }
 

@@ -61,6 +61,9 @@ struct File {
   // i_size in bytes.
   uint64_t size = 0;
   PageCache cache;
+  // On its tmpfs superblock's shrinklist (shmem_inode_info.shrinklist): a
+  // PMD-sized folio was allocated reaching past EOF.
+  bool on_shrinklist = false;
   bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
   // mapping_min_folio_order(): 0 for tmpfs.
   uint32_t min_folio_order() const { return shmem() ? 0 : min_order; }

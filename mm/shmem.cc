@@ -107,20 +107,11 @@ absl::Status WriteChunk(MmState& mm, uint32_t file_id, File& file, uint64_t pos,
   for (uint64_t index = pos / kPageSize; index * kPageSize < end;) {
     std::optional<PageCache::Entry> e = file.cache.Find(index);
     if (!e.has_value()) {
-      uint32_t order = ShmemOrder(mm, file, index, end, nullptr, 0);
-      uint32_t head = 0;
-      Folio* f = nullptr;
-      // shmem_alloc_and_add_folio(): fall back down the orders.
-      for (int o = static_cast<int>(order); o >= 0 && f == nullptr; --o) {
-        uint64_t first = index & ~((uint64_t{1} << o) - 1);
-        f = AddToPageCache(mm, file_id, file, first, static_cast<uint32_t>(o),
-                           REASON_WRITE, &head);
-        if (f == nullptr && o > 0 && file.shmem()) {
-          mm.counters.Count(MthpStat::kShmemFallback, static_cast<uint32_t>(o));
-          if (o == kPmdOrder) mm.counters.Count(VmEvent::kThpFileFallback);
-        }
+      if (ShmemAllocAndAddFolio(mm, file_id, file, index,
+                                ShmemOrder(mm, file, index, end, nullptr, 0),
+                                REASON_WRITE) == nullptr) {
+        return absl::OkStatus();  // out of memory: ENOSPC
       }
-      if (f == nullptr) return absl::OkStatus();  // out of memory: ENOSPC
       e = file.cache.Find(index);
     }
     Folio& f = mm.folios.At(e->head);
@@ -188,16 +179,16 @@ absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     WriteProtectFault(mm, p, pid, vma, addr);
     return absl::OkStatus();
   }
+  if (!write && FaultAround(mm, p, pid, vma, addr, file)) {
+    return absl::OkStatus();
+  }
   std::optional<PageCache::Entry> e = file.cache.Find(index);
   if (!e.has_value()) {
-    uint32_t order = ShmemOrder(mm, file, index, 0, &vma, addr);
-    uint32_t head = 0;
-    Folio* f = nullptr;
-    for (int o = static_cast<int>(order); o >= 0 && f == nullptr; --o) {
-      f = AddToPageCache(mm, vma.file, file, index & ~((uint64_t{1} << o) - 1),
-                         static_cast<uint32_t>(o), REASON_FILE_FAULT, &head);
+    if (ShmemAllocAndAddFolio(mm, vma.file, file, index,
+                              ShmemOrder(mm, file, index, 0, &vma, addr),
+                              REASON_FILE_FAULT) == nullptr) {
+      return absl::OkStatus();
     }
-    if (f == nullptr) return absl::OkStatus();
     e = file.cache.Find(index);
   }
   if (cow) {
@@ -216,11 +207,7 @@ absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
   uint64_t haddr = addr & ~(kPmdSize - 1);
   // A private mapping maps the page cache read-only (its vm_page_prot).
   bool writable = vma.shared && (vma.prot & PROT_BITS_WRITE) != 0;
-  if (pmd == nullptr && f.order == kPmdOrder && haddr >= vma.start &&
-      haddr + kPmdSize <= vma.end && !vma.nohugepage &&
-      (addr - haddr) >> kPageShift == index - e->index) {
-    MapPmd(mm, pid, haddr, head, writable, /*own_ref=*/true, REASON_FILE_FAULT);
-    mm.counters.Count(VmEvent::kThpFileMapped);
+  if (MapFolioPmd(mm, p, pid, vma, addr, head, f, e->index, index, writable)) {
     return absl::OkStatus();
   }
   if (pmd != nullptr && pmd->kind != Pmd::Kind::kTable) return absl::OkStatus();
@@ -235,20 +222,152 @@ absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
   }
   uint32_t first_pfn =
       pfn - static_cast<uint32_t>((addr - first) >> kPageShift);
+  MapFilePtes(mm, p, pid, head, f, first, first_pfn,
+              (last - first) >> kPageShift, writable);
+  return absl::OkStatus();
+}
+
+// set_pte_range() for the `n` pages of page-cache folio f (head) from
+// first_pfn at addr whose PTEs are none, with their rmap and references;
+// one map event for the pages mapped.
+void MapFilePtes(MmState& mm, Process& p, uint32_t pid, uint32_t head, Folio& f,
+                 uint64_t addr, uint32_t first_pfn, uint64_t n, bool writable) {
   int mapped = 0;
-  for (uint64_t a = first; a < last; a += kPageSize) {
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t a = addr + (i << kPageShift);
     if (!p.pt.GetPte(a).none()) continue;
-    uint32_t page =
-        first_pfn + static_cast<uint32_t>((a - first) >> kPageShift);
+    const uint32_t page = first_pfn + static_cast<uint32_t>(i);
     p.pt.SetPte(a, Pte::Page(page, writable));
     AddRmapPtes(mm, pid, head, f, page, 1);
     ++mapped;
   }
-  mm.EmitMapping(EVENT_MAP, head, f, REASON_FILE_FAULT, pid, first, mapped,
+  if (mapped == 0) return;
+  mm.EmitMapping(EVENT_MAP, head, f, REASON_FILE_FAULT, pid, addr, mapped,
                  MAP_LEVEL_PTE, f.mapcount - mapped, f.mapcount, f.refcount,
                  f.refcount + mapped);
   f.refcount += mapped;
-  return absl::OkStatus();
+}
+
+// do_read_fault() -> do_fault_around() -> filemap_map_pages(): a read fault
+// first maps the page-cache pages around it that are there already: the
+// fault_around_bytes (64 KiB) window aligned around the fault, clipped to
+// the VMA, the page table and EOF. The first folio found may be mapped by
+// its PMD (filemap_map_pmd), else every page of the window a folio holds
+// is mapped by PTE where none is (captured: traces/captured/
+// shmem_fault_around*). Returns whether the page at addr is mapped now.
+bool FaultAround(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                 uint64_t addr, const File& file) {
+  constexpr uint64_t kFaultAroundPages = 16;
+  const uint64_t pte_off = (addr >> kPageShift) % kPagesPerPmd;
+  const uint64_t vma_off = (addr - vma.start) >> kPageShift;
+  const uint64_t from_pte = std::max(pte_off & ~(kFaultAroundPages - 1),
+                                     pte_off - std::min(pte_off, vma_off));
+  const uint64_t to_pte =
+      std::min({from_pte + kFaultAroundPages, kPagesPerPmd,
+                pte_off + ((vma.end - vma.start) >> kPageShift) - vma_off}) -
+      1;
+  const uint64_t index = vma.PageIndex(addr);
+  const uint64_t file_end = PagesOf(file.size) - 1;
+  const uint64_t start = index + from_pte - pte_off;
+  const uint64_t end = std::min(index + to_pte - pte_off, file_end);
+  const uint64_t base = addr - (pte_off << kPageShift);  // the PMD's start
+  const bool writable = vma.shared && (vma.prot & PROT_BITS_WRITE) != 0;
+  bool first_folio = true;
+  for (uint64_t i = start; i <= end;) {
+    std::optional<PageCache::Entry> e = file.cache.Find(i);
+    if (!e.has_value()) {
+      ++i;
+      continue;
+    }
+    Folio& f = mm.folios.At(e->head);
+    if (first_folio &&
+        MapFolioPmd(mm, p, pid, vma, addr, e->head, f, e->index, i, writable)) {
+      return true;
+    }
+    first_folio = false;
+    const uint64_t last = std::min(end, e->index + f.pages() - 1);
+    const uint64_t a = base + ((i - start + from_pte) << kPageShift);
+    MapFilePtes(mm, p, pid, e->head, f, a,
+                e->head + static_cast<uint32_t>(i - e->index), last - i + 1,
+                writable);
+    i = last + 1;
+  }
+  return p.pt.GetPte(addr).present_page();
+}
+
+// do_set_pmd(): page-cache folio f (head, at file index `first`) mapped by
+// the PMD of addr, where that PMD is empty, the folio is PMD-sized, the VMA
+// holds the aligned block and the folio's place in the file matches it
+// (thp_vma_suitable_order). `index`: the page of the folio the caller
+// looked up. False if it cannot be.
+bool MapFolioPmd(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                 uint64_t addr, uint32_t head, Folio& f, uint64_t first,
+                 uint64_t index, bool writable) {
+  const uint64_t haddr = addr & ~(kPmdSize - 1);
+  const uint64_t at = addr - ((vma.PageIndex(addr) - index) << kPageShift);
+  if (p.pt.FindPmd(addr) != nullptr || f.order != kPmdOrder ||
+      haddr < vma.start || haddr + kPmdSize > vma.end || vma.nohugepage ||
+      (at - haddr) >> kPageShift != index - first) {
+    return false;
+  }
+  MapPmd(mm, pid, haddr, head, writable, /*own_ref=*/true, REASON_FILE_FAULT);
+  mm.counters.Count(VmEvent::kThpFileMapped);
+  return true;
+}
+
+// shmem_alloc_and_add_folio(): a new folio of `order` (falling back down
+// the orders, counted) for `index`. A PMD-sized folio that reaches past
+// EOF puts the file on its superblock's shrinklist
+// (shmem_unused_huge_shrink), with i_size as it is before the write that
+// allocates it extends it.
+Folio* ShmemAllocAndAddFolio(MmState& mm, uint32_t file_id, File& file,
+                             uint64_t index, uint32_t order, Reason reason) {
+  for (int o = static_cast<int>(order); o >= 0; --o) {
+    const uint64_t first = index & ~((uint64_t{1} << o) - 1);
+    uint32_t head = 0;
+    Folio* f = AddToPageCache(mm, file_id, file, first,
+                              static_cast<uint32_t>(o), reason, &head);
+    if (f != nullptr) {
+      if (file.shmem() && f->order >= kPmdOrder &&
+          PagesOf(file.size) < first + f->pages()) {
+        file.on_shrinklist = true;
+      }
+      return f;
+    }
+    if (o > 0 && file.shmem()) {
+      mm.counters.Count(MthpStat::kShmemFallback, static_cast<uint32_t>(o));
+      if (o == kPmdOrder) mm.counters.Count(VmEvent::kThpFileFallback);
+    }
+  }
+  return nullptr;
+}
+
+// shmem_unused_huge_shrink(), as drop_caches runs it (each tmpfs
+// superblock's shrinker): for each file on the shrinklist, nothing to gain
+// where EOF is at a PMD boundary (off the list); else the folio at EOF's
+// PMD, if large, is split (split_folio: to order 0, the pieces past EOF
+// dropped, its mappings gone) and the file leaves the list, or stays on it
+// if the split fails. Simplified: every file is scanned (one list, in file
+// id order; the kernel's batch is sc->nr_to_scan per superblock).
+void ShmemUnusedHugeShrink(MmState& mm) {
+  for (auto& [id, file] : mm.files) {
+    if (!file.on_shrinklist) continue;
+    const uint64_t size = file.size;
+    if ((size + kPageSize - 1) / kPageSize * kPageSize ==
+        (size + kPmdSize - 1) / kPmdSize * kPmdSize) {
+      file.on_shrinklist = false;
+      continue;
+    }
+    std::optional<PageCache::Entry> e =
+        file.cache.Find((size & ~(kPmdSize - 1)) >> kPageShift);
+    if (!e.has_value() || e->order == 0) {
+      file.on_shrinklist = false;
+      continue;
+    }
+    if (SplitFolioToOrder0(mm, e->head, REASON_SHMEM_SHRINK) == 0) {
+      file.on_shrinklist = false;
+    }
+  }
 }
 
 // A write in a private file mapping where no PTE maps the page: a

@@ -24,6 +24,20 @@ uint32_t ShmemOrder(const MmState& mm, const File& file, uint64_t index,
 [[nodiscard]] absl::Status FileFault(MmState& mm, Process& p, uint32_t pid,
                                      const Vma& vma, uint64_t addr, bool write);
 // do_cow_fault(): a write fault in a private file mapping with no PTE.
+// shmem_unused_huge_shrink() over every file on a shrinklist (shmem.cc).
+void ShmemUnusedHugeShrink(MmState& mm);
+// shmem_alloc_and_add_folio() (shmem.cc).
+Folio* ShmemAllocAndAddFolio(MmState& mm, uint32_t file_id, File& file,
+                             uint64_t index, uint32_t order, Reason reason);
+// The pieces of FileFault (shmem.cc): set_pte_range(), do_fault_around(),
+// do_set_pmd().
+void MapFilePtes(MmState& mm, Process& p, uint32_t pid, uint32_t head, Folio& f,
+                 uint64_t addr, uint32_t first_pfn, uint64_t n, bool writable);
+bool FaultAround(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                 uint64_t addr, const File& file);
+bool MapFolioPmd(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
+                 uint64_t addr, uint32_t head, Folio& f, uint64_t first,
+                 uint64_t index, bool writable);
 void CowFileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
                   uint64_t addr, uint32_t cache_pfn);
 

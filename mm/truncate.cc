@@ -172,16 +172,24 @@ absl::Status Model::PunchHole(uint32_t file_id, uint64_t offset,
   return absl::OkStatus();
 }
 
-// shmem_setattr() / truncate_setsize(): a smaller size unmaps the pages
-// past it and truncates from the new size to the end.
+// shmem_setattr(): a size not above the old one unmaps the pages past it
+// (when there are any) and truncates from the new size to the end,
+// shmem_truncate_range(newsize, -1). So does the same size: EOF inside a
+// large folio then splits it, and the pieces past EOF go (captured:
+// traces/captured/shmem_truncate_same_size). truncate_setsize() ->
+// truncate_pagecache() does the same for other files. A larger size
+// changes no page (simplified for non-shmem files, whose
+// truncate_pagecache() also runs then).
 absl::Status Model::Truncate(uint32_t file_id, uint64_t size) {
   File& file = mm_.GetFile(file_id);
-  uint64_t old = file.size;
+  const uint64_t old = file.size;
   file.size = size;
-  if (size >= old) return absl::OkStatus();
-  uint64_t first = (size + kPageSize - 1) / kPageSize;
-  UnmapMappingRange(mm_, file_id, first, kToEnd - 1, /*even_cows=*/true,
-                    REASON_TRUNCATE);
+  if (size > old) return absl::OkStatus();
+  const uint64_t holebegin = (size + kPageSize - 1) / kPageSize;
+  if (old > holebegin * kPageSize) {
+    UnmapMappingRange(mm_, file_id, holebegin, kToEnd - 1, /*even_cows=*/true,
+                      REASON_TRUNCATE);
+  }
   UndoRange(mm_, file_id, size, kToEnd, REASON_TRUNCATE);
   return absl::OkStatus();
 }

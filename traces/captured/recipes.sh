@@ -336,3 +336,22 @@ begin shmem_within_size_truncate "huge=within_size: truncate into an order-4 fol
 file WITHIN_SIZE; pwrite 0 $((64 << 10)); trunc $((20 * PAGE))
 begin shmem_within_size_fault "huge=within_size: a 2 MiB file faulted through mmap"
 proc; file WITHIN_SIZE; trunc $((2 * MiB)); fmap $((2 * MiB)); write 0 512; madv 0 512 NOHUGEPAGE
+# --- from the random-scenario campaign (scripts/campaign), minimized ---------
+begin shmem_truncate_same_size "truncate to the size the file has: shmem_setattr truncates from it all the same, so EOF inside a THP splits it (campaign seed 3131)"
+file ALWAYS; pwrite 0 $((0x1065)); trunc $((0x1065)); trunc $((3 * PAGE)); trunc $((3 * PAGE))
+begin shmem_unused_huge_shrink "drop_caches runs tmpfs's own shrinker: a THP past EOF is split and its pages past EOF go (shmem_unused_huge_shrink; campaign seed 2005)"
+file ALWAYS; pwrite 0 $((0x1065)); shrink
+begin shmem_unused_huge_shrink_nothing_to_gain "a THP allocated past EOF, the file then grown to the THP's end: nothing to gain, the shrinker leaves it"
+file ALWAYS; pwrite 0 $((0x1065)); trunc $((2 * MiB)); shrink
+begin shmem_unused_huge_shrink_mapped "the shrinker's split of a mapped THP past EOF: its PMD mapping goes with the split"
+proc; file ALWAYS; pwrite 0 $((5 * PAGE)); fmap $((5 * PAGE)); read 0 5; shrink; read 0 5
+begin shmem_fault_around "a read fault of a file mapping maps the page-cache pages around it too (do_fault_around, 64 KiB; campaign seed 3147)"
+proc; file NEVER; pwrite 0 $((0x2141)); fmap $((3 * PAGE)); read 1 1
+begin shmem_fault_around_window "fault-around maps the present pages of the 16-page window around the fault, inside the VMA, not past EOF"
+proc; file NEVER; pwrite 0 $((40 * PAGE)); punch $((20 * PAGE)) $((2 * PAGE)); fmap $((40 * PAGE)); read 18 1; read 37 1
+begin shmem_unused_huge_shrink_last_page "a THP allocated with EOF one page short of its end is on the shrinklist (DIV_ROUND_UP(i_size) < folio_next_index): the shrinker drops its last page"
+file ALWAYS; trunc $((2 * MiB - PAGE)); pwrite 0 1; shrink
+begin shmem_fault_around_vma_start "fault-around's window is clipped to the VMA's start: a VMA at page 8 of a PMD, read at its page 2, maps file pages 0-15"
+proc; file NEVER; pwrite 0 $((40 * PAGE))
+op "mmap_file { pid: 1 addr: $(at 8) length_bytes: $(hex $((24 * PAGE))) prot: 3 flags: 1 file_id: 1 }"
+op "touch { pid: 1 addr: $(at 10) length_bytes: $(hex $PAGE) access: ACCESS_READ }"
