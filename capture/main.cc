@@ -1,8 +1,10 @@
 // mmcapture: runs a trace on the live kernel and records what the kernel did
 // (docs/capture.md).
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -37,6 +39,9 @@ The whole trace runs N times (--repeat, default 3) in fresh processes; an
 expectation that was not the same every time is kept but marked unstable,
 and `mmreplay replay --check` skips it. Differences are listed on stderr.
 
+One capture runs at a time on a machine (the THP knobs are global): a
+second waits for the first (lock /run/mmcapture.lock).
+
 Needs root, tracefs (mounted if it is not) and /proc/kpageflags. Every sysfs
 knob is recorded before it is written and restored at the end, also on
 SIGINT, SIGTERM and SIGHUP; tmpfs files live in private mounts under /tmp
@@ -51,6 +56,9 @@ parent's process; the child is observed over the parent's ranges.
 
 exit status: 0 captured (even with unstable expectations), 2 trouble.
 )";
+
+// Held while a capture runs (flock): one capture at a time per machine.
+constexpr char kLockPath[] = "/run/mmcapture.lock";
 
 int Trouble(const std::string& what) {
   fprintf(stderr, "mmcapture: %s\n", what.c_str());
@@ -112,6 +120,20 @@ int Main(int argc, char** argv) {
   }
   if (access("/proc/kpageflags", R_OK) != 0) {
     return Trouble("/proc/kpageflags is not readable: cannot see folios");
+  }
+  // The THP knobs are the machine's: two captures at once would set them
+  // under each other (a trace's per-size "never" while another's faults
+  // expect "inherit"), and each would record the other's faults. One at a
+  // time; the lock goes with the process.
+  const int lock = open(kLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0) {
+    return Trouble(absl::StrCat(kLockPath, ": ", strerror(errno)));
+  }
+  if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    fprintf(stderr, "mmcapture: waiting for another mmcapture to finish\n");
+    if (flock(lock, LOCK_EX) != 0) {
+      return Trouble(absl::StrCat(kLockPath, ": ", strerror(errno)));
+    }
   }
   cleanup::Install();
   // Keep khugepaged away from mmcapture's own mappings (the file views it
