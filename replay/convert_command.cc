@@ -1,6 +1,7 @@
 // mmreplay convert IN OUT: between .mmt and .textproto, losslessly.
 #include "base/status_macros.h"
 #include "replay/commands.h"
+#include "replay/driver.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -38,6 +39,8 @@ examples:
         RefuseOutputOverInput(args.positional()[0], args.positional()[1]));
     ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
                      trace::TraceReader::Open(args.positional()[0]));
+    // Every command rejects the traces replay rejects (traces/FORMAT.md).
+    RETURN_IF_ERROR(ResolveProfile(*reader, {}).status());
     ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> writer,
                      trace::TraceWriter::Create(args.positional()[1]));
     RETURN_IF_ERROR(writer->WriteHeader(reader->header()));

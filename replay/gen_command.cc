@@ -9,6 +9,7 @@
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
 #include "replay/gen/scenario.h"
+#include "trace/trace_format.h"
 #include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
@@ -80,8 +81,15 @@ example:
     ASSIGN_OR_RETURN(uint64_t seed, args.GetUint("--seed", 1));
     ASSIGN_OR_RETURN(uint64_t gib, args.GetUint("--memory-gib", 16));
     ASSIGN_OR_RETURN(uint64_t processes, args.GetUint("--processes", 16));
-    if (gib == 0 || gib > (1 << 16)) {
-      return absl::InvalidArgumentError("--memory-gib: must be 1..65536");
+    // The model's machine is at most trace::kMaxMachinePages; balloon's gets
+    // 1 GiB more than its guest.
+    const uint64_t max_gib = (trace::kMaxMachinePages >> (30 - kPageShift)) -
+                             (generator == "balloon");
+    if (gib == 0 || gib > max_gib) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--memory-gib: must be 1..", max_gib,
+          " (the model's machine holds at most 2 TiB",
+          generator == "balloon" ? ", the guest's and 1 GiB more)" : ")"));
     }
     if (processes == 0 || processes > 1 << 20) {
       return absl::InvalidArgumentError("--processes: must be 1..1048576");

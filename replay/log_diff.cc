@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -136,6 +137,12 @@ absl::StatusOr<LogLines> LogLines::FromFile(const std::string& path) {
     if (errno == ENOENT)
       return absl::NotFoundError(absl::StrCat(path, ": ", why));
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
+  }
+  // fopen() opens a directory for reading; its first read fails.
+  struct stat st;
+  if (fstat(fileno(lines.file_), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", strerror(EISDIR)));
   }
   return lines;
 }

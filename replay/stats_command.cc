@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "replay/commands.h"
+#include "replay/driver.h"
 #include "trace/op_schema.h"
 #include "trace/trace_reader.h"
 
@@ -77,6 +78,8 @@ examples:
   absl::StatusOr<int> Run(const Args& args) override {
     ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
                      trace::TraceReader::Open(args.positional()[0]));
+    // Every command rejects the traces replay rejects (traces/FORMAT.md).
+    RETURN_IF_ERROR(ResolveProfile(*reader, {}).status());
     std::array<uint64_t, trace::kMaxOpKind + 1> counts{};
     uint64_t ops = 0;
     while (const trace::TraceOp* op = reader->Next()) {

@@ -236,7 +236,21 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
       break;
     case KNOB_MAX_PTES_NONE:
     case KNOB_MAX_PTES_SHARED:
-      if (s.number() > kMaxPtesLimit) {
+    case KNOB_USE_ZERO_PAGE:
+    case KNOB_SHRINK_UNDERUSED: {
+      // A number knob: sysfs takes digits, never a word.
+      if (s.value() != KNOB_VALUE_UNSPECIFIED) {
+        return Bad(
+            field("value"),
+            absl::StrCat(Knob_Name(s.knob()), " takes a number, not a value"));
+      }
+      const bool flag =
+          s.knob() == KNOB_USE_ZERO_PAGE || s.knob() == KNOB_SHRINK_UNDERUSED;
+      if (flag && s.number() > 1) {
+        return Bad(field("number"),
+                   absl::StrCat("value ", s.number(), " is not 0 or 1"));
+      }
+      if (!flag && s.number() > kMaxPtesLimit) {
         const absl::string_view name = s.knob() == KNOB_MAX_PTES_NONE
                                            ? "max_ptes_none"
                                            : "max_ptes_shared";
@@ -244,13 +258,7 @@ absl::Status CheckKnob(const SysfsSet& s, absl::string_view where) {
                    absl::StrCat(name, " ", s.number(), " exceeds 511"));
       }
       return absl::OkStatus();
-    case KNOB_USE_ZERO_PAGE:
-    case KNOB_SHRINK_UNDERUSED:
-      if (s.number() > 1) {
-        return Bad(field("number"),
-                   absl::StrCat("value ", s.number(), " is not 0 or 1"));
-      }
-      return absl::OkStatus();
+    }
     default:
       break;
   }

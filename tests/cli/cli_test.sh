@@ -60,6 +60,21 @@ expect missing-file 2 "mmreplay: replay: nope.textproto: No such file or directo
 expect bad-extension 2 "mmreplay: stats: trace.json: unknown trace format: the name must end in .mmt or .textproto" -- "$mm" stats trace.json
 expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" replay --profile linux-9.9 "$seed"
 
+# Every command rejects what replay rejects, with the same line.
+expect stats-unknown-profile 2 "mmreplay: stats: tests/bad/unknown_profile.textproto: record 0 (byte 0): header.profile.name: unknown profile 'linux-2.6' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" stats tests/bad/unknown_profile.textproto
+expect convert-unknown-profile 2 "mmreplay: convert: tests/bad/unknown_profile.textproto: record 0 (byte 0): header.profile.name: unknown profile 'linux-2.6' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" convert tests/bad/unknown_profile.textproto "$tmp/x.mmt"
+expect stats-number-knob 2 "mmreplay: stats: tests/bad/knob_number_with_value.textproto: record 0 (byte 0): header.profile.knob[0].value: KNOB_MAX_PTES_NONE takes a number, not a value" -- "$mm" stats tests/bad/knob_number_with_value.textproto
+# diff reads logs, not directories.
+expect diff-directory 2 "mmreplay: diff: $tmp: Is a directory" -- "$mm" diff "$tmp" "$seed"
+# A machine the model cannot hold is refused before a byte is written: the
+# largest each generator takes passes, one more does not.
+expect gen-churn-max 0 "" -- "$mm" gen churn --memory-gib 2047 --ops 10 -o "$tmp/big.mmt"
+expect gen-churn-too-big 2 "mmreplay: gen: --memory-gib: must be 1..2047 (the model's machine holds at most 2 TiB)" -- "$mm" gen churn --memory-gib 2048 --ops 10 -o "$tmp/toobig.mmt"
+expect gen-balloon-max 0 "" -- "$mm" gen balloon --memory-gib 2046 --ops 10 -o "$tmp/bigb.mmt"
+expect gen-balloon-too-big 2 "mmreplay: gen: --memory-gib: must be 1..2046 (the model's machine holds at most 2 TiB, the guest's and 1 GiB more)" -- "$mm" gen balloon --memory-gib 2047 --ops 10 -o "$tmp/toobigb.mmt"
+[ -e "$tmp/toobig.mmt" ] || [ -e "$tmp/toobigb.mmt" ] && { echo "FAIL gen: a refused trace was written"; fails=$((fails + 1)); }
+expect gen-max-reads 0 "" -- "$mm" stats "$tmp/bigb.mmt"
+
 # replay writes the log, whole, to -o; stdout stays empty.
 expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"
 head -n 1 "$tmp/seed.log" | grep -qF "# mmreplay event log v1 profile=linux-6.18" ||
