@@ -13,10 +13,12 @@
 #define MMREPLAY_MM_PAGE_CACHE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 
 namespace mmreplay::mm {
@@ -49,21 +51,41 @@ class PageCache {
   bool empty() const { return entries_ == 0; }
   size_t size() const { return entries_; }
   size_t nodes() const { return node_refs_.size(); }
-  // Bytes of the per-index arrays.
-  size_t bytes() const { return head_.size() * 5; }
+  // Bytes of the per-index chunks.
+  size_t bytes() const { return chunks_.size() * sizeof(Chunk); }
 
  private:
+  // 64 indices' slots, as an xarray leaf node holds them: 1 + the head PFN
+  // of the folio holding the index (0: none), and the folio's order.
+  static constexpr int kChunkShift = 6;
+  static constexpr uint64_t kChunk = uint64_t{1} << kChunkShift;
+  struct Chunk {
+    uint32_t head[kChunk] = {};
+    uint8_t order[kChunk] = {};
+  };
+  // The chunk holding `index`, or null; `make` creates it.
+  Chunk* ChunkOf(uint64_t index, bool make);
+  const Chunk* ChunkOf(uint64_t index) const;
+  // The first index >= `index` with an entry's slot, if any.
+  std::optional<uint64_t> NextUsed(uint64_t index) const;
   // Adds (+1) or drops (-1) the node references of one entry.
   void Account(const Entry& e, int delta, std::vector<NodeChange>* nodes);
   // Raises the root so it covers `index`, re-accounting every entry.
   void GrowRoot(uint64_t index, std::vector<NodeChange>* nodes);
 
-  // Dense per index, like the xarray's slots: 1 + the head PFN of the
-  // folio holding the index (0: none), and the folio's order. Page-cache
-  // folios are naturally aligned in index space, so an entry starts at
-  // index & ~(2^order - 1).
-  std::vector<uint32_t> head_;
-  std::vector<uint8_t> order_;
+  // The slots, in chunks made when an index in them is first used and kept
+  // for the file's life (a split empties and refills them at once): memory
+  // follows the folios the file has cached, never the offsets they sit at
+  // (the xarray is as sparse). Page-cache folios are
+  // naturally aligned in index space, so an entry starts at
+  // index & ~(2^order - 1). The last chunk looked up is remembered: ops
+  // work on neighbouring indices.
+  // By chunk number: looked up by hash (every Find), walked in order by
+  // the set beside it (ranges).
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Chunk>> chunks_;
+  absl::btree_set<uint64_t> chunk_order_;
+  mutable uint64_t last_chunk_ = UINT64_MAX;
+  mutable Chunk* last_ = nullptr;
   size_t entries_ = 0;
   // Nodes in use, keyed (shift, first index), with their used slots. A
   // hash map: it is only looked up, never walked.

@@ -75,6 +75,10 @@ expect gen-balloon-too-big 2 "mmreplay: gen: --memory-gib: must be 1..2046 (the 
 [ -e "$tmp/toobig.mmt" ] || [ -e "$tmp/toobigb.mmt" ] && { echo "FAIL gen: a refused trace was written"; fails=$((fails + 1)); }
 expect gen-max-reads 0 "" -- "$mm" stats "$tmp/bigb.mmt"
 
+# Memory follows what a trace makes live, not the offsets it names: writes
+# at 1 TiB and 2^52 bytes replay within a 1 GiB address space.
+expect far-offsets 0 "" -- sh -c 'ulimit -v 1048576 && "$0" replay "$1" -o /dev/null' "$mm" tests/cli/traces/far_file_offsets.textproto
+
 # replay writes the log, whole, to -o; stdout stays empty.
 expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"
 head -n 1 "$tmp/seed.log" | grep -qF "# mmreplay event log v1 profile=linux-6.18" ||
