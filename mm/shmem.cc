@@ -252,9 +252,10 @@ void MapFilePtes(MmState& mm, Process& p, uint32_t pid, uint32_t head, Folio& f,
 // first maps the page-cache pages around it that are there already: the
 // fault_around_bytes (64 KiB) window aligned around the fault, clipped to
 // the VMA, the page table and EOF. The first folio found may be mapped by
-// its PMD (filemap_map_pmd), else every page of the window a folio holds
-// is mapped by PTE where none is (captured: traces/captured/
-// shmem_fault_around*). Returns whether the page at addr is mapped now.
+// its PMD (filemap_map_pmd), else each folio met is mapped by PTE where none
+// is: whole where it fits, else its pages in the window (captured:
+// traces/captured/ shmem_fault_around*). Returns whether the page at addr is
+// mapped now.
 bool FaultAround(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
                  uint64_t addr, const File& file) {
   constexpr uint64_t kFaultAroundPages = 16;
@@ -287,9 +288,21 @@ bool FaultAround(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     first_folio = false;
     const uint64_t last = std::min(end, e->index + f.pages() - 1);
     const uint64_t a = base + ((i - start + from_pte) << kPageShift);
-    MapFilePtes(mm, p, pid, e->head, f, a,
-                e->head + static_cast<uint32_t>(i - e->index), last - i + 1,
-                writable);
+    // A large folio is mapped whole where the VMA and this page table hold
+    // it ("mm/filemap: map entire large folio faultaround"; shmem also
+    // across EOF), else only its pages in the window.
+    const uint64_t folio_addr = a - ((i - e->index) << kPageShift);
+    const uint64_t folio_end = folio_addr + (f.pages() << kPageShift);
+    if (f.order > 0 && folio_addr >= vma.start && folio_end <= vma.end &&
+        folio_addr >= base && folio_end <= base + kPmdSize &&
+        (file.shmem() || e->index + f.pages() - 1 <= file_end)) {
+      MapFilePtes(mm, p, pid, e->head, f, folio_addr, e->head, f.pages(),
+                  writable);
+    } else {
+      MapFilePtes(mm, p, pid, e->head, f, a,
+                  e->head + static_cast<uint32_t>(i - e->index), last - i + 1,
+                  writable);
+    }
     i = last + 1;
   }
   return p.pt.GetPte(addr).present_page();
@@ -346,9 +359,10 @@ Folio* ShmemAllocAndAddFolio(MmState& mm, uint32_t file_id, File& file,
 // superblock's shrinker): for each file on the shrinklist, nothing to gain
 // where EOF is at a PMD boundary (off the list); else the folio at EOF's
 // PMD, if large, is split (split_folio: to order 0, the pieces past EOF
-// dropped, its mappings gone) and the file leaves the list, or stays on it
-// if the split fails. Simplified: every file is scanned (one list, in file
-// id order; the kernel's batch is sc->nr_to_scan per superblock).
+// dropped, its mappings gone) where it reaches past EOF, and the file
+// leaves the list, or stays on it if the split fails. Simplified: every file is
+// scanned (one list, in file id order; the kernel's batch is sc->nr_to_scan per
+// superblock).
 void ShmemUnusedHugeShrink(MmState& mm) {
   for (auto& [id, file] : mm.files) {
     if (!file.on_shrinklist) continue;
@@ -360,7 +374,11 @@ void ShmemUnusedHugeShrink(MmState& mm) {
     }
     std::optional<PageCache::Entry> e =
         file.cache.Find((size & ~(kPmdSize - 1)) >> kPageShift);
-    if (!e.has_value() || e->order == 0) {
+    // Nothing to split where no large folio reaches past EOF (a folio
+    // ending at EOF's page is left as it is: inferred from captures,
+    // traces/captured/shmem_unused_huge_shrink_folio_at_eof*).
+    if (!e.has_value() || e->order == 0 ||
+        e->index + (uint64_t{1} << e->order) <= PagesOf(size)) {
       file.on_shrinklist = false;
       continue;
     }

@@ -355,3 +355,9 @@ begin shmem_fault_around_vma_start "fault-around's window is clipped to the VMA'
 proc; file NEVER; pwrite 0 $((40 * PAGE))
 op "mmap_file { pid: 1 addr: $(at 8) length_bytes: $(hex $((24 * PAGE))) prot: 3 flags: 1 file_id: 1 }"
 op "touch { pid: 1 addr: $(at 10) length_bytes: $(hex $PAGE) access: ACCESS_READ }"
+begin shmem_fault_around_whole_folio "fault-around maps a large folio whole where the VMA and the page table hold it: a read of 8 pages at page 255 of a punched THP maps its order-8 and order-7 pieces (campaign seed 5088)"
+proc; file ALWAYS; pwrite 0 $((2 * MiB)); fmap $((2 * MiB)); punch $((0x1ff000)) $((2 * MiB)); read 255 8
+begin shmem_unused_huge_shrink_folio_at_eof "the shrinker leaves a large folio that ends at EOF's page: a truncate to the same size left an order-4 folio there (campaign seed 5144)"
+file ALWAYS; pwrite 0 $((64 << 10)); trunc $((64 << 10)); shrink
+begin shmem_unused_huge_shrink_folio_at_eof_within_size "the same for an order-1 folio that huge=within_size gave the end of a write (campaign seed 5091)"
+file WITHIN_SIZE; pwrite $((0x1993)) $((4 * MiB)); shrink
