@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/compaction.h"
 #include "mm/errno.h"
 #include "mm/fault.h"
 #include "mm/filemap.h"
@@ -358,9 +359,13 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
   return b.Finish();
 }
 
-// --- compaction: not modelled yet -----------------------------------------
+// --- compaction (compaction.h)
+// -------------------------------------------------
 
-absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
+absl::Status Model::Compact(CompactMode mode, uint32_t order) {
+  CompactRequest(mm_, mode, order);
+  return absl::OkStatus();
+}
 
 // --- observation -------------------------------------------------------------
 

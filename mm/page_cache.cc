@@ -20,6 +20,14 @@ std::optional<PageCache::Entry> PageCache::Find(uint64_t index) const {
   return Entry{index & ~((uint64_t{1} << order) - 1), head_[index] - 1, order};
 }
 
+void PageCache::Replace(uint64_t index, uint32_t head) {
+  std::optional<Entry> e = Find(index);
+  CHECK(e.has_value());
+  for (uint64_t i = e->index; i < e->index + (uint64_t{1} << e->order); ++i) {
+    head_[i] = head + 1;
+  }
+}
+
 bool PageCache::Empty(uint64_t first, uint64_t last) const {
   for (uint64_t i = first; i <= last && i < head_.size(); ++i) {
     if (head_[i] != 0) return false;
