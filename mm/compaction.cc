@@ -8,6 +8,7 @@
 #include "mm/errno.h"
 #include "mm/migrate.h"
 #include "mm/mm_state.h"
+#include "mm/refcount.h"
 #include "mm/split.h"
 
 namespace mmreplay::mm {
@@ -131,6 +132,22 @@ bool SplitForMigration(MmState& mm, uint32_t head, std::vector<uint32_t>* out) {
   return true;
 }
 
+// Seed 003's PFN walker: get_page_unless_zero() on the target block at
+// dst (count 1 since compaction_alloc), once a run. Returns the references
+// taken (0 or 1).
+int32_t WalkerGet(MmState& mm, const CompactControl& cc, uint32_t dst,
+                  uint32_t order) {
+  if (cc.walker_ref_id == 0) return 0;
+  Event& e = mm.NewEvent(EVENT_REF_GET, REASON_SPECULATIVE);
+  e.set_pfn(dst);
+  e.set_order(order);
+  e.set_ref_before(1);
+  e.set_ref_after(2);
+  mm.Emit();
+  mm.refs[cc.walker_ref_id].pfns = {dst};
+  return 1;
+}
+
 void MigrateFailed(MmState& mm, uint32_t head, int err) {
   const Folio& f = mm.folios.At(head);
   mm.counters.Count(VmEvent::kPgmigrateFail, static_cast<int64_t>(f.pages()));
@@ -168,10 +185,20 @@ int MigrateOne(MmState& mm, CompactControl& cc, uint32_t head,
     return kEnomem;
   }
   if (!MigrationRefsOk(mm, mm.folios.At(head))) {
+    // The target's count: compaction_alloc()'s set_page_refcounted(), and
+    // seed 003's walker's get_page_unless_zero() meanwhile.
+    const int32_t count =
+        1 + WalkerGet(mm, cc, static_cast<uint32_t>(dst), order);
     // -EAGAIN on every pass: migrate_folio_undo_dst() gives the target
     // back, the folio is remapped and put back.
     MigrateFailed(mm, head, kEagain);
-    CompactionFree(mm, cc, static_cast<uint64_t>(dst), order, 1);
+    CompactionFree(mm, cc, static_cast<uint64_t>(dst), order, count);
+    // Back on the free list although the walker holds it (the v3 bug):
+    // the model can no longer count the walker's reference.
+    if (count > 1 && mm.folios.Peek(static_cast<uint32_t>(dst)) == nullptr) {
+      mm.refs[cc.walker_ref_id].pfns.clear();
+    }
+    if (count > 1) cc.walker_ref_id = 0;
     return kEagain;
   }
   MigrateFolio(mm, head, static_cast<uint32_t>(dst));
@@ -289,30 +316,28 @@ void CompactionFree(MmState& mm, CompactControl& cc, uint64_t pfn,
   cc.nr_migratepages += uint64_t{1} << order;
   if (mm.profile.compaction_free_set_count) {
     // Seed 003's v3: folio_set_count(dst, 0), whoever else holds it.
-    if (refcount > 1) {
-      Event& e = mm.NewEvent(EVENT_REFCOUNT_VIOLATION, pfn, nullptr,
-                             REASON_COMPACTION);
-      e.set_order(order);
-      e.set_ref_before(refcount);
-      e.set_ref_after(0);
-      mm.Emit();
-    }
-    refcount = 1;
+    SetRefcount(mm, pfn, order, &refcount, 0, /*owner_refs=*/1,
+                REASON_COMPACTION);
+  } else {
+    // folio_put_testzero().
+    --refcount;
   }
-  // folio_put_testzero(): back on the list only if this was the last
-  // reference; else the block is lost to this run, and the other holder's
-  // put frees it.
-  if (refcount - 1 == 0) {
+  // Back on the list (at its head: reused first) only if that was the last
+  // reference.
+  if (refcount == 0) {
     cc.freepages[order].push_front(pfn);
     cc.nr_freepages += uint64_t{1} << order;
     return;
   }
-  Event& e =
-      mm.NewEvent(EVENT_COMPACT_FREE_LOST, pfn, nullptr, REASON_COMPACTION);
+  // Lost to this run: a page the other holder's last put frees (an
+  // unmapped folio with no owner until then).
+  Event& e = mm.NewEvent(EVENT_COMPACT_FREE_LOST, REASON_COMPACTION);
+  e.set_pfn(pfn);
   e.set_order(order);
-  e.set_ref_before(refcount);
-  e.set_ref_after(refcount - 1);
+  e.set_ref_before(refcount + 1);
+  e.set_ref_after(refcount);
   mm.Emit();
+  mm.folios.Create(static_cast<uint32_t>(pfn), order).refcount = refcount;
 }
 
 void ReleaseFreeList(MmState& mm, CompactControl& cc) {
@@ -323,9 +348,11 @@ void ReleaseFreeList(MmState& mm, CompactControl& cc) {
   cc.nr_freepages = 0;
 }
 
-CompactResult CompactZone(MmState& mm, size_t zone, int order) {
+CompactResult CompactZone(MmState& mm, size_t zone, int order,
+                          uint32_t* walker_ref_id) {
   CompactControl cc;
   cc.order = order;
+  cc.walker_ref_id = *walker_ref_id;
   cc.zone = zone;
   const ZoneSpan span = mm.buddy.zone_span(zone);
   cc.zone_start = span.start_pfn;
@@ -364,19 +391,24 @@ CompactResult CompactZone(MmState& mm, size_t zone, int order) {
                       static_cast<int64_t>(cc.total_free_scanned));
   }
   CompactEvent(mm, EVENT_COMPACT_END, cc, ret);
+  *walker_ref_id = cc.walker_ref_id;
   return ret;
 }
 
-void CompactRequest(MmState& mm, CompactMode mode, uint32_t order) {
+void CompactRequest(MmState& mm, CompactMode mode, uint32_t order,
+                    uint32_t walker_ref_id) {
+  // The walker's reference exists (holding nothing) until it finds a page.
+  if (walker_ref_id != 0) mm.refs[walker_ref_id] = Holder{};
   const size_t zones = mm.buddy.zone_count();
   if (mode == COMPACT_MODE_MEMORY) {
-    for (size_t z = 0; z < zones; ++z) CompactZone(mm, z, -1);
+    for (size_t z = 0; z < zones; ++z) CompactZone(mm, z, -1, &walker_ref_id);
     return;
   }
   // try_to_compact_pages(): the zonelist, highest zone first.
   bool ran = false;
   for (size_t z = zones; z-- > 0;) {
-    const CompactResult r = CompactZone(mm, z, static_cast<int>(order));
+    const CompactResult r =
+        CompactZone(mm, z, static_cast<int>(order), &walker_ref_id);
     ran |= r != COMPACT_RESULT_SKIPPED;
     if (r == COMPACT_RESULT_SUCCESS) break;
   }

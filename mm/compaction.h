@@ -46,6 +46,9 @@ struct CompactControl {
   // cc->migratepages: head PFNs of the isolated folios, in scan order.
   std::vector<uint32_t> migratepages;
   uint64_t nr_migratepages = 0;
+  // Seed 003's PFN walker (Compact.walker_ref_id) until it has taken its
+  // reference; 0 for none.
+  uint32_t walker_ref_id = 0;
   uint64_t total_migrate_scanned = 0;
   uint64_t total_free_scanned = 0;
 };
@@ -78,20 +81,27 @@ void IsolateMigratepages(MmState& mm, CompactControl& cc);
 int64_t CompactionAlloc(MmState& mm, CompactControl& cc, uint32_t order);
 // compaction_free(): puts back a destination block that was not used;
 // `refcount` is its count with the allocation's reference (1 unless
-// someone took a speculative reference meanwhile).
+// someone took a speculative reference meanwhile). folio_put_testzero():
+// if the count does not drop to zero the block is lost to this run
+// (EVENT_COMPACT_FREE_LOST) and becomes an unmapped folio the other
+// holder's put frees. Under the seed-003 v3 profile the count is set to 0
+// instead (refcount.h reports the violation) and the block goes back.
 void CompactionFree(MmState& mm, CompactControl& cc, uint64_t pfn,
                     uint32_t order, int refcount);
 // release_free_list(): every block still isolated goes back to the buddy
 // allocator.
 void ReleaseFreeList(MmState& mm, CompactControl& cc);
 // compact_zone(): one zone, from its ends; returns the result and logs
-// compact_begin / compact_end.
-CompactResult CompactZone(MmState& mm, size_t zone, int order);
+// compact_begin / compact_end. *walker_ref_id: the walker still waiting
+// (0 once it took its reference).
+CompactResult CompactZone(MmState& mm, size_t zone, int order,
+                          uint32_t* walker_ref_id);
 // compact_nodes() (COMPACT_MODE_MEMORY: every zone, lowest first) or
 // try_to_compact_pages() (COMPACT_MODE_ORDER: the zonelist, highest zone
 // first, until one succeeds; counts compact_stall and compact_success or
 // compact_fail).
-void CompactRequest(MmState& mm, CompactMode mode, uint32_t order);
+void CompactRequest(MmState& mm, CompactMode mode, uint32_t order,
+                    uint32_t walker_ref_id);
 
 }  // namespace mmreplay::mm
 

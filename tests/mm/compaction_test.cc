@@ -313,5 +313,110 @@ TEST_F(CompactionTest, CompactMemoryCountsNoStall) {
   EXPECT_GT(Count(VmEvent::kCompactFreeScanned), 0);
 }
 
+// shmem after a hole punch: two 2 MiB chunks, page 2 of each punched, so
+// each is split to O-1 [hole] O-0 O-2 ... O-8, mapped shared. The only
+// free page above pageblock 0 is chunk 2's hole: the order-0 piece there
+// moves whole and stays mapped; the larger pieces find no target and are
+// split, and split file folios are unmapped (the next touch faults them
+// back).
+TEST_F(CompactionTest, ShmemFolioSplitByCompactionIsUnmapped) {
+  Start();
+  ASSERT_TRUE(
+      model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_ALWAYS, 0, 0).ok());
+  ASSERT_TRUE(model_->FileWrite(1, 0, 2 * kThp).ok());
+  for (uint64_t chunk = 0; chunk < 2; ++chunk) {
+    ASSERT_TRUE(
+        model_->PunchHole(1, chunk * kThp + 2 * kPageSize, kPageSize).ok());
+  }
+  ASSERT_TRUE(model_->MmapFile(1, kBase, 2 * kThp, 3, 1, 1, 0).ok());
+  // Every page but the holes (a read there would fill them).
+  for (uint64_t chunk = 0; chunk < 2; ++chunk) {
+    const uint64_t a = kBase + chunk * kThp;
+    ASSERT_TRUE(model_->Touch(1, a, 2 * kPageSize, ACCESS_READ).ok());
+    ASSERT_TRUE(
+        model_->Touch(1, a + 3 * kPageSize, kThp - 3 * kPageSize, ACCESS_READ)
+            .ok());
+  }
+  sink_.events.clear();
+  CompactMemory();
+  const int splits = Events(EVENT_SPLIT, REASON_COMPACTION);
+  EXPECT_GT(splits, 0) << Log();
+  EXPECT_GT(Events(EVENT_UNMAP, REASON_COMPACTION), 0);
+  ASSERT_EQ(Moves().size(), 1u);
+  EXPECT_EQ(Moves()[0], (Move{3, 514, 0}));
+  // Every page stays in the page cache; the split pieces are order 0.
+  EXPECT_EQ(FileLayout(16 * kPageSize), "O-0 x2 [hole*1] O-0 x13");
+  // The moved page is still mapped (Verify() checks it maps PFN 514 and
+  // the page cache names it); the split ones are not.
+  std::string mapped = Layout(kBase, 16 * kPageSize);
+  EXPECT_EQ(mapped.substr(0, 16), "[hole*3] O-0 [ho") << mapped;
+  EXPECT_EQ(Count(MthpStat::kSplitDeferred, 1), 0);
+}
+
+// Seed 003: pfn 0 is a page-cache page with a speculative reference, so
+// its migration fails (-EAGAIN) after compaction_alloc() gave it the
+// order-3 hole's first page (528); seed 003's walker takes a reference on
+// that page meanwhile.
+class Seed003Test : public CompactionTest {
+ protected:
+  void Run(const std::string& profile) {
+    Start(profile, 2048);
+    ASSERT_TRUE(
+        model_->FileCreate(1, FILESYSTEM_TMPFS, TMPFS_HUGE_NEVER, 0, 0).ok());
+    ASSERT_TRUE(model_->FileWrite(1, 0, 2 * kPageSize).ok());
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 1022 * kPageSize, 3, 2).ok());
+    ASSERT_TRUE(
+        model_->Madvise(1, kBase, 1022 * kPageSize, ADVICE_NOHUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, kBase, 1022 * kPageSize, ACCESS_WRITE).ok());
+    // Pages 526.. map PFNs 528..535: an order-3 hole.
+    ASSERT_TRUE(model_->Munmap(1, kBase + 526 * kPageSize, 8 * kPageSize).ok());
+    ASSERT_TRUE(model_->SpeculativeGetFile(1, 1, 0).ok());
+    sink_.events.clear();
+    ASSERT_TRUE(model_->Compact(COMPACT_MODE_MEMORY, 0, /*walker=*/2).ok());
+  }
+};
+
+TEST_F(Seed003Test, PutTestzeroLosesTheBlock) {
+  Run("linux-6.18");
+  EXPECT_EQ(Events(EVENT_MIGRATE_FAILED), 2) << Log();  // pfn 0, then ENOMEM
+  EXPECT_EQ(Events(EVENT_COMPACT_FREE_LOST), 1);
+  EXPECT_EQ(Events(EVENT_REFCOUNT_VIOLATION), 0);
+  // pfn 1 went to the next page of the hole, not to the lost one.
+  ASSERT_FALSE(Moves().empty());
+  EXPECT_EQ(Moves()[0], (Move{1, 529, 0}));
+  Verify();
+  // The walker's put frees the lost page.
+  ASSERT_TRUE(model_->SpeculativePut(2).ok());
+  EXPECT_EQ(sink_.events.back().kind(), EVENT_FOLIO_FREE);
+  EXPECT_EQ(sink_.events.back().pfn(), 528u);
+  ASSERT_TRUE(model_->SpeculativePut(1).ok());
+  Verify();
+}
+
+TEST_F(Seed003Test, V3SetCountIsAViolation) {
+  Run("seed003-v3");
+  EXPECT_EQ(Events(EVENT_REFCOUNT_VIOLATION), 1) << Log();
+  EXPECT_EQ(Events(EVENT_COMPACT_FREE_LOST), 0);
+  // The block went back to the list's head: the next migration uses it
+  // while the walker still holds it.
+  ASSERT_FALSE(Moves().empty());
+  EXPECT_EQ(Moves()[0], (Move{1, 528, 0}));
+  absl::Status s = model_->Verify();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("0x210"), std::string::npos) << s;
+}
+
+// Without a failed migration the walker finds nothing: its reference holds
+// no page, and its put does nothing.
+TEST_F(Seed003Test, WalkerWithoutFailureHoldsNothing) {
+  Start("seed003-v3");
+  Fault(4, 64);
+  ASSERT_TRUE(model_->Compact(COMPACT_MODE_MEMORY, 0, 2).ok());
+  EXPECT_EQ(Events(EVENT_REFCOUNT_VIOLATION), 0);
+  Verify();
+  ASSERT_TRUE(model_->SpeculativePut(2).ok());
+  Verify();
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
