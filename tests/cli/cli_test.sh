@@ -46,7 +46,8 @@ for c in replay diff convert stats gen; do
 done
 # The help's list of profiles is the list the model knows (unknown-profile).
 expect replay-help-profiles 0 "" -- "$mm" replay --help
-stdout_has replay-help-profiles "Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18"
+stdout_has replay-help-profiles "Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18,"
+stdout_has replay-help-profiles "seed003-split-all, seed003-v3 (docs/profiles.md)."
 expect version 0 "" -- "$mm" --version
 stdout_has version "mmreplay 0.1.0"
 
@@ -58,7 +59,7 @@ expect missing-arg 2 "mmreplay replay: missing arguments" -- "$mm" replay
 expect surplus-arg 2 "mmreplay replay: unexpected argument 'extra'" -- "$mm" replay "$seed" extra
 expect missing-file 2 "mmreplay: replay: nope.textproto: No such file or directory" -- "$mm" replay nope.textproto
 expect bad-extension 2 "mmreplay: stats: trace.json: unknown trace format: the name must end in .mmt or .textproto" -- "$mm" stats trace.json
-expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" replay --profile linux-9.9 "$seed"
+expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18, seed003-split-all, seed003-v3)" -- "$mm" replay --profile linux-9.9 "$seed"
 
 # replay writes the log, whole, to -o; stdout stays empty.
 expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"
@@ -100,6 +101,12 @@ cmp -s "$seed" "$tmp/seed.textproto" ||
 expect to-stdout 0 "" -- "$mm" convert "$tmp/seed.mmt" -
 cmp -s "$seed" "$tmp/out" ||
   { echo "FAIL convert: - differs"; fails=$((fails + 1)); }
+
+# Seed 003: the 6.18 compaction_free() is clean under --verify; the
+# reviewed v3 (folio_set_count) is caught, in one line naming op and PFN.
+s003=traces/golden/seed003_compaction_free_walker.textproto
+expect seed003-618 0 "" -- "$mm" replay --verify "$s003" -o "$tmp/s003.log"
+expect seed003-v3 2 "mmreplay: replay: $s003: op 9 (compact): model invariant broken: refcount violation: the count of pfn 0x210 (order 0) was set 2 -> 0 while 1 reference(s) of another holder existed" -- "$mm" replay --verify --profile seed003-v3 "$s003" -o "$tmp/s003.log"
 
 # stats reads everything and summarizes.
 expect stats 0 "" -- "$mm" stats "$seed"
