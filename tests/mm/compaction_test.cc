@@ -23,15 +23,19 @@ struct Move {
 
 class CompactionTest : public ModelTest {
  protected:
-  // n folios of `order` (mTHP, always) mapped at kBase from PFN 0 up;
-  // with `holes`, every other one unmapped (its PFNs freed).
-  void Fault(uint32_t order, int n, bool holes = true) {
+  // n folios of `order` (mTHP: the only order enabled) mapped at `at`,
+  // from the lowest free PFN up; with `holes`, every other one unmapped
+  // (its PFNs freed).
+  void Fault(uint32_t order, int n, bool holes = true, uint64_t at = kBase) {
+    if (enabled_ != 0)
+      SetKnob(KNOB_ANON_ORDER_ENABLED, enabled_, KNOB_VALUE_NEVER);
     if (order > 0) SetKnob(KNOB_ANON_ORDER_ENABLED, order, KNOB_VALUE_ALWAYS);
+    enabled_ = order;
     const uint64_t size = kPageSize << order;
-    ASSERT_TRUE(model_->MmapAnon(1, kBase, n * size, 3, 2).ok());
-    ASSERT_TRUE(model_->Touch(1, kBase, n * size, ACCESS_WRITE).ok());
+    ASSERT_TRUE(model_->MmapAnon(1, at, n * size, 3, 2).ok());
+    ASSERT_TRUE(model_->Touch(1, at, n * size, ACCESS_WRITE).ok());
     for (int i = 1; holes && i < n; i += 2) {
-      ASSERT_TRUE(model_->Munmap(1, kBase + i * size, size).ok());
+      ASSERT_TRUE(model_->Munmap(1, at + i * size, size).ok());
     }
     sink_.events.clear();
   }
@@ -62,6 +66,8 @@ class CompactionTest : public ModelTest {
     for (const Event& e : sink_.events) replay::AppendEventLines(e, &log);
     return log;
   }
+  // The anonymous order Fault() enabled last.
+  uint32_t enabled_ = 0;
   CompactResult LastResult() const {
     CompactResult r = COMPACT_RESULT_UNSPECIFIED;
     for (const Event& e : sink_.events) {
@@ -251,18 +257,10 @@ TEST_F(CompactionTest, OrderRequestSkipsFoliosOfThatOrder) {
 // gets it.
 TEST_F(CompactionTest, LargerBlockSplitBuddyStyle) {
   Start();
-  // Pageblock 0: 32 order-4 folios.
+  // Pageblock 0: 32 order-4 folios; pageblock 1: 16 order-5 folios, every
+  // other one unmapped.
   Fault(4, 32, /*holes=*/false);
-  SetKnob(KNOB_ANON_ORDER_ENABLED, 4, KNOB_VALUE_NEVER);
-  SetKnob(KNOB_ANON_ORDER_ENABLED, 5, KNOB_VALUE_ALWAYS);
-  const uint64_t b = kBase + 2 * kThp;
-  // Pageblock 1: 16 order-5 folios, every other one unmapped.
-  ASSERT_TRUE(model_->MmapAnon(1, b, 512 * kPageSize, 3, 2).ok());
-  ASSERT_TRUE(model_->Touch(1, b, 512 * kPageSize, ACCESS_WRITE).ok());
-  for (int i = 1; i < 16; i += 2) {
-    ASSERT_TRUE(model_->Munmap(1, b + i * 32 * kPageSize, 32 * kPageSize).ok());
-  }
-  sink_.events.clear();
+  Fault(5, 16, /*holes=*/true, kBase + 2 * kThp);
   CompactMemory();
   std::vector<Move> moves = Moves();
   ASSERT_EQ(moves.size(), 16u) << Log();
@@ -270,6 +268,60 @@ TEST_F(CompactionTest, LargerBlockSplitBuddyStyle) {
     EXPECT_EQ(moves[i],
               (Move{16 * i, 512 + 32 + 64 * (i / 2) + 16 * (i % 2), 4}))
         << i;
+  }
+}
+
+// A pageblock that is one free block of pageblock order (its buddy is in
+// use) is no target: the free scanner passes over it, and over the
+// order-10 blocks above; it may not scan the migrate scanner's own
+// pageblock, so nothing moves: the first batch's two folios are split,
+// their pieces find no target either, and -ENOMEM ends the run with the
+// scanners met.
+TEST_F(CompactionTest, FreeScannerSkipsFreePageblocks) {
+  Start("linux-6.18", 2048);
+  Fault(4, 32);
+  CompactMemory();
+  EXPECT_TRUE(Moves().empty()) << Log();
+  EXPECT_EQ(Count(VmEvent::kCompactIsolated), 32);  // the first batch only
+  EXPECT_EQ(Count(MthpStat::kSplit, 4), 2);
+  EXPECT_EQ(LastResult(), COMPACT_RESULT_COMPLETE);
+}
+
+// A page-cache folio moved whole keeps its order and its page-cache entry,
+// and, never having been queued, is not queued as the destination either.
+TEST_F(CompactionTest, FileFolioMovedWholeIsNotQueued) {
+  Start();
+  ASSERT_TRUE(
+      model_->FileCreate(1, FILESYSTEM_PAGE_CACHE, TMPFS_HUGE_UNSPECIFIED, 2, 2)
+          .ok());
+  ASSERT_TRUE(model_->FileWrite(1, 0, 16 * kPageSize).ok());  // PFNs 0..15
+  Fault(4, 62);  // PFNs 16..1007, every other folio unmapped
+  CompactMemory();
+  int file_moves = 0;
+  for (const Move& m : Moves()) file_moves += m.src < 16 && m.order == 2;
+  EXPECT_EQ(file_moves, 4) << Log();
+  EXPECT_EQ(FileLayout(16 * kPageSize), "O-2 x4");
+  EXPECT_EQ(Events(EVENT_DEFERRED_ADD, REASON_UNDERUSED), 0);
+}
+
+// compaction_suit_allocation_order(): a request for order 4 needs
+// compact_gap(4) = 32 free pages to migrate into, else COMPACT_SKIPPED
+// (and no compact_stall).
+TEST_F(CompactionTest, OrderRequestSkippedBelowCompactGap) {
+  for (int holes : {31, 32}) {
+    SCOPED_TRACE(holes);
+    Start("linux-6.18", 2048);
+    Fault(0, 2048, /*holes=*/false);
+    for (int i = 0; i < holes; ++i) {
+      ASSERT_TRUE(
+          model_->Munmap(1, kBase + (2 * i + 1) * kPageSize, kPageSize).ok());
+    }
+    ASSERT_TRUE(model_->Compact(COMPACT_MODE_ORDER, 4).ok());
+    Verify();
+    EXPECT_EQ(LastResult() == COMPACT_RESULT_SKIPPED, holes < 32) << Log();
+    EXPECT_EQ(Count(VmEvent::kCompactStall), holes < 32 ? 0 : 1);
+    model_.reset();
+    sink_.events.clear();
   }
 }
 
@@ -282,15 +334,7 @@ TEST_F(CompactionTest, OrderRequestSkipsFoliosOfItsOrder) {
   // Pageblock 0: order-4 folios; pageblocks 1-7: order-3 folios with
   // every other one unmapped.
   Fault(4, 32, /*holes=*/false);
-  SetKnob(KNOB_ANON_ORDER_ENABLED, 4, KNOB_VALUE_NEVER);
-  SetKnob(KNOB_ANON_ORDER_ENABLED, 3, KNOB_VALUE_ALWAYS);
-  const uint64_t b = kBase + 2 * kThp;
-  ASSERT_TRUE(model_->MmapAnon(1, b, 3584 * kPageSize, 3, 2).ok());
-  ASSERT_TRUE(model_->Touch(1, b, 3584 * kPageSize, ACCESS_WRITE).ok());
-  for (int i = 1; i < 448; i += 2) {
-    ASSERT_TRUE(model_->Munmap(1, b + i * 8 * kPageSize, 8 * kPageSize).ok());
-  }
-  sink_.events.clear();
+  Fault(3, 448, /*holes=*/true, kBase + 2 * kThp);
   ASSERT_TRUE(model_->Compact(COMPACT_MODE_ORDER, 4).ok());
   Verify();
   EXPECT_EQ(LastResult(), COMPACT_RESULT_SUCCESS) << Log();
