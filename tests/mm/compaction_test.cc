@@ -130,6 +130,32 @@ TEST_F(CompactionTest, WithoutRequeueMovedFolioIsNotQueued) {
   EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 4), 0);
 }
 
+// Folios shared with a child after fork move too (every reference is a
+// mapping): both processes' PTEs follow, the MM slots are rebuilt, and
+// copy-on-write still works on the moved folios.
+TEST_F(CompactionTest, ForkSharedFoliosMoveWithBothMappings) {
+  Start();
+  Fault(4, 64);
+  ASSERT_TRUE(model_->ProcessFork(1, 2).ok());
+  sink_.events.clear();
+  CompactMemory();
+  EXPECT_EQ(Moves().size(), 16u);
+  for (const Event& e : sink_.events) {
+    if (e.kind() == EVENT_MIGRATE) {
+      EXPECT_EQ(e.map_after(), 32);
+    }
+  }
+  ASSERT_TRUE(model_->Touch(2, kBase, kPageSize, ACCESS_WRITE).ok());
+  ASSERT_TRUE(model_->ProcessExit(2).ok());
+  for (int i = 0; i < 64; i += 2) {
+    ASSERT_TRUE(
+        model_
+            ->Touch(1, kBase + i * 16 * kPageSize, 16 * kPageSize, ACCESS_WRITE)
+            .ok());
+  }
+  Verify();
+}
+
 // A PMD THP is never migrated by compact_memory (order >= pageblock_order).
 TEST_F(CompactionTest, PmdThpNeverMoves) {
   Start();
