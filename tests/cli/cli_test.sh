@@ -121,7 +121,12 @@ cmp -s "$tmp/a.mmt" "$tmp/b.mmt" || { echo "FAIL gen: not deterministic"; fails=
 cmp -s "$tmp/a.mmt" "$tmp/c.mmt" && { echo "FAIL gen: seed ignored"; fails=$((fails + 1)); }
 expect gen-stats 0 "" -- "$mm" stats "$tmp/a.mmt"
 stdout_has gen-stats "ops: 5000"
-expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon, scenario)" -- "$mm" gen storm -o "$tmp/x.mmt"
+# fragment (issue 24): deterministic too, and its flags are checked.
+expect gen-frag-a 0 "" -- "$mm" gen fragment --memory-mib 8 --seed 3 --pattern alternate -o "$tmp/fa.textproto"
+expect gen-frag-b 0 "" -- "$mm" gen fragment --memory-mib 8 --seed 3 --pattern alternate -o "$tmp/fb.textproto"
+cmp -s "$tmp/fa.textproto" "$tmp/fb.textproto" || { echo "FAIL gen fragment: not deterministic"; fails=$((fails + 1)); }
+expect gen-frag-pattern 2 "mmreplay: gen: --pattern: must be random or alternate" -- "$mm" gen fragment --memory-mib 8 --pattern stripes -o "$tmp/fc.textproto"
+expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon, fragment, scenario)" -- "$mm" gen storm -o "$tmp/x.mmt"
 [ -e "$tmp/x.mmt" ] && { echo "FAIL gen: output left behind"; fails=$((fails + 1)); }
 
 echo "$fails failures"
