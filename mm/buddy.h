@@ -70,6 +70,31 @@ class BuddyAllocator {
   // Bytes of the free lists.
   size_t bytes() const;
 
+  // Zones, in PFN order (compaction walks each).
+  size_t zone_count() const { return zones_.size(); }
+  ZoneSpan zone_span(size_t i) const { return zones_[i].span; }
+  // Whether zone i has a free block of `order` or more (the free-area test
+  // of __compact_finished).
+  bool ZoneHasFree(size_t i, uint32_t order) const {
+    return (zones_[i].orders >> order) != 0;
+  }
+  // Free pages of zone i.
+  uint64_t ZoneFreePages(size_t i) const {
+    uint64_t n = 0;
+    for (uint32_t o = 0; o <= kMaxOrder; ++o) {
+      n += zones_[i].free[o].size() << o;
+    }
+    return n;
+  }
+  // __isolate_free_page(): takes the free block [pfn, pfn + 2^order) off
+  // its free list as it is (no split). REQUIRES: IsFreeBlock(pfn, order).
+  void Isolate(uint64_t pfn, uint32_t order) {
+    Zone* z = ZoneOf(pfn);
+    DCHECK(z != nullptr && z->Has(pfn, order));
+    z->Remove(pfn, order);
+    free_pages_ -= uint64_t{1} << order;
+  }
+
   // Every free block, lowest PFN first, for checks: (pfn, order).
   std::vector<std::pair<uint64_t, uint32_t>> FreeBlocks() const;
 

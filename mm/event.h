@@ -103,6 +103,8 @@ class Event {
   // EVENT_COLLAPSE that failed: the block's scan result, whose
   // madvise_collapse_errno() is err.
   MMREPLAY_EVENT_OPTIONAL(ScanResult, scan_result, 12);
+  // EVENT_COMPACT_END: the zone's compaction result.
+  MMREPLAY_EVENT_OPTIONAL(CompactResult, compact_result, 13);
 
 #undef MMREPLAY_EVENT_FIELD
 #undef MMREPLAY_EVENT_OPTIONAL

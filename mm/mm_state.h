@@ -18,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -201,6 +202,8 @@ struct MmState {
   absl::btree_map<uint64_t, File> files;
   absl::btree_map<uint32_t, Holder> pins;
   absl::btree_map<uint32_t, Holder> refs;
+  // The first refcount violation (refcount.h), for Verify(); empty if none.
+  std::string refcount_violation;
 
   // SplitFolio()'s pieces and records, and ZapRange()'s folios to free,
   // kept for their capacity.

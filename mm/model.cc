@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/compaction.h"
 #include "mm/errno.h"
 #include "mm/fault.h"
 #include "mm/filemap.h"
@@ -358,9 +359,14 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
   return b.Finish();
 }
 
-// --- compaction: not modelled yet -----------------------------------------
+// --- compaction (compaction.h)
+// -------------------------------------------------
 
-absl::Status Model::Compact(CompactMode, uint32_t) { return absl::OkStatus(); }
+absl::Status Model::Compact(CompactMode mode, uint32_t order,
+                            uint32_t walker_ref_id) {
+  CompactRequest(mm_, mode, order, walker_ref_id);
+  return absl::OkStatus();
+}
 
 // --- observation -------------------------------------------------------------
 
@@ -411,6 +417,10 @@ bool Model::MappedWritable(uint32_t pid, uint64_t addr) const {
 absl::Status Model::Verify() const {
   // Every folio, a run's one by one, in PFN order: large folios as their
   // records (which hold their tail pages' fields), order-0 ones as copies.
+  // A reference count stored over another holder's (refcount.h).
+  if (!mm_.refcount_violation.empty()) {
+    return absl::InternalError(mm_.refcount_violation);
+  }
   std::deque<Folio> run_folios;
   std::vector<const Folio*> all;
   RETURN_IF_ERROR(mm_.VerifyFolios(&all, &run_folios));

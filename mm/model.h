@@ -109,7 +109,11 @@ class Model {
   [[nodiscard]] absl::Status SpeculativePut(uint32_t ref_id);
 
   // Reclaim, compaction, khugepaged, explicit splits, knobs.
-  [[nodiscard]] absl::Status Compact(CompactMode mode, uint32_t order);
+  // compact_memory or direct compaction for `order`; with walker_ref_id,
+  // seed 003's PFN walker takes that reference during the run
+  // (compaction.h).
+  [[nodiscard]] absl::Status Compact(CompactMode mode, uint32_t order,
+                                     uint32_t walker_ref_id = 0);
   [[nodiscard]] absl::Status DeferredSplitScan(uint64_t nr_to_scan);
   // MADV_COLLAPSE or khugepaged's scan of [addr, addr + length), block by
   // block (khugepaged.h).

@@ -69,6 +69,14 @@ std::optional<PageCache::Entry> PageCache::Find(uint64_t index) const {
   return Entry{index & ~((uint64_t{1} << order) - 1), c->head[i] - 1, order};
 }
 
+void PageCache::Replace(uint64_t index, uint32_t head) {
+  std::optional<Entry> e = Find(index);
+  CHECK(e.has_value());
+  for (uint64_t i = e->index; i < e->index + (uint64_t{1} << e->order); ++i) {
+    ChunkOf(i, /*make=*/false)->head[i & (kChunk - 1)] = head + 1;
+  }
+}
+
 bool PageCache::Empty(uint64_t first, uint64_t last) const {
   std::optional<uint64_t> next = NextUsed(first);
   return !next.has_value() || *next > last;

@@ -47,6 +47,9 @@ class PageCache {
   // Stores or erases an entry; node changes are appended to *nodes.
   void Insert(const Entry& e, std::vector<NodeChange>* nodes);
   void Erase(uint64_t index, std::vector<NodeChange>* nodes);
+  // __folio_migrate_mapping()'s xas_store(): the entry at `index` now
+  // names the folio at `head` (same order, no node changes).
+  void Replace(uint64_t index, uint32_t head);
 
   bool empty() const { return entries_ == 0; }
   size_t size() const { return entries_; }

@@ -19,7 +19,8 @@ std::vector<Profile> Presets() {
   v5_4.truncate_non_uniform_split = false;
   v5_4.truncate_unmap_on_split_failure = false;
   v5_4.shmem_punch_split = false;
-  v5_4.compact_large_folios = false;
+  v5_4.compact_large_folios = Profile::CompactLargeFolios::kSkip;
+  v5_4.migrate_requeue_dst_deferred = false;
   v5_4.anon_cow_reuse = Profile::AnonCowReuse::kByMapcount;
   v5_4.fork_cow_pinned = false;
   v5_4.thp_cow_split_pmd = false;
@@ -40,9 +41,9 @@ std::vector<Profile> Presets() {
 
   Profile v6_12 = v6_6;
   v6_12.name = "linux-6.12";
-  v6_12.anon_mthp = true;                                    // v6.8
-  v6_12.deferred_split_any_order = true;                     // v6.8
-  v6_12.compact_large_folios = true;                         // v6.9
+  v6_12.anon_mthp = true;                                                // v6.8
+  v6_12.deferred_split_any_order = true;                                 // v6.8
+  v6_12.compact_large_folios = Profile::CompactLargeFolios::kSplitFree;  // v6.9
   v6_12.batched_rmap_zap = true;                             // v6.9 + v6.10
   v6_12.anon_cow_reuse = Profile::AnonCowReuse::kSmallOnly;  // v6.9
   v6_12.madv_free_keeps_covered_folios = true;               // v6.10
@@ -59,8 +60,20 @@ std::vector<Profile> Presets() {
   v6_18.truncate_unmap_on_split_failure = true;  // v6.18
   v6_18.collapse_read_only_ptes = true;          // v6.18
   v6_18.huge_zero_wp_thp_queued = true;          // v6.18
+  // A stable backport, but what the live 6.18.44 shows (docs/profiles.md).
+  v6_18.migrate_requeue_dst_deferred = true;
 
-  return {v5_4, v6_1, v6_6, v6_12, v6_15, v6_18};
+  // Seed 003's series, for comparing on one trace: its first patch alone
+  // (every isolated large folio split), and the reviewed v3 with its
+  // compaction_free() that resets the count.
+  Profile split_all = v6_18;
+  split_all.name = "seed003-split-all";
+  split_all.compact_large_folios = Profile::CompactLargeFolios::kSplitAll;
+  Profile v3 = v6_18;
+  v3.name = "seed003-v3";
+  v3.compaction_free_set_count = true;
+
+  return {v5_4, v6_1, v6_6, v6_12, v6_15, v6_18, split_all, v3};
 }
 
 }  // namespace

@@ -115,10 +115,35 @@ struct Profile {
   // when punching hole"); otherwise it only clears the covered pages.
   bool shmem_punch_split = true;
 
-  // Compaction migrates large folios whole into free blocks of their order
-  // (seed 003; v6.9 733aea0b3a7b); otherwise it skips them. (Compaction is
-  // not modelled yet: the switch has no effect so far.)
-  bool compact_large_folios = true;
+  // What compaction does with a large folio the migrate scanner meets
+  // (seed 003, the ">0 order folio memory compaction" series).
+  enum class CompactLargeFolios : uint8_t {
+    // Passes over it, as every compound page (before v6.9).
+    kSkip,
+    // Isolates it and, finding no target (compaction_alloc refuses large
+    // folios), splits it to order 0 and migrates the pieces: the series'
+    // first patch, ee6f62fd34f0 "mm/compaction: enable compacting >0 order
+    // folios." (seed 003's patch 1/3; never released alone).
+    kSplitAll,
+    // Migrates it whole into the smallest isolated free block of at least
+    // its order, split buddy-style (v6.9: 733aea0b3a7b "mm/compaction: add
+    // support for >0 order folio memory compaction.", 73318e2cafe5
+    // "mm/compaction: optimize >0 order folio compaction with free page
+    // split."); splits it when none fits.
+    kSplitFree,
+  };
+  CompactLargeFolios compact_large_folios = CompactLargeFolios::kSplitFree;
+  // migrate_folio_move() requeues the destination of a folio that was on
+  // the deferred split queue, with its partially mapped flag (a2e0c0668a34
+  // "mm: migrate: requeue destination folio on deferred split queue",
+  // 2026, Cc stable; in 6.18.38 and what 6.18.44 measures); otherwise the
+  // moved folio leaves the queue.
+  bool migrate_requeue_dst_deferred = true;
+  // compaction_free() resets the destination's count with
+  // folio_set_count(dst, 0) instead of folio_put_testzero(): the reviewed
+  // v3 patch of seed 003 (2024-02-02, never merged). The model reports the
+  // reset as a refcount violation when another holder exists.
+  bool compaction_free_set_count = false;
 };
 
 // The preset named `name` ("linux-6.18", ...), or InvalidArgument naming the

@@ -121,7 +121,8 @@ absl::Status Apply(const trace::TraceOp& op, mm::Model& m) {
       return m.SpeculativePut(u32(SpeculativePut::kRefIdFieldNumber));
     case Op::kCompact:
       return m.Compact(static_cast<CompactMode>(u32(Compact::kModeFieldNumber)),
-                       u32(Compact::kOrderFieldNumber));
+                       u32(Compact::kOrderFieldNumber),
+                       u32(Compact::kWalkerRefIdFieldNumber));
     case Op::kDeferredSplitScan:
       return m.DeferredSplitScan(u64(DeferredSplitScan::kNrToScanFieldNumber));
     case Op::kCollapse:

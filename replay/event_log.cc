@@ -49,6 +49,12 @@ const EnumNames<Reason, 64>& ReasonNames() {
   return *names;
 }
 
+const EnumNames<CompactResult, 16>& CompactResultNames() {
+  static const auto* names = new EnumNames<CompactResult, 16>(
+      CompactResult_descriptor(), "COMPACT_RESULT_");
+  return *names;
+}
+
 // One line of text, built in place: a log has about 13 lines per op of a
 // churn trace, so it is written without formatting machinery.
 class Line {
@@ -175,6 +181,10 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   if (e.has_scan_result()) {
     l.Str(" result=");
     l.Str(mm::ScanResultName(e.scan_result()));
+  }
+  if (e.has_compact_result()) {
+    l.Str(" result=");
+    l.Str(CompactResultNames()[e.compact_result()]);
   }
   if (e.reason() != REASON_UNSPECIFIED) {
     l.Str(" reason=");

@@ -8,6 +8,7 @@
 #include "replay/commands.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
+#include "replay/gen/fragment.h"
 #include "replay/gen/scenario.h"
 #include "trace/trace_format.h"
 #include "trace/trace_writer.h"
@@ -23,7 +24,8 @@ class GenCommand : public Command {
   }
   absl::string_view usage() const override {
     return "GENERATOR -o OUT [--ops N] [--seed S] [--memory-gib G] "
-           "[--processes P] [--count K] [--no-anon-reads]";
+           "[--processes P] [--count K] [--no-anon-reads] [--memory-mib M] "
+           "[--free-percent F] [--pattern random|alternate]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -37,6 +39,14 @@ class GenCommand : public Command {
         {"--count", "", "K",
          "scenario: K traces, seeds S..S+K-1, into the directory OUT "
          "(default 1: OUT is the trace)"},
+        {"--memory-mib", "", "M",
+         "fragment: modelled physical memory in MiB, a multiple of 4 "
+         "(default 16384)"},
+        {"--free-percent", "", "F",
+         "fragment: percent of the folios unmapped (default 50)"},
+        {"--pattern", "", "PATTERN",
+         "fragment: random (each folio on its own) or alternate (every other "
+         "folio of a region; default random)"},
         {"--no-anon-reads", "", "",
          "scenario: no read touches or vmsplice pins of anonymous memory "
          "(for hosts without the zero page)"},
@@ -50,6 +60,10 @@ class GenCommand : public Command {
            deferred-split shrinker runs.
   balloon  balloon inflation (seed 004): a guest's memory as a tmpfs file
            (huge=always) written whole, then random 4 KiB hole punches.
+  fragment a fragmented start for compaction (issue 24): memory filled 2
+           MiB region by region with folios of one random order each (0,
+           16K, 64K, or a THP), a fraction of them unmapped in a pattern,
+           then compact_memory and a shrinker run. --ops does not apply.
   scenario a small random trace (5 to 30 ops) for differential testing
            against the live kernel: anonymous regions under random mTHP
            sizes (madvise + MADV_HUGEPAGE), touches, MADV_DONTNEED/FREE,
@@ -114,10 +128,31 @@ example:
       p.seed = seed;
       p.memory_gib = gib;
       RETURN_IF_ERROR(gen::GenerateBalloon(p, *out));
+    } else if (generator == "fragment") {
+      gen::FragmentParams p;
+      p.seed = seed;
+      ASSIGN_OR_RETURN(p.memory_mib, args.GetUint("--memory-mib", gib << 10));
+      ASSIGN_OR_RETURN(p.free_percent, args.GetUint("--free-percent", 50));
+      const std::string pattern = args.Get("--pattern", "random");
+      if (p.memory_mib == 0 || p.memory_mib % 4 != 0 ||
+          p.memory_mib > (uint64_t{1} << 26)) {
+        return absl::InvalidArgumentError(
+            "--memory-mib: must be a multiple of 4, up to 2^26");
+      }
+      if (p.free_percent > 100) {
+        return absl::InvalidArgumentError("--free-percent: must be 0..100");
+      }
+      if (pattern == "alternate") {
+        p.pattern = gen::FragmentParams::Pattern::kAlternate;
+      } else if (pattern != "random") {
+        return absl::InvalidArgumentError(
+            "--pattern: must be random or alternate");
+      }
+      RETURN_IF_ERROR(gen::GenerateFragment(p, *out));
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown generator '", generator,
-                       "' (known: churn, balloon, scenario)"));
+                       "' (known: churn, balloon, fragment, scenario)"));
     }
     RETURN_IF_ERROR(out->Commit());
     return kExitOk;

@@ -29,8 +29,8 @@ std::string TopHelp() {
       "usage: mmreplay COMMAND [ARGS...]\n\n"
       "Replays memory-management traces through a deterministic model of\n"
       "Linux large-folio handling (buddy allocator, folios, page tables,\n"
-      "page cache, deferred split, folio split, khugepaged collapse) and\n"
-      "diffs the event logs. Compaction ops are read but not modelled yet.\n"
+      "page cache, deferred split, folio split, khugepaged collapse,\n"
+      "compaction) and diffs the event logs.\n"
       "\ncommands:\n";
   for (const auto& c : AllCommands()) {
     out += absl::StrFormat("  %-9s %s\n", c->name(), c->summary());

@@ -43,12 +43,13 @@ expected and the modelled values. Expectations marked unstable are skipped.
 
 --verify checks, after every op, that pages are conserved, folios do not
 overlap, every mapping points into a live folio and every refcount and
-mapcount adds up (docs/model.md, Invariants); the first breach ends the
+mapcount adds up, and that no reference count was set over another
+holder's (docs/model.md, Invariants); the first breach ends the
 replay with exit status 2. A build without -c opt (Bazel's default) checks
 them always, many times slower; ./mmreplay builds with -c opt.
 
-Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18
-(docs/profiles.md).
+Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18,
+seed003-split-all, seed003-v3 (docs/profiles.md).
 
 exit status: 0 replayed (and every expectation met), 1 an expectation was not
 met, 2 trouble (usage, bad trace, I/O).

@@ -42,7 +42,13 @@ namespace mmreplay::trace {
   X(kThpMigrationFail, "thp_migration_fail", false)             \
   X(kThpMigrationSplit, "thp_migration_split", false)           \
   X(kPgmigrateSuccess, "pgmigrate_success", false)              \
-  X(kPgmigrateFail, "pgmigrate_fail", false)
+  X(kPgmigrateFail, "pgmigrate_fail", false)                    \
+  X(kCompactMigrateScanned, "compact_migrate_scanned", false)   \
+  X(kCompactFreeScanned, "compact_free_scanned", false)         \
+  X(kCompactIsolated, "compact_isolated", false)                \
+  X(kCompactStall, "compact_stall", false)                      \
+  X(kCompactFail, "compact_fail", false)                        \
+  X(kCompactSuccess, "compact_success", false)
 
 // enum mthp_stat_item entries (include/linux/huge_mm.h), per folio order.
 #define MM_MTHP_STATS(X)                                    \

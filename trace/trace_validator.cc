@@ -485,8 +485,12 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       RETURN_IF_ERROR(
           c.Order(Compact::kOrderFieldNumber, kMaxPageOrder, "MAX_PAGE_ORDER"));
       if (c.Get(Compact::kModeFieldNumber) == COMPACT_MODE_ORDER) {
-        return c.NonZero(Compact::kOrderFieldNumber,
-                         "COMPACT_MODE_ORDER needs an order of 1..10");
+        RETURN_IF_ERROR(
+            c.NonZero(Compact::kOrderFieldNumber,
+                      "COMPACT_MODE_ORDER needs an order of 1..10"));
+      }
+      if (c.Get(Compact::kWalkerRefIdFieldNumber) != 0) {
+        return c.Create(&refs_, Compact::kWalkerRefIdFieldNumber, "reference");
       }
       return absl::OkStatus();
     case Op::kDeferredSplitScan:

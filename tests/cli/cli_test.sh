@@ -46,7 +46,8 @@ for c in replay diff convert stats gen; do
 done
 # The help's list of profiles is the list the model knows (unknown-profile).
 expect replay-help-profiles 0 "" -- "$mm" replay --help
-stdout_has replay-help-profiles "Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18"
+stdout_has replay-help-profiles "Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18,"
+stdout_has replay-help-profiles "seed003-split-all, seed003-v3 (docs/profiles.md)."
 expect version 0 "" -- "$mm" --version
 stdout_has version "mmreplay 0.1.0"
 
@@ -58,11 +59,11 @@ expect missing-arg 2 "mmreplay replay: missing arguments" -- "$mm" replay
 expect surplus-arg 2 "mmreplay replay: unexpected argument 'extra'" -- "$mm" replay "$seed" extra
 expect missing-file 2 "mmreplay: replay: nope.textproto: No such file or directory" -- "$mm" replay nope.textproto
 expect bad-extension 2 "mmreplay: stats: trace.json: unknown trace format: the name must end in .mmt or .textproto" -- "$mm" stats trace.json
-expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" replay --profile linux-9.9 "$seed"
+expect unknown-profile 2 "mmreplay: replay: unknown profile 'linux-9.9' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18, seed003-split-all, seed003-v3)" -- "$mm" replay --profile linux-9.9 "$seed"
 
 # Every command rejects what replay rejects, with the same line.
-expect stats-unknown-profile 2 "mmreplay: stats: tests/bad/unknown_profile.textproto: record 0 (byte 0): header.profile.name: unknown profile 'linux-2.6' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" stats tests/bad/unknown_profile.textproto
-expect convert-unknown-profile 2 "mmreplay: convert: tests/bad/unknown_profile.textproto: record 0 (byte 0): header.profile.name: unknown profile 'linux-2.6' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18)" -- "$mm" convert tests/bad/unknown_profile.textproto "$tmp/x.mmt"
+expect stats-unknown-profile 2 "mmreplay: stats: tests/bad/unknown_profile.textproto: record 0 (byte 0): header.profile.name: unknown profile 'linux-2.6' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18, seed003-split-all, seed003-v3)" -- "$mm" stats tests/bad/unknown_profile.textproto
+expect convert-unknown-profile 2 "mmreplay: convert: tests/bad/unknown_profile.textproto: record 0 (byte 0): header.profile.name: unknown profile 'linux-2.6' (known: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18, seed003-split-all, seed003-v3)" -- "$mm" convert tests/bad/unknown_profile.textproto "$tmp/x.mmt"
 expect stats-number-knob 2 "mmreplay: stats: tests/bad/knob_number_with_value.textproto: record 0 (byte 0): header.profile.knob[0].value: KNOB_MAX_PTES_NONE takes a number, not a value" -- "$mm" stats tests/bad/knob_number_with_value.textproto
 # diff reads logs, not directories.
 expect diff-directory 2 "mmreplay: diff: $tmp: Is a directory" -- "$mm" diff "$tmp" "$seed"
@@ -120,6 +121,12 @@ expect to-stdout 0 "" -- "$mm" convert "$tmp/seed.mmt" -
 cmp -s "$seed" "$tmp/out" ||
   { echo "FAIL convert: - differs"; fails=$((fails + 1)); }
 
+# Seed 003: the 6.18 compaction_free() is clean under --verify; the
+# reviewed v3 (folio_set_count) is caught, in one line naming op and PFN.
+s003=traces/golden/seed003_compaction_free_walker.textproto
+expect seed003-618 0 "" -- "$mm" replay --verify "$s003" -o "$tmp/s003.log"
+expect seed003-v3 2 "mmreplay: replay: $s003: op 9 (compact): model invariant broken: refcount violation: the count of pfn 0x210 (order 0) was set 2 -> 0 while 1 reference(s) of another holder existed" -- "$mm" replay --verify --profile seed003-v3 "$s003" -o "$tmp/s003.log"
+
 # stats reads everything and summarizes.
 expect stats 0 "" -- "$mm" stats "$seed"
 stdout_has stats "ops: 7"
@@ -133,7 +140,12 @@ cmp -s "$tmp/a.mmt" "$tmp/b.mmt" || { echo "FAIL gen: not deterministic"; fails=
 cmp -s "$tmp/a.mmt" "$tmp/c.mmt" && { echo "FAIL gen: seed ignored"; fails=$((fails + 1)); }
 expect gen-stats 0 "" -- "$mm" stats "$tmp/a.mmt"
 stdout_has gen-stats "ops: 5000"
-expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon, scenario)" -- "$mm" gen storm -o "$tmp/x.mmt"
+# fragment (issue 24): deterministic too, and its flags are checked.
+expect gen-frag-a 0 "" -- "$mm" gen fragment --memory-mib 8 --seed 3 --pattern alternate -o "$tmp/fa.textproto"
+expect gen-frag-b 0 "" -- "$mm" gen fragment --memory-mib 8 --seed 3 --pattern alternate -o "$tmp/fb.textproto"
+cmp -s "$tmp/fa.textproto" "$tmp/fb.textproto" || { echo "FAIL gen fragment: not deterministic"; fails=$((fails + 1)); }
+expect gen-frag-pattern 2 "mmreplay: gen: --pattern: must be random or alternate" -- "$mm" gen fragment --memory-mib 8 --pattern stripes -o "$tmp/fc.textproto"
+expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon, fragment, scenario)" -- "$mm" gen storm -o "$tmp/x.mmt"
 [ -e "$tmp/x.mmt" ] && { echo "FAIL gen: output left behind"; fails=$((fails + 1)); }
 
 echo "$fails failures"
