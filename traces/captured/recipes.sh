@@ -361,3 +361,10 @@ begin shmem_unused_huge_shrink_folio_at_eof "the shrinker leaves a large folio t
 file ALWAYS; pwrite 0 $((64 << 10)); trunc $((64 << 10)); shrink
 begin shmem_unused_huge_shrink_folio_at_eof_within_size "the same for an order-1 folio that huge=within_size gave the end of a write (campaign seed 5091)"
 file WITHIN_SIZE; pwrite $((0x1993)) $((4 * MiB)); shrink
+# --- compaction (compact_memory) ----------------------------------------------
+compact() { op "compact { mode: COMPACT_MODE_MEMORY }"; }
+begin compact_memory_thp "compact_memory leaves a PMD-mapped THP where it is (order >= pageblock order is never isolated)"
+proc; thp_region 1; compact
+begin compact_memory_mthp64k "compact_memory over 16 PTE-mapped 64K mTHPs: each moved whole is left partially mapped and queued (split_deferred +2), the next shrinker run splits it" \
+  "$(anon_size 4 ALWAYS)"
+proc; mthp_region 256; compact; shrink
