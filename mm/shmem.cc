@@ -329,8 +329,9 @@ bool MapFolioPmd(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
 }
 
 // shmem_alloc_and_add_folio(): a new folio of `order` (falling back down
-// the orders, counted) for `index`. A PMD-sized folio that reaches past
-// EOF puts the file on its superblock's shrinklist
+// the orders, counted) for `index`. A large folio (any order above 0, not
+// only PMD-sized: captured shmem_unused_huge_shrink_mthp*) that reaches
+// past EOF puts the file on its superblock's shrinklist
 // (shmem_unused_huge_shrink), with i_size as it is before the write that
 // allocates it extends it.
 Folio* ShmemAllocAndAddFolio(MmState& mm, uint32_t file_id, File& file,
@@ -341,7 +342,7 @@ Folio* ShmemAllocAndAddFolio(MmState& mm, uint32_t file_id, File& file,
     Folio* f = AddToPageCache(mm, file_id, file, first,
                               static_cast<uint32_t>(o), reason, &head);
     if (f != nullptr) {
-      if (file.shmem() && f->order >= kPmdOrder &&
+      if (file.shmem() && f->order > 0 &&
           PagesOf(file.size) < first + f->pages()) {
         file.on_shrinklist = true;
       }
@@ -358,11 +359,11 @@ Folio* ShmemAllocAndAddFolio(MmState& mm, uint32_t file_id, File& file,
 // shmem_unused_huge_shrink(), as drop_caches runs it (each tmpfs
 // superblock's shrinker): for each file on the shrinklist, nothing to gain
 // where EOF is at a PMD boundary (off the list); else the folio at EOF's
-// PMD, if large, is split (split_folio: to order 0, the pieces past EOF
-// dropped, its mappings gone) where it reaches past EOF, and the file
-// leaves the list, or stays on it if the split fails. Simplified: every file is
-// scanned (one list, in file id order; the kernel's batch is sc->nr_to_scan per
-// superblock).
+// page (i_size >> PAGE_SHIFT), if large and reaching past EOF, is split
+// (split_folio: to order 0, the pieces past EOF dropped, its mappings gone)
+// and the file leaves the list, or stays on it if the split fails. Simplified:
+// every file is scanned (one list, in file id order; the kernel's batch is
+// sc->nr_to_scan per superblock).
 void ShmemUnusedHugeShrink(MmState& mm) {
   for (auto& [id, file] : mm.files) {
     if (!file.on_shrinklist) continue;
@@ -372,8 +373,7 @@ void ShmemUnusedHugeShrink(MmState& mm) {
       file.on_shrinklist = false;
       continue;
     }
-    std::optional<PageCache::Entry> e =
-        file.cache.Find((size & ~(kPmdSize - 1)) >> kPageShift);
+    std::optional<PageCache::Entry> e = file.cache.Find(size >> kPageShift);
     // Nothing to split where no large folio reaches past EOF (a folio
     // ending at EOF's page is left as it is: inferred from captures,
     // traces/captured/shmem_unused_huge_shrink_folio_at_eof*).

@@ -368,3 +368,7 @@ proc; thp_region 1; compact
 begin compact_memory_mthp64k "compact_memory over 16 PTE-mapped 64K mTHPs: each moved whole is left partially mapped and queued (split_deferred +2), the next shrinker run splits it" \
   "$(anon_size 4 ALWAYS)"
 proc; mthp_region 256; compact; shrink
+begin shmem_unused_huge_shrink_mthp "an order-4 folio a later write allocated past EOF puts the file back on the shrinklist; the shrinker splits the folio at EOF's page (campaign seed 7190)"
+file ALWAYS; pwrite 0 $PAGE; shrink; pwrite $((2 * PAGE)) $((16 * PAGE)); shrink
+begin shmem_unused_huge_shrink_mthp_order1 "the same for an order-1 folio at EOF (campaign seed 7203)"
+file ALWAYS; pwrite 0 $((0x1805)); shrink; pwrite $((0x1805)) $((0x14c1)); shrink
