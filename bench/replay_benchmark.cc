@@ -5,6 +5,8 @@
 //   BM_ReplayChurn    10M ops of anonymous churn over 16 GiB (issue 4)
 //   BM_ReplayBalloon  balloon inflation: 1M random 4 KiB punches over a
 //                     16 GiB tmpfs-backed guest (issue 5, seed 004)
+//   BM_ReplayCompaction  compact_memory over a fragmented 16 GiB model
+//                     (issue 24; MMREPLAY_BENCH_OPS sets its MiB)
 //
 //   bazel run -c opt //bench:replay_benchmark
 // MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments;
@@ -24,6 +26,7 @@
 #include "replay/driver.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
+#include "replay/gen/fragment.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -42,8 +45,12 @@ int Reps() {
 
 class CountingSink : public mm::EventSink {
  public:
-  void Emit(const mm::Event& e) override { events += e.repeat(); }
+  void Emit(const mm::Event& e) override {
+    events += e.repeat();
+    if (e.kind() == EVENT_MIGRATE) migrations += e.repeat();
+  }
   uint64_t events = 0;
+  uint64_t migrations = 0;
 };
 
 // The machine's CPU time so far, all CPUs, in /proc/stat's ticks: the whole
@@ -91,7 +98,7 @@ std::string Generate(
 }
 
 void Replay(benchmark::State& state, const std::string& path) {
-  uint64_t ops = 0, events = 0;
+  uint64_t ops = 0, events = 0, migrations = 0;
   mm::Model::MemoryUse use;
   const CpuTicks ticks_before = ReadCpuTicks();
   const double cpu_before = ThreadCpuSeconds();
@@ -110,6 +117,7 @@ void Replay(benchmark::State& state, const std::string& path) {
     }
     ops += report.ops;
     events += sink.events;
+    migrations += sink.migrations;
   }
   const double replay_cpu = ThreadCpuSeconds() - cpu_before;
   const CpuTicks ticks_after = ReadCpuTicks();
@@ -128,6 +136,11 @@ void Replay(benchmark::State& state, const std::string& path) {
   }
   state.counters["ops_per_s"] =
       benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
+  if (migrations > 0) {
+    state.counters["migrations_per_s"] = benchmark::Counter(
+        static_cast<double>(migrations), benchmark::Counter::kIsRate);
+    state.counters["migrations"] = static_cast<double>(migrations);
+  }
   state.counters["events_per_op"] =
       static_cast<double>(events) / static_cast<double>(ops);
   state.counters["max_rss_MiB"] = static_cast<double>(ru.ru_maxrss) / 1024;
@@ -174,6 +187,25 @@ void BM_ReplayBalloon(benchmark::State& state) {
 BENCHMARK(BM_ReplayBalloon)
     ->Unit(benchmark::kSecond)
     ->UseRealTime()  // end to end: the reading thread's work counts too
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->ComputeStatistics("max", bench::Max);
+
+// Compaction of a fragmented 16 GiB model (issue 24): memory filled with
+// folios of orders 0, 2, 4 and 9, half of them unmapped at random, then
+// compact_memory and a shrinker run (gen fragment). Migrations counted.
+void BM_ReplayCompaction(benchmark::State& state) {
+  static const std::string path =
+      Generate("fragment", [](trace::TraceWriter& w) {
+        gen::FragmentParams p;
+        p.memory_mib = Ops(16384);
+        return gen::GenerateFragment(p, w);
+      });
+  Replay(state, path);
+}
+BENCHMARK(BM_ReplayCompaction)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
     ->Iterations(1)
     ->Repetitions(Reps())
     ->ComputeStatistics("max", bench::Max);
