@@ -32,7 +32,11 @@ void RemovePendingAndReraise(int sig) {
 
 void InstallHandlersOnce() {
   static bool installed = [] {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    // Every signal that ends the process and that it can catch: an
+    // interrupt, a kill, a closed pipe, a full file size, and the aborts
+    // (a CHECK, std::bad_alloc) and faults of a bug.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ, SIGABRT, SIGSEGV,
+                    SIGBUS, SIGFPE, SIGILL}) {
       struct sigaction sa;
       memset(&sa, 0, sizeof(sa));
       sa.sa_handler = RemovePendingAndReraise;
@@ -92,7 +96,9 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Create(
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string temp = absl::StrCat(dir, "/.", base, ".tmp-XXXXXX");
+  // Named to be told apart: ".<name>.mmreplay-partial-XXXXXX". Only a
+  // kill -9 (or a power cut) can leave one behind.
+  std::string temp = absl::StrCat(dir, "/.", base, ".mmreplay-partial-XXXXXX");
   int fd = mkstemp(temp.data());
   if (fd < 0) {
     return absl::FailedPreconditionError(

@@ -1,8 +1,10 @@
 // OutputFile: a file the tool writes that appears whole or not at all. Data
 // goes to a temporary file beside the destination, which Commit() syncs and
-// renames over it. A file that is destroyed or interrupted (SIGINT, SIGTERM,
-// SIGHUP) before Commit() leaves nothing behind. "-" writes to stdout, and a
-// path naming a device or FIFO (/dev/null) is written in place.
+// renames over it. A file that is destroyed, or whose process ends on a
+// signal it can catch (an interrupt, a kill but -9, a closed pipe, an abort
+// or a fault), before Commit() leaves nothing behind; a kill -9 can leave
+// the temporary file, ".<name>.mmreplay-partial-XXXXXX". "-" writes to stdout,
+// and a path naming a device or FIFO (/dev/null) is written in place.
 #ifndef MMREPLAY_TRACE_OUTPUT_FILE_H_
 #define MMREPLAY_TRACE_OUTPUT_FILE_H_
 

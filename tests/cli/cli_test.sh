@@ -100,6 +100,32 @@ if [ -w /dev/full ]; then
   expect help-full 2 "mmreplay: replay: standard output: No space left on device" -- sh -c '"$0" replay --help >/dev/full' "$mm"
 fi
 
+# A replay that ends on a signal leaves no partial file: the trace comes
+# through a FIFO that stays open after 4000 ops, so the replay waits with
+# its log's temporary file made; then it is aborted (as a CHECK would) and,
+# separately, killed.
+for sig in ABRT TERM; do
+  rm -rf "$tmp/sig" && mkdir -p "$tmp/sig"
+  mkfifo "$tmp/sig/in.textproto"
+  { echo 'header { format_version: 1 machine { total_pages: 262144 } }'
+    for i in $(seq 1 4000); do echo "op { process_create { pid: $i } }"; done
+    sleep 30; } >"$tmp/sig/in.textproto" &
+  feeder=$!
+  "$mm" replay "$tmp/sig/in.textproto" -o "$tmp/sig/out.log" 2>/dev/null &
+  replay=$!
+  for _ in $(seq 1 100); do
+    ls -A "$tmp/sig" | grep -q mmreplay-partial && break
+    sleep 0.1
+  done
+  ls -A "$tmp/sig" | grep -q mmreplay-partial ||
+    { echo "FAIL signal-$sig: no partial file while the replay waits"; fails=$((fails + 1)); }
+  kill -s "$sig" "$replay"
+  wait "$replay" 2>/dev/null
+  kill "$feeder" 2>/dev/null
+  left="$(ls -A "$tmp/sig" | grep -v '^in.textproto$')"
+  [ -z "$left" ] || { echo "FAIL signal-$sig: left behind: $left"; fails=$((fails + 1)); }
+done
+
 # diff: equal logs -> 0; a trace against its own log -> 0; a changed log -> 1.
 expect diff-equal 0 "" -- "$mm" diff "$tmp/seed.log" "$tmp/seed.log"
 expect diff-trace 0 "" -- "$mm" diff "$seed" "$tmp/seed.log"
