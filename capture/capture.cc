@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <utility>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
@@ -106,10 +107,12 @@ absl::Status RefuseReadsWithoutZeroPage(const PageFlags& flags,
             op.munmap().addr(),
             op.munmap().addr() + op.munmap().length_bytes());
         continue;
-      case Op::kProcessFork:
-        anon[op.process_fork().child_pid()] =
-            anon[op.process_fork().parent_pid()];
+      case Op::kProcessFork: {
+        // A copy first: inserting the child may move the parent's node.
+        RangeSet parent = anon[op.process_fork().parent_pid()];
+        anon[op.process_fork().child_pid()] = std::move(parent);
         continue;
+      }
       case Op::kTouch:
         if (op.touch().access() != ACCESS_READ) continue;
         pid = op.touch().pid();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -493,7 +494,9 @@ class Scenario {
         ProcessFork* f = op.mutable_process_fork();
         f->set_parent_pid(1);
         f->set_child_pid(child);
-        vmas_[child] = vmas_[1];
+        // A copy first: inserting the child may move the parent's node.
+        absl::btree_map<uint64_t, Vma> parent = vmas_[1];
+        vmas_[child] = std::move(parent);
         return Emit(op);
       }
       if (vmas_.size() > 1) {
