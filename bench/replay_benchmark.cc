@@ -160,6 +160,16 @@ void Replay(benchmark::State& state, const std::string& path) {
   state.counters["B_page_cache"] = per_folio(use.page_cache_bytes);
 }
 
+// Every replay benchmark: one whole replay per repetition, timed by the
+// wall clock (end to end: the reading thread's work counts too).
+void EndToEnd(benchmark::internal::Benchmark* b) {
+  b->Unit(benchmark::kSecond)
+      ->UseRealTime()
+      ->Iterations(1)
+      ->Repetitions(Reps())
+      ->ComputeStatistics("max", bench::Max);
+}
+
 void BM_ReplayChurn(benchmark::State& state) {
   static const std::string path = Generate("churn", [](trace::TraceWriter& w) {
     gen::ChurnParams p;
@@ -168,12 +178,7 @@ void BM_ReplayChurn(benchmark::State& state) {
   });
   Replay(state, path);
 }
-BENCHMARK(BM_ReplayChurn)
-    ->Unit(benchmark::kSecond)
-    ->UseRealTime()  // end to end: the reading thread's work counts too
-    ->Iterations(1)
-    ->Repetitions(Reps())
-    ->ComputeStatistics("max", bench::Max);
+BENCHMARK(BM_ReplayChurn)->Apply(EndToEnd);
 
 void BM_ReplayBalloon(benchmark::State& state) {
   static const std::string path =
@@ -184,12 +189,7 @@ void BM_ReplayBalloon(benchmark::State& state) {
       });
   Replay(state, path);
 }
-BENCHMARK(BM_ReplayBalloon)
-    ->Unit(benchmark::kSecond)
-    ->UseRealTime()  // end to end: the reading thread's work counts too
-    ->Iterations(1)
-    ->Repetitions(Reps())
-    ->ComputeStatistics("max", bench::Max);
+BENCHMARK(BM_ReplayBalloon)->Apply(EndToEnd);
 
 // Compaction of a fragmented 16 GiB model (issue 24): memory filled with
 // folios of orders 0, 2, 4 and 9, half of them unmapped at random, then
@@ -203,12 +203,7 @@ void BM_ReplayCompaction(benchmark::State& state) {
       });
   Replay(state, path);
 }
-BENCHMARK(BM_ReplayCompaction)
-    ->Unit(benchmark::kSecond)
-    ->UseRealTime()
-    ->Iterations(1)
-    ->Repetitions(Reps())
-    ->ComputeStatistics("max", bench::Max);
+BENCHMARK(BM_ReplayCompaction)->Apply(EndToEnd);
 
 }  // namespace
 }  // namespace mmreplay::replay

@@ -63,7 +63,7 @@ struct File {
   uint64_t size = 0;
   PageCache cache;
   // On its tmpfs superblock's shrinklist (shmem_inode_info.shrinklist): a
-  // PMD-sized folio was allocated reaching past EOF.
+  // large folio was allocated reaching past EOF (ShmemAllocAndAddFolio).
   bool on_shrinklist = false;
   bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
   // mapping_min_folio_order(): 0 for tmpfs.
