@@ -225,6 +225,15 @@ class Run {
       if (access(KnobPath(k).c_str(), W_OK) != 0) continue;
       RETURN_IF_ERROR(WriteKnob(k));
     }
+    // khugepaged collapses what MADV_HUGEPAGE registered with it when it
+    // likes, and a capture would record that as the answer to whichever op
+    // came before (campaign seed 10059: a PMD THP split by MADV_FREE, found
+    // collapsed back). Until the capture ends, it sleeps: the write wakes it
+    // for one pass, before the trace's processes exist, then it waits
+    // scan_sleep_millisecs, here UINT_MAX (49 days). Restored at the end.
+    RETURN_IF_ERROR(WriteControlFile(
+        "/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs",
+        "4294967295", /*restore=*/true));
     char dir[] = "/tmp/mmcapture.XXXXXX";
     if (mkdtemp(dir) == nullptr) {
       return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));

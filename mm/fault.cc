@@ -97,7 +97,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void PteFault(MmState& mm, Process& p,
     }
   }
   if (f == nullptr) f = mm.AllocFolio(0, REASON_ANON_FAULT, &head);
-  if (f == nullptr) return;  // OOM: the model maps nothing.
+  if (f == nullptr) {  // VM_FAULT_OOM: the model maps nothing.
+    mm.fault_oom = true;
+    return;
+  }
   int nr = 1 << order;
   int first = index & ~(nr - 1);
   uint64_t start = addr & ~((uint64_t{kPageSize} << order) - 1);
@@ -345,7 +348,10 @@ void WriteProtectFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
   const bool data = source_pfn != kNoPfn && mm.folios.PageNonzero(source_pfn);
   uint32_t head;
   Folio* f = mm.AllocFolio(0, REASON_COW, &head);
-  if (f == nullptr) return;
+  if (f == nullptr) {  // VM_FAULT_OOM
+    mm.fault_oom = true;
+    return;
+  }
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
   f->index = addr >> kPageShift;

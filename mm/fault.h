@@ -58,6 +58,16 @@ absl::Status FaultNotAllowed(uint32_t pid, uint64_t addr, bool write);
   if (ABSL_PREDICT_FALSE((vma.prot & need) == 0)) {
     return FaultNotAllowed(pid, addr, write);
   }
+  // __handle_mm_fault() -> pmd_alloc / pte_alloc: a fault where no page
+  // table covers addr needs a page for one (a THP deposits one too). The
+  // model keeps page tables outside its buddy allocator, so it charges them
+  // here: none is to be had once they equal the free pages (VM_FAULT_OOM).
+  // This bounds what zero-page reads of a huge range can make.
+  if (ABSL_PREDICT_FALSE(mm.pte_tables >= mm.buddy.free_pages()) &&
+      p.pt.FindPmd(addr) == nullptr) {
+    mm.fault_oom = true;
+    return absl::OkStatus();
+  }
   if (!vma.anonymous()) return FileFault(mm, p, pid, vma, addr, write);
   // MAP_SHARED anonymous memory is shmem on an unnamed file: not modelled
   // yet; the fault maps nothing.

@@ -23,9 +23,7 @@
 namespace mmreplay::mm {
 
 absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
-  std::unique_ptr<Process>& slot = mm_.processes[child_pid];
-  slot = std::make_unique<Process>();
-  Process& child = *slot;
+  Process& child = mm_.NewProcess(child_pid);
   Process& src = mm_.GetProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;

@@ -29,6 +29,13 @@ Process* MmState::FindProcessSlow(uint32_t pid) {
   return it->second.get();
 }
 
+Process& MmState::NewProcess(uint32_t pid) {
+  std::unique_ptr<Process>& slot = processes[pid];
+  slot = std::make_unique<Process>();
+  slot->pt.set_table_counter(&pte_tables);
+  return *slot;
+}
+
 File* MmState::FindFile(uint64_t file) {
   auto it = files.find(file);
   return it == files.end() ? nullptr : &it->second;

@@ -106,6 +106,9 @@ struct MmState {
     return const_cast<MmState*>(this)->GetProcess(pid);
   }
   Process* FindProcessSlow(uint32_t pid);
+  // A new, empty process record for pid (its page tables counted in
+  // pte_tables).
+  Process& NewProcess(uint32_t pid);
   // Forgets an exited process.
   void EraseProcess(uint32_t pid);
   File* FindFile(uint64_t file);
@@ -189,6 +192,13 @@ struct MmState {
   MmIdTable mm_ids;
   DeferredSplitQueue deferred;
 
+  // PTE tables of every process: pages the kernel takes for page tables
+  // (pte_alloc), which the model does not take from the buddy allocator.
+  // Declared before `processes`, whose page tables count down on exit.
+  uint64_t pte_tables = 0;
+  // Set by a fault that failed for want of memory (VM_FAULT_OOM); the
+  // caller (Touch, GUP) clears it and fails its op.
+  bool fault_oom = false;
   // Processes by pid; the records stay put (a lookup cache points at them:
   // a few ops in a row, or one op, name the same processes).
   absl::btree_map<uint32_t, std::unique_ptr<Process>> processes;

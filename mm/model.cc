@@ -141,9 +141,7 @@ Model::~Model() = default;
 // --- processes -------------------------------------------------------------
 
 absl::Status Model::ProcessCreate(uint32_t pid) {
-  std::unique_ptr<Process>& p = mm_.processes[pid];
-  p = std::make_unique<Process>();
-  p->anon_vma = mm_.next_anon_vma++;
+  mm_.NewProcess(pid).anon_vma = mm_.next_anon_vma++;
   return absl::OkStatus();
 }
 
@@ -316,6 +314,15 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
     const uint64_t vma_end = vma->end;
     const bool unmodelled = vma->anonymous() && vma->shared;
     RETURN_IF_ERROR(HandleMmFault(mm_, p, pid, *vma, a, write));
+    if (ABSL_PREDICT_FALSE(mm_.fault_oom)) {
+      // VM_FAULT_OOM: the kernel's fault handler calls the OOM killer
+      // (pagefault_out_of_memory). The model picks no victim: the access
+      // stops at this page and the rest of the range is not touched.
+      mm_.fault_oom = false;
+      mm_.OpFailed(pid, a, end - a, kEnomem,
+                   vma->anonymous() ? REASON_ANON_FAULT : REASON_FILE_FAULT);
+      return absl::OkStatus();
+    }
     if (unmodelled) {  // shared anonymous memory: nothing to map
       a = std::min(end, vma_end);
       continue;
@@ -347,11 +354,15 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
   auto it = mm_.files.find(file_id);
   CHECK(it != mm_.files.end());  // the trace validator checked the id
   LayoutBuilder b;
-  for (uint64_t index = offset / kPageSize;
-       index < (offset + length) / kPageSize; ++index) {
-    std::optional<PageCache::Entry> e = it->second.cache.Find(index);
-    if (!e.has_value()) {
-      b.AddHole();
+  const PageCache& cache = it->second.cache;
+  const uint64_t last = (offset + length) / kPageSize;
+  for (uint64_t index = offset / kPageSize; index < last; ++index) {
+    std::optional<PageCache::Entry> e = cache.Find(index);
+    if (!e.has_value()) {  // holes to the next folio
+      const uint64_t next =
+          std::min(last, cache.NextUsed(index).value_or(last));
+      b.AddHole(next - index);
+      index = next - 1;
     } else {
       b.AddFolio(e->head, e->order, index - e->index);
     }
@@ -376,15 +387,22 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
   const Process& p = mm_.GetProcess(pid);
   LayoutBuilder b;
   *pmd_mapped_pages = 0;
-  for (uint64_t a = addr; a < addr + length; a += kPageSize) {
+  const uint64_t end = addr + length;
+  for (uint64_t a = addr; a < end; a += kPageSize) {
     const Pmd* pmd = p.pt.FindPmd(a);
-    if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+    if (pmd == nullptr) {  // holes to the next PMD that maps anything
+      const uint64_t next = p.pt.NextPmd(a, end);
+      b.AddHole((next - a) >> kPageShift);
+      a = next - kPageSize;
+      continue;
+    }
+    if (pmd->kind == Pmd::Kind::kFolio) {
       const Folio* f = mm_.folios.Peek(pmd->head);
       b.AddFolio(pmd->head, f->order, (a & (kPmdSize - 1)) >> kPageShift);
       ++*pmd_mapped_pages;
       continue;
     }
-    if (pmd != nullptr && pmd->kind == Pmd::Kind::kHugeZero) {
+    if (pmd->kind == Pmd::Kind::kHugeZero) {
       b.AddZeroPage(/*huge=*/true);
       ++*pmd_mapped_pages;
       continue;

@@ -43,6 +43,9 @@ class PageCache {
   bool Empty(uint64_t first, uint64_t last) const;
   // Entries meeting [first, last], lowest first.
   std::vector<Entry> InRange(uint64_t first, uint64_t last) const;
+  // The first index >= `index` that a folio covers, if any (in time that
+  // grows with the entries and chunks passed, not with the distance).
+  std::optional<uint64_t> NextUsed(uint64_t index) const;
 
   // Stores or erases an entry; node changes are appended to *nodes.
   void Insert(const Entry& e, std::vector<NodeChange>* nodes);
@@ -69,8 +72,6 @@ class PageCache {
   // The chunk holding `index`, or null; `make` creates it.
   Chunk* ChunkOf(uint64_t index, bool make);
   const Chunk* ChunkOf(uint64_t index) const;
-  // The first index >= `index` with an entry's slot, if any.
-  std::optional<uint64_t> NextUsed(uint64_t index) const;
   // Adds (+1) or drops (-1) the node references of one entry.
   void Account(const Entry& e, int delta, std::vector<NodeChange>* nodes);
   // Raises the root so it covers `index`, re-accounting every entry.

@@ -32,6 +32,7 @@ void PageTable::EntryGone(uint64_t addr) {
 }
 
 uint32_t PageTable::NewTable() {
+  if (table_counter_ != nullptr) ++*table_counter_;
   if (free_tables_.empty()) {
     tables_.push_back(std::make_unique<PteTable>());
     return static_cast<uint32_t>(tables_.size() - 1);
@@ -43,8 +44,30 @@ uint32_t PageTable::NewTable() {
 }
 
 void PageTable::FreeTable(uint32_t slot) {
+  if (table_counter_ != nullptr) --*table_counter_;
   tables_[slot].reset();
   free_tables_.push_back(slot);
+}
+
+uint64_t PageTable::NextPmd(uint64_t addr, uint64_t end) const {
+  // The first address past the block of 1 << shift bytes holding a.
+  auto next = [](uint64_t a, int shift) {
+    return (a | ((uint64_t{1} << shift) - 1)) + 1;
+  };
+  for (uint64_t a = addr; a < end;) {
+    const PudTable* pud = pgd_[a >> kPgdShift].get();
+    if (pud == nullptr) {
+      a = next(a, kPgdShift);
+    } else if (const PmdTable* t = pud->entry[PudIndex(a)].get();
+               t == nullptr) {
+      a = next(a, kPudShift);
+    } else if (t->entry[PmdIndex(a)].kind == Pmd::Kind::kNone) {
+      a = next(a, kPmdShift);
+    } else {
+      return a;
+    }
+  }
+  return end;
 }
 
 PteTable& PageTable::MakeTable(uint64_t addr) {

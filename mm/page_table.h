@@ -121,8 +121,20 @@ class PageTable {
   }
 
   PageTable() = default;
-  PageTable(PageTable&&) noexcept = default;
-  PageTable& operator=(PageTable&&) noexcept = default;
+  PageTable(const PageTable&) = delete;
+  PageTable& operator=(const PageTable&) = delete;
+  ~PageTable() {
+    if (table_counter_ != nullptr) *table_counter_ -= pte_tables();
+  }
+
+  // Counts this table's PTE tables in *counter too (MmState::pte_tables:
+  // the page-table pages of every process). REQUIRES: no PTE table yet.
+  void set_table_counter(uint64_t* counter) {
+    DCHECK(pte_tables() == 0);
+    table_counter_ = counter;
+  }
+  // PTE tables in use (pte_alloc()'s pages).
+  uint64_t pte_tables() const { return tables_.size() - free_tables_.size(); }
 
   // The PMD entry covering addr, or null if it is none.
   // REQUIRES: addr < kUserEnd.
@@ -135,6 +147,10 @@ class PageTable {
   const Pmd* FindPmd(uint64_t addr) const {
     return const_cast<PageTable*>(this)->FindPmd(addr);
   }
+  // The first address in [addr, end) whose PMD entry is not none (addr
+  // itself if its entry is not), else end: a walk's skip over unmapped
+  // space, in time that grows with the tables passed, not the distance.
+  uint64_t NextPmd(uint64_t addr, uint64_t end) const;
   // Whether a PMD table covers addr (mm_find_pmd finds a PMD, none or not).
   bool HasPmdTable(uint64_t addr) const { return PmdTableOf(addr) != nullptr; }
   // The PTE table of a kTable entry.
@@ -231,6 +247,7 @@ class PageTable {
   std::vector<uint32_t> free_tables_;
   size_t pud_tables_ = 0;
   size_t pmd_tables_ = 0;
+  uint64_t* table_counter_ = nullptr;
 };
 
 }  // namespace mmreplay::mm

@@ -44,7 +44,7 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
   h.pid = pid;
   // mm_set_has_pinned_flag().
   if (h.foll_pin) p.has_pinned = true;
-  if (!GetUserPages(mm_, p, pid, addr, length, h).ok()) {
+  if (absl::Status s = GetUserPages(mm_, p, pid, addr, length, h); !s.ok()) {
     // GUP fails with -EFAULT (an address nothing maps, a mapping that does
     // not allow the access, a fault past EOF) and the caller gives back
     // what it got before (unpin_user_pages): nothing stays held, and the
@@ -52,7 +52,8 @@ absl::Status Model::Pin(uint32_t pin_id, uint32_t pid, uint64_t addr,
     // stays, holding nothing, for the trace's Unpin.
     for (uint32_t pfn : h.pfns) PutPage(mm_, pfn, h.foll_pin, REASON_UNPIN);
     h.pfns.clear();
-    mm_.OpFailed(pid, addr, length, kEfault, REASON_PIN);
+    mm_.OpFailed(pid, addr, length,
+                 absl::IsResourceExhausted(s) ? kEnomem : kEfault, REASON_PIN);
   }
   mm_.pins[pin_id] = std::move(h);
   return absl::OkStatus();
@@ -95,6 +96,10 @@ absl::Status GetUserPages(MmState& mm, Process& p, uint32_t pid, uint64_t addr,
       } else if (attempt == 0) {
         // The fault writes nothing: the device will.
         RETURN_IF_ERROR(HandleMmFault(mm, p, pid, copy, a, write));
+        if (ABSL_PREDICT_FALSE(mm.fault_oom)) {
+          mm.fault_oom = false;  // faultin_page(): -ENOMEM
+          return absl::ResourceExhaustedError("out of memory");
+        }
       }
     }
     if (pfn == kNoPfn) continue;  // the zero page: nothing to hold

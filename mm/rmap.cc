@@ -191,8 +191,11 @@ absl::Status VerifyMappings(const MmState& mm,
           pid, huge ? "huge " : "", addr, huge ? " with an anon_vma" : ""));
     }
   };
-  for (const auto& [pid, p_ptr] : mm.processes) {
-    const Process& p = *p_ptr;
+  for (const auto& entry : mm.processes) {
+    // Not a structured binding: the lambda below uses pid, and clang before
+    // 16 (C++17) cannot capture one.
+    const uint32_t pid = entry.first;
+    const Process& p = *entry.second;
     p.pt.ForEachPmd(
         0, PageTable::kUserEnd, [&](uint64_t pmd_addr, const Pmd& pmd) {
           if (!broken.ok()) return;

@@ -187,6 +187,7 @@ absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     if (ShmemAllocAndAddFolio(mm, vma.file, file, index,
                               ShmemOrder(mm, file, index, 0, &vma, addr),
                               REASON_FILE_FAULT) == nullptr) {
+      mm.fault_oom = true;  // VM_FAULT_OOM
       return absl::OkStatus();
     }
     e = file.cache.Find(index);

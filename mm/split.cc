@@ -236,11 +236,21 @@ absl::Status Model::SplitRange(uint32_t pid, uint64_t addr, uint64_t length,
   // split once (a pinned one is skipped, uncounted); the walk stops at the
   // first address no VMA maps.
   const Process& p = mm_.GetProcess(pid);
-  for (uint64_t a = addr; a < addr + length; a += kPageSize) {
+  const uint64_t end = addr + length;
+  for (uint64_t a = addr; a < end; a += kPageSize) {
     if (p.vmas.Find(a) == nullptr) break;
     uint32_t pfn;
     const Pmd* pmd = p.pt.FindPmd(a);
-    if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio) {
+    if (pmd == nullptr) {
+      // Nothing mapped up to the next PMD that maps anything: the model
+      // steps over it at once, stopping where the kernel's walk would.
+      const uint64_t next = p.pt.NextPmd(a, end);
+      const uint64_t mapped = p.vmas.MappedUpTo(a, next);
+      if (mapped < next) break;
+      a = next - kPageSize;
+      continue;
+    }
+    if (pmd->kind == Pmd::Kind::kFolio) {
       pfn =
           pmd->head + static_cast<uint32_t>((a & (kPmdSize - 1)) >> kPageShift);
     } else {
@@ -281,7 +291,11 @@ absl::Status Model::SplitFileRange(uint32_t file_id, uint64_t offset,
   for (uint64_t index = offset / kPageSize; index < end; index += nr_pages) {
     nr_pages = 1;
     std::optional<PageCache::Entry> e = file.cache.Find(index);
-    if (!e.has_value()) continue;
+    if (!e.has_value()) {  // on to the next folio
+      nr_pages =
+          std::min(end, file.cache.NextUsed(index).value_or(end)) - index;
+      continue;
+    }
     Folio& f = mm_.folios.At(e->head);
     if (f.order == 0) continue;
     nr_pages = f.pages();

@@ -8,6 +8,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "trace/trace_format.h"
+#include "trace/well_formed.h"
 
 namespace mmreplay::trace {
 namespace {
@@ -39,7 +40,7 @@ bool MmtReader::FailHere(absl::string_view what) {
 }
 
 bool MmtReader::Fill(size_t need) {
-  while (len_ - pos_ < need && !file_done_) {
+  while (len_ - pos_ < need && !file_done_ && zstd_error_.empty()) {
     if (pos_ > 0) {
       std::memmove(buf_.get(), buf_.get() + pos_, len_ - pos_);
       dropped_ += pos_;
@@ -52,6 +53,7 @@ bool MmtReader::Fill(size_t need) {
         file_done_ = true;
         break;
       }
+      file_offset_ += in_buffer_.size;
       in_buffer_ = {in_.data(), n, 0};
     }
     size_t want = len_ + std::max(need, kReadChunk);
@@ -67,14 +69,17 @@ bool MmtReader::Fill(size_t need) {
     // A full output buffer may leave decoded bytes inside zstd.
     output_pending_ = out.pos == out.size;
     if (ZSTD_isError(ret)) {
-      return FailHere(
-          absl::StrCat("corrupt zstd stream: ", ZSTD_getErrorName(ret)));
+      zstd_error_ = absl::StrCat(
+          "corrupt zstd stream (at byte ", file_offset_ + in_buffer_.pos,
+          " of the compressed file): ", ZSTD_getErrorName(ret));
+      break;
     }
     // ret == 0 exactly when a frame was completed; if the file ends now with
     // a frame incomplete, it was truncated.
     truncated_ = ret != 0;
   }
   if (file_done_ && ferror(file_)) return FailHere("read error");
+  if (len_ - pos_ < need && !zstd_error_.empty()) return FailHere(zstd_error_);
   return true;
 }
 
@@ -153,6 +158,13 @@ MmtReader::Got MmtReader::ReadRecord() {
                  : "corrupt record: not a valid OpBatch message");
     return Got::kError;
   }
+  if (absl::Status s = got == Got::kHeader
+                           ? CheckWellFormed(header_, "header")
+                           : CheckWellFormed(batch_msg_, "batch");
+      !s.ok()) {
+    FailHere(s.message());
+    return Got::kError;
+  }
   pos_ += prefix + length;
   return got;
 }
@@ -200,6 +212,15 @@ bool MmtReader::StartBatch() {
   }
   if (b.note_index_size() != b.note_size()) {
     return fail("corrupt op batch: note_index and note differ in length");
+  }
+  for (int i = 0; i < b.note_index_size(); ++i) {
+    if (b.note_index(i) >= static_cast<uint32_t>(b.kind_size()) ||
+        (i > 0 && b.note_index(i) <= b.note_index(i - 1))) {
+      return fail(absl::StrCat("corrupt op batch: note_index ", b.note_index(i),
+                               " is out of order or past "
+                               "the batch's ",
+                               b.kind_size(), " ops"));
+    }
   }
   batch_ = &b;
   args_ = batch_msg_.mutable_arg()->mutable_data();

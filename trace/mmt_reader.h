@@ -33,7 +33,9 @@ class MmtReader : public TraceReader {
   // batch_msg_; its offset into record_offset_.
   Got ReadRecord();
   // Makes at least `need` decompressed bytes available at pos_, unless the
-  // stream ends first. False on a zstd error (after Fail()).
+  // stream ends first. False on a zstd error (after Fail()): reported only
+  // once the bytes decoded before it are used up, so that it names the
+  // record the corruption is in.
   bool Fill(size_t need);
   // Checks the batch now in batch_msg_ and makes it current. False after
   // Fail().
@@ -62,6 +64,10 @@ class MmtReader : public TraceReader {
   bool output_pending_ = false;
   // The file ended inside a zstd frame.
   bool truncated_ = false;
+  // Bytes of the file read before the chunk in in_.
+  uint64_t file_offset_ = 0;
+  // The zstd error met, with the file offset it was met at; empty if none.
+  std::string zstd_error_;
 
   // The last batch read, reused so its columns keep their capacity.
   OpBatch batch_msg_;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "trace/well_formed.h"
 
 namespace mmreplay::trace {
 namespace {
@@ -175,6 +176,13 @@ TextprotoReader::Got TextprotoReader::NextEntry(uint64_t record) {
                           e.column + 1, ": ", e.message);
     }
     Fail(record, entry_offset_, what);
+    return Got::kError;
+  }
+  if (absl::Status s = entry_name_ == "header"
+                           ? CheckWellFormed(entry_.header(), "header")
+                           : CheckWellFormed(entry_.op(0), "op");
+      !s.ok()) {
+    Fail(record, entry_offset_, s.message());
     return Got::kError;
   }
   return Got::kEntry;

@@ -25,6 +25,24 @@ constexpr uint32_t kMaxPagecacheOrder = kPmdOrder;
 // (HPAGE_PMD_NR - 1: max_ptes_none_store, max_ptes_shared_store).
 constexpr uint32_t kMaxPtesLimit = kPagesPerPmd - 1;
 
+// What one trace may hold alive at once (docs/model.md, "Limits"): the
+// model's memory grows with each, so each has a bound taken from the kernel.
+struct LiveLimit {
+  size_t max;
+  absl::string_view why;
+};
+// PID_MAX_DEFAULT (include/linux/threads.h).
+constexpr LiveLimit kMaxProcesses = {32768, "PID_MAX_DEFAULT"};
+// Files (each costs the model a record even when empty).
+constexpr LiveLimit kMaxFiles = {1 << 16, "the model's limit"};
+// Pins: mmcapture holds a pipe or an io_uring ring (files) for each, and
+// the soft RLIMIT_NOFILE is 1024.
+constexpr LiveLimit kMaxPins = {1024, "RLIMIT_NOFILE"};
+constexpr LiveLimit kMaxReferences = {1 << 16, "the model's limit"};
+// io_buffer_validate(): one registered buffer is at most SZ_1G (longer is
+// -EFAULT); the model holds a PFN for each page of a pin.
+constexpr uint64_t kMaxPinBytes = uint64_t{1} << 30;
+
 absl::Status Bad(absl::string_view where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
 }
@@ -138,10 +156,17 @@ class FlatChecker {
     return absl::OkStatus();
   }
 
-  // The id in field n is new to `set`; inserts it.
-  absl::Status Create(IdSet* set, int n, absl::string_view what) const {
+  // The id in field n is new to `set`, which holds fewer than limit.max;
+  // inserts it.
+  absl::Status Create(IdSet* set, int n, absl::string_view what,
+                      LiveLimit limit) const {
     uint32_t id = static_cast<uint32_t>(Get(n));
     if (id == 0) return Error(n, absl::StrCat(what, " id 0 is reserved"));
+    if (ABSL_PREDICT_FALSE(set->size() >= limit.max)) {
+      return Error(n, absl::StrCat("a ", what, " beyond the ", limit.max,
+                                   " alive at once that the model allows (",
+                                   limit.why, ")"));
+    }
     if (!set->insert(id)) {
       return Error(n, absl::StrCat(what, " ", id, " already exists"));
     }
@@ -337,7 +362,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
   RETURN_IF_ERROR(c.Types());
   switch (op.kind) {
     case Op::kProcessCreate:
-      return c.Create(&pids_, ProcessCreate::kPidFieldNumber, "process");
+      return c.Create(&pids_, ProcessCreate::kPidFieldNumber, "process",
+                      kMaxProcesses);
     case Op::kProcessExit: {
       RETURN_IF_ERROR(c.Known(pids_, ProcessExit::kPidFieldNumber, "process"));
       const uint32_t pid =
@@ -354,7 +380,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
     case Op::kProcessFork:
       RETURN_IF_ERROR(
           c.Known(pids_, ProcessFork::kParentPidFieldNumber, "process"));
-      return c.Create(&pids_, ProcessFork::kChildPidFieldNumber, "process");
+      return c.Create(&pids_, ProcessFork::kChildPidFieldNumber, "process",
+                      kMaxProcesses);
     case Op::kMmapAnon:
       RETURN_IF_ERROR(c.Known(pids_, MmapAnon::kPidFieldNumber, "process"));
       RETURN_IF_ERROR(c.AddressRange(MmapAnon::kAddrFieldNumber,
@@ -414,7 +441,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
         return c.Error(FileCreate::kMinOrderFieldNumber,
                        "min_order exceeds max_order");
       }
-      return c.Create(&files_, FileCreate::kFileIdFieldNumber, "file");
+      return c.Create(&files_, FileCreate::kFileIdFieldNumber, "file",
+                      kMaxFiles);
     }
     case Op::kFileWrite:
       RETURN_IF_ERROR(c.Known(files_, FileWrite::kFileIdFieldNumber, "file"));
@@ -440,8 +468,14 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       RETURN_IF_ERROR(c.Known(pids_, Pin::kPidFieldNumber, "process"));
       RETURN_IF_ERROR(
           c.AddressRange(Pin::kAddrFieldNumber, Pin::kLengthBytesFieldNumber));
+      if (c.Get(Pin::kLengthBytesFieldNumber) > kMaxPinBytes) {
+        return c.Error(Pin::kLengthBytesFieldNumber,
+                       "a pin of more than 1 GiB (io_uring's limit on one "
+                       "registered buffer, SZ_1G)");
+      }
       RETURN_IF_ERROR(c.Set(Pin::kKindFieldNumber));
-      RETURN_IF_ERROR(c.Create(&pins_, Pin::kPinIdFieldNumber, "pin"));
+      RETURN_IF_ERROR(
+          c.Create(&pins_, Pin::kPinIdFieldNumber, "pin", kMaxPins));
       pin_pid_[static_cast<uint32_t>(c.Get(Pin::kPinIdFieldNumber))] =
           static_cast<uint32_t>(c.Get(Pin::kPidFieldNumber));
       return absl::OkStatus();
@@ -472,7 +506,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
                          "address past the user address limit");
         }
       }
-      return c.Create(&refs_, SpeculativeGet::kRefIdFieldNumber, "reference");
+      return c.Create(&refs_, SpeculativeGet::kRefIdFieldNumber, "reference",
+                      kMaxReferences);
     }
     case Op::kSpeculativePut:
       RETURN_IF_ERROR(
@@ -490,7 +525,8 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
                       "COMPACT_MODE_ORDER needs an order of 1..10"));
       }
       if (c.Get(Compact::kWalkerRefIdFieldNumber) != 0) {
-        return c.Create(&refs_, Compact::kWalkerRefIdFieldNumber, "reference");
+        return c.Create(&refs_, Compact::kWalkerRefIdFieldNumber, "reference",
+                        kMaxReferences);
       }
       return absl::OkStatus();
     case Op::kDeferredSplitScan:

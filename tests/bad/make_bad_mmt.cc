@@ -10,6 +10,7 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "proto/trace.pb.h"
 
 namespace mmreplay {
@@ -123,6 +124,32 @@ int main() {
     Record r = GoodBatch();
     r.mutable_batch()->set_arg(3, 0);
     Write(dir, "mmt_zero_length.mmt", Compress(header + Delimited(r)));
+  }
+  {
+    // A field this build does not know, in the header (77: a newer
+    // mmreplay's).
+    Record r = HeaderRecord();
+    r.mutable_header()->GetReflection()->MutableUnknownFields(
+        r.mutable_header())->AddVarint(77, 1);
+    Write(dir, "mmt_unknown_field.mmt",
+          Compress(Delimited(r) + Delimited(GoodBatch())));
+  }
+  {
+    // A note for op 5 of a batch of two.
+    Record r = GoodBatch();
+    r.mutable_batch()->add_note_index(5);
+    r.mutable_batch()->add_note("lost");
+    Write(dir, "mmt_bad_note_index.mmt", Compress(header + Delimited(r)));
+  }
+  {
+    // Two zstd frames, the second's magic number broken: the error names
+    // the record it is in (2), not the first.
+    Record second = GoodBatch();
+    second.mutable_batch()->set_arg(0, 2);  // process_create pid 2
+    second.mutable_batch()->set_arg(1, 2);  // munmap by pid 2
+    std::string broken = Compress(Delimited(second));
+    broken[0] = 'X';
+    Write(dir, "mmt_corrupt_second_frame.mmt", Compress(good) + broken);
   }
   Write(dir, "mmt_not_a_record.mmt",
         Compress(header + Varint(3) + std::string("\x08\x01\x10", 3)));

@@ -141,5 +141,51 @@ TEST_F(RefusedOpTest, MadvCollapseOverAHole) {
   EXPECT_EQ(Layout(kBase, kThp), "O-9");
 }
 
+// A fault that finds no memory (VM_FAULT_OOM) stops the touch there: the
+// machine's pages all written, the next page fails, the rest is untouched.
+// One page fewer fits exactly and fails nothing.
+TEST_F(RefusedOpTest, TouchStopsWhereMemoryRunsOut) {
+  Start("linux-6.18", /*pages=*/1024);
+  const uint64_t len = 4096 * kPage;
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, len, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, len, ADVICE_NOHUGEPAGE).ok());
+  // One PTE table covers 512 pages: the 1024 pages need two, which the
+  // fault charges against the free pages before it allocates the page.
+  EXPECT_EQ(Refused(model_->Touch(1, kBase, 1023 * kPage, ACCESS_WRITE)), "");
+  EXPECT_EQ(Refused(model_->Touch(1, kBase, len, ACCESS_WRITE)),
+            absl::StrFormat("0 op_failed pid=1 addr=0x%x length=0x%x "
+                            "err=-ENOMEM reason=anon_fault",
+                            kBase + 1024 * kPage, len - 1024 * kPage));
+  EXPECT_EQ(Layout(kBase + 1024 * kPage, kPage), "[hole*1]");
+}
+
+// Reads of anonymous memory take no page but the zero page; the page
+// tables they fill are charged against the free pages, so a read of a huge
+// range stops, failed, at the first PMD whose table finds no free page.
+TEST_F(RefusedOpTest, ZeroPageReadsStopWhenPageTablesRunOut) {
+  Start("linux-6.18", /*pages=*/1024);
+  const uint64_t len = uint64_t{1} << 40;  // 1 TiB: 2^19 PTE tables
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, len, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, len, ADVICE_NOHUGEPAGE).ok());
+  const uint64_t tables = 1024;  // one per free page
+  EXPECT_EQ(Refused(model_->Touch(1, kBase, len, ACCESS_READ)),
+            absl::StrFormat("0 op_failed pid=1 addr=0x%x length=0x%x "
+                            "err=-ENOMEM reason=anon_fault",
+                            kBase + tables * kThp, len - tables * kThp));
+  EXPECT_EQ(Layout(kBase + tables * kThp - kPage, 2 * kPage), "[Z*1] [hole*1]");
+}
+
+// GUP's fault finding no memory: faultin_page() gives -ENOMEM, and the
+// pin gives back what it took.
+TEST_F(RefusedOpTest, PinFailsWhereMemoryRunsOut) {
+  Start("linux-6.18", /*pages=*/1024);
+  const uint64_t len = 2048 * kPage;
+  ASSERT_TRUE(model_->MmapAnon(1, kBase, len, 3, 2).ok());
+  ASSERT_TRUE(model_->Madvise(1, kBase, len, ADVICE_NOHUGEPAGE).ok());
+  EXPECT_EQ(Refused(model_->Pin(1, 1, kBase, len, PIN_KIND_FOLL_PIN)),
+            Failure(len, "-ENOMEM", "pin"));
+  ASSERT_TRUE(model_->Unpin(1).ok());
+}
+
 }  // namespace
 }  // namespace mmreplay::mm
