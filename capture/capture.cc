@@ -20,6 +20,8 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/page_geometry.h"
 #include "base/status_macros.h"
 #include "capture/cleanup.h"
@@ -41,6 +43,9 @@ constexpr char kTool[] = "mmcapture 0.1.0";
 constexpr char kTmpfsSize[] = "512m";
 // MADV_COLLAPSE (6.1+), missing from older headers.
 constexpr int kMadvCollapse = 25;
+// How long the checked counters are watched after each op, the trace idle,
+// for activity that is not the trace's (Run::Observe).
+constexpr absl::Duration kQuietInterval = absl::Milliseconds(5);
 
 using trace::OpSchema;
 
@@ -440,6 +445,14 @@ class Run {
       out.push_back(std::move(op));
     }
     ASSIGN_OR_RETURN(CounterValues now, ReadCounters());
+    // Foreign activity: the trace's processes are idle here (every op is
+    // synchronous), so a checked counter that moves over a quiet interval
+    // moved for someone else: another process, or kernel work nothing here
+    // waits for. What it counts from here on is not the trace's alone.
+    absl::SleepFor(kQuietInterval);
+    ASSIGN_OR_RETURN(CounterValues later, ReadCounters());
+    moved_.clear();
+    for (const auto& [key, delta] : Deltas(now, later)) moved_.insert(key);
     Op op;
     ExpectCounters* e = op.mutable_expect_counters();
     e->set_complete(true);
@@ -577,13 +590,27 @@ class Run {
   absl::btree_map<uint32_t, File> files_;
   absl::btree_map<uint32_t, uint32_t> pin_owner_;
   CounterValues baseline_;
+  absl::btree_set<std::pair<uint32_t, std::string>> moved_;
+
+ public:
+  // The checked counters that moved over the last Observe()'s quiet
+  // interval, keyed (order, name).
+  const absl::btree_set<std::pair<uint32_t, std::string>>& moved() const {
+    return moved_;
+  }
 };
+
+// Counter keys, (order, name), as the capture lists them.
+using CounterKey = std::pair<uint32_t, std::string>;
 
 // Runs the whole trace once; returns the expectations after each op.
 // If `knobs` is set, it gets the knob values in force when the ops start.
+// Each counter seen moving while the trace was idle goes into *foreign
+// with the first op after which it did (kept if already there).
 absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
     const PageFlags& flags, const std::string& path, const Trace& trace,
-    std::vector<SysfsSet>* knobs) {
+    std::vector<SysfsSet>* knobs,
+    absl::btree_map<CounterKey, size_t>* foreign) {
   Run run(flags);
   RETURN_IF_ERROR(run.Start(trace.header));
   if (knobs != nullptr) {
@@ -607,13 +634,11 @@ absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
       seen = run.Observe();
     }
     if (!seen.ok()) return seen.status();
+    for (const CounterKey& k : run.moved()) foreign->emplace(k, i);
     expectations.push_back(*std::move(seen));
   }
   return expectations;
 }
-
-// Counter keys, (order, name), as the capture lists them.
-using CounterKey = std::pair<uint32_t, std::string>;
 
 std::string CounterName(const CounterKey& k) {
   return k.first == 0 ? k.second : absl::StrCat(k.second, "[", k.first, "]");
@@ -716,6 +741,36 @@ void LeaveOutTainted(std::vector<std::vector<Op>>& ref, const Trace& trace,
   }
 }
 
+// Knob settings that make every process on the machine take large folios
+// while the capture runs (their faults then count in the system-wide
+// counters): "always" for THP or an anonymous size, "always" or "force"
+// for shmem_enabled (SysV shm and shared anonymous memory of every process).
+void WarnMachineWideKnobs(const Trace& trace, CaptureReport* report) {
+  auto check = [&](const SysfsSet& k, const std::string& where) {
+    const bool anon =
+        k.knob() == KNOB_ENABLED || k.knob() == KNOB_ANON_ORDER_ENABLED;
+    const bool shmem = k.knob() == KNOB_SHMEM_ENABLED;
+    if (!(anon && k.value() == KNOB_VALUE_ALWAYS) &&
+        !(shmem &&
+          (k.value() == KNOB_VALUE_ALWAYS || k.value() == KNOB_VALUE_FORCE))) {
+      return;
+    }
+    report->warnings.push_back(absl::StrCat(
+        where, " sets ", KnobPath(k), " to ", KnobText(k),
+        ": every process on this machine takes large folios there while "
+        "the capture runs, and their faults count in the counters; prefer "
+        "madvise with MADV_HUGEPAGE (docs/capture.md)"));
+  };
+  for (const SysfsSet& k : trace.header.profile().knob())
+    check(k, "the header");
+  for (size_t i = 0; i < trace.ops.size(); ++i) {
+    if (trace.ops[i].has_sysfs_set()) {
+      check(trace.ops[i].sysfs_set(),
+            absl::StrCat("record ", trace.records[i]));
+    }
+  }
+}
+
 }  // namespace
 
 absl::Status Capture(const std::string& trace_path, const std::string& out,
@@ -723,14 +778,26 @@ absl::Status Capture(const std::string& trace_path, const std::string& out,
   ASSIGN_OR_RETURN(Trace trace, Load(trace_path));
   ASSIGN_OR_RETURN(PageFlags flags, PageFlags::Open());
   RETURN_IF_ERROR(RefuseReadsWithoutZeroPage(flags, trace_path, trace));
+  WarnMachineWideKnobs(trace, report);
   std::vector<SysfsSet> knobs;
+  absl::btree_map<CounterKey, size_t> foreign;
   ASSIGN_OR_RETURN(std::vector<std::vector<Op>> ref,
-                   RunOnce(flags, trace_path, trace, &knobs));
+                   RunOnce(flags, trace_path, trace, &knobs, &foreign));
   absl::btree_map<CounterKey, size_t> tainted;
   for (int r = 1; r < options.repeat; ++r) {
     ASSIGN_OR_RETURN(std::vector<std::vector<Op>> again,
-                     RunOnce(flags, trace_path, trace, nullptr));
+                     RunOnce(flags, trace_path, trace, nullptr, &foreign));
     MarkDifferences(ref, again, trace, report, &tainted);
+  }
+  // A counter that moved while the trace was idle is left out from the
+  // first op after which it did, in any run, whatever the repeats say.
+  for (const auto& [k, first] : foreign) {
+    auto [it, added] = tainted.emplace(k, first);
+    if (!added && it->second <= first) continue;  // out from earlier on
+    it->second = first;
+    report->differences.push_back(absl::StrCat(
+        "after record ", trace.records[first], ": counter ", CounterName(k),
+        " moved while the trace was idle (left out from here on)"));
   }
   LeaveOutTainted(ref, trace, tainted, report);
   cleanup::RunAll();

@@ -25,6 +25,8 @@ struct CaptureReport {
   // Expectation records marked unstable, with a line each saying where.
   uint64_t unstable = 0;
   std::vector<std::string> differences;
+  // Settings of the trace that let other processes disturb the counters.
+  std::vector<std::string> warnings;
 };
 
 // Captures `trace` (its own expectation records are dropped and captured

@@ -139,16 +139,16 @@ absl::Status WriteControlFile(const std::string& path, const std::string& value,
   return absl::OkStatus();
 }
 
-absl::Status WriteKnob(const SysfsSet& knob) {
-  std::string value;
-  if (Numeric(knob.knob())) {
-    value = absl::StrCat(knob.number());
-  } else {
-    for (const Word& w : kWords) {
-      if (w.value == knob.value()) value = w.word;
-    }
+std::string KnobText(const SysfsSet& knob) {
+  if (Numeric(knob.knob())) return absl::StrCat(knob.number());
+  for (const Word& w : kWords) {
+    if (w.value == knob.value()) return w.word;
   }
-  return WriteControlFile(KnobPath(knob), value, /*restore=*/true);
+  return "";
+}
+
+absl::Status WriteKnob(const SysfsSet& knob) {
+  return WriteControlFile(KnobPath(knob), KnobText(knob), /*restore=*/true);
 }
 
 std::vector<SysfsSet> DefaultKnobs() {

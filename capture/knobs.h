@@ -14,6 +14,9 @@ namespace mmreplay::capture {
 // /sys/kernel/mm/transparent_hugepage/... for `knob` (and order).
 std::string KnobPath(const SysfsSet& knob);
 
+// What writing `knob` writes to its file: "always", "64".
+std::string KnobText(const SysfsSet& knob);
+
 // The value in force, as a SysfsSet of the same knob and order.
 absl::StatusOr<SysfsSet> ReadKnob(const SysfsSet& knob);
 

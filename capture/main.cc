@@ -149,6 +149,9 @@ int Main(int argc, char** argv) {
   CaptureReport report;
   absl::Status s = Capture(trace, out, options, &report);
   cleanup::RunAll();
+  for (const std::string& w : report.warnings) {
+    fprintf(stderr, "mmcapture: %s: warning: %s\n", trace.c_str(), w.c_str());
+  }
   if (!s.ok()) return Trouble(std::string(s.message()));
   for (const std::string& d : report.differences) {
     fprintf(stderr, "mmcapture: %s: unstable %s\n", trace.c_str(), d.c_str());

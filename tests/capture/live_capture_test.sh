@@ -8,10 +8,14 @@
 # compare them; the corpus is captured on a quiet machine, three times.)
 # Elsewhere it checks only that mmcapture refuses cleanly, and says it
 # skipped the live part.
-#   live_capture_test.sh MMCAPTURE MMREPLAY TRACE...
+# Then it captures the first trace once more beside another process that
+# faults THPs all along (THP_NOISE), with one run only, so that no repeat can
+# disagree: mmcapture must still see thp_fault_alloc move while the trace
+# is idle and leave it out.
+#   live_capture_test.sh MMCAPTURE MMREPLAY THP_NOISE TRACE...
 set -u
-mmcapture="$1" mmreplay="$2"
-shift 2
+mmcapture="$1" mmreplay="$2" noise="$3"
+shift 3
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 fails=0
 
@@ -43,11 +47,33 @@ for trace in "$@"; do
     fails=$((fails + 1))
     continue
   fi
+  # A per-size "always" draws a warning (mthp16k_dontneed_page's header).
+  if grep -q 'value: KNOB_VALUE_ALWAYS' "$trace" &&
+     ! grep -q 'warning: the header sets /sys/kernel/mm/transparent_hugepage/.* to always: every process' "$tmp/err"; then
+    echo "FAIL $name: no warning for a knob set to always: $(cat "$tmp/err")"
+    fails=$((fails + 1))
+  fi
   if ! diff <(body "$trace") <(body "$tmp/$name.textproto") >"$tmp/diff"; then
     echo "FAIL $name: the kernel now shows other layouts:"
     head -n 20 "$tmp/diff"
     fails=$((fails + 1))
   fi
 done
+# Foreign activity: counters another process moves are left out.
+"$noise" 120 &
+noise_pid=$!
+trap 'kill "$noise_pid" 2>/dev/null' EXIT
+if ! "$mmcapture" "$1" -o "$tmp/noisy.textproto" --repeat 1 2>"$tmp/err"; then
+  echo "FAIL beside THP faults: mmcapture: $(cat "$tmp/err")"
+  fails=$((fails + 1))
+elif ! grep -q 'unstable_counter: "thp_fault_alloc"' "$tmp/noisy.textproto" ||
+     ! grep -q 'thp_fault_alloc moved while the trace was idle' "$tmp/err"; then
+  echo "FAIL beside THP faults: thp_fault_alloc was kept as the trace's own"
+  cat "$tmp/err"
+  fails=$((fails + 1))
+fi
+kill "$noise_pid" 2>/dev/null
+wait "$noise_pid" 2>/dev/null
+
 echo "$fails failures"
 [ "$fails" -eq 0 ]
