@@ -5,8 +5,9 @@
 //   BM_ReplayChurn    10M ops of anonymous churn over 16 GiB (issue 4)
 //   BM_ReplayBalloon  balloon inflation: 1M random 4 KiB punches over a
 //                     16 GiB tmpfs-backed guest (issue 5, seed 004)
-//   BM_ReplayCompaction  compact_memory over a fragmented 16 GiB model
-//                     (issue 24; MMREPLAY_BENCH_OPS sets its MiB)
+//   BM_ReplayCompaction/N  compact_memory N times (1, 10) over a
+//                     fragmented 16 GiB model (issue 24;
+//                     MMREPLAY_BENCH_OPS sets its MiB)
 //
 //   bazel run -c opt //bench:replay_benchmark
 // MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments;
@@ -15,10 +16,12 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "bench/fastest.h"
@@ -43,14 +46,32 @@ int Reps() {
   return env ? atoi(env) : 3;
 }
 
+// The process's resident set now, in bytes (/proc/self/statm); 0 where
+// there is none.
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 class CountingSink : public mm::EventSink {
  public:
   void Emit(const mm::Event& e) override {
     events += e.repeat();
     if (e.kind() == EVENT_MIGRATE) migrations += e.repeat();
+    if (e.kind() == EVENT_COMPACT_END) {
+      // The resident set after each compaction request's last zone.
+      const uint64_t rss = ResidentBytes();
+      if (compactions++ == 0) rss_after_first_compaction = rss;
+      rss_after_last_compaction = rss;
+    }
   }
   uint64_t events = 0;
   uint64_t migrations = 0;
+  uint64_t compactions = 0;  // compact_end events: requests x zones
+  uint64_t rss_after_first_compaction = 0;
+  uint64_t rss_after_last_compaction = 0;
 };
 
 // The machine's CPU time so far, all CPUs, in /proc/stat's ticks: the whole
@@ -98,8 +119,10 @@ std::string Generate(
 }
 
 void Replay(benchmark::State& state, const std::string& path) {
-  uint64_t ops = 0, events = 0, migrations = 0;
+  uint64_t ops = 0, events = 0, migrations = 0, scanned = 0, compactions = 0;
+  uint64_t rss_first = 0, rss_last = 0;
   mm::Model::MemoryUse use;
+  mm::Counters counters;
   const CpuTicks ticks_before = ReadCpuTicks();
   const double cpu_before = ThreadCpuSeconds();
   for (auto _ : state) {
@@ -110,7 +133,8 @@ void Replay(benchmark::State& state, const std::string& path) {
     }
     CountingSink sink;
     ReplayReport report;
-    absl::Status s = Replay(**reader, ReplayOptions(), &sink, &report, &use);
+    absl::Status s =
+        Replay(**reader, ReplayOptions(), &sink, &report, &use, &counters);
     if (!s.ok()) {
       state.SkipWithError(std::string(s.message()).c_str());
       return;
@@ -118,6 +142,13 @@ void Replay(benchmark::State& state, const std::string& path) {
     ops += report.ops;
     events += sink.events;
     migrations += sink.migrations;
+    // PFNs both compaction scanners visited.
+    scanned += static_cast<uint64_t>(
+        counters.Get(mm::VmEvent::kCompactMigrateScanned) +
+        counters.Get(mm::VmEvent::kCompactFreeScanned));
+    compactions = sink.compactions;
+    rss_first = sink.rss_after_first_compaction;
+    rss_last = sink.rss_after_last_compaction;
   }
   const double replay_cpu = ThreadCpuSeconds() - cpu_before;
   const CpuTicks ticks_after = ReadCpuTicks();
@@ -140,6 +171,17 @@ void Replay(benchmark::State& state, const std::string& path) {
     state.counters["migrations_per_s"] = benchmark::Counter(
         static_cast<double>(migrations), benchmark::Counter::kIsRate);
     state.counters["migrations"] = static_cast<double>(migrations);
+  }
+  if (compactions > 0) {
+    state.counters["pages_scanned_per_s"] = benchmark::Counter(
+        static_cast<double>(scanned), benchmark::Counter::kIsRate);
+    state.counters["pages_scanned"] = static_cast<double>(scanned);
+    // Resident set after the first and the last compaction of the last
+    // repetition: equal when repeated compactions keep nothing.
+    state.counters["rss_first_compact_MiB"] =
+        static_cast<double>(rss_first) / (1 << 20);
+    state.counters["rss_last_compact_MiB"] =
+        static_cast<double>(rss_last) / (1 << 20);
   }
   state.counters["events_per_op"] =
       static_cast<double>(events) / static_cast<double>(ops);
@@ -193,17 +235,26 @@ BENCHMARK(BM_ReplayBalloon)->Apply(EndToEnd);
 
 // Compaction of a fragmented 16 GiB model (issue 24): memory filled with
 // folios of orders 0, 2, 4 and 9, half of them unmapped at random, then
-// compact_memory and a shrinker run (gen fragment). Migrations counted.
+// compact_memory, once (/1) or ten times in a row (/10), and a shrinker
+// run (gen fragment --compactions). Migrations and the pages the scanners
+// visited counted; the resident set after the first and the last
+// compaction shows whether repeats keep memory.
 void BM_ReplayCompaction(benchmark::State& state) {
-  static const std::string path =
-      Generate("fragment", [](trace::TraceWriter& w) {
-        gen::FragmentParams p;
-        p.memory_mib = Ops(16384);
-        return gen::GenerateFragment(p, w);
-      });
-  Replay(state, path);
+  const uint64_t n = static_cast<uint64_t>(state.range(0));
+  // Written once per process and count, before the first repetition.
+  static std::map<uint64_t, std::string> paths;
+  if (paths.count(n) == 0) {
+    paths[n] =
+        Generate("fragment_x" + std::to_string(n), [n](trace::TraceWriter& w) {
+          gen::FragmentParams p;
+          p.memory_mib = Ops(16384);
+          p.compactions = n;
+          return gen::GenerateFragment(p, w);
+        });
+  }
+  Replay(state, paths[n]);
 }
-BENCHMARK(BM_ReplayCompaction)->Apply(EndToEnd);
+BENCHMARK(BM_ReplayCompaction)->Arg(1)->Arg(10)->Apply(EndToEnd);
 
 }  // namespace
 }  // namespace mmreplay::replay

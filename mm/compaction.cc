@@ -245,6 +245,11 @@ void CompactEvent(MmState& mm, EventKind kind, const CompactControl& cc,
 }  // namespace
 
 void IsolateFreepages(MmState& mm, CompactControl& cc) {
+  // isolate_freepages(): after fast_isolate_freepages() (left out; it
+  // does nothing for compact_memory), no scan while blocks are still
+  // isolated, whatever their orders: a large folio that finds none of its
+  // order among them gets no target and is split.
+  if (cc.nr_freepages != 0) return;
   constexpr int64_t kBlock = static_cast<int64_t>(kPageblockPages);
   int64_t block_start = static_cast<int64_t>(PageblockStart(cc.free_pfn));
   int64_t start = static_cast<int64_t>(cc.free_pfn);

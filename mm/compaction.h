@@ -69,7 +69,8 @@ inline bool SkipIsolationOnOrder(uint32_t order, int target_order) {
 }
 
 // isolate_freepages(): the free scanner, from cc.free_pfn down, takes free
-// blocks until it holds as many pages as the folios to migrate.
+// blocks until it holds as many pages as the folios to migrate; nothing
+// while cc.nr_freepages is not 0 (blocks of any order still isolated).
 void IsolateFreepages(MmState& mm, CompactControl& cc);
 // isolate_migratepages(): the next pageblock from cc.migrate_pfn below the
 // free scanner; isolates up to COMPACT_CLUSTER_MAX pages of folios.

@@ -263,7 +263,7 @@ absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
 
 absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
                     mm::EventSink* sink, ReplayReport* report,
-                    mm::Model::MemoryUse* memory) {
+                    mm::Model::MemoryUse* memory, mm::Counters* counters) {
   const Header& header = reader.header();
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(reader, options));
   mm::Knobs knobs;
@@ -323,6 +323,7 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
     }
   }
   if (memory != nullptr) *memory = model.memory_use();
+  if (counters != nullptr) *counters = model.counters();
   return ops.status();
 }
 

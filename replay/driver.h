@@ -45,10 +45,12 @@ absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
 // Replays every op of `reader` into a new model that reports to `sink`.
 // Errors: InvalidArgument for bad input ("<path>: record <n> (byte <b>):
 // ..."), Internal when a model invariant breaks (naming the op).
-// `memory`, if set, gets the model's memory use at the end.
+// `memory`, if set, gets the model's memory use at the end; `counters`,
+// if set, its counters at the end.
 absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
                     mm::EventSink* sink, ReplayReport* report,
-                    mm::Model::MemoryUse* memory = nullptr);
+                    mm::Model::MemoryUse* memory = nullptr,
+                    mm::Counters* counters = nullptr);
 
 }  // namespace mmreplay::replay
 

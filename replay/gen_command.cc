@@ -25,7 +25,7 @@ class GenCommand : public Command {
   absl::string_view usage() const override {
     return "GENERATOR -o OUT [--ops N] [--seed S] [--memory-gib G] "
            "[--processes P] [--count K] [--no-anon-reads] [--memory-mib M] "
-           "[--free-percent F] [--pattern random|alternate]";
+           "[--free-percent F] [--pattern random|alternate] [--compactions C]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -47,6 +47,9 @@ class GenCommand : public Command {
         {"--pattern", "", "PATTERN",
          "fragment: random (each folio on its own) or alternate (every other "
          "folio of a region; default random)"},
+        {"--compactions", "", "C",
+         "fragment: compact_memory ops in a row before the shrinker run, "
+         "1..1000 (default 1)"},
         {"--no-anon-reads", "", "",
          "scenario: no read touches or vmsplice pins of anonymous memory "
          "(for hosts without the zero page)"},
@@ -141,6 +144,10 @@ example:
       }
       if (p.free_percent > 100) {
         return absl::InvalidArgumentError("--free-percent: must be 0..100");
+      }
+      ASSIGN_OR_RETURN(p.compactions, args.GetUint("--compactions", 1));
+      if (p.compactions == 0 || p.compactions > 1000) {
+        return absl::InvalidArgumentError("--compactions: must be 1..1000");
       }
       if (pattern == "alternate") {
         p.pattern = gen::FragmentParams::Pattern::kAlternate;

@@ -29,7 +29,9 @@ absl::Status GenerateFragment(const FragmentParams& p,
   g->set_seed(p.seed);
   g->set_parameters(absl::StrCat(
       "--memory-mib=", p.memory_mib, " --free-percent=", p.free_percent,
-      " --pattern=", alternate ? "alternate" : "random"));
+      " --pattern=", alternate ? "alternate" : "random",
+      p.compactions == 1 ? ""
+                         : absl::StrCat(" --compactions=", p.compactions)));
   h.set_description(
       "a fragmented start for compaction: 2 MiB regions of order-0, 16K, "
       "64K folios or a THP, part of them unmapped, then compact_memory and "
@@ -116,9 +118,11 @@ absl::Status GenerateFragment(const FragmentParams& p,
       run = 0;
     }
   }
-  op.Clear();
-  op.mutable_compact()->set_mode(COMPACT_MODE_MEMORY);
-  RETURN_IF_ERROR(emit());
+  for (uint64_t i = 0; i < p.compactions; ++i) {
+    op.Clear();
+    op.mutable_compact()->set_mode(COMPACT_MODE_MEMORY);
+    RETURN_IF_ERROR(emit());
+  }
   op.Clear();
   op.mutable_deferred_split_scan();
   return emit();

@@ -2,8 +2,8 @@
 // (issue 24). Memory is filled, 2 MiB region by region, with anonymous
 // folios of one order per region (0, 2 and 4 as mTHP, 9 as a THP through
 // MADV_HUGEPAGE), chosen at random; then a fraction of the folios is
-// unmapped in a pattern, and the trace ends with compact_memory and a
-// deferred-split shrinker run.
+// unmapped in a pattern, and the trace ends with compact_memory (once, or
+// `compactions` times in a row) and a deferred-split shrinker run.
 #ifndef MMREPLAY_REPLAY_GEN_FRAGMENT_H_
 #define MMREPLAY_REPLAY_GEN_FRAGMENT_H_
 
@@ -24,6 +24,8 @@ struct FragmentParams {
   // region, in 2 * free_percent of the regions.
   enum class Pattern { kRandom, kAlternate };
   Pattern pattern = Pattern::kRandom;
+  // compact_memory ops before the shrinker run (the benchmark's repeats).
+  uint64_t compactions = 1;
 };
 
 absl::Status GenerateFragment(const FragmentParams& params,

@@ -175,6 +175,17 @@ expect gen-frag-a 0 "" -- "$mm" gen fragment --memory-mib 8 --seed 3 --pattern a
 expect gen-frag-b 0 "" -- "$mm" gen fragment --memory-mib 8 --seed 3 --pattern alternate -o "$tmp/fb.textproto"
 cmp -s "$tmp/fa.textproto" "$tmp/fb.textproto" || { echo "FAIL gen fragment: not deterministic"; fails=$((fails + 1)); }
 expect gen-frag-pattern 2 "mmreplay: gen: --pattern: must be random or alternate" -- "$mm" gen fragment --memory-mib 8 --pattern stripes -o "$tmp/fc.textproto"
+# --compactions at its bounds: 1 and 1000 pass, 0 and 1001 do not; 3 gives
+# three compact ops.
+expect gen-frag-comp-1 0 "" -- "$mm" gen fragment --memory-mib 8 --compactions 1 -o "$tmp/fd.textproto"
+expect gen-frag-comp-default 0 "" -- "$mm" gen fragment --memory-mib 8 -o "$tmp/fdd.textproto"
+cmp -s "$tmp/fd.textproto" "$tmp/fdd.textproto" || { echo "FAIL gen fragment --compactions 1: not the default trace"; fails=$((fails + 1)); }
+expect gen-frag-comp-1000 0 "" -- "$mm" gen fragment --memory-mib 8 --compactions 1000 -o "$tmp/fe.textproto"
+expect gen-frag-comp-0 2 "mmreplay: gen: --compactions: must be 1..1000" -- "$mm" gen fragment --memory-mib 8 --compactions 0 -o "$tmp/ff.textproto"
+expect gen-frag-comp-1001 2 "mmreplay: gen: --compactions: must be 1..1000" -- "$mm" gen fragment --memory-mib 8 --compactions 1001 -o "$tmp/ff.textproto"
+expect gen-frag-comp-3 0 "" -- "$mm" gen fragment --memory-mib 8 --compactions 3 -o "$tmp/fg.textproto"
+n=$(grep -c "COMPACT_MODE_MEMORY" "$tmp/fg.textproto")
+[ "$n" = 3 ] || { echo "FAIL gen fragment --compactions 3: $n compact ops"; fails=$((fails + 1)); }
 expect gen-unknown 2 "mmreplay: gen: unknown generator 'storm' (known: churn, balloon, fragment, scenario)" -- "$mm" gen storm -o "$tmp/x.mmt"
 [ -e "$tmp/x.mmt" ] && { echo "FAIL gen: output left behind"; fails=$((fails + 1)); }
 

@@ -6,6 +6,7 @@
 // blocks the free scanner passes over (suitable_migration_target).
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "tests/mm/model_harness.h"
@@ -210,6 +211,59 @@ TEST_F(CompactionTest, SplitsWhenNoBlockFits) {
   EXPECT_EQ(Count(MthpStat::kSplitDeferred, 4), split);
   EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 4), 0);
 }
+
+// isolate_freepages() scans only when no isolated block is left: the
+// first batch (the order-4 folios at PFN 0 and 16) isolates pageblock 1's
+// holes up to 32 pages, 528 and 544 (order 4) and, with `order0_hole`,
+// the free page 512 below them. With that one page left on the order-0
+// list, the next two folios (PFN 32 and 48) find no order-4 block and no
+// scan is made: both are split. Without it the lists are empty, the scan
+// finds the holes at 576 and 608, and both move whole.
+class IsolateFreepagesTest : public CompactionTest,
+                             public ::testing::WithParamInterface<bool> {};
+
+TEST_P(IsolateFreepagesTest, ScansOnlyWithNothingIsolated) {
+  const bool order0_hole = GetParam();
+  Start();
+  Fault(4, 32, /*holes=*/false);  // pageblock 0
+  const uint64_t small = kBase + kThp;
+  ASSERT_TRUE(model_->MmapAnon(1, small, 512 * kPageSize, 3, 2).ok());
+  ASSERT_TRUE(
+      model_->Madvise(1, small, 512 * kPageSize, ADVICE_NOHUGEPAGE).ok());
+  ASSERT_TRUE(model_->Touch(1, small, 512 * kPageSize, ACCESS_WRITE).ok());
+  std::vector<std::pair<uint64_t, uint64_t>> holes = {
+      {16, 16}, {32, 16}, {64, 16}, {96, 16}};  // pages of pageblock 1
+  if (order0_hole) holes.push_back({0, 1});
+  for (const auto& [page, n] : holes) {
+    ASSERT_TRUE(
+        model_->Munmap(1, small + page * kPageSize, n * kPageSize).ok());
+  }
+  sink_.events.clear();
+  CompactMemory();
+  std::vector<Move> moves = Moves();
+  ASSERT_GE(moves.size(), 2u) << Log();
+  EXPECT_EQ(moves[0], (Move{0, 528, 4}));
+  EXPECT_EQ(moves[1], (Move{16, 544, 4}));
+  std::vector<uint64_t> split;
+  for (const Event& e : sink_.events) {
+    if (e.kind() == EVENT_SPLIT && e.reason() == REASON_COMPACTION) {
+      split.push_back(e.pfn());
+    }
+  }
+  if (order0_hole) {
+    ASSERT_GE(split.size(), 2u) << Log();
+    EXPECT_EQ(split[0], 32u);
+    EXPECT_EQ(split[1], 48u);
+  } else {
+    ASSERT_GE(moves.size(), 4u) << Log();
+    EXPECT_EQ(moves[2], (Move{32, 576, 4}));
+    EXPECT_EQ(moves[3], (Move{48, 608, 4}));
+    for (uint64_t pfn : split) EXPECT_GT(pfn, 48u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Order0HoleLeft, IsolateFreepagesTest,
+                         ::testing::Bool());
 
 // A pinned anonymous folio is passed over, and said so; its neighbours
 // move.

@@ -368,6 +368,17 @@ proc; thp_region 1; compact
 begin compact_memory_mthp64k "compact_memory over 16 PTE-mapped 64K mTHPs: each moved whole is left partially mapped and queued (split_deferred +2), the next shrinker run splits it" \
   "$(anon_size 4 ALWAYS)"
 proc; mthp_region 256; compact; shrink
+# The size set to madvise, not always: other processes' faults would move its
+# counters (with always they did, during a capture beside a campaign).
+mthp_region_madv() { map 0 "$1"; madv 0 "$1" HUGEPAGE; write 0 "$1"; madv 0 "$1" NOHUGEPAGE; }
+begin compact_memory_mthp64k_foll_pin "compact_memory leaves 16 FOLL_PIN-pinned 64K mTHPs where they are (a pinned anonymous folio is never isolated); unpinned, the shrinker finds none of them queued" \
+  "$(anon_size 4 MADVISE)"
+proc; mthp_region_madv 256; gup_pin 1 0 256; compact; unpin 1; shrink
+begin compact_memory_mthp16k_foll_pin "the same for 64 FOLL_PIN-pinned 16K mTHPs" \
+  "$(anon_size 2 MADVISE)"
+proc; mthp_region_madv 256; gup_pin 1 0 256; compact; unpin 1; shrink
+begin compact_memory_shmem_thp "compact_memory leaves a tmpfs file's order-9 folios where they are (order >= pageblock order is never isolated)"
+file ALWAYS; pwrite 0 $((4 * MiB)); compact; shrink
 begin shmem_unused_huge_shrink_mthp "an order-4 folio a later write allocated past EOF puts the file back on the shrinklist; the shrinker splits the folio at EOF's page (campaign seed 7190)"
 file ALWAYS; pwrite 0 $PAGE; shrink; pwrite $((2 * PAGE)) $((16 * PAGE)); shrink
 begin shmem_unused_huge_shrink_mthp_order1 "the same for an order-1 folio at EOF (campaign seed 7203)"
