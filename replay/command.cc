@@ -75,7 +75,11 @@ std::string Command::Help() const {
   for (const FlagSpec& f : specs) {
     std::string spelled = f.name;
     if (!f.alias.empty()) spelled = absl::StrCat(f.alias, ", ", f.name);
-    if (!f.value.empty()) absl::StrAppend(&spelled, " ", f.value);
+    if (!f.implicit.empty()) {
+      absl::StrAppend(&spelled, "[=", f.value, "]");
+    } else if (!f.value.empty()) {
+      absl::StrAppend(&spelled, " ", f.value);
+    }
     absl::StrAppend(&out, absl::StrFormat("  %-24s %s\n", spelled, f.help));
   }
   absl::StrAppend(&out, "\n", details());
@@ -127,6 +131,8 @@ int Command::Main(const std::vector<std::string>& argv) {
       if (inline_value) {
         return UsageError(absl::StrCat("flag '", flag, "' takes no value"));
       }
+    } else if (!inline_value && !spec->implicit.empty()) {
+      value = spec->implicit;
     } else if (!inline_value) {
       if (i + 1 == argv.size()) {
         return UsageError(absl::StrCat("flag '", flag, "' needs a value (",

@@ -29,6 +29,9 @@ struct FlagSpec {
   // Empty for a boolean flag, else the value's name in help ("FILE").
   std::string value;
   std::string help;
+  // For a flag whose value may be left out (--summary, --summary=json): the
+  // value it then has. Such a value is given only inline, after '='.
+  std::string implicit = "";
 };
 
 class Args {

@@ -280,6 +280,7 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
   OpPrefetcher ops(reader);
   while (const trace::TraceOp* op = ops.Next()) {
     ++report->ops;
+    ++report->ops_by_kind[op->kind];
     model.BeginOp(op->record);
     absl::Status applied;
     if (op->rich == nullptr) {

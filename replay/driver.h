@@ -3,6 +3,7 @@
 #ifndef MMREPLAY_REPLAY_DRIVER_H_
 #define MMREPLAY_REPLAY_DRIVER_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "mm/model.h"
 #include "mm/profile.h"
 #include "proto/trace.pb.h"
+#include "trace/op_schema.h"
 #include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
@@ -29,6 +31,8 @@ struct ReplayOptions {
 
 struct ReplayReport {
   uint64_t ops = 0;
+  // Ops by kind (Op's oneof field number), expectation records included.
+  std::array<uint64_t, trace::kMaxOpKind + 1> ops_by_kind{};
   // Expectations compared, and those skipped as unstable.
   uint64_t checked = 0;
   uint64_t unstable = 0;

@@ -137,6 +137,10 @@ void AppendOrders(absl::Span<const mm::Event::OrderRun> runs, Line& out) {
 }  // namespace
 
 absl::string_view EventKindName(EventKind kind) { return KindNames()[kind]; }
+absl::string_view ReasonName(Reason reason) { return ReasonNames()[reason]; }
+absl::string_view CompactResultName(CompactResult result) {
+  return CompactResultNames()[result];
+}
 
 std::string EventLogHeader(absl::string_view profile) {
   return absl::StrCat("# mmreplay event log v", kEventLogVersion,

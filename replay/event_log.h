@@ -36,6 +36,10 @@ std::string EventLogHeader(absl::string_view profile);
 
 // "folio_alloc" for EVENT_FOLIO_ALLOC.
 absl::string_view EventKindName(EventKind kind);
+// "punch_hole" for REASON_PUNCH_HOLE, as the log's reason= shows it.
+absl::string_view ReasonName(Reason reason);
+// "complete" for COMPACT_RESULT_COMPLETE, as the log's result= shows it.
+absl::string_view CompactResultName(CompactResult result);
 
 class EventLog : public mm::EventSink {
  public:

@@ -6,6 +6,7 @@
 #include "replay/commands.h"
 #include "replay/driver.h"
 #include "replay/event_log.h"
+#include "replay/summary.h"
 #include "trace/output_file.h"
 #include "trace/trace_reader.h"
 
@@ -19,7 +20,8 @@ class ReplayCommand : public Command {
     return "Replay a trace through the MM model and write its event log.";
   }
   absl::string_view usage() const override {
-    return "TRACE [-o LOG] [--check] [--profile NAME] [--verify]";
+    return "TRACE [-o LOG] [--check] [--profile NAME] [--verify] "
+           "[--summary[=json]]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -30,6 +32,10 @@ class ReplayCommand : public Command {
         {"--profile", "", "NAME",
          "replay under this kernel profile instead of the trace's"},
         {"--verify", "", "", "check the model's invariants after every op"},
+        {"--summary", "", "FORMAT",
+         "after the replay, print what happened in numbers to stdout: a "
+         "table, or with =json a JSON object (docs/summary.md)",
+         "table"},
     };
   }
   absl::string_view details() const override {
@@ -50,6 +56,14 @@ them always, many times slower; ./mmreplay builds with -c opt.
 
 Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18,
 seed003-split-all, seed003-v3 (docs/profiles.md).
+
+--summary counts what the replay did: ops by kind, folios allocated and
+left at the end by order, splits by type, reason and order with the folios
+they made, failed splits, PMD splits, the deferred split queue (adds,
+removes, longest), xarray nodes, memory freed by reason, collapses by
+result, compaction runs and migrations, ops the kernel refused, and every
+kernel counter the model keeps. The event log is then written only where
+-o names a file.
 
 exit status: 0 replayed (and every expectation met), 1 an expectation was not
 met, 2 trouble (usage, bad trace, I/O).
@@ -73,14 +87,39 @@ examples:
     options.check = args.Has("--check");
     options.verify = args.Has("--verify");
     ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
-    ASSIGN_OR_RETURN(std::unique_ptr<trace::OutputFile> out,
-                     trace::OutputFile::Create(args.Get("--output", "-")));
+    const std::string summary = args.Get("--summary", "");
+    if (!summary.empty() && summary != "table" && summary != "json") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--summary: must be table or json, not ", summary));
+    }
+    // With --summary, stdout holds the summary: the log goes only to a file.
+    const bool log_wanted = summary.empty() || args.Has("--output");
+    std::unique_ptr<trace::OutputFile> out;
+    if (log_wanted) {
+      ASSIGN_OR_RETURN(out,
+                       trace::OutputFile::Create(args.Get("--output", "-")));
+    }
     EventLog log(out.get());
     log.WriteHeader(profile.name);
+    SummarySink counted(&log);
     ReplayReport report;
-    RETURN_IF_ERROR(Replay(*reader, options, &log, &report));
+    mm::Counters counters;
+    RETURN_IF_ERROR(
+        Replay(*reader, options,
+               summary.empty() ? static_cast<mm::EventSink*>(&log) : &counted,
+               &report, nullptr, &counters));
     RETURN_IF_ERROR(log.Flush());
-    RETURN_IF_ERROR(out->Commit());
+    if (out != nullptr) RETURN_IF_ERROR(out->Commit());
+    if (!summary.empty()) {
+      Summary s = counted.Finish(profile.name, report, counters);
+      std::string text;
+      if (summary == "json") {
+        ASSIGN_OR_RETURN(text, SummaryJson(s));
+      } else {
+        text = SummaryTable(s);
+      }
+      std::fputs(text.c_str(), stdout);
+    }
     if (!options.check) return kExitOk;
     for (const std::string& m : report.mismatches) {
       std::fprintf(stderr, "mmreplay: replay: %s: %s\n", path.c_str(),

@@ -51,6 +51,27 @@ stdout_has replay-help-profiles "seed003-split-all, seed003-v3 (docs/profiles.md
 expect version 0 "" -- "$mm" --version
 stdout_has version "mmreplay 0.1.0"
 
+# replay --summary: a table on stdout and no log there; =json parses as
+# JSON; another format is a usage error; with -o the log is written too.
+expect summary 0 "" -- "$mm" replay --summary "$seed"
+stdout_has summary "profile linux-6.18: 7 ops, 6 events"
+stdout_has summary "non_uniform  split_request        9          1         11"
+if grep -q 'folio_alloc' "$tmp/out"; then
+  echo "FAIL summary: the event log went to stdout too"
+  fails=$((fails + 1))
+fi
+expect summary-json 0 "" -- "$mm" replay --summary=json "$seed"
+if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["splits"][0]["pieces"] == "11"' "$tmp/out"; then
+  echo "FAIL summary-json: not the JSON expected"
+  fails=$((fails + 1))
+fi
+expect summary-format 2 "mmreplay: replay: --summary: must be table or json, not xml" -- "$mm" replay --summary=xml "$seed"
+expect summary-and-log 0 "" -- "$mm" replay --summary "$seed" -o "$tmp/summary.log"
+if ! grep -q '^4 folio_alloc' "$tmp/summary.log"; then
+  echo "FAIL summary-and-log: no log in the -o file"
+  fails=$((fails + 1))
+fi
+
 expect no-args 2 "usage: mmreplay COMMAND [ARGS...]" -- "$mm"
 expect unknown-command 2 "mmreplay: unknown command 'rewind'" -- "$mm" rewind
 expect unknown-flag 2 "mmreplay replay: unknown flag '--fo'" -- "$mm" replay --fo "$seed"
