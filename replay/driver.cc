@@ -281,6 +281,7 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
   while (const trace::TraceOp* op = ops.Next()) {
     ++report->ops;
     ++report->ops_by_kind[op->kind];
+    if (options.progress != nullptr) options.progress->Update(report->ops);
     model.BeginOp(op->record);
     absl::Status applied;
     if (op->rich == nullptr) {

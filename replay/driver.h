@@ -14,6 +14,7 @@
 #include "mm/model.h"
 #include "mm/profile.h"
 #include "proto/trace.pb.h"
+#include "replay/progress.h"
 #include "trace/op_schema.h"
 #include "trace/trace_reader.h"
 
@@ -27,6 +28,8 @@ struct ReplayOptions {
   bool check = false;
   // Check the model's invariants after every op (always on in debug builds).
   bool verify = false;
+  // Told the ops done as the replay goes (not owned; may be null).
+  Progress* progress = nullptr;
 };
 
 struct ReplayReport {

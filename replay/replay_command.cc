@@ -21,7 +21,7 @@ class ReplayCommand : public Command {
   }
   absl::string_view usage() const override {
     return "TRACE [-o LOG] [--check] [--profile NAME] [--verify] "
-           "[--summary[=json]]";
+           "[--summary[=json]] [-q]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -32,6 +32,7 @@ class ReplayCommand : public Command {
         {"--profile", "", "NAME",
          "replay under this kernel profile instead of the trace's"},
         {"--verify", "", "", "check the model's invariants after every op"},
+        {"--quiet", "-q", "", "no progress line on stderr"},
         {"--summary", "", "FORMAT",
          "after the replay, print what happened in numbers to stdout: a "
          "table, or with =json a JSON object (docs/summary.md)",
@@ -64,6 +65,10 @@ removes, longest), xarray nodes, memory freed by reason, collapses by
 result, compaction runs and migrations, ops the kernel refused, and every
 kernel counter the model keeps. The event log is then written only where
 -o names a file.
+
+On a terminal, a long replay shows its progress on stderr (ops, ops/s,
+elapsed), one line rewritten in place; -q turns it off. Nothing is shown
+when stderr is a file or a pipe.
 
 exit status: 0 replayed (and every expectation met), 1 an expectation was not
 met, 2 trouble (usage, bad trace, I/O).
@@ -104,10 +109,13 @@ examples:
     SummarySink counted(&log);
     ReplayReport report;
     mm::Counters counters;
+    Progress progress("replay", Progress::Wanted(args.Has("--quiet")));
+    options.progress = &progress;
     RETURN_IF_ERROR(
         Replay(*reader, options,
                summary.empty() ? static_cast<mm::EventSink*>(&log) : &counted,
                &report, nullptr, &counters));
+    progress.Finish(report.ops);
     RETURN_IF_ERROR(log.Flush());
     if (out != nullptr) RETURN_IF_ERROR(out->Commit());
     if (!summary.empty()) {
