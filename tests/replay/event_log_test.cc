@@ -124,5 +124,42 @@ TEST(EventLogTest, AnEventForARunIsOneLineForEachOfIt) {
   EXPECT_EQ(out, "1 folio_free pfn=0x5\n");
 }
 
+// A run's lines are copied from its first around the pfn and addr values:
+// the same bytes as each event formatted alone, also where the values grow
+// a hex digit, with and without an address.
+TEST(EventLogTest, ARunsLinesAreThoseOfItsEventsAlone) {
+  mm::Event map;
+  map.set_op_index(12);
+  map.set_kind(EVENT_MAP);
+  map.set_pfn(0xffd);
+  map.set_order(0);
+  map.set_pid(1);
+  map.set_addr(0xffffd000);
+  map.set_nr_pages(1);
+  map.set_level(MAP_LEVEL_PTE);
+  map.set_ref_before(1);
+  map.set_ref_after(1);
+  map.set_map_before(0);
+  map.set_map_after(1);
+  map.set_reason(REASON_ANON_FAULT);
+  mm::Event free_run;
+  free_run.set_op_index(3);
+  free_run.set_kind(EVENT_FOLIO_FREE);
+  free_run.set_pfn(0xfe);
+  free_run.set_order(0);
+  free_run.set_reason(REASON_MUNMAP);
+  for (mm::Event e : {map, free_run}) {
+    e.set_repeat(5);
+    std::string want;
+    for (uint32_t i = 0; i < e.repeat(); ++i) {
+      AppendEventLine(e.Nth(i), &want);
+      want.push_back('\n');
+    }
+    std::string got = "kept ";
+    AppendEventLines(e, &got);
+    EXPECT_EQ(got, "kept " + want);
+  }
+}
+
 }  // namespace
 }  // namespace mmreplay::replay
