@@ -15,10 +15,9 @@
 namespace mmreplay::replay {
 namespace {
 
-// zstd levels. The text compresses at level 1 about as well as at 3 (its
-// lines repeat), twice as fast. The binary log's columns gain about a
-// tenth at level 3, and are small enough that it costs little
-// (bench/log_benchmark.cc).
+// zstd levels (bench/log_benchmark.cc measures both forms). Both logs'
+// frames carry a checksum, so that a corrupt log is refused, never read as
+// other events.
 constexpr int kTextZstdLevel = 1;
 constexpr int kBinaryZstdLevel = 3;
 
@@ -220,7 +219,8 @@ LogFormat LogFormatForPath(absl::string_view path) {
 
 LogTextWriter::LogTextWriter(trace::OutputFile* out, bool zstd)
     : out_(out),
-      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel)
+      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel,
+                                                       /*checksum=*/true)
                  : nullptr) {}
 
 absl::Status LogTextWriter::Flush() {
@@ -239,7 +239,8 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
     : out_(out), format_(format) {
   if (out_ == nullptr) return;
   if (format_ == LogFormat::kBinary) {
-    zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel);
+    zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel,
+                                                /*checksum=*/true);
   } else {
     text_ = std::make_unique<LogTextWriter>(out_,
                                             format_ == LogFormat::kTextZstd);

@@ -234,7 +234,7 @@ void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
                                          "", hidden, lines[0].op));
   }
   if (lines.empty()) {
-    absl::StrAppend(out, absl::StrFormat(" %c %7s | (no events for this op)\n",
+    absl::StrAppend(out, absl::StrFormat(" %c %7s | (no more events for this op)\n",
                                          mark, ""));
   }
   if (!op_ended || shown < lines.size()) return;

@@ -182,6 +182,7 @@ class BinaryLogReader : public LogReader {
   // events_), or the end (checked, and the stream must end there).
   bool ReadRecord() {
     absl::string_view body;
+    record_ = records_++;
     switch (input_->NextRecord(trace::kMaxRecordBytes, &body,
                                &record_offset_)) {
       case StreamInput::Framed::kError:
@@ -197,8 +198,7 @@ class BinaryLogReader : public LogReader {
                                     static_cast<int>(body.size()))) {
       return FailAt("corrupt record: not a valid LogRecord message");
     }
-    const uint64_t n = record_++;
-    if (n == 0) {
+    if (record_ == 0) {
       if (!record_msg_.has_header()) {
         return FailAt("missing header: the first record must be a header");
       }
@@ -247,26 +247,26 @@ class BinaryLogReader : public LogReader {
                                  " in ", chunks_));
     }
     absl::string_view more;
-    uint64_t offset = 0;
-    switch (input_->NextRecord(trace::kMaxRecordBytes, &more, &offset)) {
+    record_ = records_++;
+    switch (input_->NextRecord(trace::kMaxRecordBytes, &more,
+                               &record_offset_)) {
       case StreamInput::Framed::kEnd:
         ended_ = true;
         return false;
       case StreamInput::Framed::kError:
         record_offset_ = input_->offset();
-        ++record_;
         return FailAt(input_->error());
       case StreamInput::Framed::kRecord:
         break;
     }
-    record_offset_ = offset;
-    ++record_;
     return FailAt("data after the end record");
   }
 
   std::unique_ptr<StreamInput> input_;
   LogRecord record_msg_;
+  // The record being read (the header is 0), and how many were begun.
   uint64_t record_ = 0;
+  uint64_t records_ = 0;
   uint64_t record_offset_ = 0;
   bool header_read_ = false;
   std::vector<mm::Event> events_;
@@ -335,6 +335,11 @@ absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(
   if (!input->Fill(kSniffBytes)) return NotALog(path, input->error());
   absl::string_view head(input->data(), input->available());
   if (head.empty()) {
+    if (input->truncated()) {
+      return NotALog(path,
+                     "truncated zstd frame: the file ends inside a "
+                     "compressed frame");
+    }
     return NotALog(path, input->compressed() ? "empty zstd stream: not an "
                                                "event log"
                                              : "empty: not an event log");

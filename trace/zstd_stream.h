@@ -28,8 +28,10 @@ inline constexpr absl::string_view kZstdMagic = "\x28\xb5\x2f\xfd";
 
 class ZstdWriter {
  public:
-  // Compresses into `out` (not owned; must outlive this) at zstd `level`.
-  ZstdWriter(OutputFile* out, int level);
+  // Compresses into `out` (not owned; must outlive this) at zstd `level`;
+  // with `checksum`, the frame ends in a checksum of its content, which a
+  // reader checks: a corrupt file is refused rather than misread.
+  ZstdWriter(OutputFile* out, int level, bool checksum = false);
   ~ZstdWriter();
   ZstdWriter(const ZstdWriter&) = delete;
   ZstdWriter& operator=(const ZstdWriter&) = delete;
