@@ -40,7 +40,7 @@
 namespace mmreplay::replay {
 namespace {
 
-constexpr uint64_t kBoundMiB = 128;
+constexpr uint64_t kBoundMiB = 96;
 constexpr uint64_t kRangeBytes = 512ull << 20;
 constexpr uint64_t kAddr = 0x7f0000000000;
 constexpr int kRounds = 9;
