@@ -8,7 +8,7 @@
 namespace mmreplay::replay {
 namespace {
 
-// Bits of EventChunk.fields (proto/event.proto): which columns hold a value
+// Bits of EventChunk.fields (proto/event_log.proto): which columns hold a value
 // for the event.
 enum FieldBit : uint32_t {
   kPfn = 1u << 0,

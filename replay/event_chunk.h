@@ -1,4 +1,4 @@
-// The binary event log's encodings of an event (proto/event.proto): the
+// The binary event log's encodings of an event (proto/event_log.proto): the
 // Event message, which is one line of the text log field for field, and the
 // EventChunk, which holds up to kChunkEvents events as columns of integers
 // (deltas where neighbours are close: PFNs, addresses, op indexes), for
@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "mm/event.h"
 #include "proto/event.pb.h"
+#include "proto/event_log.pb.h"
 
 namespace mmreplay::replay {
 

@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "mm/event_sink.h"
 #include "proto/event.pb.h"
+#include "proto/event_log.pb.h"
 #include "replay/event_chunk.h"
 #include "trace/output_file.h"
 #include "trace/zstd_stream.h"
@@ -41,7 +42,7 @@ inline constexpr absl::string_view kBinaryLogMagic = "mmreplay event log";
 enum class LogFormat {
   kText,      // one line per event
   kTextZstd,  // the same text, zstd-compressed (.log.zst)
-  kBinary,    // .mme: a zstd stream of LogRecords (proto/event.proto)
+  kBinary,    // .mme: a zstd stream of LogRecords (proto/event_log.proto)
 };
 
 // The form a log written to `path` takes: kBinary for a name ending in

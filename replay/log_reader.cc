@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "proto/event.pb.h"
+#include "proto/event_log.pb.h"
 #include "proto/trace.pb.h"
 #include "replay/event_chunk.h"
 #include "trace/trace_format.h"
@@ -148,7 +149,7 @@ class TextLogReader : public LogReader {
   size_t pos_ = 0;
 };
 
-// The binary log: a LogHeader, EventChunks, a LogEnd (proto/event.proto).
+// The binary log: a LogHeader, EventChunks, a LogEnd (proto/event_log.proto).
 class BinaryLogReader : public LogReader {
  public:
   BinaryLogReader(std::string name, std::unique_ptr<StreamInput> input)
