@@ -32,10 +32,10 @@
 #include "mm/event_sink.h"
 #include "replay/driver.h"
 #include "replay/event_log.h"
-#include "trace/output_file.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
 #include "replay/gen/fragment.h"
+#include "trace/output_file.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 

@@ -142,9 +142,9 @@ absl::Status SetEnum(const EnumSwitch<Enum>& s, absl::string_view value,
     }
     names.push_back(name);
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("switch '", s.name, "' takes ", absl::StrJoin(names, ", "),
-                   ", not '", value, "'"));
+  return absl::InvalidArgumentError(absl::StrCat("switch '", s.name, "' takes ",
+                                                 absl::StrJoin(names, ", "),
+                                                 ", not '", value, "'"));
 }
 
 absl::Status ApplySwitch(absl::string_view name, absl::string_view value,

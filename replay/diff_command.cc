@@ -92,8 +92,8 @@ examples:
       } else if (what == "addr") {
         diff.ignore_addr = true;
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--ignore: expected pfn or addr, got '", what, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--ignore: expected pfn or addr, got '", what, "'"));
       }
     }
     const std::vector<std::string>& paths = args.positional();

@@ -263,8 +263,8 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
                                 " field masks"));
   }
   events->resize(static_cast<size_t>(n));
-  Column<int64_t> pfn(c.pfn()), dst(c.dst()), addr(c.addr()),
-      index(c.index()), ref_before(c.ref_before()), ref_after(c.ref_after()),
+  Column<int64_t> pfn(c.pfn()), dst(c.dst()), addr(c.addr()), index(c.index()),
+      ref_before(c.ref_before()), ref_after(c.ref_after()),
       map_before(c.map_before()), map_after(c.map_after());
   Column<uint32_t> order(c.order()), run_count(c.run_count()),
       run_order(c.run_order()), run_length(c.run_length()), pid(c.pid()),
@@ -345,16 +345,16 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
     if (fields & kScan) {
       const uint32_t v = scan_result.Next();
       if (!ValidScanResult(v)) {
-        return Corrupt(absl::StrCat("event ", i, " has unknown scan result ",
-                                    v));
+        return Corrupt(
+            absl::StrCat("event ", i, " has unknown scan result ", v));
       }
       e.set_scan_result(static_cast<mm::ScanResult>(v));
     }
     if (fields & kCompact) {
       const uint32_t v = compact_result.Next();
       if (!CompactResult_IsValid(static_cast<int>(v))) {
-        return Corrupt(absl::StrCat("event ", i,
-                                    " has unknown compaction result ", v));
+        return Corrupt(
+            absl::StrCat("event ", i, " has unknown compaction result ", v));
       }
       e.set_compact_result(static_cast<CompactResult>(v));
     }
@@ -372,8 +372,8 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
       ref_after.ok() && map_before.ok() && map_after.ok() && order.ok() &&
       run_count.ok() && run_order.ok() && run_length.ok() && pid.ok() &&
       file_id.ok() && level.ok() && scan_result.ok() && compact_result.ok() &&
-      reason.ok() && split_at.ok() && offset_bytes.ok() &&
-      length_bytes.ok() && nr_pages.ok() && err.ok();
+      reason.ok() && split_at.ok() && offset_bytes.ok() && length_bytes.ok() &&
+      nr_pages.ok() && err.ok();
   if (!columns_ok) {
     return Corrupt("a column holds fewer or more values than its events use");
   }

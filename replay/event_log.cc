@@ -224,8 +224,7 @@ LogTextWriter::LogTextWriter(trace::OutputFile* out, bool zstd)
                  : nullptr) {}
 
 absl::Status LogTextWriter::Flush() {
-  absl::Status s =
-      zstd_ != nullptr ? zstd_->Write(buf_) : out_->Write(buf_);
+  absl::Status s = zstd_ != nullptr ? zstd_->Write(buf_) : out_->Write(buf_);
   buf_.clear();
   return s;
 }
@@ -242,8 +241,8 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
     zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel,
                                                 /*checksum=*/true);
   } else {
-    text_ = std::make_unique<LogTextWriter>(out_,
-                                            format_ == LogFormat::kTextZstd);
+    text_ =
+        std::make_unique<LogTextWriter>(out_, format_ == LogFormat::kTextZstd);
   }
 }
 

@@ -16,9 +16,8 @@
 #define MMREPLAY_REPLAY_EVENT_LOG_H_
 
 #include <cstdint>
-#include <string>
-
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"

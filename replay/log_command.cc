@@ -46,8 +46,7 @@ examples:
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown action '", args.positional()[0], "' (known: print)"));
     }
-    RETURN_IF_ERROR(
-        PrintLog(args.positional()[1], args.Get("--output", "-")));
+    RETURN_IF_ERROR(PrintLog(args.positional()[1], args.Get("--output", "-")));
     return kExitOk;
   }
 };
@@ -59,8 +58,9 @@ absl::Status PrintLog(const std::string& input, const std::string& output) {
   const LogFormat format = LogFormatForPath(output);
   if (format == LogFormat::kBinary) {
     return absl::InvalidArgumentError(absl::StrCat(
-        output, ": logs are printed as text (.log, .log.zst); a binary log "
-                "is written by `mmreplay replay -o x.mme`"));
+        output,
+        ": logs are printed as text (.log, .log.zst); a binary log "
+        "is written by `mmreplay replay -o x.mme`"));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(input));
   ASSIGN_OR_RETURN(std::unique_ptr<trace::OutputFile> out,

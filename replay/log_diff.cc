@@ -45,6 +45,13 @@ bool FindField(absl::string_view line, absl::string_view key, size_t* begin,
   return true;
 }
 
+// FindField() for a hex value, read into *value.
+bool FindHexField(absl::string_view line, absl::string_view key,
+                  size_t* begin, size_t* end, uint64_t* value) {
+  return FindField(line, key, begin, end) &&
+         absl::SimpleHexAtoi(line.substr(*begin, *end - *begin), value);
+}
+
 // Names folios by their allocation instead of their PFN (DiffOptions::
 // ignore_pfn), one log at a time, as its lines come.
 class FolioNamer {
@@ -59,12 +66,7 @@ class FolioNamer {
     if (kind == "compact_begin" || kind == "compact_end") return;
     size_t begin, end;
     uint64_t pfn;
-    if (!FindField(*line, " pfn=", &begin, &end) ||
-        !absl::SimpleHexAtoi(absl::string_view(*line).substr(
-                                 begin, end - begin),
-                             &pfn)) {
-      return;
-    }
+    if (!FindHexField(*line, " pfn=", &begin, &end, &pfn)) return;
     if (kind == "folio_alloc") ids_[pfn] = {op, ++allocated_, 0};
     auto it = ids_.find(pfn);
     if (it == ids_.end()) return;
@@ -114,11 +116,7 @@ class FolioNamer {
   void Migrate(std::string* line, const Id& id) {
     size_t begin, end;
     uint64_t dst;
-    if (!FindField(*line, " dst=", &begin, &end) ||
-        !absl::SimpleHexAtoi(
-            absl::string_view(*line).substr(begin, end - begin), &dst)) {
-      return;
-    }
+    if (!FindHexField(*line, " dst=", &begin, &end, &dst)) return;
     auto it = ids_.find(dst);
     const Id target = it != ids_.end() ? it->second : Id{op_, ++allocated_, 0};
     line->replace(begin, end - begin, Name(target));
@@ -234,8 +232,9 @@ void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
                                          "", hidden, lines[0].op));
   }
   if (lines.empty()) {
-    absl::StrAppend(out, absl::StrFormat(" %c %7s | (no more events for this op)\n",
-                                         mark, ""));
+    absl::StrAppend(
+        out,
+        absl::StrFormat(" %c %7s | (no more events for this op)\n", mark, ""));
   }
   if (!op_ended || shown < lines.size()) return;
   // The context left after the last marked line, from the ops after.
@@ -317,8 +316,8 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
       std::vector<bool> mark_a, mark_b;
       MarkDifference(la, lb, &mark_a, &mark_b, &by_kind);
       if (first_window && ops_differ <= options.max_ops) {
-        absl::StrAppend(&report, ops_differ == 1 ? "first difference"
-                                                 : "difference",
+        absl::StrAppend(&report,
+                        ops_differ == 1 ? "first difference" : "difference",
                         " at op ", op);
         if (!la.empty()) {
           absl::StrAppend(&report, ", line ", la[0].number, " of ", a.name());
@@ -345,8 +344,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
   }
   absl::StrAppend(&report, ops, " ops compared, ", ops_differ,
                   " differ (first op ", first_op, ", last op ", last_op,
-                  "); events only in ", a.name(), " / only in ", b.name(),
-                  ":");
+                  "); events only in ", a.name(), " / only in ", b.name(), ":");
   if (by_kind.empty()) {
     absl::StrAppend(&report, " none (the same events in a different order)");
   }

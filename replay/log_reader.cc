@@ -118,9 +118,8 @@ class TextLogReader : public LogReader {
       }
       searched = in.available();
       if (searched > kMaxLineBytes) {
-        return Fail(absl::StrCat("line ", line_number() + 1,
-                                 ": longer than ", kMaxLineBytes,
-                                 " bytes: not an event log"));
+        return Fail(absl::StrCat("line ", line_number() + 1, ": longer than ",
+                                 kMaxLineBytes, " bytes: not an event log"));
       }
       if (!in.Fill(searched + 1)) {
         return Fail(absl::StrCat("line ", line_number() + 1, ": ", in.error()));
@@ -184,8 +183,8 @@ class BinaryLogReader : public LogReader {
   bool ReadRecord() {
     absl::string_view body;
     record_ = records_++;
-    switch (input_->NextRecord(trace::kMaxRecordBytes, &body,
-                               &record_offset_)) {
+    switch (
+        input_->NextRecord(trace::kMaxRecordBytes, &body, &record_offset_)) {
       case StreamInput::Framed::kError:
         record_offset_ = input_->offset();
         return FailAt(input_->error());
@@ -242,15 +241,14 @@ class BinaryLogReader : public LogReader {
 
   bool End(const LogEnd& end) {
     if (end.events() != events_seen_ || end.chunks() != chunks_) {
-      return FailAt(absl::StrCat("the end record counts ", end.events(),
-                                 " events in ", end.chunks(),
-                                 " chunks, but the log holds ", events_seen_,
-                                 " in ", chunks_));
+      return FailAt(absl::StrCat(
+          "the end record counts ", end.events(), " events in ", end.chunks(),
+          " chunks, but the log holds ", events_seen_, " in ", chunks_));
     }
     absl::string_view more;
     record_ = records_++;
-    switch (input_->NextRecord(trace::kMaxRecordBytes, &more,
-                               &record_offset_)) {
+    switch (
+        input_->NextRecord(trace::kMaxRecordBytes, &more, &record_offset_)) {
       case StreamInput::Framed::kEnd:
         ended_ = true;
         return false;
@@ -300,17 +298,10 @@ absl::Status NotALog(const std::string& path, absl::string_view what) {
 }  // namespace
 
 bool LogReader::Fail(absl::string_view what) {
+  // The file's own bytes may be quoted: the error stays one line.
   if (status_.ok()) {
-    // The file's own bytes may be quoted: the error stays one line.
-    std::string shown;
-    for (unsigned char c : what) {
-      if (c < 0x20 || c == 0x7f) {
-        absl::StrAppend(&shown, "\\x", absl::Hex(c, absl::kZeroPad2));
-      } else {
-        shown.push_back(static_cast<char>(c));
-      }
-    }
-    status_ = absl::InvalidArgumentError(absl::StrCat(name_, ": ", shown));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat(name_, ": ", trace::ShowControlChars(what)));
   }
   return false;
 }
@@ -331,8 +322,8 @@ absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", strerror(EISDIR)));
   }
-  auto input = std::make_unique<StreamInput>(
-      file, StreamInput::Compression::kDetect);
+  auto input =
+      std::make_unique<StreamInput>(file, StreamInput::Compression::kDetect);
   if (!input->Fill(kSniffBytes)) return NotALog(path, input->error());
   absl::string_view head(input->data(), input->available());
   if (head.empty()) {

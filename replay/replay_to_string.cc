@@ -28,16 +28,14 @@ class StringSink : public mm::EventSink {
 // kMaxBlocks are queued; Next() takes them in order.
 class ReplayedLogReader : public LogReader {
  public:
-  ReplayedLogReader(std::string name,
-                    std::unique_ptr<trace::TraceReader> trace,
+  ReplayedLogReader(std::string name, std::unique_ptr<trace::TraceReader> trace,
                     const ReplayOptions& options, const std::string& profile)
       : LogReader(std::move(name), LogFormat::kText),
         trace_(std::move(trace)),
         options_(options) {
     options_.cancel = &cancel_;
-    thread_ = std::thread([this, header = EventLogHeader(profile)] {
-      Run(header);
-    });
+    thread_ =
+        std::thread([this, header = EventLogHeader(profile)] { Run(header); });
   }
 
   ~ReplayedLogReader() override {
@@ -149,9 +147,9 @@ absl::StatusOr<std::unique_ptr<LogReader>> OpenReplayedLog(
   ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,
                    trace::TraceReader::Open(trace_path));
   ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
-  return std::unique_ptr<LogReader>(new ReplayedLogReader(
-      absl::StrCat(trace_path, " (", profile.name, ")"), std::move(reader),
-      options, profile.name));
+  return std::unique_ptr<LogReader>(
+      new ReplayedLogReader(absl::StrCat(trace_path, " (", profile.name, ")"),
+                            std::move(reader), options, profile.name));
 }
 
 }  // namespace mmreplay::replay

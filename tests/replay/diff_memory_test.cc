@@ -114,7 +114,8 @@ Run RunChild(const std::vector<std::string>& argv, const std::string& dir) {
     int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
@@ -184,11 +185,12 @@ int main(int argc, char** argv) {
               differ.exit_status,
               static_cast<unsigned long long>(differ.max_rss_mib));
   Expect(differ.exit_status == 1, "diff of different logs: not exit 1");
-  Expect(absl::StrContains(differ.out,
-                           absl::StrCat(2 * kRounds,
-                                        " ops compared, 1 differ (first op ",
-                                        3 + 2 * kRounds, ",")),
+  Expect(absl::StrContains(
+             differ.out,
+             absl::StrCat(2 * kRounds, " ops compared, 1 differ (first op ",
+                          3 + 2 * kRounds, ",")),
          "diff of different logs: summary\n" + differ.out.substr(0, 2000));
-  Expect(differ.max_rss_mib < kBoundMiB, "diff A.mme B.mme: peak RSS over bound");
+  Expect(differ.max_rss_mib < kBoundMiB,
+         "diff A.mme B.mme: peak RSS over bound");
   return failures == 0 ? 0 : 1;
 }

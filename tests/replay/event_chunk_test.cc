@@ -175,7 +175,8 @@ TEST(EventChunkTest, CorruptChunksAreRefused) {
             "its events use");
   c = good;
   c.set_kind(1, 999);
-  EXPECT_EQ(DecodeError(c), "corrupt event chunk: event 1 has unknown kind 999");
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 1 has unknown kind 999");
   c = good;
   c.add_kind(EVENT_FOLIO_FREE);
   EXPECT_EQ(DecodeError(c),
@@ -190,7 +191,8 @@ TEST(EventChunkTest, CorruptChunksAreRefused) {
             "corrupt event chunk: event 0 has 13 order runs (1 to 12)");
   c = good;
   c.set_reason(0, 31);
-  EXPECT_EQ(DecodeError(c), "corrupt event chunk: event 0 has unknown reason 31");
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 0 has unknown reason 31");
   c = good;
   c.set_scan_result(0, 200);
   EXPECT_EQ(DecodeError(c),

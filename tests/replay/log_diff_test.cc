@@ -28,7 +28,7 @@ constexpr char kLog[] =
     "reason=deferred_scan\n";
 
 DiffResult Diff(const std::string& a, const std::string& b,
-               const DiffOptions& options = DiffOptions()) {
+                const DiffOptions& options = DiffOptions()) {
   std::unique_ptr<LogReader> la = LogReader::FromText("a.log", a);
   std::unique_ptr<LogReader> lb = LogReader::FromText("b.log", b);
   absl::StatusOr<DiffResult> r = DiffLogs(*la, *lb, options);
@@ -157,8 +157,7 @@ TEST(LogDiffTest, MaxCapsTheOpsShownNotTheCount) {
   DiffResult r = Diff(kLog, Drifted(0x400), options);
   ASSERT_FALSE(r.equal);
   EXPECT_NE(r.report.find("first difference at op 4"), std::string::npos);
-  EXPECT_EQ(r.report.find("difference at op 6"), std::string::npos)
-      << r.report;
+  EXPECT_EQ(r.report.find("difference at op 6"), std::string::npos) << r.report;
   EXPECT_NE(r.report.find("(2 more ops differ; --max 1 shows the first 1)"),
             std::string::npos)
       << r.report;
@@ -207,8 +206,9 @@ TEST(LogDiffTest, IgnorePfnNamesSplitPiecesAfterTheirParent) {
   options.ignore_pfn = true;
   EXPECT_TRUE(Diff(a, b, options).equal);
   // Another piece is another folio.
-  std::string c = Drifted(0x400) + "12 folio_free pfn=0x604 order=0 "
-                                   "reason=free\n";
+  std::string c = Drifted(0x400) +
+                  "12 folio_free pfn=0x604 order=0 "
+                  "reason=free\n";
   DiffResult r = Diff(a, c, options);
   ASSERT_FALSE(r.equal);
   EXPECT_NE(r.report.find("12 folio_free pfn=@4.1+3 order=0"),

@@ -89,8 +89,7 @@ TEST(LogReaderTest, FormsAreToldApartByContent) {
       << text.substr(0, 200);
   EXPECT_EQ(ReadAll(TempPath("zst.dat")), text);
   EXPECT_EQ(ReadAll(TempPath("mme.dat")), text);
-  for (auto [name, format] :
-       std::vector<std::pair<std::string, LogFormat>>{
+  for (auto [name, format] : std::vector<std::pair<std::string, LogFormat>>{
            {"text.dat", LogFormat::kText},
            {"zst.dat", LogFormat::kTextZstd},
            {"mme.dat", LogFormat::kBinary}}) {
@@ -186,8 +185,9 @@ TEST(LogReaderTest, BinaryLogWithoutItsEndRecord) {
   const std::string path = TempPath("noend.mme");
   WriteRecords(path, {Header(), Chunk(3)});
   EXPECT_EQ(ReadAll(path),
-            path + ": truncated: the log ends after 2 records without its "
-                   "end record");
+            path +
+                ": truncated: the log ends after 2 records without its "
+                "end record");
 }
 
 TEST(LogReaderTest, EndRecordThatMiscounts) {
@@ -204,17 +204,18 @@ TEST(LogReaderTest, DataAfterTheEndRecord) {
   const std::string path = TempPath("after.mme");
   const std::vector<LogRecord> records = {Header(), End(0, 0), Chunk(1)};
   WriteRecords(path, records);
-  EXPECT_EQ(ReadAll(path), absl::StrCat(path, ": record 2 (byte ",
-                                        Offset(records, 2),
-                                        "): data after the end record"));
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 2 (byte ", Offset(records, 2),
+                         "): data after the end record"));
 }
 
 TEST(LogReaderTest, OtherVersion) {
   const std::string path = TempPath("v2.mme");
   WriteRecords(path, {Header(2), End(0, 0)});
   EXPECT_EQ(ReadAll(path),
-            path + ": record 0 (byte 0): event log version 2 (this build "
-                   "reads version 1)");
+            path +
+                ": record 0 (byte 0): event log version 2 (this build "
+                "reads version 1)");
   const std::string text = TempPath("v2.log");
   std::FILE* f = std::fopen(text.c_str(), "w");
   std::fputs("# mmreplay event log v2 profile=linux-6.18\n", f);
@@ -238,9 +239,9 @@ TEST(LogReaderTest, DuplicateHeader) {
   const std::string path = TempPath("twoheaders.mme");
   const std::vector<LogRecord> records = {Header(), Header(), End(0, 0)};
   WriteRecords(path, records);
-  EXPECT_EQ(ReadAll(path), absl::StrCat(path, ": record 1 (byte ",
-                                        Offset(records, 1),
-                                        "): duplicate header"));
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): duplicate header"));
 }
 
 TEST(LogReaderTest, ZstdThatIsNoLog) {
@@ -249,8 +250,9 @@ TEST(LogReaderTest, ZstdThatIsNoLog) {
   r.mutable_header()->set_magic("something else");
   WriteRecords(path, {r});
   EXPECT_EQ(ReadAll(path),
-            path + ": not an event log: zstd data that is neither a binary "
-                   "log nor compressed text");
+            path +
+                ": not an event log: zstd data that is neither a binary "
+                "log nor compressed text");
 }
 
 TEST(LogReaderTest, MissingFile) {
