@@ -46,8 +46,8 @@ bool FindField(absl::string_view line, absl::string_view key, size_t* begin,
 }
 
 // FindField() for a hex value, read into *value.
-bool FindHexField(absl::string_view line, absl::string_view key,
-                  size_t* begin, size_t* end, uint64_t* value) {
+bool FindHexField(absl::string_view line, absl::string_view key, size_t* begin,
+                  size_t* end, uint64_t* value) {
   return FindField(line, key, begin, end) &&
          absl::SimpleHexAtoi(line.substr(*begin, *end - *begin), value);
 }
