@@ -8,6 +8,11 @@
 //   BM_ReplayCompaction/N  compact_memory N times (1, 10) over a
 //                     fragmented 16 GiB model (issue 24;
 //                     MMREPLAY_BENCH_OPS sets its MiB)
+//   BM_LogForms       the churn replayed three times a repetition, side by
+//                     side: counting events only, writing the text log, and
+//                     writing the binary log (.mme); speeds, their ratios to
+//                     counting only, and the .mme's bytes per event
+//                     (issue 27)
 //
 //   bazel run -c opt //bench:replay_benchmark
 // MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments;
@@ -15,6 +20,7 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,14 +28,17 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "bench/fastest.h"
 #include "mm/event_sink.h"
 #include "replay/driver.h"
+#include "replay/event_log.h"
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
 #include "replay/gen/fragment.h"
+#include "trace/output_file.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -212,15 +221,116 @@ void EndToEnd(benchmark::internal::Benchmark* b) {
       ->ComputeStatistics("max", bench::Max);
 }
 
-void BM_ReplayChurn(benchmark::State& state) {
+const std::string& ChurnTrace() {
   static const std::string path = Generate("churn", [](trace::TraceWriter& w) {
     gen::ChurnParams p;
     p.ops = Ops(10000000);
     return gen::GenerateChurn(p, w);
   });
-  Replay(state, path);
+  return path;
 }
+
+void BM_ReplayChurn(benchmark::State& state) { Replay(state, ChurnTrace()); }
 BENCHMARK(BM_ReplayChurn)->Apply(EndToEnd);
+
+double WallSeconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// One replay of `trace` into an EventLog writing `out_path` in `format`
+// ("" counts events only); its wall-clock seconds, ops and events, and the
+// size of what it wrote.
+struct LogRun {
+  double seconds = 0;
+  uint64_t ops = 0;
+  uint64_t events = 0;
+  uint64_t bytes = 0;
+};
+absl::StatusOr<LogRun> ReplayToLog(const std::string& trace,
+                                   const std::string& out_path,
+                                   LogFormat format) {
+  LogRun run;
+  const double start = WallSeconds();
+  auto reader = trace::TraceReader::Open(trace);
+  if (!reader.ok()) return reader.status();
+  std::unique_ptr<trace::OutputFile> out;
+  if (!out_path.empty()) {
+    auto created = trace::OutputFile::Create(out_path);
+    if (!created.ok()) return created.status();
+    out = std::move(*created);
+  }
+  EventLog log(out.get(), format);
+  log.WriteHeader("linux-6.18");
+  ReplayReport report;
+  absl::Status s = Replay(**reader, ReplayOptions(), &log, &report);
+  if (s.ok()) s = log.Finish();
+  if (s.ok() && out != nullptr) s = out->Commit();
+  if (!s.ok()) return s;
+  run.seconds = WallSeconds() - start;
+  run.ops = report.ops;
+  run.events = log.events();
+  struct stat st;
+  if (!out_path.empty() && stat(out_path.c_str(), &st) == 0 &&
+      S_ISREG(st.st_mode)) {
+    run.bytes = static_cast<uint64_t>(st.st_size);
+  }
+  return run;
+}
+
+// The churn's log three ways in each repetition, one right after the
+// other, so that a neighbour's load moves all three alike: events counted
+// only (the replay benchmarks' sink), the text log (to /dev/null: its
+// formatting, not the disk; a 10M-op churn's text is about 10 GB), and the
+// binary log (to a file, whose size gives bytes per event). The ratios to
+// counting only are the figures to read.
+void BM_LogForms(benchmark::State& state) {
+  const std::string& trace = ChurnTrace();
+  const char* tmp = getenv("TEST_TMPDIR");
+  const std::string mme =
+      std::string(tmp ? tmp : "/tmp") + "/mmreplay_bench_churn.mme";
+  LogRun count, text, binary;
+  for (auto _ : state) {
+    auto c = ReplayToLog(trace, "", LogFormat::kText);
+    auto t = ReplayToLog(trace, "/dev/null", LogFormat::kText);
+    auto b = ReplayToLog(trace, mme, LogFormat::kBinary);
+    for (const auto* r : {&c, &t, &b}) {
+      if (!r->ok()) {
+        state.SkipWithError(std::string(r->status().message()).c_str());
+        return;
+      }
+    }
+    count = *c;
+    text = *t;
+    binary = *b;
+    state.SetIterationTime(count.seconds + text.seconds + binary.seconds);
+  }
+  std::remove(mme.c_str());
+  auto per_s = [](const LogRun& r, uint64_t n) {
+    return static_cast<double>(n) / r.seconds;
+  };
+  state.counters["count_ops_per_s"] = per_s(count, count.ops);
+  state.counters["text_ops_per_s"] = per_s(text, text.ops);
+  state.counters["mme_ops_per_s"] = per_s(binary, binary.ops);
+  state.counters["count_events_per_s"] = per_s(count, count.events);
+  state.counters["text_events_per_s"] = per_s(text, text.events);
+  state.counters["mme_events_per_s"] = per_s(binary, binary.events);
+  state.counters["text_vs_count"] = count.seconds / text.seconds;
+  state.counters["mme_vs_count"] = count.seconds / binary.seconds;
+  state.counters["events_per_op"] =
+      static_cast<double>(count.events) / static_cast<double>(count.ops);
+  state.counters["mme_MiB"] = static_cast<double>(binary.bytes) / (1 << 20);
+  state.counters["mme_bytes_per_event"] =
+      static_cast<double>(binary.bytes) / static_cast<double>(binary.events);
+}
+BENCHMARK(BM_LogForms)
+    ->Unit(benchmark::kSecond)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->ComputeStatistics("max", bench::Max);
 
 void BM_ReplayBalloon(benchmark::State& state) {
   static const std::string path =

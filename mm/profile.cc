@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -76,7 +77,123 @@ std::vector<Profile> Presets() {
   return {v5_4, v6_1, v6_6, v6_12, v6_15, v6_18, split_all, v3};
 }
 
+// The yes-or-no switches, by name.
+struct BoolSwitch {
+  absl::string_view name;
+  bool Profile::*field;
+};
+constexpr BoolSwitch kBoolSwitches[] = {
+    {"anon_mthp", &Profile::anon_mthp},
+    {"deferred_split_any_order", &Profile::deferred_split_any_order},
+    {"batched_rmap_zap", &Profile::batched_rmap_zap},
+    {"thp_underused_shrinker", &Profile::thp_underused_shrinker},
+    {"truncate_non_uniform_split", &Profile::truncate_non_uniform_split},
+    {"thp_cow_split_pmd", &Profile::thp_cow_split_pmd},
+    {"huge_zero_wp_thp", &Profile::huge_zero_wp_thp},
+    {"madv_free_keeps_covered_folios",
+     &Profile::madv_free_keeps_covered_folios},
+    {"huge_zero_wp_thp_queued", &Profile::huge_zero_wp_thp_queued},
+    {"collapse_read_only_ptes", &Profile::collapse_read_only_ptes},
+    {"fork_cow_pinned", &Profile::fork_cow_pinned},
+    {"truncate_unmap_on_split_failure",
+     &Profile::truncate_unmap_on_split_failure},
+    {"shmem_punch_split", &Profile::shmem_punch_split},
+    {"migrate_requeue_dst_deferred", &Profile::migrate_requeue_dst_deferred},
+    {"compaction_free_set_count", &Profile::compaction_free_set_count},
+};
+
+// A switch with named values: the values in order, and where to store one.
+template <typename Enum>
+struct EnumSwitch {
+  absl::string_view name;
+  std::vector<std::pair<absl::string_view, Enum>> values;
+  Enum Profile::*field;
+};
+
+const EnumSwitch<Profile::AnonCowReuse>& CowReuseSwitch() {
+  using R = Profile::AnonCowReuse;
+  static const auto* s = new EnumSwitch<R>{"anon_cow_reuse",
+                                           {{"mapcount", R::kByMapcount},
+                                            {"refcount", R::kByRefcount},
+                                            {"small", R::kSmallOnly},
+                                            {"large", R::kLargeMappedAlone}},
+                                           &Profile::anon_cow_reuse};
+  return *s;
+}
+
+const EnumSwitch<Profile::CompactLargeFolios>& CompactSwitch() {
+  using C = Profile::CompactLargeFolios;
+  static const auto* s = new EnumSwitch<C>{"compact_large_folios",
+                                           {{"skip", C::kSkip},
+                                            {"split_all", C::kSplitAll},
+                                            {"split_free", C::kSplitFree}},
+                                           &Profile::compact_large_folios};
+  return *s;
+}
+
+template <typename Enum>
+absl::Status SetEnum(const EnumSwitch<Enum>& s, absl::string_view value,
+                     Profile* profile) {
+  std::vector<absl::string_view> names;
+  for (const auto& [name, v] : s.values) {
+    if (name == value) {
+      profile->*s.field = v;
+      return absl::OkStatus();
+    }
+    names.push_back(name);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("switch '", s.name, "' takes ",
+                                                 absl::StrJoin(names, ", "),
+                                                 ", not '", value, "'"));
+}
+
+absl::Status ApplySwitch(absl::string_view name, absl::string_view value,
+                         Profile* profile) {
+  for (const BoolSwitch& s : kBoolSwitches) {
+    if (s.name != name) continue;
+    if (value != "on" && value != "off") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "switch '", name, "' takes on or off, not '", value, "'"));
+    }
+    profile->*s.field = value == "on";
+    return absl::OkStatus();
+  }
+  if (name == CowReuseSwitch().name) {
+    return SetEnum(CowReuseSwitch(), value, profile);
+  }
+  if (name == CompactSwitch().name) {
+    return SetEnum(CompactSwitch(), value, profile);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown switch '", name,
+                   "' (known: ", absl::StrJoin(SwitchNames(), ", "), ")"));
+}
+
 }  // namespace
+
+absl::Status ApplySwitches(absl::string_view list, Profile* profile) {
+  if (list.empty()) return absl::OkStatus();
+  for (absl::string_view item : absl::StrSplit(list, ',')) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (kv.first.empty() || item.find('=') == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", item, "': a switch is set as <switch>=<value> (on, off)"));
+    }
+    absl::Status set = ApplySwitch(kv.first, kv.second, profile);
+    if (!set.ok()) return set;
+    absl::StrAppend(&profile->name, "+", item);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> SwitchNames() {
+  std::vector<std::string> names;
+  for (const BoolSwitch& s : kBoolSwitches) names.emplace_back(s.name);
+  names.emplace_back(CowReuseSwitch().name);
+  names.emplace_back(CompactSwitch().name);
+  return names;
+}
 
 absl::StatusOr<Profile> ProfileByName(absl::string_view name) {
   for (const Profile& p : Presets()) {

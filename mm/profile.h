@@ -153,6 +153,20 @@ absl::StatusOr<Profile> ProfileByName(absl::string_view name);
 // Preset names, oldest kernel first.
 std::vector<std::string> ProfileNames();
 
+// Sets the switches `list` names, comma-separated, each as
+// "<switch>=<value>" with the names of docs/profiles.md: a yes-or-no switch
+// takes on or off ("batched_rmap_zap=off"), anon_cow_reuse takes mapcount,
+// refcount, small or large, compact_large_folios skip, split_all or
+// split_free. Each is appended to profile->name
+// ("linux-6.18+batched_rmap_zap=off"), so a log says what it was replayed
+// under. InvalidArgument names an unknown switch or value; an empty list
+// changes nothing.
+absl::Status ApplySwitches(absl::string_view list, Profile* profile);
+
+// The switch names ApplySwitches() knows: the yes-or-no ones, then
+// anon_cow_reuse and compact_large_folios.
+std::vector<std::string> SwitchNames();
+
 // The preset a trace without a profile name gets.
 inline constexpr absl::string_view kDefaultProfile = "linux-6.18";
 

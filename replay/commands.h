@@ -3,7 +3,9 @@
 #define MMREPLAY_REPLAY_COMMANDS_H_
 
 #include <memory>
+#include <string>
 
+#include "absl/status/status.h"
 #include "replay/command.h"
 
 namespace mmreplay::replay {
@@ -13,6 +15,12 @@ std::unique_ptr<Command> NewDiffCommand();
 std::unique_ptr<Command> NewConvertCommand();
 std::unique_ptr<Command> NewStatsCommand();
 std::unique_ptr<Command> NewGenCommand();
+std::unique_ptr<Command> NewLogCommand();
+
+// Writes the text of the event log `input` (any form) to `output` ("-" for
+// stdout; compressed for a name ending in .zst), whole or not at all: for
+// `log print` and `convert`.
+absl::Status PrintLog(const std::string& input, const std::string& output);
 
 }  // namespace mmreplay::replay
 

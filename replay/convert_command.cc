@@ -1,7 +1,9 @@
-// mmreplay convert IN OUT: between .mmt and .textproto, losslessly.
+// mmreplay convert IN OUT: between .mmt and .textproto, losslessly; an
+// event log to its text (as `log print`).
 #include "base/status_macros.h"
 #include "replay/commands.h"
 #include "replay/driver.h"
+#include "trace/trace_format.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -12,7 +14,7 @@ class ConvertCommand : public Command {
  public:
   absl::string_view name() const override { return "convert"; }
   absl::string_view summary() const override {
-    return "Convert a trace between .mmt and .textproto.";
+    return "Convert a trace between .mmt and .textproto, or a log to text.";
   }
   absl::string_view usage() const override { return "IN OUT"; }
   std::vector<FlagSpec> flags() const override { return {}; }
@@ -24,17 +26,26 @@ OUT is written whole or not at all. Converting is lossless both ways:
 `mmreplay convert x.textproto x.textproto` rewrites a trace in canonical
 form. Comments (#) are not kept; use an op's `note` field instead.
 
+IN may also be an event log in any form (text, .log.zst, .mme; any name
+but a trace's): OUT is then its text, compressed if OUT ends in .zst, as
+`mmreplay log print IN -o OUT` writes it.
+
 exit status: 0 converted, 2 trouble.
 
 examples:
   mmreplay convert traces/golden/seed000_anon_split_at_2.textproto /tmp/seed.mmt
   mmreplay convert /tmp/seed.mmt -
+  mmreplay convert /tmp/seed.mme /tmp/seed.log
 )";
   }
   int min_positional() const override { return 2; }
   int max_positional() const override { return 2; }
 
   absl::StatusOr<int> Run(const Args& args) override {
+    if (!trace::FormatForPath(args.positional()[0]).ok()) {
+      RETURN_IF_ERROR(PrintLog(args.positional()[0], args.positional()[1]));
+      return kExitOk;
+    }
     RETURN_IF_ERROR(
         RefuseOutputOverInput(args.positional()[0], args.positional()[1]));
     ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceReader> reader,

@@ -249,15 +249,20 @@ void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
 
 absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
                                            const ReplayOptions& options) {
-  if (!options.profile.empty()) return mm::ProfileByName(options.profile);
-  std::string name = reader.header().profile().name();
-  if (name.empty()) name = std::string(mm::kDefaultProfile);
-  absl::StatusOr<mm::Profile> profile = mm::ProfileByName(name);
-  if (!profile.ok()) {
-    return trace::RecordError(
-        reader.path(), 0, 0,
-        absl::StrCat("header.profile.name: ", profile.status().message()));
+  absl::StatusOr<mm::Profile> profile;
+  if (!options.profile.empty()) {
+    profile = mm::ProfileByName(options.profile);
+  } else {
+    std::string name = reader.header().profile().name();
+    if (name.empty()) name = std::string(mm::kDefaultProfile);
+    profile = mm::ProfileByName(name);
+    if (!profile.ok()) {
+      return trace::RecordError(
+          reader.path(), 0, 0,
+          absl::StrCat("header.profile.name: ", profile.status().message()));
+    }
   }
+  if (profile.ok()) RETURN_IF_ERROR(mm::ApplySwitches(options.set, &*profile));
   return profile;
 }
 
@@ -279,6 +284,11 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
   // The ops are decoded and checked on a second thread, a batch ahead.
   OpPrefetcher ops(reader);
   while (const trace::TraceOp* op = ops.Next()) {
+    if (options.cancel != nullptr &&
+        options.cancel->load(std::memory_order_relaxed)) {
+      return absl::CancelledError(
+          absl::StrCat(reader.path(), ": replay cancelled"));
+    }
     ++report->ops;
     ++report->ops_by_kind[op->kind];
     if (options.progress != nullptr) options.progress->Update(report->ops);

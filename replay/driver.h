@@ -4,6 +4,7 @@
 #define MMREPLAY_REPLAY_DRIVER_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,12 +25,18 @@ struct ReplayOptions {
   // Profile preset to replay under; empty means the header's (or
   // mm::kDefaultProfile if the header names none).
   std::string profile;
+  // Switches set over the profile's, "batched_rmap_zap=off,..."
+  // (mm::ApplySwitches).
+  std::string set;
   // Compare expectation records with the model.
   bool check = false;
   // Check the model's invariants after every op (always on in debug builds).
   bool verify = false;
   // Told the ops done as the replay goes (not owned; may be null).
   Progress* progress = nullptr;
+  // If set, the replay stops before the next op once it turns true, with a
+  // Cancelled error (a reader of its log went away).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ReplayReport {
@@ -44,8 +51,8 @@ struct ReplayReport {
 };
 
 // The profile a replay of `reader`'s trace runs under: options.profile, or
-// the header's, or mm::kDefaultProfile. An unknown name in the header is bad
-// input at record 0.
+// the header's, or mm::kDefaultProfile, with options.set applied. An unknown
+// name in the header is bad input at record 0.
 absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
                                            const ReplayOptions& options);
 

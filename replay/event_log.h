@@ -7,22 +7,46 @@
 // The first line is a comment naming the format and profile. Fields print in
 // a fixed order and only when set; numbers that are addresses or PFNs print
 // in hex. Nothing on a line depends on pointers, time or hash order.
+//
+// The same log has two more forms: the text compressed with zstd
+// (.log.zst), and the binary log (.mme: EventChunks of integer columns in a
+// zstd stream, replay/event_chunk.h), which `mmreplay log print` turns back
+// into the text, byte for byte. All three are written streaming.
 #ifndef MMREPLAY_REPLAY_EVENT_LOG_H_
 #define MMREPLAY_REPLAY_EVENT_LOG_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "mm/event_sink.h"
 #include "proto/event.pb.h"
+#include "proto/event_log.pb.h"
+#include "replay/event_chunk.h"
 #include "trace/output_file.h"
+#include "trace/zstd_stream.h"
 
 namespace mmreplay::replay {
 
-// Version of the text form, in the first line of every log.
+// Version of the text form, in the first line of every log (and the
+// binary log's LogHeader.version).
 inline constexpr int kEventLogVersion = 1;
+
+// LogHeader.magic of every binary log: tells it from a .mmt trace.
+inline constexpr absl::string_view kBinaryLogMagic = "mmreplay event log";
+
+// The three forms of a log (docs/event-log.md).
+enum class LogFormat {
+  kText,      // one line per event
+  kTextZstd,  // the same text, zstd-compressed (.log.zst)
+  kBinary,    // .mme: a zstd stream of LogRecords (proto/event_log.proto)
+};
+
+// The form a log written to `path` takes: kBinary for a name ending in
+// .mme, kTextZstd for .zst, else (and for "-") kText.
+LogFormat LogFormatForPath(absl::string_view path);
 
 // Appends the line for `event` (without newline) to *out.
 // REQUIRES: event.repeat() == 1.
@@ -41,21 +65,60 @@ absl::string_view ReasonName(Reason reason);
 // "complete" for COMPACT_RESULT_COMPLETE, as the log's result= shows it.
 absl::string_view CompactResultName(CompactResult result);
 
+// Writes log text to an OutputFile, zstd-compressed or not, about a MiB at
+// a time.
+class LogTextWriter {
+ public:
+  // Writes to `out` (not owned; must outlive this).
+  LogTextWriter(trace::OutputFile* out, bool zstd);
+
+  // Where to append text; then call MaybeFlush().
+  std::string& buffer() { return buf_; }
+  // Writes the buffer once it holds a MiB or more.
+  [[nodiscard]] absl::Status MaybeFlush() {
+    return buf_.size() >= kFlushBytes ? Flush() : absl::OkStatus();
+  }
+  // Writes what is buffered and ends the zstd frame. REQUIRES: called
+  // once, last; the OutputFile is committed by its owner.
+  [[nodiscard]] absl::Status Finish();
+
+ private:
+  static constexpr size_t kFlushBytes = 1 << 20;
+  absl::Status Flush();
+
+  trace::OutputFile* out_;
+  std::unique_ptr<trace::ZstdWriter> zstd_;
+  std::string buf_;
+};
+
 class EventLog : public mm::EventSink {
  public:
-  // Writes to `out` (not owned; may be null to count events only).
-  explicit EventLog(trace::OutputFile* out) : out_(out) {}
+  // Writes to `out` (not owned; may be null to count events only) in
+  // `format`.
+  explicit EventLog(trace::OutputFile* out,
+                    LogFormat format = LogFormat::kText);
 
   void WriteHeader(absl::string_view profile);
   void Emit(const mm::Event& event) override;
-  // Writes what is buffered; returns the first write error.
-  [[nodiscard]] absl::Status Flush();
+  // Writes what is buffered and ends the log (the zstd frame, the binary
+  // log's end record); returns the first write error. REQUIRES: called
+  // once, after the last event; the OutputFile is committed by its owner.
+  [[nodiscard]] absl::Status Finish();
 
   uint64_t events() const { return events_; }
 
  private:
+  void WriteChunk();
+
   trace::OutputFile* out_;
-  std::string buf_;
+  const LogFormat format_;
+  // The text forms.
+  std::unique_ptr<LogTextWriter> text_;
+  // The binary form.
+  std::unique_ptr<trace::ZstdWriter> zstd_;
+  ChunkEncoder encoder_;
+  LogRecord record_;
+  uint64_t chunks_ = 0;
   uint64_t events_ = 0;
   absl::Status status_;
 };

@@ -1,265 +1,359 @@
 #include "replay/log_diff.h"
 
-#include <errno.h>
-#include <string.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <deque>
 #include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace mmreplay::replay {
 namespace {
 
+// Lines of one op shown per side in a report; the rest are counted.
+constexpr size_t kMaxShownLines = 40;
+
 struct Line {
   uint64_t number;
+  uint64_t op;
   std::string text;
 };
 
-// The op index a line starts with; lines without one sort last.
-uint64_t OpOf(const std::string& line) {
-  uint64_t op;
-  size_t space = line.find(' ');
-  if (!absl::SimpleAtoi(absl::string_view(line).substr(0, space), &op)) {
-    return UINT64_MAX;
-  }
-  return op;
-}
-
-std::string KindOf(const std::string& line) {
+absl::string_view KindOf(absl::string_view line) {
   size_t a = line.find(' ');
-  if (a == std::string::npos) return line;
-  size_t b = line.find(' ', a + 1);
-  return line.substr(a + 1, b == std::string::npos ? b : b - a - 1);
+  if (a == absl::string_view::npos) return line;
+  absl::string_view rest = line.substr(a + 1);
+  return rest.substr(0, rest.find(' '));
 }
 
-// Reads one op's lines at a time, remembering the last few lines read and
-// reading ahead as far as the trailing context asks.
-class Grouper {
+// Where " <key>" starts on `line` and the value after it ends; false if
+// the line has no such field.
+bool FindField(absl::string_view line, absl::string_view key, size_t* begin,
+               size_t* end) {
+  size_t at = line.find(key);
+  if (at == absl::string_view::npos) return false;
+  *begin = at + key.size();
+  *end = line.find(' ', *begin);
+  if (*end == absl::string_view::npos) *end = line.size();
+  return true;
+}
+
+// FindField() for a hex value, read into *value.
+bool FindHexField(absl::string_view line, absl::string_view key, size_t* begin,
+                  size_t* end, uint64_t* value) {
+  return FindField(line, key, begin, end) &&
+         absl::SimpleHexAtoi(line.substr(*begin, *end - *begin), value);
+}
+
+// Names folios by their allocation instead of their PFN (DiffOptions::
+// ignore_pfn), one log at a time, as its lines come.
+class FolioNamer {
  public:
-  Grouper(LogLines& lines, int context) : lines_(lines), context_(context) {
-    ReadAhead(1);
-  }
-  bool done() const { return ahead_.empty(); }
-  uint64_t next_op() const { return OpOf(ahead_.front().text); }
-  // The lines of the next op.
-  std::vector<Line> Take() {
-    std::vector<Line> group;
-    const uint64_t op = next_op();
-    while (!ahead_.empty() && OpOf(ahead_.front().text) == op) {
-      group.push_back(std::move(ahead_.front()));
-      ahead_.pop_front();
-      ReadAhead(1);
+  void Rewrite(uint64_t op, std::string* line) {
+    if (op != op_) {
+      op_ = op;
+      allocated_ = 0;
     }
-    return group;
-  }
-  // Up to `context` lines read before the current group.
-  const std::deque<Line>& history() const { return history_; }
-  void Remember(const std::vector<Line>& group) {
-    for (const Line& l : group) {
-      history_.push_back(l);
-      if (history_.size() > static_cast<size_t>(context_)) history_.pop_front();
-    }
-  }
-  // Up to n lines after the current group, for trailing context.
-  std::vector<Line> Peek(int n) {
-    const size_t want = n > 0 ? static_cast<size_t>(n) : 0;
-    ReadAhead(want);
-    const auto k = static_cast<long>(std::min(ahead_.size(), want));
-    return std::vector<Line>(ahead_.begin(), ahead_.begin() + k);
+    const absl::string_view kind = KindOf(*line);
+    // A compaction zone's first PFN is no folio's.
+    if (kind == "compact_begin" || kind == "compact_end") return;
+    size_t begin, end;
+    uint64_t pfn;
+    if (!FindHexField(*line, " pfn=", &begin, &end, &pfn)) return;
+    if (kind == "folio_alloc") ids_[pfn] = {op, ++allocated_, 0};
+    auto it = ids_.find(pfn);
+    if (it == ids_.end()) return;
+    const Id id = it->second;
+    if (kind == "split") Split(*line, pfn, id);
+    if (kind == "folio_free") ids_.erase(pfn);
+    if (kind == "migrate") Migrate(line, id);
+    line->replace(begin, end - begin, Name(id));
   }
 
  private:
-  // Reads lines until n are waiting or the log ends.
-  void ReadAhead(size_t n) {
-    while (!ended_ && ahead_.size() < n) {
-      Line l;
-      if (!lines_.Next(&l.text, &l.number)) {
-        ended_ = true;
-        break;
+  struct Id {
+    uint64_t op;
+    uint64_t n;
+    uint64_t offset;
+  };
+
+  static std::string Name(const Id& id) {
+    if (id.offset == 0) return absl::StrCat("@", id.op, ".", id.n);
+    return absl::StrCat("@", id.op, ".", id.n, "+", id.offset);
+  }
+
+  // The pieces of a split are named after their parent.
+  void Split(absl::string_view line, uint64_t pfn, const Id& id) {
+    size_t begin, end;
+    if (!FindField(line, " orders=", &begin, &end)) return;
+    uint64_t offset = 0;
+    for (absl::string_view run :
+         absl::StrSplit(line.substr(begin, end - begin), ',')) {
+      std::pair<absl::string_view, absl::string_view> oc =
+          absl::StrSplit(run, absl::MaxSplits('*', 1));
+      uint32_t order = 0, count = 1;
+      if (!absl::SimpleAtoi(oc.first, &order) || order > 40 ||
+          (!oc.second.empty() && !absl::SimpleAtoi(oc.second, &count))) {
+        return;
       }
-      ahead_.push_back(std::move(l));
+      for (uint32_t i = 0; i < count; ++i) {
+        if (offset != 0) ids_[pfn + offset] = {id.op, id.n, id.offset + offset};
+        offset += uint64_t{1} << order;
+      }
     }
   }
 
-  LogLines& lines_;
-  int context_;
-  bool ended_ = false;
-  // Lines read and not yet taken, in order.
+  // A folio moved whole keeps its name at its new PFN; dst= names where it
+  // went as that block was named (a compaction target allocated in the
+  // log), or as a new allocation.
+  void Migrate(std::string* line, const Id& id) {
+    size_t begin, end;
+    uint64_t dst;
+    if (!FindHexField(*line, " dst=", &begin, &end, &dst)) return;
+    auto it = ids_.find(dst);
+    const Id target = it != ids_.end() ? it->second : Id{op_, ++allocated_, 0};
+    line->replace(begin, end - begin, Name(target));
+    ids_[dst] = id;
+  }
+
+  absl::flat_hash_map<uint64_t, Id> ids_;
+  uint64_t op_ = UINT64_MAX;
+  uint64_t allocated_ = 0;
+};
+
+// One log, read a line at a time with a few lines of lookahead and
+// history.
+class Side {
+ public:
+  Side(LogReader& reader, const DiffOptions& options)
+      : reader_(reader), options_(options) {}
+
+  const std::string& name() const { return reader_.name(); }
+  absl::Status status() const {
+    return status_.ok() ? reader_.status() : status_;
+  }
+
+  // Whether the next line is of `op`.
+  bool Has(uint64_t op) { return ReadAhead(1) && ahead_.front().op == op; }
+  // The next line's op, or UINT64_MAX at the end.
+  uint64_t NextOp() { return ReadAhead(1) ? ahead_.front().op : UINT64_MAX; }
+  const Line& Front() { return ahead_.front(); }
+  Line Take() {
+    Line l = std::move(ahead_.front());
+    ahead_.pop_front();
+    return l;
+  }
+  // Up to `context` lines read before the current op's.
+  const std::deque<Line>& history() const { return history_; }
+  void Remember(Line l) {
+    if (options_.context <= 0) return;
+    history_.push_back(std::move(l));
+    if (history_.size() > static_cast<size_t>(options_.context)) {
+      history_.pop_front();
+    }
+  }
+  // Up to n lines after the ones taken, for trailing context.
+  std::vector<Line> Peek(size_t n) {
+    ReadAhead(n);
+    return std::vector<Line>(ahead_.begin(),
+                             ahead_.begin() + std::min(n, ahead_.size()));
+  }
+
+ private:
+  // Reads lines until n are waiting or the log ends; whether one is.
+  bool ReadAhead(size_t n) {
+    absl::string_view text;
+    while (ahead_.size() < n && status_.ok() && reader_.Next(&text)) {
+      if (absl::StartsWith(text, "#")) continue;
+      Line l{reader_.line_number(), 0, std::string(text)};
+      if (!absl::SimpleAtoi(text.substr(0, text.find(' ')), &l.op)) {
+        status_ = absl::InvalidArgumentError(absl::StrCat(
+            name(), ": line ", l.number, ": the op index is out of range"));
+        break;
+      }
+      if (options_.ignore_pfn) namer_.Rewrite(l.op, &l.text);
+      if (options_.ignore_addr) {
+        size_t begin, end;
+        if (FindField(l.text, " addr=", &begin, &end)) {
+          l.text.replace(begin, end - begin, "*");
+        }
+      }
+      ahead_.push_back(std::move(l));
+    }
+    return !ahead_.empty();
+  }
+
+  LogReader& reader_;
+  const DiffOptions& options_;
+  absl::Status status_;
+  FolioNamer namer_;
   std::deque<Line> ahead_;
   std::deque<Line> history_;
 };
 
-void AppendSide(absl::string_view name, char mark,
-                const std::deque<Line>& before, const std::vector<Line>& group,
-                size_t at, int context, const std::vector<Line>& after,
+// One side of a reported op: context before, the op's lines from the
+// first difference with those only this side has marked, context after.
+void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
+                const std::vector<bool>& marked, bool op_ended, int context,
                 std::string* out) {
-  absl::StrAppend(out, mark == '-' ? "--- " : "+++ ", name, "\n");
-  for (const Line& l : before) {
+  absl::StrAppend(out, mark == '-' ? "--- " : "+++ ", side.name(), "\n");
+  for (const Line& l : side.history()) {
     absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
   }
-  for (size_t i = 0; i < at && i < group.size(); ++i) {
-    absl::StrAppend(
-        out, absl::StrFormat("   %7d | %s\n", group[i].number, group[i].text));
+  size_t last = 0;
+  bool any = false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (marked[i]) {
+      last = i;
+      any = true;
+    }
   }
-  int shown = 0;
-  for (size_t i = at; i < group.size() && shown <= context; ++i, ++shown) {
-    absl::StrAppend(out, absl::StrFormat(" %c %7d | %s\n", i == at ? mark : ' ',
-                                         group[i].number, group[i].text));
+  const auto ctx = static_cast<size_t>(std::max(context, 0));
+  size_t shown = any ? std::min(lines.size(), last + 1 + ctx) : 0;
+  size_t hidden = 0;
+  if (shown > kMaxShownLines) {
+    hidden = shown - kMaxShownLines;
+    shown = kMaxShownLines;
   }
-  for (const Line& l : after) {
-    if (shown++ > context) break;
-    absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
+  for (size_t i = 0; i < shown; ++i) {
+    absl::StrAppend(out,
+                    absl::StrFormat(" %c %7d | %s\n", marked[i] ? mark : ' ',
+                                    lines[i].number, lines[i].text));
   }
-  if (at >= group.size()) {
+  if (hidden > 0) {
+    absl::StrAppend(out, absl::StrFormat("   %7s | (%d more lines of op %d)\n",
+                                         "", hidden, lines[0].op));
+  }
+  if (lines.empty()) {
     absl::StrAppend(
         out,
-        absl::StrFormat(" %c         | (no more events for this op)\n", mark));
+        absl::StrFormat(" %c %7s | (no more events for this op)\n", mark, ""));
+  }
+  if (!op_ended || shown < lines.size()) return;
+  // The context left after the last marked line, from the ops after.
+  size_t after_last = any ? shown - last - 1 : 0;
+  size_t more = ctx > after_last ? ctx - after_last : 0;
+  for (const Line& l : side.Peek(more)) {
+    absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
+  }
+}
+
+// Marks the lines of each side that the other does not have (a multiset
+// difference: a line both have twice and once is marked once), and counts
+// them by kind.
+void MarkDifference(
+    const std::vector<Line>& a, const std::vector<Line>& b,
+    std::vector<bool>* mark_a, std::vector<bool>* mark_b,
+    absl::btree_map<std::string, std::pair<uint64_t, uint64_t>>* by_kind) {
+  // Left over after matching: positive counts are only in A, negative
+  // only in B.
+  absl::flat_hash_map<absl::string_view, int64_t> left;
+  for (const Line& l : a) ++left[l.text];
+  for (const Line& l : b) --left[l.text];
+  mark_a->assign(a.size(), false);
+  mark_b->assign(b.size(), false);
+  // The last occurrences are the unmatched ones, so a line both sides have
+  // at the start stays unmarked.
+  for (size_t i = a.size(); i-- > 0;) {
+    int64_t& n = left[a[i].text];
+    if (n > 0) {
+      (*mark_a)[i] = true;
+      --n;
+    }
+  }
+  for (size_t i = b.size(); i-- > 0;) {
+    int64_t& n = left[b[i].text];
+    if (n < 0) {
+      (*mark_b)[i] = true;
+      ++n;
+    }
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if ((*mark_a)[i]) ++(*by_kind)[std::string(KindOf(a[i].text))].first;
+  }
+  for (size_t i = 0; i < b.size(); ++i) {
+    if ((*mark_b)[i]) ++(*by_kind)[std::string(KindOf(b[i].text))].second;
   }
 }
 
 }  // namespace
 
-absl::StatusOr<LogLines> LogLines::FromFile(const std::string& path) {
-  LogLines lines;
-  lines.name_ = path;
-  lines.file_ = path == "-" ? stdin : fopen(path.c_str(), "r");
-  if (lines.file_ == nullptr) {
-    std::string why = strerror(errno);
-    if (errno == ENOENT)
-      return absl::NotFoundError(absl::StrCat(path, ": ", why));
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
-  }
-  // fopen() opens a directory for reading; its first read fails.
-  struct stat st;
-  if (fstat(fileno(lines.file_), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", strerror(EISDIR)));
-  }
-  return lines;
-}
-
-LogLines LogLines::FromText(std::string name, std::string text) {
-  LogLines lines;
-  lines.name_ = std::move(name);
-  lines.text_ = std::move(text);
-  return lines;
-}
-
-LogLines::LogLines(LogLines&& o) noexcept { *this = std::move(o); }
-
-LogLines& LogLines::operator=(LogLines&& o) noexcept {
-  name_ = std::move(o.name_);
-  file_ = std::exchange(o.file_, nullptr);
-  text_ = std::move(o.text_);
-  pos_ = o.pos_;
-  number_ = o.number_;
-  return *this;
-}
-
-LogLines::~LogLines() {
-  if (file_ != nullptr && file_ != stdin) fclose(file_);
-}
-
-bool LogLines::Next(std::string* line, uint64_t* number) {
-  for (;;) {
-    if (file_ != nullptr) {
-      char* buf = nullptr;
-      size_t cap = 0;
-      ssize_t n = getline(&buf, &cap, file_);
-      if (n < 0) {
-        free(buf);
-        return false;
-      }
-      line->assign(buf, n > 0 && buf[n - 1] == '\n' ? n - 1 : n);
-      free(buf);
-    } else {
-      if (pos_ >= text_.size()) return false;
-      size_t eol = text_.find('\n', pos_);
-      if (eol == std::string::npos) eol = text_.size();
-      line->assign(text_, pos_, eol - pos_);
-      pos_ = eol + 1;
-    }
-    ++number_;
-    if (!line->empty() && (*line)[0] == '#') continue;
-    *number = number_;
-    return true;
-  }
-}
-
-DiffResult DiffLogs(LogLines& a, LogLines& b, const DiffOptions& options) {
+absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
+                                    const DiffOptions& options) {
   DiffResult result;
-  Grouper ga(a, options.context), gb(b, options.context);
+  Side sa(a, options), sb(b, options);
   // Per kind: events only in A, only in B.
   absl::btree_map<std::string, std::pair<uint64_t, uint64_t>> by_kind;
-  uint64_t ops_differ = 0, first_op = 0, last_op = 0;
-  std::string first;
-  while (!ga.done() || !gb.done()) {
-    uint64_t op_a = ga.done() ? UINT64_MAX : ga.next_op();
-    uint64_t op_b = gb.done() ? UINT64_MAX : gb.next_op();
-    uint64_t op = std::min(op_a, op_b);
-    // A line with no op number sorts last (UINT64_MAX), as does a side that
-    // is done: only a side with lines left gives its group.
-    std::vector<Line> la =
-        !ga.done() && op_a == op ? ga.Take() : std::vector<Line>();
-    std::vector<Line> lb =
-        !gb.done() && op_b == op ? gb.Take() : std::vector<Line>();
-    size_t at = 0;
-    while (at < la.size() && at < lb.size() && la[at].text == lb[at].text) ++at;
-    if (at == la.size() && at == lb.size()) {
-      ga.Remember(la);
-      gb.Remember(lb);
-      continue;
+  uint64_t ops = 0, ops_differ = 0, first_op = 0, last_op = 0;
+  std::string& report = result.report;
+  for (;;) {
+    const uint64_t op_a = sa.NextOp(), op_b = sb.NextOp();
+    if (!sa.status().ok()) return sa.status();
+    if (!sb.status().ok()) return sb.status();
+    if (op_a == UINT64_MAX && op_b == UINT64_MAX) break;
+    const uint64_t op = std::min(op_a, op_b);
+    ++ops;
+    // The lines both sides have, in the same order, are not held.
+    while (sa.Has(op) && sb.Has(op) && sa.Front().text == sb.Front().text) {
+      sa.Remember(sa.Take());
+      sb.Remember(sb.Take());
     }
-    ++ops_differ;
+    if (!sa.Has(op) && !sb.Has(op)) continue;
+    if (ops_differ++ == 0) first_op = op;
     last_op = op;
-    if (first.empty()) {
-      first_op = op;
-      uint64_t line_a = at < la.size() ? la[at].number : 0;
-      uint64_t line_b = at < lb.size() ? lb[at].number : 0;
-      first = absl::StrCat("first difference at op ", op);
-      if (line_a) absl::StrAppend(&first, ", line ", line_a, " of ", a.name());
-      if (line_b) absl::StrAppend(&first, ", line ", line_b, " of ", b.name());
-      absl::StrAppend(&first, ":\n");
-      AppendSide(a.name(), '-', ga.history(), la, at, options.context,
-                 ga.Peek(options.context), &first);
-      AppendSide(b.name(), '+', gb.history(), lb, at, options.context,
-                 gb.Peek(options.context), &first);
+    bool first_window = true;
+    while (sa.Has(op) || sb.Has(op)) {
+      std::vector<Line> la, lb;
+      while (la.size() < kWindowLines && sa.Has(op)) la.push_back(sa.Take());
+      while (lb.size() < kWindowLines && sb.Has(op)) lb.push_back(sb.Take());
+      std::vector<bool> mark_a, mark_b;
+      MarkDifference(la, lb, &mark_a, &mark_b, &by_kind);
+      if (first_window && ops_differ <= options.max_ops) {
+        absl::StrAppend(&report,
+                        ops_differ == 1 ? "first difference" : "difference",
+                        " at op ", op);
+        if (!la.empty()) {
+          absl::StrAppend(&report, ", line ", la[0].number, " of ", a.name());
+        }
+        if (!lb.empty()) {
+          absl::StrAppend(&report, ", line ", lb[0].number, " of ", b.name());
+        }
+        absl::StrAppend(&report, ":\n");
+        AppendSide(sa, '-', la, mark_a, !sa.Has(op), options.context, &report);
+        AppendSide(sb, '+', lb, mark_b, !sb.Has(op), options.context, &report);
+        absl::StrAppend(&report, "\n");
+      }
+      first_window = false;
+      for (Line& l : la) sa.Remember(std::move(l));
+      for (Line& l : lb) sb.Remember(std::move(l));
     }
-    // Multiset difference of the op's events.
-    absl::btree_map<std::string, int64_t> count;
-    for (const Line& l : la) ++count[l.text];
-    for (const Line& l : lb) --count[l.text];
-    for (const auto& [text, n] : count) {
-      if (n > 0) by_kind[KindOf(text)].first += n;
-      if (n < 0) by_kind[KindOf(text)].second += -n;
-    }
-    ga.Remember(la);
-    gb.Remember(lb);
   }
   if (ops_differ == 0) return result;
   result.equal = false;
-  result.report = first;
-  absl::StrAppend(&result.report, "\nevents that differ, by kind (only in ",
-                  a.name(), " / only in ", b.name(), "):\n");
-  for (const auto& [kind, n] : by_kind) {
-    absl::StrAppend(&result.report, absl::StrFormat("  %-20s %8d %8d\n", kind,
-                                                    n.first, n.second));
+  if (ops_differ > options.max_ops) {
+    absl::StrAppend(&report, "(", ops_differ - options.max_ops,
+                    " more ops differ; --max ", options.max_ops,
+                    " shows the first ", options.max_ops, ")\n");
   }
+  absl::StrAppend(&report, ops, " ops compared, ", ops_differ,
+                  " differ (first op ", first_op, ", last op ", last_op,
+                  "); events only in ", a.name(), " / only in ", b.name(), ":");
   if (by_kind.empty()) {
-    absl::StrAppend(&result.report,
-                    "  (none: the same events in a different order)\n");
+    absl::StrAppend(&report, " none (the same events in a different order)");
   }
-  absl::StrAppend(&result.report, "ops that differ: ", ops_differ,
-                  " (first op ", first_op, ", last op ", last_op, ")\n");
+  const char* sep = " ";
+  for (const auto& [kind, n] : by_kind) {
+    absl::StrAppend(&report, sep, kind, " ", n.first, "/", n.second);
+    sep = ", ";
+  }
+  absl::StrAppend(&report, "\n");
   return result;
 }
 

@@ -1,6 +1,13 @@
-// Compares two event logs op by op: finds the first event where they part,
-// with context on both sides, and counts the events only one side has, by
-// event kind. Lines starting with '#' are comments and never differ.
+// Compares two event logs op by op, streaming both: every op whose events
+// differ is listed (up to a cap) with its differing events marked and a few
+// lines of context on both sides, the events only one side has are counted
+// by kind, and a one-line summary ends the report. Comment lines never
+// differ.
+//
+// Memory: the lines of the op being compared, from its first difference
+// on (in windows of kWindowLines per side for an op longer than that), and
+// the context; with ignore_pfn, one identity per live folio. Never a whole
+// log.
 #ifndef MMREPLAY_REPLAY_LOG_DIFF_H_
 #define MMREPLAY_REPLAY_LOG_DIFF_H_
 
@@ -8,39 +15,29 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
+#include "replay/log_reader.h"
 
 namespace mmreplay::replay {
 
-// A source of log lines: a file read as it goes, or text held in memory.
-class LogLines {
- public:
-  // Reads `path` ("-" for stdin).
-  static absl::StatusOr<LogLines> FromFile(const std::string& path);
-  static LogLines FromText(std::string name, std::string text);
-
-  LogLines(LogLines&&) noexcept;
-  LogLines& operator=(LogLines&&) noexcept;
-  ~LogLines();
-
-  const std::string& name() const { return name_; }
-  // The next line that is not a comment, without its newline; false at the
-  // end. *number is its 1-based line number.
-  bool Next(std::string* line, uint64_t* number);
-
- private:
-  LogLines() = default;
-  std::string name_;
-  FILE* file_ = nullptr;
-  std::string text_;
-  size_t pos_ = 0;
-  uint64_t number_ = 0;
-};
-
 struct DiffOptions {
-  // Lines of context around the first difference, on each side.
+  // Lines of context around each difference, on each side.
   int context = 3;
+  // Differing ops reported in full; the others are only counted.
+  uint64_t max_ops = 10;
+  // Compare PFNs (pfn=, dst=) as folio identities rather than numbers: a
+  // folio is named after its allocation, "@<op>.<n>" for the n-th folio
+  // allocated by op <op>, and a split's pieces after their parent,
+  // "@<op>.<n>+<page offset>". Two logs whose allocators hand out other
+  // PFNs for the same folios then align. A PFN no allocation in the log
+  // named (a compaction zone's) stays a number.
+  bool ignore_pfn = false;
+  // Compare without virtual addresses (addr=*).
+  bool ignore_addr = false;
 };
+
+// Lines of one op held at a time per side; a longer op is compared window
+// by window.
+inline constexpr size_t kWindowLines = 1 << 16;
 
 struct DiffResult {
   bool equal = true;
@@ -48,7 +45,9 @@ struct DiffResult {
   std::string report;
 };
 
-DiffResult DiffLogs(LogLines& a, LogLines& b, const DiffOptions& options);
+// Reads both logs to their ends. Errors: either reader's status().
+absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
+                                    const DiffOptions& options);
 
 }  // namespace mmreplay::replay
 

@@ -19,6 +19,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(NewConvertCommand());
   all.push_back(NewStatsCommand());
   all.push_back(NewGenCommand());
+  all.push_back(NewLogCommand());
   return all;
 }
 
@@ -41,8 +42,8 @@ std::string TopHelp() {
       "  0  success; for diff, the logs are equal\n"
       "  1  diff found differences, or replay --check found an expectation\n"
       "     the model did not meet\n"
-      "  2  trouble: bad usage, a bad trace (the message names the file,\n"
-      "     record and field), or an I/O error\n"
+      "  2  trouble: bad usage, a bad trace or log (the message names the\n"
+      "     file, record and field), or an I/O error\n"
       "\ndocs: README.md, traces/FORMAT.md, docs/event-log.md\n";
   return out;
 }

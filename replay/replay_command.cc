@@ -1,4 +1,5 @@
-// mmreplay replay TRACE [-o LOG] [--check] [--profile NAME] [--verify]
+// mmreplay replay TRACE [-o LOG] [--check] [--profile NAME] [--set S=V,...]
+// [--verify]
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -20,17 +21,20 @@ class ReplayCommand : public Command {
     return "Replay a trace through the MM model and write its event log.";
   }
   absl::string_view usage() const override {
-    return "TRACE [-o LOG] [--check] [--profile NAME] [--verify] "
-           "[--summary[=json]] [-q]";
+    return "TRACE [-o LOG] [--check] [--profile NAME] [--set S=V,...] "
+           "[--verify] [--summary[=json]] [-q]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
         {"--output", "-o", "LOG",
-         "write the event log to LOG (default: stdout)"},
+         "write the event log to LOG (default: stdout); LOG.mme is binary, "
+         "LOG.zst compressed text"},
         {"--check", "", "",
          "compare the trace's expectation records with the model"},
         {"--profile", "", "NAME",
          "replay under this kernel profile instead of the trace's"},
+        {"--set", "", "S=V,...",
+         "set behaviour switches over the profile's (on, off)"},
         {"--verify", "", "", "check the model's invariants after every op"},
         {"--quiet", "-q", "", "no progress line on stderr"},
         {"--summary", "", "FORMAT",
@@ -42,6 +46,10 @@ class ReplayCommand : public Command {
   absl::string_view details() const override {
     return R"(TRACE is a .mmt or .textproto file (traces/FORMAT.md). The event log has
 one event a line (docs/event-log.md); it is written whole or not at all.
+LOG's name picks its form: text (the default), text compressed with zstd
+(a name ending in .zst, e.g. x.log.zst) or the binary log (.mme: about a
+byte or two per event; `mmreplay log print x.mme` gives its text, byte for
+byte). Every command that reads logs takes all three.
 
 With --check, each expectation record (a folio layout or counter values the
 live kernel showed) is compared with the model at that point of the trace.
@@ -56,7 +64,11 @@ replay with exit status 2. A build without -c opt (Bazel's default) checks
 them always, many times slower; ./mmreplay builds with -c opt.
 
 Profiles: linux-5.4, linux-6.1, linux-6.6, linux-6.12, linux-6.15, linux-6.18,
-seed003-split-all, seed003-v3 (docs/profiles.md).
+seed003-split-all, seed003-v3 (docs/profiles.md). --set changes single
+switches of the profile, comma-separated: batched_rmap_zap=off (on or off),
+anon_cow_reuse=small (mapcount, refcount, small, large),
+compact_large_folios=skip (skip, split_all, split_free); the log's header
+names them after the profile (linux-6.18+batched_rmap_zap=off).
 
 --summary counts what the replay did: ops by kind, folios allocated and
 left at the end by order, splits by type, reason and order with the folios
@@ -77,6 +89,7 @@ examples:
   mmreplay replay traces/golden/seed000_anon_split_at_2.textproto
   mmreplay replay --check traces/captured/anon_pmd_dontneed_1_1.textproto
   mmreplay replay --profile linux-6.1 trace.mmt -o old.log
+  mmreplay replay --set batched_rmap_zap=off trace.mmt -o unbatched.mme
 )";
   }
   int min_positional() const override { return 1; }
@@ -89,6 +102,7 @@ examples:
                      trace::TraceReader::Open(path));
     ReplayOptions options;
     options.profile = args.Get("--profile", "");
+    options.set = args.Get("--set", "");
     options.check = args.Has("--check");
     options.verify = args.Has("--verify");
     ASSIGN_OR_RETURN(mm::Profile profile, ResolveProfile(*reader, options));
@@ -99,12 +113,12 @@ examples:
     }
     // With --summary, stdout holds the summary: the log goes only to a file.
     const bool log_wanted = summary.empty() || args.Has("--output");
+    const std::string output = args.Get("--output", "-");
     std::unique_ptr<trace::OutputFile> out;
     if (log_wanted) {
-      ASSIGN_OR_RETURN(out,
-                       trace::OutputFile::Create(args.Get("--output", "-")));
+      ASSIGN_OR_RETURN(out, trace::OutputFile::Create(output));
     }
-    EventLog log(out.get());
+    EventLog log(out.get(), LogFormatForPath(output));
     log.WriteHeader(profile.name);
     SummarySink counted(&log);
     ReplayReport report;
@@ -116,7 +130,7 @@ examples:
                summary.empty() ? static_cast<mm::EventSink*>(&log) : &counted,
                &report, nullptr, &counters));
     progress.Finish(report.ops);
-    RETURN_IF_ERROR(log.Flush());
+    RETURN_IF_ERROR(log.Finish());
     if (out != nullptr) RETURN_IF_ERROR(out->Commit());
     if (!summary.empty()) {
       Summary s = counted.Finish(profile.name, report, counters);

@@ -1,7 +1,6 @@
 #include "trace/mmt_reader.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
@@ -11,135 +10,38 @@
 #include "trace/well_formed.h"
 
 namespace mmreplay::trace {
-namespace {
-
-constexpr size_t kReadChunk = 128 << 10;
-// A varint64 takes at most 10 bytes.
-constexpr size_t kMaxVarintBytes = 10;
-
-}  // namespace
 
 MmtReader::MmtReader(std::string path, FILE* file)
     : TraceReader(std::move(path)),
       schema_(OpSchema::Get()),
-      file_(file),
-      dctx_(ZSTD_createDCtx()),
-      in_(kReadChunk) {
-  in_buffer_ = {in_.data(), 0, 0};
-}
-
-MmtReader::~MmtReader() {
-  ZSTD_freeDCtx(dctx_);
-  fclose(file_);
-}
-
-bool MmtReader::FailHere(absl::string_view what) {
-  uint64_t offset = dropped_ + pos_;
-  Fail(next_record_, offset, what);
-  return false;
-}
-
-bool MmtReader::Fill(size_t need) {
-  while (len_ - pos_ < need && !file_done_ && zstd_error_.empty()) {
-    if (pos_ > 0) {
-      std::memmove(buf_.get(), buf_.get() + pos_, len_ - pos_);
-      dropped_ += pos_;
-      len_ -= pos_;
-      pos_ = 0;
-    }
-    if (in_buffer_.pos == in_buffer_.size && !output_pending_) {
-      size_t n = fread(in_.data(), 1, in_.size(), file_);
-      if (n == 0) {
-        file_done_ = true;
-        break;
-      }
-      file_offset_ += in_buffer_.size;
-      in_buffer_ = {in_.data(), n, 0};
-    }
-    size_t want = len_ + std::max(need, kReadChunk);
-    if (want > cap_) {
-      std::unique_ptr<char[]> bigger(new char[want]);
-      if (len_ > 0) std::memcpy(bigger.get(), buf_.get(), len_);
-      buf_ = std::move(bigger);
-      cap_ = want;
-    }
-    ZSTD_outBuffer out{buf_.get() + len_, cap_ - len_, 0};
-    size_t ret = ZSTD_decompressStream(dctx_, &out, &in_buffer_);
-    len_ += out.pos;
-    // A full output buffer may leave decoded bytes inside zstd.
-    output_pending_ = out.pos == out.size;
-    if (ZSTD_isError(ret)) {
-      zstd_error_ = absl::StrCat(
-          "corrupt zstd stream (at byte ", file_offset_ + in_buffer_.pos,
-          " of the compressed file): ", ZSTD_getErrorName(ret));
-      break;
-    }
-    // ret == 0 exactly when a frame was completed; if the file ends now with
-    // a frame incomplete, it was truncated.
-    truncated_ = ret != 0;
-  }
-  if (file_done_ && ferror(file_)) return FailHere("read error");
-  if (len_ - pos_ < need && !zstd_error_.empty()) return FailHere(zstd_error_);
-  return true;
-}
+      input_(file, StreamInput::Compression::kZstd) {}
 
 MmtReader::Got MmtReader::ReadRecord() {
-  if (!Fill(kMaxVarintBytes)) return Got::kError;
-  size_t avail = len_ - pos_;
-  if (avail == 0) {
-    if (truncated_) {
-      FailHere("truncated zstd frame: the file ends inside a compressed frame");
+  absl::string_view body;
+  switch (input_.NextRecord(kMaxRecordBytes, &body, &record_offset_)) {
+    case StreamInput::Framed::kEnd:
+      return Got::kEnd;
+    case StreamInput::Framed::kError:
+      Fail(next_record_, input_.offset(), input_.error());
       return Got::kError;
-    }
-    return Got::kEnd;
-  }
-  record_offset_ = dropped_ + pos_;
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(buf_.get() + pos_);
-  google::protobuf::io::CodedInputStream in(
-      p, static_cast<int>(std::min(avail, kMaxVarintBytes)));
-  uint64_t length = 0;
-  if (!in.ReadVarint64(&length)) {
-    if (avail < kMaxVarintBytes) {
-      FailHere(truncated_ ? "truncated zstd frame: the file ends inside a "
-                            "compressed frame"
-                          : "truncated record length");
-    } else {
-      FailHere("corrupt record length: bad varint");
-    }
-    return Got::kError;
-  }
-  if (length > kMaxRecordBytes) {
-    FailHere(absl::StrCat("record length ", length, " exceeds the cap of ",
-                          kMaxRecordBytes, " bytes"));
-    return Got::kError;
-  }
-  size_t prefix = static_cast<size_t>(in.CurrentPosition());
-  if (!Fill(prefix + length)) return Got::kError;
-  if (len_ - pos_ < prefix + length) {
-    FailHere(truncated_
-                 ? "truncated zstd frame: the file ends inside a compressed "
-                   "frame"
-                 : absl::StrCat("truncated record: length ", length,
-                                " but the stream ends after ",
-                                len_ - pos_ - prefix, " bytes"));
-    return Got::kError;
+    case StreamInput::Framed::kRecord:
+      break;
   }
   // A Record holds exactly one field, a header (1) or an op batch (2): read
   // its tag and length here so the batch parses into batch_msg_, whose
   // columns keep their memory from batch to batch.
-  // Fill() may have moved the buffer.
-  const uint8_t* body =
-      reinterpret_cast<const uint8_t*>(buf_.get() + pos_) + prefix;
-  google::protobuf::io::CodedInputStream rec(body, static_cast<int>(length));
+  const auto* bytes = reinterpret_cast<const uint8_t*>(body.data());
+  const auto length = static_cast<int>(body.size());
+  google::protobuf::io::CodedInputStream rec(bytes, length);
   uint32_t tag = rec.ReadTag();
   uint32_t sublen = 0;
   using google::protobuf::internal::WireFormatLite;
   bool framed = WireFormatLite::GetTagWireType(tag) ==
                     WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
                 rec.ReadVarint32(&sublen) &&
-                rec.CurrentPosition() + sublen == length;
+                rec.CurrentPosition() + static_cast<int64_t>(sublen) == length;
   int field = framed ? WireFormatLite::GetTagFieldNumber(tag) : 0;
-  const void* sub = body + (framed ? rec.CurrentPosition() : 0);
+  const void* sub = bytes + (framed ? rec.CurrentPosition() : 0);
   Got got = Got::kError;
   if (field == Record::kHeaderFieldNumber) {
     got = header_.ParseFromArray(sub, static_cast<int>(sublen)) ? Got::kHeader
@@ -149,23 +51,25 @@ MmtReader::Got MmtReader::ReadRecord() {
               ? Got::kBatch
               : Got::kError;
   } else {
-    FailHere("corrupt record: it must hold exactly one header or op batch");
+    Fail(next_record_, record_offset_,
+         "corrupt record: it must hold exactly one header or op batch");
     return Got::kError;
   }
   if (got == Got::kError) {
-    FailHere(field == Record::kHeaderFieldNumber
-                 ? "corrupt record: not a valid Header message"
-                 : "corrupt record: not a valid OpBatch message");
-    return Got::kError;
+    Fail(next_record_, record_offset_,
+         field == Record::kHeaderFieldNumber
+             ? "corrupt record: not a valid Header message"
+             : "corrupt record: not a valid OpBatch message");
   }
-  if (absl::Status s = got == Got::kHeader
-                           ? CheckWellFormed(header_, "header")
-                           : CheckWellFormed(batch_msg_, "batch");
-      !s.ok()) {
-    FailHere(s.message());
-    return Got::kError;
+  if (got != Got::kError) {
+    if (absl::Status s = got == Got::kHeader
+                             ? CheckWellFormed(header_, "header")
+                             : CheckWellFormed(batch_msg_, "batch");
+        !s.ok()) {
+      Fail(next_record_, record_offset_, s.message());
+      return Got::kError;
+    }
   }
-  pos_ += prefix + length;
   return got;
 }
 
@@ -217,8 +121,7 @@ bool MmtReader::StartBatch() {
     if (b.note_index(i) >= static_cast<uint32_t>(b.kind_size()) ||
         (i > 0 && b.note_index(i) <= b.note_index(i - 1))) {
       return fail(absl::StrCat("corrupt op batch: note_index ", b.note_index(i),
-                               " is out of order or past "
-                               "the batch's ",
+                               " is out of order or past the batch's ",
                                b.kind_size(), " ops"));
     }
   }

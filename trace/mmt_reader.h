@@ -3,17 +3,14 @@
 #ifndef MMREPLAY_TRACE_MMT_READER_H_
 #define MMREPLAY_TRACE_MMT_READER_H_
 
-#include <zstd.h>
-
 #include <array>
 #include <cstdio>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "proto/trace.pb.h"
 #include "trace/op_schema.h"
 #include "trace/trace_reader.h"
+#include "trace/zstd_stream.h"
 
 namespace mmreplay::trace {
 
@@ -21,7 +18,6 @@ class MmtReader : public TraceReader {
  public:
   // Takes ownership of `file`.
   MmtReader(std::string path, FILE* file);
-  ~MmtReader() override;
 
  protected:
   absl::Status ReadHeader(uint64_t* byte_offset) override;
@@ -32,42 +28,16 @@ class MmtReader : public TraceReader {
   // Reads the next Record: its header into header_ or its batch into
   // batch_msg_; its offset into record_offset_.
   Got ReadRecord();
-  // Makes at least `need` decompressed bytes available at pos_, unless the
-  // stream ends first. False on a zstd error (after Fail()): reported only
-  // once the bytes decoded before it are used up, so that it names the
-  // record the corruption is in.
-  bool Fill(size_t need);
   // Checks the batch now in batch_msg_ and makes it current. False after
   // Fail().
   bool StartBatch();
-  bool FailHere(absl::string_view what);
   // Fails at the current op's record.
   bool FailOp(absl::string_view what);
   bool OddArity(const OpKindInfo* info, TraceOp* op);
   bool Unshift(uint32_t kind, int arity, uint64_t* args);
 
   const OpSchema& schema_;
-  FILE* file_;
-  ZSTD_DCtx* dctx_;
-  std::vector<char> in_;
-  ZSTD_inBuffer in_buffer_{};
-  // Decompressed bytes; [pos_, len_) are unread. Not value-initialized:
-  // the decompressor writes every byte before it is read.
-  std::unique_ptr<char[]> buf_;
-  size_t cap_ = 0;
-  size_t len_ = 0;
-  size_t pos_ = 0;
-  // Decompressed bytes dropped from the front of buf_.
-  uint64_t dropped_ = 0;
-  bool file_done_ = false;
-  // The last decompression filled its output; call again before reading.
-  bool output_pending_ = false;
-  // The file ended inside a zstd frame.
-  bool truncated_ = false;
-  // Bytes of the file read before the chunk in in_.
-  uint64_t file_offset_ = 0;
-  // The zstd error met, with the file offset it was met at; empty if none.
-  std::string zstd_error_;
+  StreamInput input_;
 
   // The last batch read, reused so its columns keep their capacity.
   OpBatch batch_msg_;

@@ -53,22 +53,24 @@ const absl::Status& TraceReader::Fail(uint64_t record, uint64_t byte_offset,
   return status_;
 }
 
-absl::Status RecordError(absl::string_view path, uint64_t record,
-                         uint64_t byte_offset, absl::string_view what) {
-  // `what` may quote the trace's own bytes: control characters (a newline,
-  // a terminal's escape) are shown as \xNN, so the error stays one line
-  // that cannot drive the terminal.
+std::string ShowControlChars(absl::string_view text) {
   std::string shown;
-  shown.reserve(what.size());
-  for (unsigned char c : what) {
+  shown.reserve(text.size());
+  for (unsigned char c : text) {
     if (c < 0x20 || c == 0x7f) {
       absl::StrAppendFormat(&shown, "\\x%02x", c);
     } else {
       shown.push_back(static_cast<char>(c));
     }
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      path, ": record ", record, " (byte ", byte_offset, "): ", shown));
+  return shown;
+}
+
+absl::Status RecordError(absl::string_view path, uint64_t record,
+                         uint64_t byte_offset, absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": record ", record, " (byte ", byte_offset,
+                   "): ", ShowControlChars(what)));
 }
 
 }  // namespace mmreplay::trace

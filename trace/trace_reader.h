@@ -28,8 +28,14 @@
 
 namespace mmreplay::trace {
 
+// `text` with its control characters (a newline, a terminal's escape) shown
+// as \xNN: an error that quotes a file's own bytes stays one line that
+// cannot drive the terminal.
+std::string ShowControlChars(absl::string_view text);
+
 // The error for bad content at a record:
-// "<path>: record <n> (byte <offset>): <what>".
+// "<path>: record <n> (byte <offset>): <what>", `what` through
+// ShowControlChars().
 absl::Status RecordError(absl::string_view path, uint64_t record,
                          uint64_t byte_offset, absl::string_view what);
 

@@ -1,9 +1,6 @@
 #include "trace/trace_writer.h"
 
-#include <zstd.h>
-
 #include <array>
-#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,11 +8,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 #include "trace/op_schema.h"
 #include "trace/output_file.h"
+#include "trace/zstd_stream.h"
 
 namespace mmreplay::trace {
 namespace {
@@ -90,20 +86,15 @@ class TextprotoWriter : public TraceWriter {
 // zstd into the file.
 class MmtWriter : public TraceWriter {
  public:
+  // Level 1: about 8% larger than level 3 on random churn, and its output
+  // decodes with a third fewer instructions (bench/README.md).
   explicit MmtWriter(std::unique_ptr<OutputFile> out)
-      : out_(std::move(out)),
-        cctx_(ZSTD_createCCtx()),
-        zbuf_(ZSTD_CStreamOutSize()) {
-    // Level 1: about 8% larger than level 3 on random churn, and its output
-    // decodes with a third fewer instructions (bench/README.md).
-    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 1);
-  }
-  ~MmtWriter() override { ZSTD_freeCCtx(cctx_); }
+      : out_(std::move(out)), zstd_(out_.get(), 1) {}
 
   absl::Status WriteHeader(const Header& header) override {
     Record record;
     *record.mutable_header() = header;
-    return WriteRecord(record);
+    return zstd_.WriteDelimited(record);
   }
 
   absl::Status Write(const TraceOp& op) override {
@@ -127,7 +118,7 @@ class MmtWriter : public TraceWriter {
 
   absl::Status Commit() override {
     RETURN_IF_ERROR(Flush());
-    RETURN_IF_ERROR(Compress(ZSTD_e_end));
+    RETURN_IF_ERROR(zstd_.Finish());
     return out_->Commit();
   }
 
@@ -145,7 +136,7 @@ class MmtWriter : public TraceWriter {
       b->add_schema_arity(static_cast<uint32_t>(schema.Find(kind)->arity));
     }
     kinds_used_.fill(false);
-    RETURN_IF_ERROR(WriteRecord(batch_));
+    RETURN_IF_ERROR(zstd_.WriteDelimited(batch_));
     b->Clear();
     return absl::OkStatus();
   }
@@ -184,38 +175,8 @@ class MmtWriter : public TraceWriter {
     }
   }
 
-  absl::Status WriteRecord(const Record& record) {
-    pending_.clear();
-    {
-      google::protobuf::io::StringOutputStream sos(&pending_);
-      google::protobuf::io::CodedOutputStream out(&sos);
-      out.SetSerializationDeterministic(true);
-      out.WriteVarint64(record.ByteSizeLong());
-      record.SerializeWithCachedSizes(&out);
-    }
-    in_ = {pending_.data(), pending_.size(), 0};
-    return Compress(ZSTD_e_continue);
-  }
-
-  absl::Status Compress(ZSTD_EndDirective mode) {
-    for (;;) {
-      ZSTD_outBuffer out{zbuf_.data(), zbuf_.size(), 0};
-      size_t left = ZSTD_compressStream2(cctx_, &out, &in_, mode);
-      if (ZSTD_isError(left)) {
-        return absl::InternalError(
-            absl::StrCat(out_->path(), ": zstd: ", ZSTD_getErrorName(left)));
-      }
-      RETURN_IF_ERROR(out_->Write(absl::string_view(zbuf_.data(), out.pos)));
-      bool done = mode == ZSTD_e_end ? left == 0 : in_.pos == in_.size;
-      if (done) return absl::OkStatus();
-    }
-  }
-
   std::unique_ptr<OutputFile> out_;
-  ZSTD_CCtx* cctx_;
-  std::vector<char> zbuf_;
-  std::string pending_;
-  ZSTD_inBuffer in_{nullptr, 0, 0};
+  ZstdWriter zstd_;
   Record batch_;
   std::array<bool, kMaxOpKind + 1> kinds_used_{};
 };

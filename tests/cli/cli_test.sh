@@ -39,7 +39,7 @@ stdout_has() {
 expect help 0 "" -- "$mm" --help
 stdout_has help "usage: mmreplay COMMAND"
 stdout_has help "2  trouble"
-for c in replay diff convert stats gen; do
+for c in replay diff convert stats gen log; do
   expect "$c-help" 0 "" -- "$mm" "$c" --help
   stdout_has "$c-help" "usage: mmreplay $c"
   stdout_has "$c-help" "exit status:"
@@ -162,11 +162,105 @@ expect diff-trace 0 "" -- "$mm" diff "$seed" "$tmp/seed.log"
 { cat "$tmp/seed.log"; echo "6 folio_free pfn=0x200 order=9 reason=free"; } >"$tmp/changed.log"
 expect diff-changed 1 "" -- "$mm" diff "$tmp/seed.log" "$tmp/changed.log"
 stdout_has diff-changed "first difference at op 6"
-stdout_has diff-changed "ops that differ: 1 (first op 6, last op 6)"
+stdout_has diff-changed "2 ops compared, 1 differ (first op 6, last op 6); events only in $tmp/seed.log / only in $tmp/changed.log: folio_free 0/1"
 # A difference that cannot be printed is trouble, not "different".
 if [ -w /dev/full ]; then
   expect diff-full 2 "mmreplay: diff: standard output: No space left on device" -- sh -c '"$0" diff "$1" "$2" >/dev/full' "$mm" "$tmp/seed.log" "$tmp/changed.log"
 fi
+
+# The three forms of a log (issue 27): replay writes text, .log.zst and
+# .mme by the output's name; log print (and convert) give back the text
+# byte for byte, and diff reads every form alike, whatever the names.
+expect replay-zst 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log.zst"
+expect replay-mme 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.mme"
+head -c 4 "$tmp/seed.mme" | od -An -tx1 | grep -q "28 b5 2f fd" ||
+  { echo "FAIL replay-mme: not a zstd stream"; fails=$((fails + 1)); }
+for form in seed.log.zst seed.mme; do
+  expect "print-$form" 0 "" -- "$mm" log print "$tmp/$form"
+  cmp -s "$tmp/out" "$tmp/seed.log" || { echo "FAIL print-$form: not the text"; fails=$((fails + 1)); }
+  expect "convert-$form" 0 "" -- "$mm" convert "$tmp/$form" "$tmp/$form.txt"
+  cmp -s "$tmp/$form.txt" "$tmp/seed.log" || { echo "FAIL convert-$form: not the text"; fails=$((fails + 1)); }
+done
+expect print-to-zst 0 "" -- "$mm" log print "$tmp/seed.mme" -o "$tmp/printed.log.zst"
+cmp -s "$tmp/printed.log.zst" "$tmp/seed.log.zst" || { echo "FAIL print-to-zst: not the replay's .log.zst"; fails=$((fails + 1)); }
+cp "$tmp/seed.mme" "$tmp/renamed.log"
+expect print-by-content 0 "" -- "$mm" log print "$tmp/renamed.log"
+cmp -s "$tmp/out" "$tmp/seed.log" || { echo "FAIL print-by-content"; fails=$((fails + 1)); }
+expect print-stdin 0 "" -- sh -c '"$0" log print - <"$1"' "$mm" "$tmp/seed.mme"
+cmp -s "$tmp/out" "$tmp/seed.log" || { echo "FAIL print-stdin"; fails=$((fails + 1)); }
+expect print-to-mme 2 "mmreplay: log: $tmp/x.mme: logs are printed as text (.log, .log.zst); a binary log is written by \`mmreplay replay -o x.mme\`" -- "$mm" log print "$tmp/seed.mme" -o "$tmp/x.mme"
+expect log-unknown-action 2 "mmreplay: log: unknown action 'grep' (known: print)" -- "$mm" log grep "$tmp/seed.mme"
+# diff: equal across forms, and a difference (seed 001's munmap under 6.1
+# and 6.18) reported alike from every form.
+for x in seed.log seed.log.zst seed.mme renamed.log; do
+  for y in seed.log seed.log.zst seed.mme; do
+    expect "diff-$x-$y" 0 "" -- "$mm" diff "$tmp/$x" "$tmp/$y"
+  done
+done
+s001=traces/golden/seed001_batched_zap_linux618.textproto
+expect s001-61 0 "" -- "$mm" replay --profile linux-6.1 "$s001" -o "$tmp/s001_61.log"
+for form in log log.zst mme; do
+  expect "s001-618-$form" 0 "" -- "$mm" replay "$s001" -o "$tmp/s001.$form"
+  expect "diff-s001-$form" 1 "" -- "$mm" diff "$tmp/s001_61.log" "$tmp/s001.$form"
+  sed "s|$tmp/s001.$form|B|" "$tmp/out" >"$tmp/s001-$form.diff"
+done
+grep -q "ops compared" "$tmp/s001-log.diff" || { echo "FAIL diff-s001: no summary"; fails=$((fails + 1)); }
+cmp -s "$tmp/s001-log.diff" "$tmp/s001-log.zst.diff" || { echo "FAIL diff-s001: .log.zst reported otherwise"; fails=$((fails + 1)); }
+cmp -s "$tmp/s001-log.diff" "$tmp/s001-mme.diff" || { echo "FAIL diff-s001: .mme reported otherwise"; fails=$((fails + 1)); }
+# One trace under two profiles, in one command, and one switch alone: the
+# 6.18 replay with batched_rmap_zap off differs from 6.18 as 6.1 does in
+# the zap, and agrees with itself.
+expect diff-profiles 1 "" -- "$mm" diff --profile-a linux-6.1 --profile-b linux-6.18 "$s001"
+stdout_has diff-profiles "$s001 (linux-6.1)"
+stdout_has diff-profiles "$s001 (linux-6.18)"
+expect diff-set 1 "" -- "$mm" diff --set-b batched_rmap_zap=off "$s001"
+stdout_has diff-set "only in $s001 (linux-6.18) / only in $s001 (linux-6.18+batched_rmap_zap=off)"
+expect diff-set-same 0 "" -- "$mm" diff --set batched_rmap_zap=off --profile-b linux-6.18 "$s001"
+expect replay-set 0 "" -- "$mm" replay --set batched_rmap_zap=off,anon_cow_reuse=small "$s001"
+stdout_has replay-set "# mmreplay event log v1 profile=linux-6.18+batched_rmap_zap=off+anon_cow_reuse=small"
+expect replay-set-unknown 2 "mmreplay: replay: unknown switch 'batched_zap' (known: anon_mthp, deferred_split_any_order, batched_rmap_zap, thp_underused_shrinker, truncate_non_uniform_split, thp_cow_split_pmd, huge_zero_wp_thp, madv_free_keeps_covered_folios, huge_zero_wp_thp_queued, collapse_read_only_ptes, fork_cow_pinned, truncate_unmap_on_split_failure, shmem_punch_split, migrate_requeue_dst_deferred, compaction_free_set_count, anon_cow_reuse, compact_large_folios)" -- "$mm" replay --set batched_zap=off "$s001"
+expect replay-set-value 2 "mmreplay: replay: switch 'batched_rmap_zap' takes on or off, not 'maybe'" -- "$mm" replay --set batched_rmap_zap=maybe "$s001"
+expect diff-set-unknown 2 "mmreplay: diff: unknown switch 'nope' (known: anon_mthp, deferred_split_any_order, batched_rmap_zap, thp_underused_shrinker, truncate_non_uniform_split, thp_cow_split_pmd, huge_zero_wp_thp, madv_free_keeps_covered_folios, huge_zero_wp_thp_queued, collapse_read_only_ptes, fork_cow_pinned, truncate_unmap_on_split_failure, shmem_punch_split, migrate_requeue_dst_deferred, compaction_free_set_count, anon_cow_reuse, compact_large_folios)" -- "$mm" diff --set-a nope=on "$s001"
+expect diff-one-arg 2 "mmreplay: diff: one argument is a trace to replay twice: give --profile-a, --profile-b, --set-a or --set-b" -- "$mm" diff "$s001"
+expect diff-ignore-bad 2 "mmreplay: diff: --ignore: expected pfn or addr, got 'pfns'" -- "$mm" diff --ignore pfns "$tmp/seed.log" "$tmp/seed.mme"
+
+# Bad logs are refused with one line naming the file and what is wrong,
+# exit 2, by every reader (diff, log print).
+bad_log() {
+  local name="$1" want="$2" file="$3"
+  expect "bad-$name" 2 "mmreplay: log: $file: $want" -- "$mm" log print "$file"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL bad-$name: more than one line"; fails=$((fails + 1)); }
+  expect "bad-$name-diff" 2 "mmreplay: diff: $file: $want" -- "$mm" diff "$tmp/seed.log" "$file"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL bad-$name-diff: more than one line"; fails=$((fails + 1)); }
+}
+: >"$tmp/empty.log"
+bad_log empty "empty: not an event log" "$tmp/empty.log"
+"$mm" convert "$seed" "$tmp/trace.mmt"
+cp "$tmp/trace.mmt" "$tmp/trace-as.log"
+bad_log mmt "not an event log: it is a trace (.mmt)" "$tmp/trace-as.log"
+cp "$seed" "$tmp/textproto-as.log"
+bad_log textproto "not an event log: it is a trace (.textproto)" "$tmp/textproto-as.log"
+printf 'hello
+' >"$tmp/hello.log"
+bad_log text "not an event log: it does not start with '# mmreplay event log v1'" "$tmp/hello.log"
+{ head -n 1 "$tmp/seed.log"; printf '6 folio_free pfn=0x200
+ junk
+'; } >"$tmp/junk.log"
+bad_log junk-line "line 3: not an event line: it must be '<op> <kind> <fields>'" "$tmp/junk.log"
+head -c -1 "$tmp/seed.log" >"$tmp/cut.log"
+bad_log cut-text "line 7: truncated: the last line has no newline" "$tmp/cut.log"
+# (Cuts past the first records are tests/replay/log_reader_test.cc's.)
+head -c 100 "$tmp/seed.log.zst" >"$tmp/cut.log.zst"
+bad_log cut-zst "truncated zstd frame: the file ends inside a compressed frame" "$tmp/cut.log.zst"
+size=$(stat -c %s "$tmp/seed.mme")
+head -c $((size - 30)) "$tmp/seed.mme" >"$tmp/cut.mme"
+bad_log cut-mme "truncated zstd frame: the file ends inside a compressed frame" "$tmp/cut.mme"
+# A byte changed in the compressed middle: the frame's checksum finds it.
+cp "$tmp/seed.mme" "$tmp/flip.mme"
+printf 'ÿ' | dd of="$tmp/flip.mme" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+"$mm" log print "$tmp/flip.mme" >/dev/null 2>"$tmp/flip.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$tmp/flip.err")" -eq 1 ] && grep -q "^mmreplay: log: $tmp/flip.mme: " "$tmp/flip.err" ||
+  { echo "FAIL bad-flip: $(cat "$tmp/flip.err")"; fails=$((fails + 1)); }
 
 # convert: text -> mmt -> text is byte for byte.
 expect to-mmt 0 "" -- "$mm" convert "$seed" "$tmp/seed.mmt"

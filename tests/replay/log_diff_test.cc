@@ -1,9 +1,14 @@
 // mmreplay diff: a planted divergence is reported at its op, with context,
-// and counted by event kind.
+// and counted by event kind; every differing op is listed up to --max;
+// --ignore pfn sees through PFNs that drift, and not through a real
+// difference.
 #include "replay/log_diff.h"
 
+#include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace mmreplay::replay {
@@ -22,10 +27,13 @@ constexpr char kLog[] =
     "9 split pfn=0x200 order=9 type=uniform orders=0*512 "
     "reason=deferred_scan\n";
 
-DiffResult Diff(const std::string& a, const std::string& b) {
-  LogLines la = LogLines::FromText("a.log", a);
-  LogLines lb = LogLines::FromText("b.log", b);
-  return DiffLogs(la, lb, DiffOptions());
+DiffResult Diff(const std::string& a, const std::string& b,
+                const DiffOptions& options = DiffOptions()) {
+  std::unique_ptr<LogReader> la = LogReader::FromText("a.log", a);
+  std::unique_ptr<LogReader> lb = LogReader::FromText("b.log", b);
+  absl::StatusOr<DiffResult> r = DiffLogs(*la, *lb, options);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : DiffResult{};
 }
 
 // kLog with its line starting with `prefix` replaced by `line`.
@@ -64,14 +72,11 @@ TEST(LogDiffTest, PlantedDivergenceIsReportedAtItsOp) {
       << r.report;
   // Context: the line before the difference, on both sides.
   EXPECT_NE(r.report.find("      5 | 6 unmap"), std::string::npos) << r.report;
-  EXPECT_NE(r.report.find("  deferred_add                1        0\n"),
-            std::string::npos)
-      << r.report;
-  EXPECT_NE(r.report.find("  folio_free                  0        1\n"),
-            std::string::npos)
-      << r.report;
-  EXPECT_NE(r.report.find("ops that differ: 1 (first op 6, last op 6)"),
-            std::string::npos)
+  // The summary is the report's last line.
+  EXPECT_TRUE(absl::EndsWith(
+      r.report,
+      "\n3 ops compared, 1 differ (first op 6, last op 6); events only in "
+      "a.log / only in b.log: deferred_add 1/0, folio_free 0/1\n"))
       << r.report;
 }
 
@@ -114,9 +119,124 @@ TEST(LogDiffTest, ReorderedEventsDifferWithoutKindCounts) {
   b.insert(end, l1);
   DiffResult r = Diff(kLog, b);
   ASSERT_FALSE(r.equal);
-  EXPECT_NE(r.report.find("(none: the same events in a different order)"),
+  EXPECT_NE(r.report.find("none (the same events in a different order)"),
             std::string::npos)
       << r.report;
+}
+
+// kLog with every PFN moved by `delta` pages: what another allocator gives.
+std::string Drifted(uint64_t delta) {
+  std::string log = kLog;
+  const std::string from = "pfn=0x200";
+  const std::string to = absl::StrCat("pfn=0x", absl::Hex(0x200 + delta));
+  for (size_t at = log.find(from); at != std::string::npos;
+       at = log.find(from, at + to.size())) {
+    log.replace(at, from.size(), to);
+  }
+  return log;
+}
+
+TEST(LogDiffTest, EveryDifferingOpIsListed) {
+  DiffResult r = Diff(kLog, Drifted(0x400));
+  ASSERT_FALSE(r.equal);
+  EXPECT_NE(r.report.find("first difference at op 4, line 2"),
+            std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("\ndifference at op 6, line 4"), std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("\ndifference at op 9, line 7"), std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("3 ops compared, 3 differ (first op 4, last op 9)"),
+            std::string::npos)
+      << r.report;
+}
+
+TEST(LogDiffTest, MaxCapsTheOpsShownNotTheCount) {
+  DiffOptions options;
+  options.max_ops = 1;
+  DiffResult r = Diff(kLog, Drifted(0x400), options);
+  ASSERT_FALSE(r.equal);
+  EXPECT_NE(r.report.find("first difference at op 4"), std::string::npos);
+  EXPECT_EQ(r.report.find("difference at op 6"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("(2 more ops differ; --max 1 shows the first 1)"),
+            std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("3 ops compared, 3 differ"), std::string::npos)
+      << r.report;
+}
+
+TEST(LogDiffTest, IgnorePfnSeesThroughADriftedAllocator) {
+  DiffOptions options;
+  options.ignore_pfn = true;
+  EXPECT_TRUE(Diff(kLog, Drifted(0x400), options).equal);
+  // Without it, the same logs differ.
+  EXPECT_FALSE(Diff(kLog, Drifted(0x400)).equal);
+}
+
+TEST(LogDiffTest, IgnorePfnStillFindsARealDifference) {
+  DiffOptions options;
+  options.ignore_pfn = true;
+  std::string b = Drifted(0x400);
+  const std::string queued = "reason=partially_mapped";
+  b.replace(b.find(queued), queued.size(), "reason=underused");
+  DiffResult r = Diff(kLog, b, options);
+  ASSERT_FALSE(r.equal);
+  // The events are named by identity: op 4's first allocation.
+  EXPECT_NE(r.report.find(" -       6 | 6 deferred_add pfn=@4.1 order=9 "
+                          "reason=partially_mapped"),
+            std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find(" +       6 | 6 deferred_add pfn=@4.1 order=9 "
+                          "reason=underused"),
+            std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("1 differ (first op 6, last op 6); events only in "
+                          "a.log / only in b.log: deferred_add 1/1\n"),
+            std::string::npos)
+      << r.report;
+}
+
+TEST(LogDiffTest, IgnorePfnNamesSplitPiecesAfterTheirParent) {
+  // After the split, the piece at +3 is freed: on both sides the same
+  // piece, at other PFNs.
+  std::string a = kLog, b = Drifted(0x400);
+  a += "12 folio_free pfn=0x203 order=0 reason=free\n";
+  b += "12 folio_free pfn=0x603 order=0 reason=free\n";
+  DiffOptions options;
+  options.ignore_pfn = true;
+  EXPECT_TRUE(Diff(a, b, options).equal);
+  // Another piece is another folio.
+  std::string c = Drifted(0x400) +
+                  "12 folio_free pfn=0x604 order=0 "
+                  "reason=free\n";
+  DiffResult r = Diff(a, c, options);
+  ASSERT_FALSE(r.equal);
+  EXPECT_NE(r.report.find("12 folio_free pfn=@4.1+3 order=0"),
+            std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("12 folio_free pfn=@4.1+4 order=0"),
+            std::string::npos)
+      << r.report;
+}
+
+TEST(LogDiffTest, IgnoreAddr) {
+  std::string b = kLog;
+  b.replace(b.find("addr=0x7f0000001000"), 19, "addr=0x7f0000002000");
+  EXPECT_FALSE(Diff(kLog, b).equal);
+  DiffOptions options;
+  options.ignore_addr = true;
+  EXPECT_TRUE(Diff(kLog, b, options).equal);
+}
+
+TEST(LogDiffTest, NotALogIsAnError) {
+  std::unique_ptr<LogReader> a = LogReader::FromText("a.log", kLog);
+  std::unique_ptr<LogReader> b =
+      LogReader::FromText("b.log", "header { format_version: 1 }\n");
+  absl::StatusOr<DiffResult> r = DiffLogs(*a, *b, DiffOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "b.log: not an event log: it does not start with '# mmreplay "
+            "event log v1'");
 }
 
 }  // namespace

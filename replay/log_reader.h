@@ -1,0 +1,80 @@
+// LogReader: reads an event log in any of its three forms, told apart by
+// their first bytes, never by their names: the text (its first line is
+// "# mmreplay event log v1 ..."), the text compressed with zstd, and the
+// binary log (.mme: a zstd stream whose first record is a LogHeader). It
+// gives the lines of the text form, byte for byte, one at a time: memory
+// holds one line or one chunk of events, whatever the log's size.
+//
+// Anything else is refused with one line naming the file and what is
+// wrong: an empty file, a trace, text that is not a log, a log cut short
+// (a zstd frame or the binary log's end record missing, a last line
+// without its newline), or corrupt records:
+//   "b.log: not an event log: it is a trace (.mmt)"
+//   "x.mme: record 3 (byte 8210): corrupt event chunk: ..."
+//   "x.log: line 17: not an event line: ..."
+#ifndef MMREPLAY_REPLAY_LOG_READER_H_
+#define MMREPLAY_REPLAY_LOG_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "replay/event_log.h"
+
+namespace mmreplay::replay {
+
+class LogReader {
+ public:
+  // Opens `path` ("-" for stdin) and reads enough to know its form.
+  // Errors: NotFound (no such file), InvalidArgument (not an event log).
+  static absl::StatusOr<std::unique_ptr<LogReader>> Open(
+      const std::string& path);
+  // Reads a text log held in memory, checked as a file's would be.
+  static std::unique_ptr<LogReader> FromText(std::string name,
+                                             std::string text);
+
+  virtual ~LogReader() = default;
+
+  // The name errors and reports give the log (its path).
+  const std::string& name() const { return name_; }
+  LogFormat format() const { return format_; }
+
+  // The next line of the text form without its newline, comment lines
+  // included; valid until the next call. False at the end of the log or on
+  // an error (then status() says which).
+  bool Next(absl::string_view* line) {
+    if (!status_.ok() || !ReadLine(line)) return false;
+    ++line_number_;
+    return true;
+  }
+  // The 1-based number of the line Next() gave last.
+  uint64_t line_number() const { return line_number_; }
+  // OK unless reading failed.
+  const absl::Status& status() const { return status_; }
+
+ protected:
+  LogReader(std::string name, LogFormat format)
+      : name_(std::move(name)), format_(format) {}
+  // Reads the next line; false at the end, or after Fail().
+  virtual bool ReadLine(absl::string_view* line) = 0;
+  // Sets status() to "<name>: <what>" (once); returns false.
+  bool Fail(absl::string_view what);
+  // Sets status() to `status` as it is (once); returns false.
+  bool Fail(const absl::Status& status) {
+    if (status_.ok()) status_ = status;
+    return false;
+  }
+
+ private:
+  std::string name_;
+  LogFormat format_;
+  uint64_t line_number_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace mmreplay::replay
+
+#endif  // MMREPLAY_REPLAY_LOG_READER_H_

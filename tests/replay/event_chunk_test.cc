@@ -1,0 +1,203 @@
+// The binary log's encodings: an event goes through the Event message and
+// through an EventChunk's columns and comes back as the same line of text;
+// chunks whose columns disagree or hold unknown values are refused.
+#include "replay/event_chunk.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "replay/event_log.h"
+
+namespace mmreplay::replay {
+namespace {
+
+std::string Line(const mm::Event& e) {
+  std::string out;
+  AppendEventLine(e, &out);
+  return out;
+}
+
+// Events with every field set somewhere, negative deltas, zero values
+// that print, and a run that stands for three lines.
+std::vector<mm::Event> Events() {
+  std::vector<mm::Event> events;
+  mm::Event e;
+  e.Clear();
+  e.set_op_index(7);
+  e.set_kind(EVENT_SPLIT);
+  e.set_pfn(0x200);
+  e.set_order(9);
+  e.set_non_uniform(true);
+  e.set_split_at(2);
+  for (uint32_t order : {0, 0, 0, 0, 2, 3, 4, 5, 6, 7, 8}) {
+    e.add_new_orders(order);
+  }
+  e.set_reason(REASON_SPLIT_REQUEST);
+  events.push_back(e);
+  e.Clear();
+  e.set_op_index(5);  // an op index going back
+  e.set_kind(EVENT_MIGRATE);
+  e.set_pfn(0x10);
+  e.set_order(0);
+  e.set_dst_pfn(0x4);
+  e.set_ref_before(3);
+  e.set_ref_after(1);
+  e.set_map_before(2);
+  e.set_map_after(0);
+  e.set_reason(REASON_COMPACTION);
+  events.push_back(e);
+  e.Clear();
+  e.set_op_index(12);
+  e.set_kind(EVENT_ZERO_RANGE);
+  e.set_pfn(0);
+  e.set_order(4);
+  e.set_file_id(3);
+  e.set_index(17);
+  e.set_offset_bytes(0x800);
+  e.set_length_bytes(0x1800);
+  e.set_reason(REASON_TRUNCATE);
+  events.push_back(e);
+  e.Clear();
+  e.set_op_index(13);
+  e.set_kind(EVENT_COLLAPSE);
+  e.set_pid(2);
+  e.set_addr(0x7f0000200000);
+  e.set_err(-22);
+  e.set_scan_result(mm::ScanResult::kPageRo);
+  e.set_reason(REASON_COLLAPSE);
+  events.push_back(e);
+  e.Clear();
+  e.set_op_index(14);
+  e.set_kind(EVENT_COMPACT_END);
+  e.set_pfn(0);
+  e.set_compact_result(COMPACT_RESULT_PARTIAL_SKIPPED);
+  events.push_back(e);
+  e.Clear();
+  e.set_op_index(14);
+  e.set_kind(EVENT_UNMAP);
+  e.set_pfn(0x300);
+  e.set_order(0);
+  e.set_pid(1);
+  e.set_addr(0x7f0000001000);
+  e.set_nr_pages(1);
+  e.set_level(MAP_LEVEL_PTE);
+  e.set_ref_before(1);
+  e.set_ref_after(0);
+  e.set_map_before(1);
+  e.set_map_after(0);
+  e.set_reason(REASON_MUNMAP);
+  e.set_repeat(3);
+  events.push_back(e);
+  e.Clear();
+  e.set_op_index(15);
+  e.set_kind(EVENT_OP_FAILED);
+  e.set_pid(1);
+  e.set_addr(0x7f0000000000);
+  e.set_length_bytes(0x2000);
+  e.set_err(-12345);  // an errno the table does not name
+  e.set_reason(REASON_MADV_FREE);
+  events.push_back(e);
+  return events;
+}
+
+// Every line `events` stand for.
+std::vector<std::string> Lines(const std::vector<mm::Event>& events) {
+  std::vector<std::string> lines;
+  for (const mm::Event& e : events) {
+    for (uint32_t i = 0; i < e.repeat(); ++i) lines.push_back(Line(e.Nth(i)));
+  }
+  return lines;
+}
+
+EventChunk Encode(const std::vector<mm::Event>& events) {
+  ChunkEncoder encoder;
+  for (const mm::Event& e : events) {
+    for (uint32_t i = 0; i < e.repeat(); ++i) encoder.Add(e, i);
+  }
+  EventChunk chunk;
+  encoder.Take(&chunk);
+  return chunk;
+}
+
+TEST(EventChunkTest, ColumnsGiveBackTheSameLines) {
+  const std::vector<mm::Event> events = Events();
+  std::vector<mm::Event> decoded;
+  ASSERT_TRUE(DecodeChunk(Encode(events), &decoded).ok());
+  EXPECT_EQ(Lines(decoded), Lines(events));
+  EXPECT_EQ(decoded.size(), 9u);  // the run of three is three events
+}
+
+TEST(EventChunkTest, EncoderStartsAfreshAfterTake) {
+  ChunkEncoder encoder;
+  const std::vector<mm::Event> events = Events();
+  EventChunk first, second;
+  encoder.Add(events[0], 0);
+  encoder.Take(&first);
+  EXPECT_EQ(encoder.size(), 0);
+  encoder.Add(events[0], 0);
+  encoder.Take(&second);
+  // Deltas restart: the second chunk decodes alone, to the same event.
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+}
+
+TEST(EventChunkTest, EventMessageIsOneLine) {
+  for (const mm::Event& e : Events()) {
+    const mm::Event one = e.Nth(e.repeat() - 1);
+    mm::Event back;
+    ASSERT_TRUE(EventFromProto(EventToProto(one), &back).ok());
+    EXPECT_EQ(Line(back), Line(one));
+  }
+}
+
+TEST(EventChunkTest, EventMessageWithoutKindIsRefused) {
+  mm::Event e;
+  EXPECT_EQ(EventFromProto(Event(), &e).message(),
+            "corrupt event chunk: no event kind");
+}
+
+std::string DecodeError(const EventChunk& chunk) {
+  std::vector<mm::Event> events;
+  return std::string(DecodeChunk(chunk, &events).message());
+}
+
+TEST(EventChunkTest, CorruptChunksAreRefused) {
+  const EventChunk good = Encode(Events());
+  EventChunk c = good;
+  c.mutable_pfn()->RemoveLast();
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: a column holds fewer or more values than "
+            "its events use");
+  c = good;
+  c.add_reason(REASON_FREE);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: a column holds fewer or more values than "
+            "its events use");
+  c = good;
+  c.set_kind(1, 999);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 1 has unknown kind 999");
+  c = good;
+  c.add_kind(EVENT_FOLIO_FREE);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: 10 kinds but 9 op deltas and 9 field masks");
+  c = good;
+  c.set_fields(0, c.fields(0) | (1u << 30));
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 0 has unknown field bits 0x40000000");
+  c = good;
+  c.set_run_count(0, 13);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 0 has 13 order runs (1 to 12)");
+  c = good;
+  c.set_reason(0, 31);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 0 has unknown reason 31");
+  c = good;
+  c.set_scan_result(0, 200);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 3 has unknown scan result 200");
+}
+
+}  // namespace
+}  // namespace mmreplay::replay

@@ -1,0 +1,265 @@
+// LogReader: the three forms are told apart by content, not by name, and
+// read back as the same text; binary logs cut short, miscounted, of another
+// version or with corrupt chunks are refused with one line naming the file,
+// the record and its byte offset.
+#include "replay/log_reader.h"
+
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "replay/event_chunk.h"
+#include "replay/event_log.h"
+#include "trace/output_file.h"
+#include "trace/zstd_stream.h"
+
+namespace mmreplay::replay {
+namespace {
+
+std::string TempPath(absl::string_view name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name);
+}
+
+// `n` events like a churn's: allocations and maps of order-0 folios, at
+// PFNs that compress no better than a churn's.
+std::vector<mm::Event> Events(int n) {
+  std::vector<mm::Event> events;
+  std::mt19937_64 rng(1);
+  mm::Event e;
+  for (int i = 0; i < n; ++i) {
+    e.Clear();
+    e.set_op_index(1 + static_cast<uint64_t>(i) / 4);
+    e.set_kind(i % 2 == 0 ? EVENT_FOLIO_ALLOC : EVENT_MAP);
+    e.set_pfn(i == 0 ? 0 : rng() % 262144);
+    e.set_order(0);
+    if (i % 2 == 0) {
+      e.set_ref_after(1);
+    } else {
+      e.set_pid(1);
+      e.set_addr(0x7f0000000000 + static_cast<uint64_t>(i) * 4096);
+      e.set_nr_pages(1);
+      e.set_level(MAP_LEVEL_PTE);
+      e.set_map_before(0);
+      e.set_map_after(1);
+    }
+    e.set_reason(REASON_ANON_FAULT);
+    events.push_back(e);
+  }
+  return events;
+}
+
+void WriteLog(const std::string& path, LogFormat format,
+              const std::vector<mm::Event>& events) {
+  auto out = trace::OutputFile::Create(path);
+  ASSERT_TRUE(out.ok());
+  EventLog log(out->get(), format);
+  log.WriteHeader("linux-6.18");
+  for (const mm::Event& e : events) log.Emit(e);
+  ASSERT_TRUE(log.Finish().ok());
+  ASSERT_TRUE((*out)->Commit().ok());
+}
+
+// The whole text of the log at `path`, or its error.
+std::string ReadAll(const std::string& path, uint64_t* lines = nullptr) {
+  auto log = LogReader::Open(path);
+  if (!log.ok()) return std::string(log.status().message());
+  std::string text;
+  absl::string_view line;
+  while ((*log)->Next(&line)) absl::StrAppend(&text, line, "\n");
+  if (lines != nullptr) *lines = (*log)->line_number();
+  if (!(*log)->status().ok()) return std::string((*log)->status().message());
+  return text;
+}
+
+TEST(LogReaderTest, FormsAreToldApartByContent) {
+  const std::vector<mm::Event> events = Events(10000);
+  // Names that say nothing of the form.
+  WriteLog(TempPath("text.dat"), LogFormat::kText, events);
+  WriteLog(TempPath("zst.dat"), LogFormat::kTextZstd, events);
+  WriteLog(TempPath("mme.dat"), LogFormat::kBinary, events);
+  const std::string text = ReadAll(TempPath("text.dat"));
+  ASSERT_TRUE(absl::StartsWith(
+      text, "# mmreplay event log v1 profile=linux-6.18\n1 folio_alloc"))
+      << text.substr(0, 200);
+  EXPECT_EQ(ReadAll(TempPath("zst.dat")), text);
+  EXPECT_EQ(ReadAll(TempPath("mme.dat")), text);
+  for (auto [name, format] : std::vector<std::pair<std::string, LogFormat>>{
+           {"text.dat", LogFormat::kText},
+           {"zst.dat", LogFormat::kTextZstd},
+           {"mme.dat", LogFormat::kBinary}}) {
+    auto log = LogReader::Open(TempPath(name));
+    ASSERT_TRUE(log.ok());
+    EXPECT_EQ((*log)->format(), format) << name;
+  }
+}
+
+TEST(LogReaderTest, BinaryLogCutInsideTheFrame) {
+  const std::string path = TempPath("cut.mme");
+  WriteLog(path, LogFormat::kBinary, Events(400000));
+  // Cut in the middle: the records before the cut are read, then the
+  // file's end inside the frame is an error at the record it cut.
+  std::string whole;
+  {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    ASSERT_NE(f, nullptr);
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) whole.append(buf, n);
+    std::fclose(f);
+  }
+  ASSERT_GT(whole.size(), 100000u) << "too small to span zstd blocks";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(whole.data(), 1, whole.size() / 2, f);
+  std::fclose(f);
+  uint64_t lines = 0;
+  const std::string error = ReadAll(path, &lines);
+  EXPECT_GT(lines, 1000u);
+  EXPECT_TRUE(absl::StartsWith(error, path + ": record ")) << error;
+  EXPECT_TRUE(absl::EndsWith(
+      error, "truncated zstd frame: the file ends inside a compressed frame"))
+      << error;
+}
+
+// A binary log of the records given, each whole, in one frame.
+void WriteRecords(const std::string& path,
+                  const std::vector<LogRecord>& records) {
+  auto out = trace::OutputFile::Create(path);
+  ASSERT_TRUE(out.ok());
+  trace::ZstdWriter zstd(out->get(), 3);
+  for (const LogRecord& r : records) ASSERT_TRUE(zstd.WriteDelimited(r).ok());
+  ASSERT_TRUE(zstd.Finish().ok());
+  ASSERT_TRUE((*out)->Commit().ok());
+}
+
+LogRecord Header(uint32_t version = 1) {
+  LogRecord r;
+  r.mutable_header()->set_magic("mmreplay event log");
+  r.mutable_header()->set_version(version);
+  r.mutable_header()->set_profile("linux-6.18");
+  return r;
+}
+
+LogRecord Chunk(int events) {
+  ChunkEncoder encoder;
+  for (const mm::Event& e : Events(events)) encoder.Add(e, 0);
+  LogRecord r;
+  encoder.Take(r.mutable_chunk());
+  return r;
+}
+
+LogRecord End(uint64_t events, uint64_t chunks) {
+  LogRecord r;
+  r.mutable_end()->set_events(events);
+  r.mutable_end()->set_chunks(chunks);
+  return r;
+}
+
+// Where record `n` starts: the records before it, each with its length.
+uint64_t Offset(const std::vector<LogRecord>& records, size_t n) {
+  uint64_t offset = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t size = records[i].ByteSizeLong();
+    offset += size + (size < 128 ? 1 : size < 16384 ? 2 : 3);
+  }
+  return offset;
+}
+
+TEST(LogReaderTest, WellFormedRecordsRead) {
+  const std::string path = TempPath("good.mme");
+  WriteRecords(path, {Header(), Chunk(3), End(3, 1)});
+  EXPECT_EQ(ReadAll(path),
+            "# mmreplay event log v1 profile=linux-6.18\n"
+            "1 folio_alloc pfn=0x0 order=0 ref=1 reason=anon_fault\n"
+            "1 map pfn=0x6f68 order=0 pid=1 addr=0x7f0000001000 pages=1 "
+            "level=pte map=0->1 reason=anon_fault\n"
+            "1 folio_alloc pfn=0xfa4e order=0 ref=1 reason=anon_fault\n");
+}
+
+TEST(LogReaderTest, BinaryLogWithoutItsEndRecord) {
+  const std::string path = TempPath("noend.mme");
+  WriteRecords(path, {Header(), Chunk(3)});
+  EXPECT_EQ(ReadAll(path),
+            path +
+                ": truncated: the log ends after 2 records without its "
+                "end record");
+}
+
+TEST(LogReaderTest, EndRecordThatMiscounts) {
+  const std::string path = TempPath("miscount.mme");
+  const std::vector<LogRecord> records = {Header(), Chunk(3), End(4, 1)};
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 2 (byte ", Offset(records, 2),
+                         "): the end record counts 4 events in 1 chunks, but "
+                         "the log holds 3 in 1"));
+}
+
+TEST(LogReaderTest, DataAfterTheEndRecord) {
+  const std::string path = TempPath("after.mme");
+  const std::vector<LogRecord> records = {Header(), End(0, 0), Chunk(1)};
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 2 (byte ", Offset(records, 2),
+                         "): data after the end record"));
+}
+
+TEST(LogReaderTest, OtherVersion) {
+  const std::string path = TempPath("v2.mme");
+  WriteRecords(path, {Header(2), End(0, 0)});
+  EXPECT_EQ(ReadAll(path),
+            path +
+                ": record 0 (byte 0): event log version 2 (this build "
+                "reads version 1)");
+  const std::string text = TempPath("v2.log");
+  std::FILE* f = std::fopen(text.c_str(), "w");
+  std::fputs("# mmreplay event log v2 profile=linux-6.18\n", f);
+  std::fclose(f);
+  EXPECT_EQ(ReadAll(text),
+            text + ": event log version 2 (this build reads version 1)");
+}
+
+TEST(LogReaderTest, CorruptChunk) {
+  const std::string path = TempPath("badkind.mme");
+  std::vector<LogRecord> records = {Header(), Chunk(2), End(2, 1)};
+  records[1].mutable_chunk()->set_kind(0, 999);
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): corrupt event chunk: event 0 has unknown kind "
+                         "999"));
+}
+
+TEST(LogReaderTest, DuplicateHeader) {
+  const std::string path = TempPath("twoheaders.mme");
+  const std::vector<LogRecord> records = {Header(), Header(), End(0, 0)};
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): duplicate header"));
+}
+
+TEST(LogReaderTest, ZstdThatIsNoLog) {
+  const std::string path = TempPath("other.zst");
+  LogRecord r = Header();
+  r.mutable_header()->set_magic("something else");
+  WriteRecords(path, {r});
+  EXPECT_EQ(ReadAll(path),
+            path +
+                ": not an event log: zstd data that is neither a binary "
+                "log nor compressed text");
+}
+
+TEST(LogReaderTest, MissingFile) {
+  auto log = LogReader::Open(TempPath("nope.log"));
+  ASSERT_FALSE(log.ok());
+  EXPECT_TRUE(absl::IsNotFound(log.status()));
+}
+
+}  // namespace
+}  // namespace mmreplay::replay
