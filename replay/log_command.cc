@@ -58,9 +58,10 @@ absl::Status PrintLog(const std::string& input, const std::string& output) {
   RETURN_IF_ERROR(RefuseOutputOverInput(input, output));
   const LogFormat format = LogFormatForPath(output);
   if (trace::FormatForPath(output).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        output, ": a log is printed as text (.log, .log.zst), not as a "
-                "trace"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(output,
+                     ": a log is printed as text (.log, .log.zst), not as a "
+                     "trace"));
   }
   if (format == LogFormat::kBinary) {
     return absl::InvalidArgumentError(absl::StrCat(
