@@ -5,6 +5,7 @@
 #include "replay/event_log.h"
 #include "replay/log_reader.h"
 #include "trace/output_file.h"
+#include "trace/trace_format.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -56,6 +57,12 @@ examples:
 absl::Status PrintLog(const std::string& input, const std::string& output) {
   RETURN_IF_ERROR(RefuseOutputOverInput(input, output));
   const LogFormat format = LogFormatForPath(output);
+  if (trace::FormatForPath(output).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(output,
+                     ": a log is printed as text (.log, .log.zst), not as a "
+                     "trace"));
+  }
   if (format == LogFormat::kBinary) {
     return absl::InvalidArgumentError(absl::StrCat(
         output,

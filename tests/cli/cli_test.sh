@@ -189,6 +189,7 @@ cmp -s "$tmp/out" "$tmp/seed.log" || { echo "FAIL print-by-content"; fails=$((fa
 expect print-stdin 0 "" -- sh -c '"$0" log print - <"$1"' "$mm" "$tmp/seed.mme"
 cmp -s "$tmp/out" "$tmp/seed.log" || { echo "FAIL print-stdin"; fails=$((fails + 1)); }
 expect print-to-mme 2 "mmreplay: log: $tmp/x.mme: logs are printed as text (.log, .log.zst); a binary log is written by \`mmreplay replay -o x.mme\`" -- "$mm" log print "$tmp/seed.mme" -o "$tmp/x.mme"
+expect convert-log-to-mmt 2 "mmreplay: convert: $tmp/x.mmt: a log is printed as text (.log, .log.zst), not as a trace" -- "$mm" convert "$tmp/seed.mme" "$tmp/x.mmt"
 expect log-unknown-action 2 "mmreplay: log: unknown action 'grep' (known: print)" -- "$mm" log grep "$tmp/seed.mme"
 # diff: equal across forms, and a difference (seed 001's munmap under 6.1
 # and 6.18) reported alike from every form.
