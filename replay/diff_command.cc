@@ -85,17 +85,7 @@ examples:
     DiffOptions diff;
     diff.context = static_cast<int>(std::min<uint64_t>(context, 1000));
     diff.max_ops = max_ops;
-    for (absl::string_view what :
-         absl::StrSplit(args.Get("--ignore", ""), ',', absl::SkipEmpty())) {
-      if (what == "pfn") {
-        diff.ignore_pfn = true;
-      } else if (what == "addr") {
-        diff.ignore_addr = true;
-      } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--ignore: expected pfn or addr, got '", what, "'"));
-      }
-    }
+    RETURN_IF_ERROR(ParseIgnore(args, &diff));
     const std::vector<std::string>& paths = args.positional();
     const bool per_side = args.Has("--profile-a") || args.Has("--profile-b") ||
                           args.Has("--set-a") || args.Has("--set-b");
@@ -104,18 +94,8 @@ examples:
           "one argument is a trace to replay twice: give --profile-a, "
           "--profile-b, --set-a or --set-b");
     }
-    ReplayOptions side[2];
-    for (int i = 0; i < 2; ++i) {
-      const std::string ab = i == 0 ? "-a" : "-b";
-      side[i].profile =
-          args.Get(absl::StrCat("--profile", ab), args.Get("--profile", ""));
-      std::vector<std::string> set;
-      for (const std::string& s :
-           {args.Get("--set", ""), args.Get(absl::StrCat("--set", ab), "")}) {
-        if (!s.empty()) set.push_back(s);
-      }
-      side[i].set = absl::StrJoin(set, ",");
-    }
+    const ReplayOptions side[2] = {SideReplayOptions(args, 0),
+                                   SideReplayOptions(args, 1)};
     ASSIGN_OR_RETURN(std::unique_ptr<LogReader> a, Open(paths[0], side[0]));
     ASSIGN_OR_RETURN(std::unique_ptr<LogReader> b,
                      Open(paths.size() == 2 ? paths[1] : paths[0], side[1]));
@@ -136,6 +116,35 @@ examples:
 };
 
 }  // namespace
+
+absl::Status ParseIgnore(const Args& args, DiffOptions* diff) {
+  for (absl::string_view what :
+       absl::StrSplit(args.Get("--ignore", ""), ',', absl::SkipEmpty())) {
+    if (what == "pfn") {
+      diff->ignore_pfn = true;
+    } else if (what == "addr") {
+      diff->ignore_addr = true;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--ignore: expected pfn or addr, got '", what, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+ReplayOptions SideReplayOptions(const Args& args, int side) {
+  const std::string ab = side == 0 ? "-a" : "-b";
+  ReplayOptions options;
+  options.profile =
+      args.Get(absl::StrCat("--profile", ab), args.Get("--profile", ""));
+  std::vector<std::string> set;
+  for (const std::string& s :
+       {args.Get("--set", ""), args.Get(absl::StrCat("--set", ab), "")}) {
+    if (!s.empty()) set.push_back(s);
+  }
+  options.set = absl::StrJoin(set, ",");
+  return options;
+}
 
 std::unique_ptr<Command> NewDiffCommand() {
   return std::make_unique<DiffCommand>();

@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> all;
   all.push_back(NewReplayCommand());
   all.push_back(NewDiffCommand());
+  all.push_back(NewCompareCommand());
   all.push_back(NewConvertCommand());
   all.push_back(NewStatsCommand());
   all.push_back(NewGenCommand());

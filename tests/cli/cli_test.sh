@@ -72,6 +72,20 @@ if ! grep -q '^4 folio_alloc' "$tmp/summary.log"; then
   fails=$((fails + 1))
 fi
 
+# compare: one trace two ways, side by side; exit 0 equal, 1 different.
+expect compare-equal 0 "" -- "$mm" compare --set-b batched_rmap_zap=off "$seed"
+stdout_has compare-equal "B: linux-6.18+batched_rmap_zap=off"
+stdout_has compare-equal "the two event logs are equal"
+expect compare-different 1 "" -- "$mm" compare --profile-a linux-5.4 --profile-b linux-6.18 "$seed"
+stdout_has compare-different "deferred adds                                             0              1             +1        -"
+stdout_has compare-different "2 ops compared, 2 differ"
+expect compare-json 1 "" -- "$mm" compare --profile-a linux-5.4 --json "$seed"
+if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["equal"] is False and d["a"]["profile"] == "linux-5.4" and d["b"]["deferred"]["adds"] == "1"' "$tmp/out"; then
+  echo "FAIL compare-json: not the JSON expected"
+  fails=$((fails + 1))
+fi
+expect compare-bad-switch 2 "mmreplay: compare: unknown switch 'no_such_switch' (known: anon_mthp, deferred_split_any_order, batched_rmap_zap, thp_underused_shrinker, truncate_non_uniform_split, thp_cow_split_pmd, huge_zero_wp_thp, madv_free_keeps_covered_folios, huge_zero_wp_thp_queued, collapse_read_only_ptes, fork_cow_pinned, truncate_unmap_on_split_failure, shmem_punch_split, migrate_requeue_dst_deferred, compaction_free_set_count, anon_cow_reuse, compact_large_folios)" -- "$mm" compare --set-b no_such_switch=on "$seed"
+
 expect no-args 2 "usage: mmreplay COMMAND [ARGS...]" -- "$mm"
 expect unknown-command 2 "mmreplay: unknown command 'rewind'" -- "$mm" rewind
 expect unknown-flag 2 "mmreplay replay: unknown flag '--fo'" -- "$mm" replay --fo "$seed"
