@@ -73,6 +73,13 @@ absl::StatusOr<uint64_t> GetInRange(const Args& args, absl::string_view flag,
   return v;
 }
 
+// --mix, if given, over `weights` (gen::ParseMix).
+absl::Status GetMix(const Args& args, const std::vector<std::string>& kinds,
+                    std::vector<uint64_t>& weights) {
+  if (!args.Has("--mix")) return absl::OkStatus();
+  return gen::ParseMix("--mix", args.Get("--mix", ""), kinds, weights);
+}
+
 // One of `names`: the index of the flag's value, else an error naming them.
 absl::StatusOr<size_t> GetChoice(const Args& args, absl::string_view flag,
                                  const std::vector<std::string>& names) {
@@ -295,10 +302,7 @@ examples:
       ASSIGN_OR_RETURN(p.mthp_orders,
                        gen::ParseOrders("--mthp-orders",
                                         args.Get("--mthp-orders", "2,4,9")));
-      if (args.Has("--mix")) {
-        RETURN_IF_ERROR(gen::ParseMix("--mix", args.Get("--mix", ""),
-                                      gen::ChurnKinds(), p.mix));
-      }
+      RETURN_IF_ERROR(GetMix(args, gen::ChurnKinds(), p.mix));
       RETURN_IF_ERROR(gen::GenerateChurn(p, *out));
     } else if (name == "balloon") {
       gen::BalloonParams p;
@@ -352,10 +356,7 @@ examples:
       ASSIGN_OR_RETURN(
           p.mthp_orders,
           gen::ParseOrders("--mthp-orders", args.Get("--mthp-orders", "2,4")));
-      if (args.Has("--mix")) {
-        RETURN_IF_ERROR(gen::ParseMix("--mix", args.Get("--mix", ""),
-                                      gen::MallocKinds(), p.mix));
-      }
+      RETURN_IF_ERROR(GetMix(args, gen::MallocKinds(), p.mix));
       RETURN_IF_ERROR(gen::GenerateMalloc(p, *out));
     } else if (name == "fork-cow") {
       gen::ForkCowParams p;
@@ -404,10 +405,7 @@ examples:
       ASSIGN_OR_RETURN(size_t fs,
                        GetChoice(args, "--fs", {"tmpfs", "pagecache"}));
       p.tmpfs = fs == 0;
-      if (args.Has("--mix")) {
-        RETURN_IF_ERROR(gen::ParseMix("--mix", args.Get("--mix", ""),
-                                      gen::FileTruncateKinds(), p.mix));
-      }
+      RETURN_IF_ERROR(GetMix(args, gen::FileTruncateKinds(), p.mix));
       RETURN_IF_ERROR(gen::GenerateFileTruncate(p, *out));
     } else {  // fragment
       gen::FragmentParams p;
