@@ -1,56 +1,114 @@
 #include "replay/gen/balloon.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "base/page_geometry.h"
 #include "base/status_macros.h"
+#include "replay/gen/common.h"
 #include "replay/gen/rng.h"
-#include "trace/trace_format.h"
 
 namespace mmreplay::replay::gen {
+namespace {
+
+constexpr uint32_t kPid = 1;
+constexpr uint32_t kFile = 1;
+// Where the guest is mapped in the QEMU process (2 MiB-aligned).
+constexpr uint64_t kGuestBase = 0x7f0000000000ull;
+
+const char* PatternName(BalloonParams::Pattern p) {
+  switch (p) {
+    case BalloonParams::Pattern::kRandom:
+      return "random";
+    case BalloonParams::Pattern::kSequential:
+      return "sequential";
+    case BalloonParams::Pattern::kStrided:
+      return "strided";
+  }
+  return "?";
+}
+
+}  // namespace
+
+uint64_t BalloonHostMib(uint64_t guest_mib) {
+  return std::clamp<uint64_t>(guest_mib / 8 / 4 * 4, 4, 1024);
+}
 
 absl::Status GenerateBalloon(const BalloonParams& p, trace::TraceWriter& out) {
-  Header h;
-  h.set_format_version(trace::kFormatVersion);
-  h.mutable_machine()->set_total_pages((p.memory_gib + 1) << 18);
-  h.mutable_profile()->set_name("linux-6.18");
-  Generated* g = h.mutable_provenance()->mutable_generated();
-  g->set_generator("balloon");
-  g->set_seed(p.seed);
-  g->set_parameters(
-      absl::StrCat("--ops=", p.ops, " --memory-gib=", p.memory_gib));
-  h.set_description(
-      "balloon inflation: random 4 KiB punches over a tmpfs-backed guest");
+  const bool anon = p.reclaim == BalloonParams::Reclaim::kDontneed;
+  const bool mapped = anon || p.mapped;
+  Header h = GeneratedHeader(
+      "balloon", p.seed, (p.memory_mib + BalloonHostMib(p.memory_mib)) << 8,
+      absl::StrCat("--ops=", p.ops, " --memory-mib=", p.memory_mib,
+                   " --punch-size=", FormatSize(p.punch_size),
+                   " --pattern=", PatternName(p.pattern), " --reclaim=",
+                   anon ? "dontneed" : "punch", p.mapped ? " --mapped" : "",
+                   " --khugepaged-every=", p.khugepaged_every),
+      absl::StrCat(
+          "balloon inflation: ", PatternName(p.pattern), " ",
+          FormatSize(p.punch_size), " ",
+          anon ? "MADV_DONTNEEDs of anonymous THP guest memory"
+               : "hole punches of a tmpfs (huge=always) guest",
+          mapped && !anon ? " mapped by QEMU" : "",
+          p.khugepaged_every == 0 ? "" : ", khugepaged collapsing back"));
+  if (anon) AddAnonOrderKnobs({9}, *h.mutable_profile());
   RETURN_IF_ERROR(out.WriteHeader(h));
-  uint64_t emitted = 0;
-  auto emit = [&](const Op& op) -> absl::Status {
-    if (emitted == p.ops) return absl::OkStatus();
-    ++emitted;
-    return out.Write(op);
-  };
-  Op op;
-  FileCreate* c = op.mutable_file_create();
-  c->set_file_id(1);
-  c->set_filesystem(FILESYSTEM_TMPFS);
-  c->set_huge(TMPFS_HUGE_ALWAYS);
-  RETURN_IF_ERROR(emit(op));
-  const uint64_t guest = p.memory_gib << 30;
-  constexpr uint64_t kChunk = 2 << 20;
-  for (uint64_t off = 0; off < guest; off += kChunk) {
-    op.Clear();
-    FileWrite* w = op.mutable_file_write();
-    w->set_file_id(1);
-    w->set_offset_bytes(off);
-    w->set_length_bytes(kChunk);
-    RETURN_IF_ERROR(emit(op));
+  OpBudget budget(out, p.ops);
+
+  // Setup: the guest's memory, written whole 2 MiB at a time.
+  const uint64_t guest = p.memory_mib * kMiB;
+  if (mapped) RETURN_IF_ERROR(budget.Setup(ProcessCreateOp(kPid)));
+  if (anon) {
+    RETURN_IF_ERROR(budget.Setup(MmapAnonOp(kPid, kGuestBase, guest)));
+  } else {
+    RETURN_IF_ERROR(budget.Setup(FileCreateOp(kFile, FILESYSTEM_TMPFS)));
+    if (mapped) {
+      Op op;
+      op.mutable_truncate()->set_file_id(kFile);
+      op.mutable_truncate()->set_size_bytes(guest);
+      RETURN_IF_ERROR(budget.Setup(op));
+      RETURN_IF_ERROR(budget.Setup(
+          MmapFileOp(kPid, kGuestBase, guest, kFile, /*shared=*/true)));
+    }
   }
+  for (uint64_t off = 0; off < guest; off += kPmdSize) {
+    RETURN_IF_ERROR(budget.Setup(
+        mapped ? TouchOp(kPid, kGuestBase + off, kPmdSize, ACCESS_WRITE)
+               : FileWriteOp(kFile, off, kPmdSize)));
+  }
+
+  // The workload: reclaims, and now and then a collapse.
   Rng rng(p.seed);
-  const uint64_t pages = guest / kPageSize;
-  while (emitted < p.ops) {
-    op.Clear();
-    PunchHole* ph = op.mutable_punch_hole();
-    ph->set_file_id(1);
-    ph->set_offset_bytes(rng.Below(pages) * kPageSize);
-    ph->set_length_bytes(kPageSize);
-    RETURN_IF_ERROR(emit(op));
+  const uint64_t blocks = guest / p.punch_size;
+  // Strided: blocks per PMD (the passes), and PMDs (blocks per pass).
+  const uint64_t per_pmd = std::max<uint64_t>(1, kPmdSize / p.punch_size);
+  const uint64_t per_pass = blocks / per_pmd;
+  for (uint64_t i = 0; !budget.done(); ++i) {
+    uint64_t block = 0;
+    switch (p.pattern) {
+      case BalloonParams::Pattern::kRandom:
+        block = rng.Below(blocks);
+        break;
+      case BalloonParams::Pattern::kSequential:
+        block = i % blocks;
+        break;
+      case BalloonParams::Pattern::kStrided:
+        block = (i % per_pass) * per_pmd + (i / per_pass) % per_pmd;
+        break;
+    }
+    const uint64_t off = block * p.punch_size;
+    RETURN_IF_ERROR(budget.Emit(
+        anon ? MadviseOp(kPid, kGuestBase + off, p.punch_size, ADVICE_DONTNEED)
+             : PunchHoleOp(kFile, off, p.punch_size)));
+    if (p.khugepaged_every != 0 && (i + 1) % p.khugepaged_every == 0) {
+      Op op;
+      Collapse* c = op.mutable_collapse();
+      c->set_pid(kPid);
+      c->set_addr(kGuestBase + off / kPmdSize * kPmdSize);
+      c->set_length_bytes(kPmdSize);
+      c->set_khugepaged(true);
+      RETURN_IF_ERROR(budget.Emit(op));
+    }
   }
   return absl::OkStatus();
 }

@@ -4,13 +4,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "replay/gen/common.h"
 #include "replay/gen/rng.h"
 #include "trace/trace_format.h"
 
 namespace mmreplay::replay::gen {
+
+const std::vector<std::string>& ChurnKinds() {
+  static const auto* const kinds = new std::vector<std::string>{
+      "touch", "dontneed", "unmap-tail", "unmap", "shrink"};
+  return *kinds;
+}
+
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
 // Regions sit at fixed, 2 MiB-aligned slots: slot i of a process at
 // kRegionBase + i * kSlotBytes, up to kRegionMaxBytes long.
 constexpr uint64_t kRegionBase = 0x7f0000000000ull;
@@ -27,60 +34,40 @@ struct Slot {
 class Churn {
  public:
   Churn(const ChurnParams& p, trace::TraceWriter& out)
-      : p_(p), out_(out), rng_(p.seed) {}
+      : p_(p), out_(out), budget_(out, p.ops), rng_(p.seed), mix_(p.mix) {}
 
   absl::Status Run() {
     RETURN_IF_ERROR(out_.WriteHeader(MakeHeader()));
     for (uint32_t pid = 1; pid <= p_.processes; ++pid) {
-      Op op;
-      op.mutable_process_create()->set_pid(pid);
-      RETURN_IF_ERROR(Emit(op));
+      RETURN_IF_ERROR(budget_.Setup(ProcessCreateOp(pid)));
     }
     // Enough slots for three quarters of memory at the largest region size.
-    uint64_t total = p_.memory_gib << 30;
+    uint64_t total = p_.memory_mib * kMiB;
     uint64_t nslots = std::max<uint64_t>(1, total * 3 / 4 / kRegionMaxBytes);
     for (uint64_t i = 0; i < nslots; ++i) {
       uint32_t pid = static_cast<uint32_t>(1 + i % p_.processes);
       slots_.push_back(
           Slot{pid, kRegionBase + (i / p_.processes) * kSlotBytes});
     }
-    while (emitted_ < p_.ops) RETURN_IF_ERROR(Step());
+    while (!budget_.done()) RETURN_IF_ERROR(Step());
     return absl::OkStatus();
   }
 
  private:
   Header MakeHeader() const {
-    Header h;
-    h.set_format_version(trace::kFormatVersion);
-    h.mutable_machine()->set_total_pages(p_.memory_gib << 18);
-    h.mutable_profile()->set_name("linux-6.18");
-    SysfsSet* k = h.mutable_profile()->add_knob();
-    k->set_knob(KNOB_ENABLED);
-    k->set_value(KNOB_VALUE_ALWAYS);
-    for (uint32_t order : {2u, 4u}) {
-      k = h.mutable_profile()->add_knob();
-      k->set_knob(KNOB_ANON_ORDER_ENABLED);
-      k->set_order(order);
-      k->set_value(KNOB_VALUE_ALWAYS);
-    }
-    Generated* g = h.mutable_provenance()->mutable_generated();
-    g->set_generator("churn");
-    g->set_seed(p_.seed);
-    g->set_parameters(absl::StrCat("--ops=", p_.ops,
-                                   " --memory-gib=", p_.memory_gib,
-                                   " --processes=", p_.processes));
-    h.set_description(
-        "anonymous memory churn: faults, partial zaps, munmaps, "
-        "shrinker runs");
+    Header h = GeneratedHeader(
+        "churn", p_.seed, p_.memory_mib << 8,
+        absl::StrCat("--ops=", p_.ops, " --memory-mib=", p_.memory_mib,
+                     " --processes=", p_.processes,
+                     " --mthp-orders=", OrderList(p_.mthp_orders),
+                     " --mix=", FormatMix(ChurnKinds(), p_.mix)),
+        "anonymous memory churn: faults, partial zaps, munmaps, shrinker "
+        "runs");
+    AddAnonOrderKnobs(p_.mthp_orders, *h.mutable_profile());
     return h;
   }
 
-  // Writes `op` unless the trace already has its ops.
-  absl::Status Emit(const Op& op) {
-    if (emitted_ == p_.ops) return absl::OkStatus();
-    ++emitted_;
-    return out_.Write(op);
-  }
+  absl::Status Emit(const Op& op) { return budget_.Emit(op); }
 
   // A page-aligned subrange of the slot's mapping, 1 to 16 pages.
   void Subrange(const Slot& s, uint64_t* addr, uint64_t* length) {
@@ -93,68 +80,50 @@ class Churn {
 
   absl::Status Step() {
     Slot& s = slots_[rng_.Below(slots_.size())];
-    Op op;
     if (s.length == 0) {
       s.length = kPmdSize * rng_.Between(1, kRegionMaxBytes / kPmdSize) -
                  (rng_.Percent(25) ? kPageSize * rng_.Between(1, 16) : 0);
-      MmapAnon* m = op.mutable_mmap_anon();
-      m->set_pid(s.pid);
-      m->set_addr(s.base);
-      m->set_length_bytes(s.length);
-      m->set_prot(PROT_BITS_READ | PROT_BITS_WRITE);
-      m->set_flags(MAP_BITS_PRIVATE);
-      RETURN_IF_ERROR(Emit(op));
-      op.Clear();
-      Touch* t = op.mutable_touch();
-      t->set_pid(s.pid);
-      t->set_addr(s.base);
-      t->set_length_bytes(s.length);
-      t->set_access(ACCESS_WRITE);
-      return Emit(op);
+      RETURN_IF_ERROR(Emit(MmapAnonOp(s.pid, s.base, s.length)));
+      return Emit(TouchOp(s.pid, s.base, s.length, ACCESS_WRITE));
     }
     // Per mapped region: mostly touches (page faults and hits); regions
     // mostly go whole (munmap), some are partly zapped or partly unmapped
     // first, and now and then the deferred-split shrinker runs.
-    uint64_t dice = rng_.Below(1000);
+    const size_t kind = mix_.Pick(rng_);
     uint64_t addr, length;
     Subrange(s, &addr, &length);
-    if (dice < 929) {
-      Touch* t = op.mutable_touch();
-      t->set_pid(s.pid);
-      t->set_addr(addr);
-      t->set_length_bytes(length);
-      t->set_access(rng_.Percent(80) ? ACCESS_WRITE : ACCESS_READ);
-    } else if (dice < 939) {
-      Madvise* m = op.mutable_madvise();
-      m->set_pid(s.pid);
-      m->set_addr(addr);
-      m->set_length_bytes(length);
-      m->set_advice(ADVICE_DONTNEED);
-    } else if (dice < 949) {
-      // Unmap the tail of the region from a page inside it.
-      uint64_t keep = (addr - s.base) & ~(kPageSize - 1);
-      Munmap* m = op.mutable_munmap();
-      m->set_pid(s.pid);
-      m->set_addr(s.base + keep);
-      m->set_length_bytes(s.length - keep);
-      s.length = keep;
-    } else if (dice < 999) {
-      Munmap* m = op.mutable_munmap();
-      m->set_pid(s.pid);
-      m->set_addr(s.base);
-      m->set_length_bytes(s.length);
-      s.length = 0;
-    } else {
-      op.mutable_deferred_split_scan();
+    switch (kind) {
+      case 0:
+        return Emit(TouchOp(s.pid, addr, length,
+                            rng_.Percent(80) ? ACCESS_WRITE : ACCESS_READ));
+      case 1:
+        return Emit(MadviseOp(s.pid, addr, length, ADVICE_DONTNEED));
+      case 2: {
+        // Unmap the tail of the region from a page inside it.
+        const uint64_t keep = addr - s.base;
+        const uint64_t old = s.length;
+        s.length = keep;
+        return Emit(MunmapOp(s.pid, s.base + keep, old - keep));
+      }
+      case 3: {
+        const uint64_t old = s.length;
+        s.length = 0;
+        return Emit(MunmapOp(s.pid, s.base, old));
+      }
+      default: {
+        Op op;
+        op.mutable_deferred_split_scan();
+        return Emit(op);
+      }
     }
-    return Emit(op);
   }
 
   const ChurnParams& p_;
   trace::TraceWriter& out_;
+  OpBudget budget_;
   Rng rng_;
+  const WeightedChoice mix_;
   std::vector<Slot> slots_;
-  uint64_t emitted_ = 0;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/page_geometry.h"
 #include "base/status_macros.h"
+#include "replay/gen/common.h"
 #include "replay/gen/rng.h"
 #include "trace/trace_format.h"
 
@@ -20,27 +21,19 @@ constexpr uint32_t kOrders[] = {0, 2, 4, 9};
 absl::Status GenerateFragment(const FragmentParams& p,
                               trace::TraceWriter& out) {
   const bool alternate = p.pattern == FragmentParams::Pattern::kAlternate;
-  Header h;
-  h.set_format_version(trace::kFormatVersion);
-  h.mutable_machine()->set_total_pages(p.memory_mib << 8);
-  h.mutable_profile()->set_name("linux-6.18");
-  Generated* g = h.mutable_provenance()->mutable_generated();
-  g->set_generator("fragment");
-  g->set_seed(p.seed);
-  g->set_parameters(absl::StrCat(
-      "--memory-mib=", p.memory_mib, " --free-percent=", p.free_percent,
-      " --pattern=", alternate ? "alternate" : "random",
-      p.compactions == 1 ? ""
-                         : absl::StrCat(" --compactions=", p.compactions)));
-  h.set_description(
+  RETURN_IF_ERROR(out.WriteHeader(GeneratedHeader(
+      "fragment", p.seed, p.memory_mib << 8,
+      absl::StrCat(
+          "--memory-mib=", p.memory_mib, " --free-percent=", p.free_percent,
+          " --pattern=", alternate ? "alternate" : "random",
+          p.compactions == 1 ? ""
+                             : absl::StrCat(" --compactions=", p.compactions)),
       "a fragmented start for compaction: 2 MiB regions of order-0, 16K, "
       "64K folios or a THP, part of them unmapped, then compact_memory and "
-      "a shrinker run");
-  RETURN_IF_ERROR(out.WriteHeader(h));
+      "a shrinker run")));
   Op op;
   auto emit = [&]() { return out.Write(op); };
-  op.mutable_process_create()->set_pid(1);
-  RETURN_IF_ERROR(emit());
+  RETURN_IF_ERROR(out.Write(ProcessCreateOp(1)));
 
   Rng rng(p.seed);
   const uint64_t regions = (p.memory_mib << 20) * 9 / 10 / kRegion;
@@ -62,29 +55,14 @@ absl::Status GenerateFragment(const FragmentParams& p,
       }
       enabled = want;
     }
-    op.Clear();
-    MmapAnon* m = op.mutable_mmap_anon();
-    m->set_pid(1);
-    m->set_addr(addr);
-    m->set_length_bytes(kRegion);
-    m->set_prot(3);
-    m->set_flags(2);
-    RETURN_IF_ERROR(emit());
-    op.Clear();
-    Madvise* a = op.mutable_madvise();
-    a->set_pid(1);
-    a->set_addr(addr);
-    a->set_length_bytes(kRegion);
-    a->set_advice(order[r] == 9 ? ADVICE_HUGEPAGE : ADVICE_NOHUGEPAGE);
+    RETURN_IF_ERROR(out.Write(MmapAnonOp(1, addr, kRegion)));
     // MADV_NOHUGEPAGE would forbid mTHP too: only order 0 and 9 say it.
-    if (order[r] == 0 || order[r] == 9) RETURN_IF_ERROR(emit());
-    op.Clear();
-    Touch* t = op.mutable_touch();
-    t->set_pid(1);
-    t->set_addr(addr);
-    t->set_length_bytes(kRegion);
-    t->set_access(ACCESS_WRITE);
-    RETURN_IF_ERROR(emit());
+    if (order[r] == 0 || order[r] == 9) {
+      RETURN_IF_ERROR(out.Write(
+          MadviseOp(1, addr, kRegion,
+                    order[r] == 9 ? ADVICE_HUGEPAGE : ADVICE_NOHUGEPAGE)));
+    }
+    RETURN_IF_ERROR(out.Write(TouchOp(1, addr, kRegion, ACCESS_WRITE)));
   }
   // Unmap: runs of chosen folios in one munmap each.
   for (uint64_t r = 0; r < regions; ++r) {
@@ -109,12 +87,8 @@ absl::Status GenerateFragment(const FragmentParams& p,
         continue;
       }
       if (run == 0) continue;
-      op.Clear();
-      Munmap* u = op.mutable_munmap();
-      u->set_pid(1);
-      u->set_addr(kBase + r * kRegion + (i - run) * size);
-      u->set_length_bytes(run * size);
-      RETURN_IF_ERROR(emit());
+      RETURN_IF_ERROR(out.Write(
+          MunmapOp(1, kBase + r * kRegion + (i - run) * size, run * size)));
       run = 0;
     }
   }
