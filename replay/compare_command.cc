@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
-#include "google/protobuf/util/json_util.h"
 #include "proto/summary.pb.h"
 #include "replay/commands.h"
 #include "replay/driver.h"
@@ -183,13 +182,7 @@ examples:
     c.set_first_difference(first.report);
     std::string out;
     if (args.Has("--json")) {
-      google::protobuf::util::JsonPrintOptions options;
-      options.preserve_proto_field_names = true;
-      options.always_print_primitive_fields = true;
-      options.add_whitespace = true;
-      if (!google::protobuf::util::MessageToJsonString(c, &out, options).ok()) {
-        return absl::InternalError("the comparison as JSON");
-      }
+      ASSIGN_OR_RETURN(out, ToJson(c));
     } else {
       out = absl::StrCat(
           "A: ", c.a().profile(), "\nB: ", c.b().profile(), "\n\n",

@@ -136,7 +136,7 @@ examples:
       Summary s = counted.Finish(profile.name, report, counters);
       std::string text;
       if (summary == "json") {
-        ASSIGN_OR_RETURN(text, SummaryJson(s));
+        ASSIGN_OR_RETURN(text, ToJson(s));
       } else {
         text = SummaryTable(s);
       }

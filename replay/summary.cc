@@ -274,17 +274,17 @@ std::string SummaryTable(const Summary& s) {
   return out;
 }
 
-absl::StatusOr<std::string> SummaryJson(const Summary& summary) {
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   options.add_whitespace = true;
   auto status =
-      google::protobuf::util::MessageToJsonString(summary, &out, options);
+      google::protobuf::util::MessageToJsonString(message, &out, options);
   if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("summary as JSON: ", status.ToString()));
+    return absl::InternalError(absl::StrCat(message.GetDescriptor()->name(),
+                                            " as JSON: ", status.ToString()));
   }
   return out;
 }

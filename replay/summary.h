@@ -56,8 +56,9 @@ class SummarySink : public mm::EventSink {
 
 // The summary as an aligned table, one section per field that is not empty.
 std::string SummaryTable(const Summary& summary);
-// The summary in protobuf's JSON mapping (proto field names), one object.
-absl::StatusOr<std::string> SummaryJson(const Summary& summary);
+// A Summary (or compare's Comparison) in protobuf's JSON mapping, with the
+// proto field names and every field, one object.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
 }  // namespace mmreplay::replay
 

@@ -129,8 +129,10 @@ int main() {
     // A field this build does not know, in the header (77: a newer
     // mmreplay's).
     Record r = HeaderRecord();
-    r.mutable_header()->GetReflection()->MutableUnknownFields(
-        r.mutable_header())->AddVarint(77, 1);
+    r.mutable_header()
+        ->GetReflection()
+        ->MutableUnknownFields(r.mutable_header())
+        ->AddVarint(77, 1);
     Write(dir, "mmt_unknown_field.mmt",
           Compress(Delimited(r) + Delimited(GoodBatch())));
   }

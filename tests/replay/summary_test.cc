@@ -121,7 +121,8 @@ TEST(SummaryTest, AgreesWithTheGoldenLogs) {
     EXPECT_EQ(s.xa_nodes_allocated(), want.xa_alloc);
     EXPECT_EQ(s.xa_nodes_freed(), want.xa_free);
     std::map<std::string, uint64_t> freed;
-    for (const mmreplay::Count& c : s.bytes_freed()) freed[c.name()] = c.count();
+    for (const mmreplay::Count& c : s.bytes_freed())
+      freed[c.name()] = c.count();
     EXPECT_EQ(freed, want.bytes_freed);
     uint64_t live = 0;
     for (const OrderCount& c : s.folios_at_end()) live += c.count();
