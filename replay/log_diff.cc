@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "base/page_geometry.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -89,21 +90,31 @@ class FolioNamer {
     return absl::StrCat("@", id.op, ".", id.n, "+", id.offset);
   }
 
-  // The pieces of a split are named after their parent.
+  // The pieces of a split are named after their parent. They cover the
+  // parent's 2^order pages and no more, and no folio is larger than
+  // MAX_PAGE_ORDER: a line that claims otherwise (a damaged log) names
+  // nothing past that, so its cost is bounded.
   void Split(absl::string_view line, uint64_t pfn, const Id& id) {
     size_t begin, end;
-    if (!FindField(line, " orders=", &begin, &end)) return;
+    uint32_t parent_order;
+    if (!FindField(line, " order=", &begin, &end) ||
+        !absl::SimpleAtoi(line.substr(begin, end - begin), &parent_order) ||
+        parent_order > kMaxPageOrder ||
+        !FindField(line, " orders=", &begin, &end)) {
+      return;
+    }
+    const uint64_t pages = uint64_t{1} << parent_order;
     uint64_t offset = 0;
     for (absl::string_view run :
          absl::StrSplit(line.substr(begin, end - begin), ',')) {
       std::pair<absl::string_view, absl::string_view> oc =
           absl::StrSplit(run, absl::MaxSplits('*', 1));
       uint32_t order = 0, count = 1;
-      if (!absl::SimpleAtoi(oc.first, &order) || order > 40 ||
+      if (!absl::SimpleAtoi(oc.first, &order) || order > parent_order ||
           (!oc.second.empty() && !absl::SimpleAtoi(oc.second, &count))) {
         return;
       }
-      for (uint32_t i = 0; i < count; ++i) {
+      for (uint32_t i = 0; i < count && offset < pages; ++i) {
         if (offset != 0) ids_[pfn + offset] = {id.op, id.n, id.offset + offset};
         offset += uint64_t{1} << order;
       }

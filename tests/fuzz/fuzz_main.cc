@@ -5,7 +5,11 @@
 // on every machine. An input that crashes is written to
 // $TEST_UNDECLARED_OUTPUTS_DIR/crash-input (or ./crash-input) first.
 //
-//   X_fuzz_test [--mutations N] [--seed S] [--max-seconds T] PATH...
+// One input running longer than --timeout seconds (default 10) is a hang
+// and is saved the same way.
+//
+//   X_fuzz_test [--mutations N] [--seed S] [--max-seconds T] [--timeout T]
+//               PATH...
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -47,10 +51,16 @@ void OnCrash(int sig) {
   raise(sig);
 }
 
+// Seconds one input may run before it counts as a hang (libFuzzer's
+// -timeout): SIGALRM then saves it as a crash.
+unsigned g_input_seconds = 10;
+
 void Run(const std::string& input) {
   g_input = &input;
+  alarm(g_input_seconds);
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()),
                          input.size());
+  alarm(0);
   g_input = nullptr;
 }
 
@@ -140,8 +150,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if ((a == "--mutations" || a == "--seed" || a == "--max-seconds") &&
-        i + 1 < argc) {
+    if (a == "--timeout" && i + 1 < argc) {
+      g_input_seconds = static_cast<unsigned>(strtoul(argv[++i], nullptr, 10));
+    } else if ((a == "--mutations" || a == "--seed" ||
+                a == "--max-seconds") &&
+               i + 1 < argc) {
       uint64_t v = strtoull(argv[++i], nullptr, 10);
       (a == "--mutations" ? mutations : a == "--seed" ? seed : max_seconds) = v;
     } else {
@@ -151,7 +164,7 @@ int main(int argc, char** argv) {
   const char* out = getenv("TEST_UNDECLARED_OUTPUTS_DIR");
   snprintf(g_crash_path, sizeof g_crash_path, "%s/crash-input",
            out != nullptr ? out : ".");
-  for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+  for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGALRM})
     signal(sig, OnCrash);
   std::vector<std::string> inputs;
   for (const std::string& p : paths) {

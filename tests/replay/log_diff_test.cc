@@ -219,6 +219,28 @@ TEST(LogDiffTest, IgnorePfnNamesSplitPiecesAfterTheirParent) {
       << r.report;
 }
 
+TEST(LogDiffTest, IgnorePfnNamesNoPieceBeyondTheParent) {
+  // A damaged split line claims 2^32 order-0 pieces of an order-9 folio
+  // (a fuzz input that once named 4G pieces): only the parent's 512 pages
+  // are named, so +511 is a piece and +512 is no folio of this log.
+  std::string a = WithLine("9 split",
+                           "9 split pfn=0x200 order=9 "
+                           "type=uniform orders=0*4294967295 "
+                           "reason=deferred_scan");
+  a += "12 folio_free pfn=0x3ff order=0 reason=free\n"
+       "13 folio_free pfn=0x400 order=0 reason=free\n";
+  std::string b = a;
+  b.replace(b.find("13 folio_free pfn=0x400"), 23, "13 folio_free pfn=0x401");
+  DiffOptions options;
+  options.ignore_pfn = true;
+  DiffResult r = Diff(a, b, options);
+  ASSERT_FALSE(r.equal);
+  EXPECT_NE(r.report.find("first difference at op 13"), std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("13 folio_free pfn=0x400"), std::string::npos)
+      << r.report;
+}
+
 TEST(LogDiffTest, IgnoreAddr) {
   std::string b = kLog;
   b.replace(b.find("addr=0x7f0000001000"), 19, "addr=0x7f0000002000");
