@@ -8,6 +8,9 @@
 //   BM_ReplayCompaction/N  compact_memory N times (1, 10) over a
 //                     fragmented 16 GiB model (issue 24;
 //                     MMREPLAY_BENCH_OPS sets its MiB)
+//   BM_ChurnSummary/M M million ops (10, 100) of the churn replayed with
+//                     replay --summary's sink: ops/s and the resident set,
+//                     which must not grow with the trace (issue 28)
 //   BM_LogForms       the churn replayed three times a repetition, side by
 //                     side: counting events only, writing the text log, and
 //                     writing the binary log (.mme); speeds, their ratios to
@@ -38,6 +41,7 @@
 #include "replay/gen/balloon.h"
 #include "replay/gen/churn.h"
 #include "replay/gen/fragment.h"
+#include "replay/summary.h"
 #include "trace/output_file.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -232,6 +236,77 @@ const std::string& ChurnTrace() {
 
 void BM_ReplayChurn(benchmark::State& state) { Replay(state, ChurnTrace()); }
 BENCHMARK(BM_ReplayChurn)->Apply(EndToEnd);
+
+// The resident set, sampled every 2^20 events on their way to the summary:
+// its peak over one replay (getrusage's peak is the whole process's, every
+// benchmark before this one included).
+class RssSampler : public mm::EventSink {
+ public:
+  explicit RssSampler(mm::EventSink* next) : next_(next) {}
+  void Emit(const mm::Event& e) override {
+    next_->Emit(e);
+    if ((++events_ & ((1u << 20) - 1)) == 0) Sample();
+  }
+  void Sample() { peak_ = std::max(peak_, ResidentBytes()); }
+  uint64_t peak() const { return peak_; }
+
+ private:
+  mm::EventSink* next_;
+  uint64_t events_ = 0;
+  uint64_t peak_ = 0;
+};
+
+// replay --summary on M million churn ops (issue 28): the summary is all a
+// user asks for, so nothing is formatted per event. /10 and /100 side by
+// side show whether speed or memory depends on the trace's length.
+void BM_ChurnSummary(benchmark::State& state) {
+  const uint64_t ops = Ops(static_cast<uint64_t>(state.range(0)) * 1000000);
+  const std::string path = Generate("churn_summary_" + std::to_string(ops),
+                                    [ops](trace::TraceWriter& w) {
+                                      gen::ChurnParams p;
+                                      p.ops = ops;
+                                      return gen::GenerateChurn(p, w);
+                                    });
+  uint64_t replayed = 0, peak = 0, end = 0, summary_ops = 0;
+  const double cpu_before = ThreadCpuSeconds();
+  for (auto _ : state) {
+    auto reader = trace::TraceReader::Open(path);
+    if (!reader.ok()) {
+      state.SkipWithError(std::string(reader.status().message()).c_str());
+      return;
+    }
+    SummarySink summary(nullptr);
+    RssSampler sampler(&summary);
+    ReplayReport report;
+    mm::Counters counters;
+    absl::Status s = Replay(**reader, ReplayOptions(), &sampler, &report,
+                            nullptr, &counters);
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      return;
+    }
+    sampler.Sample();
+    summary_ops = summary.Finish("linux-6.18", report, counters).ops();
+    replayed += report.ops;
+    peak = std::max(peak, sampler.peak());
+    end = ResidentBytes();
+  }
+  const double cpu = ThreadCpuSeconds() - cpu_before;
+  std::remove(path.c_str());
+  state.counters["ops_per_s"] = benchmark::Counter(
+      static_cast<double>(replayed), benchmark::Counter::kIsRate);
+  state.counters["replay_cpu_ops_per_s"] = static_cast<double>(replayed) / cpu;
+  state.counters["summary_ops"] = static_cast<double>(summary_ops);
+  state.counters["rss_peak_MiB"] = static_cast<double>(peak) / (1 << 20);
+  state.counters["rss_end_MiB"] = static_cast<double>(end) / (1 << 20);
+}
+// One repetition each: the 100M-op replay is minutes long.
+BENCHMARK(BM_ChurnSummary)
+    ->Arg(10)
+    ->Arg(100)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 double WallSeconds() {
   struct timespec ts;
