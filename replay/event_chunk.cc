@@ -33,7 +33,8 @@ enum FieldBit : uint32_t {
   kCompact = 1u << 19,
   kReason = 1u << 20,
   kNonUniform = 1u << 21,
-  kAllFields = (1u << 22) - 1,
+  kRepeat = 1u << 22,
+  kAllFields = (1u << 23) - 1,
 };
 
 bool ValidScanResult(uint32_t v) {
@@ -145,9 +146,15 @@ absl::Status EventFromProto(const Event& m, mm::Event* e) {
   return absl::OkStatus();
 }
 
-void ChunkEncoder::Add(const mm::Event& e, uint32_t i) {
+void ChunkEncoder::Add(const mm::Event& e, uint32_t i, uint32_t count) {
   EventChunk& c = chunk_;
   uint32_t fields = 0;
+  // The row's last event is what the next row's deltas are against.
+  const uint32_t last = count - 1;
+  if (count > 1) {
+    fields |= kRepeat;
+    c.add_repeat(count);
+  }
   c.add_kind(e.kind());
   c.add_op_delta(e.op_index() - op_);
   op_ = e.op_index();
@@ -156,7 +163,7 @@ void ChunkEncoder::Add(const mm::Event& e, uint32_t i) {
   if (e.has_pfn()) {
     fields |= kPfn;
     c.add_pfn(static_cast<int64_t>(pfn - pfn_));
-    pfn_ = pfn;
+    pfn_ = pfn + last;
   }
   if (e.has_order()) {
     fields |= kOrder;
@@ -186,7 +193,7 @@ void ChunkEncoder::Add(const mm::Event& e, uint32_t i) {
     fields |= kAddr;
     uint64_t addr = e.addr() + (uint64_t{i} << 12);
     c.add_addr(static_cast<int64_t>(addr - addr_));
-    addr_ = addr;
+    addr_ = addr + (uint64_t{last} << 12);
   }
   if (e.file_id() != 0) {
     fields |= kFile;
@@ -266,7 +273,8 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
   Column<int64_t> pfn(c.pfn()), dst(c.dst()), addr(c.addr()), index(c.index()),
       ref_before(c.ref_before()), ref_after(c.ref_after()),
       map_before(c.map_before()), map_after(c.map_after());
-  Column<uint32_t> order(c.order()), run_count(c.run_count()),
+  Column<uint32_t> repeat(c.repeat()), order(c.order()),
+      run_count(c.run_count()),
       run_order(c.run_order()), run_length(c.run_length()), pid(c.pid()),
       file_id(c.file_id()), level(c.level()), scan_result(c.scan_result()),
       compact_result(c.compact_result()), reason(c.reason());
@@ -289,9 +297,21 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
     e.set_kind(static_cast<EventKind>(kind));
     op += c.op_delta(i);
     e.set_op_index(op);
+    // The run's last event, which the next row's deltas are against.
+    uint32_t last = 0;
+    if (fields & kRepeat) {
+      const uint32_t n = repeat.Next();
+      if (n < 2 || n > kMaxRowRepeat) {
+        return Corrupt(absl::StrCat("event ", i, " repeats ", n,
+                                    " times (2 to ", kMaxRowRepeat, ")"));
+      }
+      e.set_repeat(n);
+      last = n - 1;
+    }
     if (fields & kPfn) {
       last_pfn += static_cast<uint64_t>(pfn.Next());
       e.set_pfn(last_pfn);
+      last_pfn += last;
     }
     if (fields & kOrder) e.set_order(order.Next());
     if (fields & kDst) {
@@ -321,6 +341,7 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
     if (fields & kAddr) {
       last_addr += static_cast<uint64_t>(addr.Next());
       e.set_addr(last_addr);
+      last_addr += uint64_t{last} << 12;
     }
     if (fields & kFile) e.set_file_id(file_id.Next());
     if (fields & kIndex) {
@@ -368,7 +389,8 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
     if (fields & kNonUniform) e.set_non_uniform(true);
   }
   const bool columns_ok =
-      pfn.ok() && dst.ok() && addr.ok() && index.ok() && ref_before.ok() &&
+      repeat.ok() && pfn.ok() && dst.ok() && addr.ok() && index.ok() &&
+      ref_before.ok() &&
       ref_after.ok() && map_before.ok() && map_after.ok() && order.ok() &&
       run_count.ok() && run_order.ok() && run_length.ok() && pid.ok() &&
       file_id.ok() && level.ok() && scan_result.ok() && compact_result.ok() &&

@@ -17,8 +17,10 @@
 
 namespace mmreplay::replay {
 
-// Events per EventChunk written.
+// Rows per EventChunk written: events, or runs of them.
 inline constexpr int kChunkEvents = 4096;
+// The most events one row stands for.
+inline constexpr uint32_t kMaxRowRepeat = 4096;
 
 // The Event message of `event`. REQUIRES: event.repeat() == 1.
 Event EventToProto(const mm::Event& event);
@@ -29,8 +31,11 @@ absl::Status EventFromProto(const Event& message, mm::Event* event);
 // Appends events to the columns of one chunk.
 class ChunkEncoder {
  public:
-  // Appends the i-th event of the run `event` stands for (mm::Event::Nth).
-  void Add(const mm::Event& event, uint32_t i);
+  // Appends the events first .. first + count - 1 of the run `event`
+  // stands for (mm::Event::Nth) as one row. REQUIRES: 1 <= count <=
+  // kMaxRowRepeat, first + count <= event.repeat().
+  void Add(const mm::Event& event, uint32_t first, uint32_t count = 1);
+  // Rows in the chunk.
   int size() const { return chunk_.kind_size(); }
   // Moves the chunk into *out (its old contents are dropped) and starts an
   // empty one.
@@ -44,9 +49,10 @@ class ChunkEncoder {
   uint64_t index_ = 0;
 };
 
-// Decodes a whole chunk into *events (replacing its contents), checking
-// that the columns agree and every value fits; InvalidArgument says what
-// does not ("corrupt event chunk: ...").
+// Decodes a whole chunk into *events (replacing its contents), one per
+// row: a run's row is one mm::Event with its repeat(). Checks that the
+// columns agree and every value fits; InvalidArgument says what does not
+// ("corrupt event chunk: ...").
 absl::Status DecodeChunk(const EventChunk& chunk,
                          std::vector<mm::Event>* events);
 

@@ -1,5 +1,6 @@
 #include "replay/event_log.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -253,8 +254,9 @@ LogFormat LogFormatForPath(absl::string_view path) {
 
 LogTextWriter::LogTextWriter(trace::OutputFile* out, bool zstd)
     : out_(out),
-      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel,
-                                                       /*checksum=*/true)
+      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(
+                       out, kTextZstdLevel, /*checksum=*/true,
+                       /*background=*/true)
                  : nullptr) {}
 
 absl::Status LogTextWriter::Flush() {
@@ -273,7 +275,8 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
   if (out_ == nullptr) return;
   if (format_ == LogFormat::kBinary) {
     zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel,
-                                                /*checksum=*/true);
+                                                /*checksum=*/true,
+                                                /*background=*/true);
   } else {
     text_ =
         std::make_unique<LogTextWriter>(out_, format_ == LogFormat::kTextZstd);
@@ -300,8 +303,9 @@ void EventLog::Emit(const mm::Event& event) {
     // kept): memory stays bounded.
     status_.Update(text_->MaybeFlush());
   } else if (zstd_ != nullptr) {
-    for (uint32_t i = 0; i < event.repeat(); ++i) {
-      encoder_.Add(event, i);
+    // A run is one row (of at most kMaxRowRepeat events).
+    for (uint32_t i = 0; i < event.repeat(); i += kMaxRowRepeat) {
+      encoder_.Add(event, i, std::min(event.repeat() - i, kMaxRowRepeat));
       if (encoder_.size() == kChunkEvents) WriteChunk();
     }
   }

@@ -167,7 +167,18 @@ class BinaryLogReader : public LogReader {
       }
     }
     line_.clear();
-    AppendEventLine(events_[next_++], &line_);
+    // A run's row stands for repeat() lines (proto/event_log.proto).
+    const mm::Event& e = events_[next_];
+    if (e.repeat() == 1) {
+      AppendEventLine(e, &line_);
+      ++next_;
+    } else {
+      AppendEventLine(e.Nth(nth_), &line_);
+      if (++nth_ == e.repeat()) {
+        nth_ = 0;
+        ++next_;
+      }
+    }
     *line = line_;
     return true;
   }
@@ -228,7 +239,8 @@ class BinaryLogReader : public LogReader {
         absl::Status decoded = DecodeChunk(record_msg_.chunk(), &events_);
         if (!decoded.ok()) return FailAt(decoded.message());
         next_ = 0;
-        events_seen_ += events_.size();
+        nth_ = 0;
+        for (const mm::Event& e : events_) events_seen_ += e.repeat();
         ++chunks_;
         return true;
       }
@@ -269,6 +281,7 @@ class BinaryLogReader : public LogReader {
   uint64_t record_offset_ = 0;
   bool header_read_ = false;
   std::vector<mm::Event> events_;
+  uint32_t nth_ = 0;  // the line of events_[next_]'s run to give next
   size_t next_ = 0;
   uint64_t events_seen_ = 0;
   uint64_t chunks_ = 0;

@@ -128,6 +128,55 @@ TEST(EventChunkTest, ColumnsGiveBackTheSameLines) {
   EXPECT_EQ(decoded.size(), 9u);  // the run of three is three events
 }
 
+std::string DecodeError(const EventChunk& chunk) {
+  std::vector<mm::Event> events;
+  return std::string(DecodeChunk(chunk, &events).message());
+}
+
+// As EventLog writes them: a run of events is one row.
+EventChunk EncodeRuns(const std::vector<mm::Event>& events) {
+  ChunkEncoder encoder;
+  for (const mm::Event& e : events) encoder.Add(e, 0, e.repeat());
+  EventChunk chunk;
+  encoder.Take(&chunk);
+  return chunk;
+}
+
+TEST(EventChunkTest, ARunIsOneRowAndTheSameLines) {
+  std::vector<mm::Event> events = Events();
+  ASSERT_EQ(events.size(), 7u);
+  ASSERT_EQ(events[5].repeat(), 3u);  // pfn 0x300-0x302
+  // After the run, an event whose PFN delta is against the run's last
+  // event: 0x303 - 0x302.
+  mm::Event after = events[5].Nth(0);
+  after.set_pfn(0x303);
+  events.push_back(after);
+  const EventChunk chunk = EncodeRuns(events);
+  EXPECT_EQ(chunk.kind_size(), 8);
+  ASSERT_EQ(chunk.repeat_size(), 1);
+  EXPECT_EQ(chunk.repeat(0), 3u);
+  EXPECT_EQ(chunk.pfn(chunk.pfn_size() - 1), 1);
+  std::vector<mm::Event> decoded;
+  ASSERT_TRUE(DecodeChunk(chunk, &decoded).ok());
+  EXPECT_EQ(decoded.size(), 8u);
+  EXPECT_EQ(decoded[5].repeat(), 3u);
+  EXPECT_EQ(Lines(decoded), Lines(events));
+  // Event by event, the same lines from more rows.
+  EXPECT_EQ(Encode(events).kind_size(), 10);
+}
+
+TEST(EventChunkTest, RepeatOutsideTwoTo4096IsCorrupt) {
+  EventChunk c = EncodeRuns(Events());
+  c.set_repeat(0, 1);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 5 repeats 1 times (2 to 4096)");
+  c.set_repeat(0, kMaxRowRepeat + 1);
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: event 5 repeats 4097 times (2 to 4096)");
+  c.set_repeat(0, kMaxRowRepeat);
+  EXPECT_EQ(DecodeError(c), "");
+}
+
 TEST(EventChunkTest, EncoderStartsAfreshAfterTake) {
   ChunkEncoder encoder;
   const std::vector<mm::Event> events = Events();
@@ -154,11 +203,6 @@ TEST(EventChunkTest, EventMessageWithoutKindIsRefused) {
   mm::Event e;
   EXPECT_EQ(EventFromProto(Event(), &e).message(),
             "corrupt event chunk: no event kind");
-}
-
-std::string DecodeError(const EventChunk& chunk) {
-  std::vector<mm::Event> events;
-  return std::string(DecodeChunk(chunk, &events).message());
 }
 
 TEST(EventChunkTest, CorruptChunksAreRefused) {
