@@ -411,8 +411,6 @@ begin compact_memory_shmem_always_punch "a tmpfs (huge=always) THP punched at pa
 file ALWAYS; pwrite 0 $((4 * MiB)); punch $((2 * PAGE)) $PAGE; compact; shrink
 begin compact_memory_shmem_within_size_punch "a tmpfs (huge=within_size) file of 64K folios with pages punched: compact_memory over the file's small folios (unstable where the machine decides)"
 file WITHIN_SIZE; pwrite 0 $MiB; punch $((3 * PAGE)) $PAGE; punch $((40 * PAGE)) $((2 * PAGE)); compact; shrink
-begin compact_memory_shmem_punch_vmsplice "a tmpfs (huge=always) THP punched at page 2, mapped and held by vmsplice: the file folios, isolated, fail migration (-EAGAIN, a reference more) and stay"
-file ALWAYS; pwrite 0 $((2 * MiB)); punch $((2 * PAGE)) $PAGE; fmap $((2 * MiB)); pin 1 0 2; pin 2 3 509; compact; unpin 1; unpin 2; shrink
 begin shmem_unused_huge_shrink_mthp "an order-4 folio a later write allocated past EOF puts the file back on the shrinklist; the shrinker splits the folio at EOF's page (campaign seed 7190)"
 file ALWAYS; pwrite 0 $PAGE; shrink; pwrite $((2 * PAGE)) $((16 * PAGE)); shrink
 begin shmem_unused_huge_shrink_mthp_order1 "the same for an order-1 folio at EOF (campaign seed 7203)"
