@@ -3,8 +3,8 @@
 # item 5). Where root, tracefs and /proc/kpageflags are there, captures
 # PINNED (FOLL_PIN-pinned mTHPs: the kernel never isolates them) twice and
 # checks its expect_compaction record is the corpus's, every folio STAYED
-# and stable, and that replay --check passes; then captures FREE (the same
-# mTHPs unpinned, which compaction reaches or not as the rest of the machine
+# and stable, and that replay --check passes without the counters; then
+# captures FREE (the same mTHPs unpinned, which compaction reaches or not as the rest of the machine
 # decides) twice and checks there is a record naming every folio the trace
 # faulted, each with an outcome. Elsewhere it says it skipped.
 #   compaction_live_test.sh MMCAPTURE MMREPLAY PINNED FREE
@@ -34,7 +34,11 @@ if [ "$n" -eq 0 ] || records "$tmp/pinned.textproto" | grep -q 'unstable\|MOVED\
   echo "FAIL pinned: want only stable STAYED folios, got: $(records "$tmp/pinned.textproto")"
   fails=$((fails + 1))
 fi
-if ! "$mmreplay" replay --check "$tmp/pinned.textproto" -o /dev/null; then
+# Without the counters: compact_memory works on every process's memory, so
+# another process's folio can move split counters (as live_capture_test,
+# this compares only what the trace's own memory shows).
+"$mmreplay" convert "$tmp/pinned.textproto" - | grep -v '^op { expect_counters' >"$tmp/pinned.nocounters.textproto"
+if ! "$mmreplay" replay --check "$tmp/pinned.nocounters.textproto" -o /dev/null; then
   echo "FAIL pinned: replay --check"
   fails=$((fails + 1))
 fi
