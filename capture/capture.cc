@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/btree_map.h"
@@ -64,7 +65,8 @@ absl::StatusOr<Trace> Load(const std::string& path) {
   while (const trace::TraceOp* op = reader->Next()) {
     Op msg;
     if (op->rich != nullptr) {
-      if (op->rich->has_expect_layout() || op->rich->has_expect_counters()) {
+      if (op->rich->has_expect_layout() || op->rich->has_expect_counters() ||
+          op->rich->has_expect_compaction()) {
         continue;
       }
       msg = *op->rich;
@@ -430,10 +432,7 @@ class Run {
       }
     }
     for (const auto& [id, file] : files_) {
-      struct stat st;
-      if (fstat(file.fd, &st) != 0) return Errno("fstat");
-      uint64_t length =
-          (static_cast<uint64_t>(st.st_size) + kPmdSize - 1) & ~(kPmdSize - 1);
+      ASSIGN_OR_RETURN(uint64_t length, FileSpan(file));
       if (length == 0) continue;
       ASSIGN_OR_RETURN(trace::Layout layout,
                        FileLayout(flags_, file.path, 0, length));
@@ -466,6 +465,82 @@ class Run {
     return out;
   }
 
+  // A large folio before a compaction: where its first page is (pid and
+  // addr, or file_id and offset_bytes), its order, and its head PFN.
+  struct LargeFolio {
+    FolioFate where;
+    uint64_t head_pfn = 0;
+  };
+
+  // The large folios of the trace's anonymous mappings (each process's
+  // ranges; a file folio mapped there is seen through its file) and files.
+  absl::StatusOr<std::vector<LargeFolio>> LargeFolios() {
+    std::vector<LargeFolio> out;
+    auto add = [&out](const std::vector<PageSeen>& pages, bool anon,
+                      uint32_t pid, uint32_t file_id, uint64_t start) {
+      uint64_t last_head = 0;
+      for (size_t i = 0; i < pages.size(); ++i) {
+        const PageSeen& p = pages[i];
+        if (!p.folio || p.order == 0 || p.anon != anon) continue;
+        if (p.head_pfn == last_head) continue;  // the same folio goes on
+        last_head = p.head_pfn;
+        LargeFolio f;
+        f.where.set_pid(pid);
+        f.where.set_file_id(file_id);
+        if (pid != 0) f.where.set_addr(start + i * kPageSize);
+        if (file_id != 0) f.where.set_offset_bytes(start + i * kPageSize);
+        f.where.set_order(p.order);
+        f.head_pfn = p.head_pfn;
+        out.push_back(std::move(f));
+      }
+    };
+    for (auto& [pid, proc] : procs_) {
+      for (const auto& [start, end] : proc.ranges.ranges()) {
+        ASSIGN_OR_RETURN(
+            std::vector<PageSeen> pages,
+            RangePages(flags_, proc.exec->pid(), start, end - start));
+        add(pages, /*anon=*/true, pid, 0, start);
+      }
+    }
+    for (const auto& [id, file] : files_) {
+      ASSIGN_OR_RETURN(uint64_t length, FileSpan(file));
+      if (length == 0) continue;
+      ASSIGN_OR_RETURN(std::vector<PageSeen> pages,
+                       FilePages(flags_, file.path, 0, length));
+      add(pages, /*anon=*/false, 0, id, 0);
+    }
+    return out;
+  }
+
+  // What the compaction just run did to each folio LargeFolios() listed
+  // before it, by the page now at the folio's first place: the same head
+  // PFN and order STAYED, another PFN and the same order MOVED, a smaller
+  // order SPLIT. A folio whose first page is gone (or now in a larger
+  // folio, which compaction does not make) is left out.
+  absl::StatusOr<Op> Fates(const std::vector<LargeFolio>& before) {
+    Op op;
+    ExpectCompaction* e = op.mutable_expect_compaction();
+    for (const LargeFolio& f : before) {
+      std::vector<PageSeen> now;
+      if (f.where.pid() != 0) {
+        ASSIGN_OR_RETURN(now,
+                         RangePages(flags_, procs_[f.where.pid()].exec->pid(),
+                                    f.where.addr(), kPageSize));
+      } else {
+        ASSIGN_OR_RETURN(now, FilePages(flags_, files_[f.where.file_id()].path,
+                                        f.where.offset_bytes(), kPageSize));
+      }
+      const PageSeen& p = now[0];
+      if (!p.folio || p.order > f.where.order()) continue;
+      FolioFate* fate = e->add_folio();
+      *fate = f.where;
+      fate->set_outcome(p.order < f.where.order()  ? FOLIO_OUTCOME_SPLIT
+                        : p.head_pfn == f.head_pfn ? FOLIO_OUTCOME_STAYED
+                                                   : FOLIO_OUTCOME_MOVED);
+    }
+    return op;
+  }
+
   void Teardown() {
     procs_.clear();
     for (auto& [id, f] : files_) close(f.fd);
@@ -487,6 +562,13 @@ class Run {
     std::string path;
     int fd = -1;
   };
+
+  // What is observed of a file: [0, i_size rounded up to 2 MiB).
+  static absl::StatusOr<uint64_t> FileSpan(const File& file) {
+    struct stat st;
+    if (fstat(file.fd, &st) != 0) return Errno("fstat");
+    return (static_cast<uint64_t>(st.st_size) + kPmdSize - 1) & ~(kPmdSize - 1);
+  }
 
   static absl::Status Errno(absl::string_view what) {
     return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
@@ -618,6 +700,11 @@ absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
   }
   std::vector<std::vector<Op>> expectations;
   for (size_t i = 0; i < trace.ops.size(); ++i) {
+    // A compaction's per-folio outcomes: the large folios before it.
+    std::vector<Run::LargeFolio> before;
+    if (trace.ops[i].has_compact()) {
+      ASSIGN_OR_RETURN(before, run.LargeFolios());
+    }
     absl::Status s = run.Execute(trace.ops[i]);
     if (!s.ok()) {
       return absl::Status(
@@ -634,6 +721,10 @@ absl::StatusOr<std::vector<std::vector<Op>>> RunOnce(
       seen = run.Observe();
     }
     if (!seen.ok()) return seen.status();
+    if (trace.ops[i].has_compact()) {
+      ASSIGN_OR_RETURN(Op fates, run.Fates(before));
+      seen->push_back(std::move(fates));
+    }
     for (const CounterKey& k : run.moved()) foreign->emplace(k, i);
     expectations.push_back(*std::move(seen));
   }
@@ -660,6 +751,59 @@ absl::btree_map<CounterKey, int64_t> CountersOf(const std::vector<Op>& seen) {
 // freed: such counts are not ground truth.
 bool CountsShrinkerPasses(const CounterKey& k) {
   return k.second == "thp_split_page_failed" || k.second == "split_failed";
+}
+
+const char* OutcomeName(FolioOutcome o) {
+  switch (o) {
+    case FOLIO_OUTCOME_STAYED:
+      return "stayed";
+    case FOLIO_OUTCOME_MOVED:
+      return "moved";
+    case FOLIO_OUTCOME_SPLIT:
+      return "split";
+    default:
+      return "(none)";
+  }
+}
+
+// A folio of an expect_compaction record, by place and order.
+using FolioKey = std::tuple<uint32_t, uint64_t, uint32_t, uint64_t, uint32_t>;
+FolioKey KeyOf(const FolioFate& f) {
+  return {f.pid(), f.addr(), f.file_id(), f.offset_bytes(), f.order()};
+}
+
+// Marks unstable each folio of `mine`'s expect_compaction record that
+// `theirs` (another run, after the same op) did not see with the same
+// outcome: which folios compaction reaches is up to the rest of the
+// machine. A folio only the other run saw is not added.
+void MarkCompactionDifferences(std::vector<Op>& mine,
+                               const std::vector<Op>& theirs, uint64_t record,
+                               CaptureReport* report) {
+  absl::btree_map<FolioKey, FolioOutcome> other;
+  for (const Op& op : theirs) {
+    if (!op.has_expect_compaction()) continue;
+    for (const FolioFate& f : op.expect_compaction().folio()) {
+      other[KeyOf(f)] = f.outcome();
+    }
+  }
+  for (Op& op : mine) {
+    if (!op.has_expect_compaction()) continue;
+    for (FolioFate& f : *op.mutable_expect_compaction()->mutable_folio()) {
+      if (f.unstable()) continue;
+      auto it = other.find(KeyOf(f));
+      FolioOutcome o =
+          it == other.end() ? FOLIO_OUTCOME_UNSPECIFIED : it->second;
+      if (o == f.outcome()) continue;
+      f.set_unstable(true);
+      ++report->unstable;
+      report->differences.push_back(absl::StrFormat(
+          "after record %d: compaction outcome of the order-%d folio at %s "
+          "0x%x: %s vs %s",
+          record, f.order(), f.pid() != 0 ? "address" : "file offset",
+          f.pid() != 0 ? f.addr() : f.offset_bytes(), OutcomeName(f.outcome()),
+          OutcomeName(o)));
+    }
+  }
 }
 
 // Marks in `ref` what `other` saw differently: a layout that differs is
@@ -689,6 +833,7 @@ void MarkDifferences(std::vector<std::vector<Op>>& ref,
                                         : "(none)"));
       }
     }
+    MarkCompactionDifferences(mine, theirs, trace.records[i], report);
     absl::btree_map<CounterKey, int64_t> a = CountersOf(mine),
                                          b = CountersOf(theirs);
     absl::btree_set<CounterKey> keys;

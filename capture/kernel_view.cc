@@ -22,6 +22,7 @@ namespace mmreplay::capture {
 namespace {
 
 // /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h).
+constexpr int kKpfAnon = 12;
 constexpr int kKpfCompoundHead = 15;
 constexpr int kKpfCompoundTail = 16;
 constexpr int kKpfThp = 22;
@@ -103,6 +104,32 @@ absl::StatusOr<trace::Layout> LayoutOf(const PageFlags& flags,
   }
   return b.Finish();
 }
+
+// The pages of a run whose pagemap entries are known.
+absl::StatusOr<std::vector<PageSeen>> PagesOf(
+    const PageFlags& flags, const std::vector<uint64_t>& pagemap) {
+  std::vector<PageSeen> out(pagemap.size());
+  for (size_t i = 0; i < pagemap.size(); ++i) {
+    if (!(pagemap[i] & kPmPresent)) continue;
+    uint64_t pfn = pagemap[i] & kPmPfnMask;
+    absl::StatusOr<uint64_t> f = flags.Flags(pfn);
+    if (!f.ok()) return f.status();
+    if (Bit(*f, kKpfZeroPage)) continue;
+    absl::StatusOr<PageFlags::Folio> folio = flags.FolioOf(pfn);
+    if (!folio.ok()) return folio.status();
+    out[i].folio = true;
+    out[i].anon = Bit(*f, kKpfAnon);
+    out[i].pfn = pfn;
+    out[i].head_pfn = folio->head_pfn;
+    out[i].order = folio->order;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> FileEntries(const PageFlags& flags,
+                                                  const std::string& path,
+                                                  uint64_t offset,
+                                                  uint64_t length);
 
 }  // namespace
 
@@ -193,6 +220,21 @@ absl::StatusOr<bool> ReadFaultsMapZeroPage(const PageFlags& flags) {
   return Bit(*f, kKpfZeroPage);
 }
 
+absl::StatusOr<std::vector<PageSeen>> RangePages(const PageFlags& flags,
+                                                 pid_t pid, uint64_t addr,
+                                                 uint64_t length) {
+  std::string path = absl::StrCat("/proc/", pid, "/pagemap");
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Errno(path);
+  std::vector<uint64_t> entries(length / kPageSize);
+  if (absl::Status s = ReadEntries(fd.get(), addr / kPageSize, entries.size(),
+                                   entries.data(), path);
+      !s.ok()) {
+    return s;
+  }
+  return PagesOf(flags, entries);
+}
+
 absl::StatusOr<trace::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
                                           uint64_t addr, uint64_t length,
                                           uint64_t* pmd_mapped_pages) {
@@ -227,6 +269,31 @@ absl::StatusOr<trace::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
 absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
                                          const std::string& path,
                                          uint64_t offset, uint64_t length) {
+  absl::StatusOr<std::vector<uint64_t>> entries =
+      FileEntries(flags, path, offset, length);
+  if (!entries.ok()) return entries.status();
+  return LayoutOf(flags, *entries);
+}
+
+absl::StatusOr<std::vector<PageSeen>> FilePages(const PageFlags& flags,
+                                                const std::string& path,
+                                                uint64_t offset,
+                                                uint64_t length) {
+  absl::StatusOr<std::vector<uint64_t>> entries =
+      FileEntries(flags, path, offset, length);
+  if (!entries.ok()) return entries.status();
+  return PagesOf(flags, *entries);
+}
+
+namespace {
+
+// The pagemap entries of [offset, offset + length) of the file at `path`, as
+// FileLayout() describes: the file mapped here for the time of the call,
+// resident pages inside EOF touched, those past EOF decoded from their folio.
+absl::StatusOr<std::vector<uint64_t>> FileEntries(const PageFlags& flags,
+                                                  const std::string& path,
+                                                  uint64_t offset,
+                                                  uint64_t length) {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Errno(path);
   struct stat st;
@@ -241,7 +308,7 @@ absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
   void* map =
       mmap(reinterpret_cast<void*>(aligned), length, PROT_READ,
            MAP_SHARED | MAP_FIXED, fd.get(), static_cast<off_t>(offset));
-  absl::StatusOr<trace::Layout> result;
+  absl::StatusOr<std::vector<uint64_t>> result;
   if (map == MAP_FAILED) {
     result = Errno(absl::StrCat(path, ": mmap"));
   } else {
@@ -283,13 +350,19 @@ absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
             entries[i] = kPmPresent | (prev + 1);
           }
         }
-        result = s.ok() ? LayoutOf(flags, entries) : s;
+        if (s.ok()) {
+          result = std::move(entries);
+        } else {
+          result = s;
+        }
       }
     }
   }
   munmap(area, length + kPmdSize);
   return result;
 }
+
+}  // namespace
 
 absl::StatusOr<CounterValues> ReadCounters() {
   CounterValues values;

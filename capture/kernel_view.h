@@ -55,6 +55,28 @@ absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
                                          const std::string& path,
                                          uint64_t offset, uint64_t length);
 
+// One page of a range as pagemap and kpageflags show it.
+struct PageSeen {
+  // Present and not a zero page: a page of a folio.
+  bool folio = false;
+  // KPF_ANON: an anonymous folio (not the page cache's).
+  bool anon = false;
+  uint64_t pfn = 0;
+  // The folio holding it: its head PFN and order.
+  uint64_t head_pfn = 0;
+  uint32_t order = 0;
+};
+
+// RangeLayout's and FileLayout's view page by page, PFNs kept: for the
+// per-folio outcomes of a compaction (capture.cc).
+absl::StatusOr<std::vector<PageSeen>> RangePages(const PageFlags& flags,
+                                                 pid_t pid, uint64_t addr,
+                                                 uint64_t length);
+absl::StatusOr<std::vector<PageSeen>> FilePages(const PageFlags& flags,
+                                                const std::string& path,
+                                                uint64_t offset,
+                                                uint64_t length);
+
 // Whether a read fault of private anonymous memory maps the shared zero
 // page (do_anonymous_page), as upstream kernels do and the model assumes.
 // Some hosts boot kernels that allocate instead (this one's command line

@@ -124,10 +124,15 @@ uint64_t IsolateMigratepagesBlock(MmState& mm, CompactControl& cc, uint64_t low,
 // pieces left (a zero page may go to the shared zero page) are appended
 // to *pieces. False when the split failed.
 bool SplitForMigration(MmState& mm, uint32_t head, std::vector<uint32_t>* out) {
-  const uint32_t pages = 1u << mm.folios.At(head).order;
+  const uint32_t order = mm.folios.At(head).order;
+  const uint32_t pages = 1u << order;
   if (SplitFolioToOrder0(mm, head, REASON_COMPACTION) != 0) return false;
   for (uint32_t pfn = head; pfn < head + pages; ++pfn) {
-    if (mm.folios.Peek(pfn) != nullptr) out->push_back(pfn);
+    if (mm.folios.Peek(pfn) == nullptr) continue;
+    out->push_back(pfn);
+    if (mm.record_compaction_fates) {
+      mm.compaction_fates[pfn] = {head, order, FOLIO_OUTCOME_SPLIT};
+    }
   }
   return true;
 }
@@ -154,6 +159,21 @@ void MigrateFailed(MmState& mm, uint32_t head, int err) {
   if (f.order == kPmdOrder) mm.counters.Count(VmEvent::kThpMigrationFail);
   mm.NewEvent(EVENT_MIGRATE_FAILED, head, &f, REASON_COMPACTION).set_err(err);
   mm.Emit();
+}
+
+// Keeps compaction_fates up to date for a folio moved from src to dst: a
+// split folio's piece keeps its parent's fate, a large folio moved whole
+// is MOVED (order-0 folios are not followed).
+void NoteMoved(MmState& mm, uint32_t src, uint32_t dst) {
+  auto it = mm.compaction_fates.find(src);
+  if (it != mm.compaction_fates.end()) {
+    const MmState::CompactionFate fate = it->second;
+    mm.compaction_fates.erase(it);
+    mm.compaction_fates[dst] = fate;
+    return;
+  }
+  const uint32_t order = mm.folios.At(dst).order;
+  if (order > 0) mm.compaction_fates[dst] = {src, order, FOLIO_OUTCOME_MOVED};
 }
 
 // One folio of migrate_pages_batch(): 0, -EAGAIN (stays: put back) or
@@ -202,6 +222,8 @@ int MigrateOne(MmState& mm, CompactControl& cc, uint32_t head,
     return kEagain;
   }
   MigrateFolio(mm, head, static_cast<uint32_t>(dst));
+  if (mm.record_compaction_fates)
+    NoteMoved(mm, head, static_cast<uint32_t>(dst));
   mm.counters.Count(VmEvent::kPgmigrateSuccess, int64_t{1} << order);
   if (order == kPmdOrder) mm.counters.Count(VmEvent::kThpMigrationSuccess);
   return 0;
@@ -404,6 +426,7 @@ void CompactRequest(MmState& mm, CompactMode mode, uint32_t order,
                     uint32_t walker_ref_id) {
   // The walker's reference exists (holding nothing) until it finds a page.
   if (walker_ref_id != 0) mm.refs[walker_ref_id] = Holder{};
+  mm.compaction_fates.clear();
   const size_t zones = mm.buddy.zone_count();
   if (mode == COMPACT_MODE_MEMORY) {
     for (size_t z = 0; z < zones; ++z) CompactZone(mm, z, -1, &walker_ref_id);

@@ -37,6 +37,7 @@
 #include "mm/profile.h"
 #include "mm/vma.h"
 #include "proto/event.pb.h"
+#include "proto/mm_enums.pb.h"
 
 namespace mmreplay::mm {
 
@@ -214,6 +215,19 @@ struct MmState {
   absl::btree_map<uint32_t, Holder> refs;
   // The first refcount violation (refcount.h), for Verify(); empty if none.
   std::string refcount_violation;
+
+  // What the last compact op did to the large folios it moved or split,
+  // keyed by the PFN where each (or each order-0 piece of a split one) is
+  // now, for replay --check's expect_compaction (Model::FolioFateAt). A
+  // folio not listed stayed. Filled only while record_compaction_fates is
+  // set, and cleared by every compact op, so it holds one op's folios.
+  struct CompactionFate {
+    uint32_t head_before = 0;
+    uint32_t order_before = 0;
+    FolioOutcome outcome = FOLIO_OUTCOME_UNSPECIFIED;
+  };
+  bool record_compaction_fates = false;
+  absl::btree_map<uint32_t, CompactionFate> compaction_fates;
 
   // SplitFolio()'s pieces and records, and ZapRange()'s folios to free,
   // kept for their capacity.

@@ -420,6 +420,39 @@ absl::StatusOr<Layout> Model::RangeLayout(uint32_t pid, uint64_t addr,
   return b.Finish();
 }
 
+std::optional<Model::FolioFate> Model::FateOfPfn(uint32_t pfn) const {
+  const uint32_t head = mm_.folios.HeadOf(pfn);
+  auto it = mm_.compaction_fates.find(head);
+  if (it != mm_.compaction_fates.end()) {
+    return FolioFate{it->second.order_before, it->second.outcome};
+  }
+  return FolioFate{mm_.folios.Peek(head)->order, FOLIO_OUTCOME_STAYED};
+}
+
+std::optional<Model::FolioFate> Model::FolioFateAt(uint32_t pid,
+                                                   uint64_t addr) const {
+  const Process* p = mm_.FindProcess(pid);
+  if (p == nullptr) return std::nullopt;
+  const Pmd* pmd = p->pt.FindPmd(addr);
+  if (pmd == nullptr || pmd->kind == Pmd::Kind::kHugeZero) return std::nullopt;
+  if (pmd->kind == Pmd::Kind::kFolio) {
+    return FateOfPfn(pmd->head + static_cast<uint32_t>(
+                                     (addr & (kPmdSize - 1)) >> kPageShift));
+  }
+  const Pte pte = p->pt.GetPte(addr);
+  if (!pte.present_page()) return std::nullopt;
+  return FateOfPfn(pte.pfn());
+}
+
+std::optional<Model::FolioFate> Model::FolioFateInFile(uint32_t file_id,
+                                                       uint64_t index) const {
+  auto it = mm_.files.find(file_id);
+  if (it == mm_.files.end()) return std::nullopt;
+  std::optional<PageCache::Entry> e = it->second.cache.Find(index);
+  if (!e.has_value()) return std::nullopt;
+  return FateOfPfn(e->head + static_cast<uint32_t>(index - e->index));
+}
+
 bool Model::MappedWritable(uint32_t pid, uint64_t addr) const {
   const Process* found = mm_.FindProcess(pid);
   if (found == nullptr) return false;

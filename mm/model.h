@@ -30,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -139,6 +140,22 @@ class Model {
   [[nodiscard]] absl::StatusOr<Layout> FileLayout(uint32_t file_id,
                                                   uint64_t offset,
                                                   uint64_t length) const;
+  // What the last compact op did to the folio that held the page at `addr`
+  // of process `pid` (or page `index` of file `file_id`) before it: its
+  // order then and STAYED, MOVED or SPLIT. Known only for ops run while
+  // set_record_compaction_fates(true); nullopt if no folio (or the zero
+  // page) is there now.
+  struct FolioFate {
+    uint32_t order_before = 0;
+    FolioOutcome outcome = FOLIO_OUTCOME_UNSPECIFIED;
+  };
+  std::optional<FolioFate> FolioFateAt(uint32_t pid, uint64_t addr) const;
+  std::optional<FolioFate> FolioFateInFile(uint32_t file_id,
+                                           uint64_t index) const;
+  // replay --check turns this on; off, compaction keeps no record.
+  void set_record_compaction_fates(bool on) {
+    mm_.record_compaction_fates = on;
+  }
   // Whether the page at addr is mapped writable: a write to it would not
   // fault. (No log or capture shows this; the model tests ask it.)
   bool MappedWritable(uint32_t pid, uint64_t addr) const;
@@ -180,6 +197,9 @@ class Model {
   // tests/mm/verify_test.cc breaks the model on purpose, to show Verify()
   // notices.
   friend class VerifyTestPeer;
+
+  // FolioFateAt()'s answer for the folio now holding `pfn`.
+  std::optional<FolioFate> FateOfPfn(uint32_t pfn) const;
 
   MmState mm_;
 };

@@ -1,5 +1,7 @@
 #include "replay/driver.h"
 
+#include <optional>
+
 #include "absl/container/btree_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -245,6 +247,62 @@ void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
   }
 }
 
+const char* OutcomeName(FolioOutcome o) {
+  switch (o) {
+    case FOLIO_OUTCOME_STAYED:
+      return "stayed";
+    case FOLIO_OUTCOME_MOVED:
+      return "moved";
+    case FOLIO_OUTCOME_SPLIT:
+      return "split";
+    default:
+      return "?";
+  }
+}
+
+// Compares the stable folios of an ExpectCompaction with what the model's
+// last compact op did to the folio at the same place (Model::FolioFateAt);
+// appends one mismatch block naming each folio that differs.
+void CheckCompaction(const ExpectCompaction& e, uint64_t record,
+                     const mm::Model& m, ReplayReport* report) {
+  std::string block;
+  for (const FolioFate& f : e.folio()) {
+    if (f.unstable()) continue;
+    std::optional<mm::Model::FolioFate> got;
+    std::string where;
+    if (f.pid() != 0) {
+      got = m.FolioFateAt(f.pid(), f.addr());
+      where = absl::StrFormat("process %d 0x%x", f.pid(), f.addr());
+    } else {
+      got = m.FolioFateInFile(f.file_id(), f.offset_bytes() / kPageSize);
+      where =
+          absl::StrFormat("file %d offset 0x%x", f.file_id(), f.offset_bytes());
+    }
+    const std::string want =
+        absl::StrCat("order ", f.order(), " ", OutcomeName(f.outcome()));
+    if (!got.has_value()) {
+      absl::StrAppend(&block, "\n  ", where, ": expected ", want,
+                      ", model: no folio there");
+    } else if (got->order_before != f.order() || got->outcome != f.outcome()) {
+      absl::StrAppend(&block, "\n  ", where, ": expected ", want,
+                      ", model order ", got->order_before, " ",
+                      OutcomeName(got->outcome));
+    }
+  }
+  if (!block.empty()) {
+    report->mismatches.push_back(
+        absl::StrCat("record ", record, ": compaction outcomes", block));
+  }
+}
+
+// Whether every folio of the record is marked unstable.
+bool AllUnstable(const ExpectCompaction& e) {
+  for (const FolioFate& f : e.folio()) {
+    if (!f.unstable()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
@@ -276,6 +334,7 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
     knobs.Set(ModelKnobWrite(k));
   }
   mm::Model model(ModelMachine(header.machine()), profile, knobs, sink);
+  model.set_record_compaction_fates(options.check);
 #ifndef NDEBUG
   const bool verify = true;
 #else
@@ -312,6 +371,13 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
         } else {
           ++report->checked;
           CheckCounters(rich.expect_counters(), op->record, model, report);
+        }
+      } else if (rich.has_expect_compaction()) {
+        if (AllUnstable(rich.expect_compaction())) {
+          ++report->unstable;
+        } else {
+          ++report->checked;
+          CheckCompaction(rich.expect_compaction(), op->record, model, report);
         }
       }
     }

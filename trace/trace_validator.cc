@@ -652,6 +652,42 @@ absl::Status TraceValidator::CheckRich(const Op& op) {
         }
       }
       return absl::OkStatus();
+    case Op::kExpectCompaction:
+      for (int i = 0; i < op.expect_compaction().folio_size(); ++i) {
+        const FolioFate& f = op.expect_compaction().folio(i);
+        std::string where = absl::StrCat("expect_compaction.folio[", i, "]");
+        bool by_file = f.file_id() != 0, by_pid = f.pid() != 0;
+        if (by_file == by_pid) {
+          return Bad(absl::StrCat(where, ".pid"),
+                     "exactly one of pid and file_id must be set");
+        }
+        if (by_pid && !pids_.contains(f.pid())) {
+          return Bad(absl::StrCat(where, ".pid"),
+                     absl::StrCat("unknown process ", f.pid()));
+        }
+        if (by_file && !files_.contains(f.file_id())) {
+          return Bad(absl::StrCat(where, ".file_id"),
+                     absl::StrCat("unknown file ", f.file_id()));
+        }
+        uint64_t start = by_pid ? f.addr() : f.offset_bytes();
+        if (start % kPageSize != 0 ||
+            start >= (by_pid ? kTaskSize : kMaxFileBytes)) {
+          return Bad(
+              absl::StrCat(where, by_pid ? ".addr" : ".offset_bytes"),
+              "must be page-aligned and inside the address space or file");
+        }
+        if (f.order() == 0 || f.order() > kMaxPageOrder) {
+          return Bad(absl::StrCat(where, ".order"),
+                     absl::StrCat("order ", f.order(),
+                                  " is not a large folio's (1..10)"));
+        }
+        if (!FolioOutcome_IsValid(f.outcome()) ||
+            f.outcome() == FOLIO_OUTCOME_UNSPECIFIED) {
+          return Bad(absl::StrCat(where, ".outcome"),
+                     absl::StrCat("no outcome ", f.outcome()));
+        }
+      }
+      return absl::OkStatus();
     case Op::KIND_NOT_SET:
       return Bad("op", "no op kind is set");
     default:

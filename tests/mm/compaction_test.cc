@@ -4,6 +4,7 @@
 // one order fill PFN 0 up; unmapping every other one leaves holes of that
 // order in the first pageblocks, and the rest of memory is order-10 free
 // blocks the free scanner passes over (suitable_migration_target).
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -118,6 +119,35 @@ TEST_F(CompactionTest, MovesMthpsWholeIntoSameOrderHoles) {
   Verify();
 }
 
+// The fates replay --check compares with a capture's expect_compaction
+// (Model::FolioFateAt): in the setup above, the 16 folios of pageblock 0
+// move whole, the 16 of pageblock 1 (above the scanners' meeting point)
+// stay, and the holes have no folio.
+TEST_F(CompactionTest, FolioFatesTellMovedFromStayed) {
+  Start();
+  Fault(4, 64);
+  model_->set_record_compaction_fates(true);
+  CompactMemory();
+  const uint64_t folio = 16 * kPageSize;
+  for (int i = 0; i < 64; i += 2) {
+    std::optional<Model::FolioFate> f =
+        model_->FolioFateAt(1, kBase + i * folio);
+    ASSERT_TRUE(f.has_value()) << i;
+    EXPECT_EQ(f->order_before, 4u) << i;
+    // The last page of pageblock 0's folios: the same answer.
+    EXPECT_EQ(f->outcome, i < 32 ? FOLIO_OUTCOME_MOVED : FOLIO_OUTCOME_STAYED)
+        << i;
+  }
+  EXPECT_EQ(model_->FolioFateAt(1, kBase + 15 * kPageSize)->outcome,
+            FOLIO_OUTCOME_MOVED);
+  EXPECT_FALSE(model_->FolioFateAt(1, kBase + folio).has_value());
+  // The next compaction answers for itself: the moved folio, left queued
+  // partially mapped, is split by its migrate_pages (the deferred-list
+  // rule of migrate_pages_batch).
+  CompactMemory();
+  EXPECT_EQ(model_->FolioFateAt(1, kBase)->outcome, FOLIO_OUTCOME_SPLIT);
+}
+
 // Without the requeue commit a moved folio counts once and leaves the
 // queue.
 TEST_F(CompactionTest, WithoutRequeueMovedFolioIsNotQueued) {
@@ -210,6 +240,44 @@ TEST_F(CompactionTest, SplitsWhenNoBlockFits) {
   // off by the split.
   EXPECT_EQ(Count(MthpStat::kSplitDeferred, 4), split);
   EXPECT_EQ(Count(MthpStat::kNrAnonPartiallyMapped, 4), 0);
+}
+
+// A folio split for migration is SPLIT on each of its pages, whether its
+// order-0 pieces moved afterwards or not; with recording off (a replay
+// without --check) the model keeps nothing and reports every folio stayed.
+TEST_F(CompactionTest, FolioFatesTellSplit) {
+  for (bool record : {true, false}) {
+    Start();
+    SetKnob(KNOB_ANON_ORDER_ENABLED, 4, KNOB_VALUE_ALWAYS);
+    ASSERT_TRUE(model_->MmapAnon(1, kBase, 32 * 16 * kPageSize, 3, 2).ok());
+    ASSERT_TRUE(
+        model_->Touch(1, kBase, 32 * 16 * kPageSize, ACCESS_WRITE).ok());
+    const uint64_t small = kBase + kThp;
+    ASSERT_TRUE(model_->MmapAnon(1, small, 512 * kPageSize, 3, 2).ok());
+    ASSERT_TRUE(
+        model_->Madvise(1, small, 512 * kPageSize, ADVICE_NOHUGEPAGE).ok());
+    ASSERT_TRUE(model_->Touch(1, small, 512 * kPageSize, ACCESS_WRITE).ok());
+    for (int i = 1; i < 512; i += 2) {
+      ASSERT_TRUE(model_->Munmap(1, small + i * kPageSize, kPageSize).ok());
+    }
+    for (int i = 1; i < 32; i += 2) {
+      ASSERT_TRUE(
+          model_->Munmap(1, kBase + i * 16 * kPageSize, 16 * kPageSize).ok());
+    }
+    model_->set_record_compaction_fates(record);
+    sink_.events.clear();
+    CompactMemory();
+    ASSERT_GT(Events(EVENT_SPLIT, REASON_COMPACTION), 0);
+    // The first folio is the first the migrate scanner isolates.
+    for (uint64_t page : {0, 1, 15}) {
+      std::optional<Model::FolioFate> f =
+          model_->FolioFateAt(1, kBase + page * kPageSize);
+      ASSERT_TRUE(f.has_value()) << page;
+      EXPECT_EQ(f->order_before, record ? 4u : 0u) << page;
+      EXPECT_EQ(f->outcome, record ? FOLIO_OUTCOME_SPLIT : FOLIO_OUTCOME_STAYED)
+          << record << " " << page;
+    }
+  }
 }
 
 // isolate_freepages() scans only when no isolated block is left: the

@@ -379,6 +379,38 @@ begin compact_memory_mthp16k_foll_pin "the same for 64 FOLL_PIN-pinned 16K mTHPs
 proc; mthp_region_madv 256; gup_pin 1 0 256; compact; unpin 1; shrink
 begin compact_memory_shmem_thp "compact_memory leaves a tmpfs file's order-9 folios where they are (order >= pageblock order is never isolated)"
 file ALWAYS; pwrite 0 $((4 * MiB)); compact; shrink
+# Per-folio outcomes (expect_compaction, issue 24 item 5): what is the same
+# on every run is checked; folios the scanners reach on some runs only are
+# marked unstable.
+begin compact_memory_thp_two "compact_memory leaves two PMD-mapped THPs where they are (order 9 is never isolated)"
+proc; thp_region 2; compact
+begin compact_memory_thp_pte_mapped "compact_memory leaves a THP whose PMD mapping was split by mprotect of one page (an order-9 folio, PTE-mapped) where it is"
+proc; thp_region 1; protect 1 1 1; compact
+begin compact_memory_thp_then_shrink "a THP partially unmapped (queued for deferred split), compact_memory leaves it, the shrinker then splits it to order 0"
+proc; thp_region 1; op "madvise { pid: 1 addr: $(at 1) length_bytes: $(hex $PAGE) advice: ADVICE_DONTNEED }"; compact; shrink
+begin compact_memory_mthp32k_foll_pin "compact_memory leaves 32 FOLL_PIN-pinned 32K mTHPs where they are; unpinned, the shrinker finds none queued" \
+  "$(anon_size 3 MADVISE)"
+proc; mthp_region_madv 256; gup_pin 1 0 256; compact; unpin 1; shrink
+begin compact_memory_mthp32k_foll_pin_dontneed "32 FOLL_PIN-pinned 32K mTHPs, page 1 zapped (the first folio partially mapped, queued): compact_memory leaves them all; unpinned, the shrinker splits the queued one" \
+  "$(anon_size 3 MADVISE)"
+proc; mthp_region_madv 256; gup_pin 1 0 256; madv 1 1 DONTNEED; compact; unpin 1; shrink
+begin compact_memory_mthp64k_pin_half "16 64K mTHPs, the first 8 FOLL_PIN-pinned: compact_memory leaves those; the other 8 it reaches or not as the rest of the machine decides (unstable)" \
+  "$(anon_size 4 MADVISE)"
+proc; mthp_region_madv 256; gup_pin 1 0 128; compact; unpin 1; shrink
+begin compact_memory_mthp16k "compact_memory over 64 unpinned 16K mTHPs: which it moves or splits the rest of the machine decides (unstable), then the shrinker" \
+  "$(anon_size 2 MADVISE)"
+proc; mthp_region_madv 256; compact; shrink
+begin compact_memory_mthp32k "the same for 32 unpinned 32K mTHPs" \
+  "$(anon_size 3 MADVISE)"
+proc; mthp_region_madv 256; compact; shrink
+begin compact_memory_mthp_mixed_foll_pin "16K, 32K and 64K mTHPs side by side, FOLL_PIN-pinned: compact_memory leaves every one" \
+  "$(anon_size 2 MADVISE)" "$(anon_size 3 MADVISE)" "$(anon_size 4 MADVISE)"
+proc; map 0 64; madv 0 64 HUGEPAGE; in_proc 1 op "sysfs_set { knob: KNOB_ANON_ORDER_ENABLED order: 4 value: KNOB_VALUE_NEVER }"; op "sysfs_set { knob: KNOB_ANON_ORDER_ENABLED order: 3 value: KNOB_VALUE_NEVER }"; write 0 4; op "sysfs_set { knob: KNOB_ANON_ORDER_ENABLED order: 3 value: KNOB_VALUE_MADVISE }"; write 8 8; op "sysfs_set { knob: KNOB_ANON_ORDER_ENABLED order: 4 value: KNOB_VALUE_MADVISE }"; write 16 16; write 32 32; madv 0 64 NOHUGEPAGE; gup_pin 1 0 64; compact; unpin 1; shrink
+begin compact_memory_shmem_always_punch "a tmpfs (huge=always) THP punched at page 2 leaves folios of orders 0-8: compact_memory moves or splits them as the machine decides (unstable), the order-9 neighbour stays" \
+  "knob: KNOB_SHMEM_ORDER_ENABLED order: 9 value: KNOB_VALUE_INHERIT"
+file ALWAYS; pwrite 0 $((4 * MiB)); punch $((2 * PAGE)) $PAGE; compact; shrink
+begin compact_memory_shmem_within_size_punch "a tmpfs (huge=within_size) file of 64K folios with pages punched: compact_memory over the file's small folios (unstable where the machine decides)"
+file WITHIN_SIZE; pwrite 0 $MiB; punch $((3 * PAGE)) $PAGE; punch $((40 * PAGE)) $((2 * PAGE)); compact; shrink
 begin shmem_unused_huge_shrink_mthp "an order-4 folio a later write allocated past EOF puts the file back on the shrinklist; the shrinker splits the folio at EOF's page (campaign seed 7190)"
 file ALWAYS; pwrite 0 $PAGE; shrink; pwrite $((2 * PAGE)) $((16 * PAGE)); shrink
 begin shmem_unused_huge_shrink_mthp_order1 "the same for an order-1 folio at EOF (campaign seed 7203)"
