@@ -35,6 +35,7 @@
 #include <string>
 
 #include "bench/fastest.h"
+#include "bench/log_run.h"
 #include "mm/event_sink.h"
 #include "replay/driver.h"
 #include "replay/event_log.h"
@@ -308,53 +309,6 @@ BENCHMARK(BM_ChurnSummary)
     ->UseRealTime()
     ->Iterations(1);
 
-double WallSeconds() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) +
-         1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-// One replay of `trace` into an EventLog writing `out_path` in `format`
-// ("" counts events only); its wall-clock seconds, ops and events, and the
-// size of what it wrote.
-struct LogRun {
-  double seconds = 0;
-  uint64_t ops = 0;
-  uint64_t events = 0;
-  uint64_t bytes = 0;
-};
-absl::StatusOr<LogRun> ReplayToLog(const std::string& trace,
-                                   const std::string& out_path,
-                                   LogFormat format) {
-  LogRun run;
-  const double start = WallSeconds();
-  auto reader = trace::TraceReader::Open(trace);
-  if (!reader.ok()) return reader.status();
-  std::unique_ptr<trace::OutputFile> out;
-  if (!out_path.empty()) {
-    auto created = trace::OutputFile::Create(out_path);
-    if (!created.ok()) return created.status();
-    out = std::move(*created);
-  }
-  EventLog log(out.get(), format);
-  log.WriteHeader("linux-6.18");
-  ReplayReport report;
-  absl::Status s = Replay(**reader, ReplayOptions(), &log, &report);
-  if (s.ok()) s = log.Finish();
-  if (s.ok() && out != nullptr) s = out->Commit();
-  if (!s.ok()) return s;
-  run.seconds = WallSeconds() - start;
-  run.ops = report.ops;
-  run.events = log.events();
-  struct stat st;
-  if (!out_path.empty() && stat(out_path.c_str(), &st) == 0 &&
-      S_ISREG(st.st_mode)) {
-    run.bytes = static_cast<uint64_t>(st.st_size);
-  }
-  return run;
-}
-
 // The churn's log three ways in each repetition, one right after the
 // other, so that a neighbour's load moves all three alike: events counted
 // only (the replay benchmarks' sink), the text log (to /dev/null: its
@@ -362,6 +316,8 @@ absl::StatusOr<LogRun> ReplayToLog(const std::string& trace,
 // binary log (to a file, whose size gives bytes per event). The ratios to
 // counting only are the figures to read.
 void BM_LogForms(benchmark::State& state) {
+  using bench::LogRun;
+  using bench::ReplayToLog;
   const std::string& trace = ChurnTrace();
   const char* tmp = getenv("TEST_TMPDIR");
   const std::string mme =
