@@ -105,6 +105,8 @@ class Event {
   MMREPLAY_EVENT_OPTIONAL(ScanResult, scan_result, 12);
   // EVENT_COMPACT_END: the zone's compaction result.
   MMREPLAY_EVENT_OPTIONAL(CompactResult, compact_result, 13);
+  // EVENT_SPLIT_PIECE: the head PFN of the folio the piece was split from.
+  MMREPLAY_EVENT_OPTIONAL(uint64_t, parent_pfn, 14);
 
 #undef MMREPLAY_EVENT_FIELD
 #undef MMREPLAY_EVENT_OPTIONAL
