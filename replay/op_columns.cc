@@ -54,6 +54,7 @@ absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines) {
     const uint64_t number = ops.first_op() + static_cast<uint64_t>(i);
     AppendOpLine(number, ops.kind(i), ops.arg().data() + arg, text,
                  &lines->text);
+    lines->text.pop_back();  // the newline
     arg += info->arity;
     lines->numbers.push_back(number);
     lines->ends.push_back(lines->text.size());
