@@ -56,14 +56,15 @@ void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
       [](const FolioPiece& a, const FolioPiece& b) { return a.head < b.head; });
 }
 
-// The pieces of a split, each linked to its parent: a run of order-0
-// pieces is one event (Event::repeat), larger pieces one each.
+// The pieces of a split, each linked to its parent (the split's reason is
+// on the split line before them): a run of order-0 pieces is one event
+// (Event::repeat), larger pieces one each.
 void EmitSplitPieces(MmState& mm, uint32_t parent,
-                     const std::vector<FolioPiece>& pieces, Reason reason) {
+                     const std::vector<FolioPiece>& pieces) {
   for (const FolioPiece& p : pieces) {
     const uint32_t events = p.order == 0 ? 1 : p.count;
     for (uint32_t i = 0; i < events; ++i) {
-      Event& e = mm.NewEvent(EVENT_SPLIT_PIECE, reason);
+      Event& e = mm.NewEvent(EVENT_SPLIT_PIECE, REASON_UNSPECIFIED);
       e.set_pfn(p.head + (i << p.order));
       e.set_order(p.order);
       e.set_parent_pfn(parent);
@@ -150,7 +151,7 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
   e.set_ref_after(parent.refcount);
   e.set_map_after(parent.mapcount);
   mm.Emit();
-  EmitSplitPieces(mm, head, pieces, reason);
+  EmitSplitPieces(mm, head, pieces);
   if (order == kPmdOrder) mm.counters.Count(VmEvent::kThpSplitPage);
   mm.counters.Count(MthpStat::kSplit, order);
 

@@ -55,7 +55,8 @@ the "# op N: ..." line of its op before the first:
              changes, deferred queue, its split); after a split, only the
              piece holding P (its split_piece line names the parent); after
              a migration, P's new place (dst + P's offset in the folio);
-             after its free, the next folio allocated over P.
+             after its free, the next folio over the page where it was
+             last.
   --folio P  the folio whose head PFN is P at the first line naming it,
              and every piece split from it (each split_piece line links a
              piece to its parent), under their new PFNs after migrations,

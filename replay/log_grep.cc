@@ -44,17 +44,25 @@ class PageFollower {
  public:
   explicit PageFollower(uint64_t pfn) : page_(pfn) {}
   bool Match(absl::string_view line, const Fields& f) {
+    // The free of the copy a migration left behind.
+    if (f.kind == "folio_free" && f.pfn == source_) {
+      source_ = kNone;
+      return true;
+    }
     if (!Holds(f.pfn, f.order, page_)) return false;
     uint64_t dst;
     if (f.kind == "migrate" && HexField(line, " dst=", &dst)) {
       page_ = dst + (page_ - f.pfn);
+      source_ = f.pfn;
     }
     return true;
   }
   bool done() const { return false; }
 
  private:
+  static constexpr uint64_t kNone = UINT64_MAX;
   uint64_t page_;
+  uint64_t source_ = kNone;
 };
 
 // The folio view: the folio first named at pfn_ and its pieces.

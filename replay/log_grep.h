@@ -4,8 +4,9 @@
 //
 //   page  (--pfn P): the folio holding page P, whichever that is: before a
 //         split the large folio, after it the piece holding P alone; a
-//         migration moves P with its folio (to dst + P's offset); after a
-//         free, the next folio that holds the page, to the end of the log.
+//         migration moves P with its folio (to dst + P's offset, and the
+//         free of the copy left behind is shown); after a free, the next
+//         folio that holds the page where it was last, to the log's end.
 //   folio (--folio P): the folio first named at head PFN P and every piece
 //         split from it (split_piece lines link each to its parent), at
 //         their new PFNs after migrations, until the last of them is freed:
