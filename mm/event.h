@@ -68,7 +68,8 @@ class Event {
  private:                                                   \
   type name##_ {}
 
-  // Record number of the op that caused it (the header is record 0).
+  // Number of the op that caused it: ops counted from 1, a trace's
+  // expectation records not counted (Model::BeginOp).
   MMREPLAY_EVENT_FIELD(uint64_t, op_index);
   MMREPLAY_EVENT_FIELD(EventKind, kind);
   // Head PFN of the folio in the model's physical memory: its identity.
