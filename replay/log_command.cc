@@ -90,8 +90,8 @@ examples:
       return kExitOk;
     }
     if (action != "grep") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown action '", action, "' (known: print, grep)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown action '", action, "' (known: print, grep)"));
     }
     if (pfn == folio) {
       return absl::InvalidArgumentError(
@@ -113,12 +113,11 @@ examples:
                                           const GrepOptions& options) {
     RETURN_IF_ERROR(RefuseOutputOverInput(input, output));
     RETURN_IF_ERROR(RefuseNonTextOutput(output));
-    ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader,
-                     LogReader::Open(input));
+    ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(input));
     ASSIGN_OR_RETURN(std::unique_ptr<trace::OutputFile> out,
                      trace::OutputFile::Create(output));
-    LogTextWriter text(out.get(), LogFormatForPath(output) ==
-                                      LogFormat::kTextZstd);
+    LogTextWriter text(out.get(),
+                       LogFormatForPath(output) == LogFormat::kTextZstd);
     absl::Status written;
     ASSIGN_OR_RETURN(uint64_t matched,
                      GrepLog(*reader, options, [&](absl::string_view line) {

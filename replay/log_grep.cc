@@ -144,9 +144,8 @@ absl::StatusOr<uint64_t> ParsePfn(absl::string_view flag,
   ok = ok && (hex ? absl::SimpleHexAtoi(digits, &pfn)
                   : absl::SimpleAtoi(digits, &pfn));
   if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": '", text,
-                     "' is not a PFN (hex like 0x200, or decimal)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": '", text, "' is not a PFN (hex like 0x200, or decimal)"));
   }
   return pfn;
 }

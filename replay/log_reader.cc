@@ -240,11 +240,11 @@ class BinaryLogReader : public LogReader {
           decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_);
         }
         if (!decoded.ok()) return FailAt(decoded.message());
-        if (ops_.size() > 0 && record_msg_.chunk().ops().first_op() !=
-                                   ops_seen_ + 1) {
-          return FailAt(absl::StrCat(
-              "corrupt op columns: the first op is ",
-              record_msg_.chunk().ops().first_op(), ", not ", ops_seen_ + 1));
+        if (ops_.size() > 0 &&
+            record_msg_.chunk().ops().first_op() != ops_seen_ + 1) {
+          return FailAt(absl::StrCat("corrupt op columns: the first op is ",
+                                     record_msg_.chunk().ops().first_op(),
+                                     ", not ", ops_seen_ + 1));
         }
         next_ = 0;
         next_op_ = 0;

@@ -40,7 +40,9 @@ const std::array<KindText, kMaxOpKind + 1>& Texts() {
       for (int i = 0; i < info->arity; ++i) {
         const FieldDescriptor* f = info->fields[i];
         KindText::Field field{absl::StrCat(" ", f->name(), ": "),
-                              info->types[i], IsHexField(f), {}};
+                              info->types[i],
+                              IsHexField(f),
+                              {}};
         if (field.type == FlatFieldType::kEnum) {
           const auto* e = f->enum_type();
           for (int v = 0; v < e->value_count(); ++v) {

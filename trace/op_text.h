@@ -1,7 +1,8 @@
 // The text of a flat op as a one-line .textproto entry shows it, without
 // "op { }" around it and without its note:
 //
-//   touch { pid: 1 addr: 0x7f0000000000 length_bytes: 0x200000 access: ACCESS_WRITE }
+//   touch { pid: 1 addr: 0x7f0000000000 length_bytes: 0x200000 access:
+//   ACCESS_WRITE }
 //
 // byte for byte what OpToText() (trace_writer.h) prints for the op, but
 // built from the op's row of integers with tables made once, without

@@ -166,7 +166,8 @@ TEST(EventChunkTest, SplitPiecesKeepTheirParent) {
   std::vector<mm::Event> decoded;
   ASSERT_TRUE(DecodeChunk(chunk, &decoded).ok());
   EXPECT_EQ(Lines(decoded), Lines(events));
-  EXPECT_EQ(Lines(decoded).back(), "3 split_piece pfn=0x208 order=3 parent=0x200");
+  EXPECT_EQ(Lines(decoded).back(),
+            "3 split_piece pfn=0x208 order=3 parent=0x200");
   EventChunk c = chunk;
   c.mutable_parent()->RemoveLast();
   EXPECT_EQ(DecodeError(c),

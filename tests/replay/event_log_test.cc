@@ -104,7 +104,8 @@ TEST(EventLogTest, SplitAndSplitFailedShowRefAndMap) {
   e.set_ref_after(3);
   e.set_map_after(1);
   e.set_err(-11);
-  EXPECT_EQ(Line(e), "8 split_failed pfn=0x200 order=9 ref=3 map=1 err=-EAGAIN");
+  EXPECT_EQ(Line(e),
+            "8 split_failed pfn=0x200 order=9 ref=3 map=1 err=-EAGAIN");
 }
 
 // A piece names its parent; a run of pieces keeps the parent on every line.

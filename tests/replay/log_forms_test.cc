@@ -5,8 +5,6 @@
 // the text, byte for byte, op lines included.
 //
 // usage: log_forms_test TRACE...
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +13,7 @@
 #include "replay/driver.h"
 #include "replay/event_log.h"
 #include "replay/log_reader.h"
+#include "tests/replay/each_trace_main.h"
 #include "trace/output_file.h"
 #include "trace/trace_reader.h"
 
@@ -97,16 +96,5 @@ std::string Check(const std::string& trace, const std::string& dir) {
 }  // namespace mmreplay::replay
 
 int main(int argc, char** argv) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = tmp != nullptr ? tmp : "/tmp";
-  int failed = 0;
-  for (int i = 1; i < argc; ++i) {
-    std::string why = mmreplay::replay::Check(argv[i], dir);
-    if (!why.empty()) {
-      std::fprintf(stderr, "FAIL %s: %s\n", argv[i], why.c_str());
-      ++failed;
-    }
-  }
-  std::printf("%d traces, %d failed\n", argc - 1, failed);
-  return argc > 1 && failed == 0 ? 0 : 1;
+  return mmreplay::replay::CheckEachTrace(argc, argv, mmreplay::replay::Check);
 }

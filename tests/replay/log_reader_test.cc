@@ -139,8 +139,9 @@ TEST(LogReaderTest, BinaryLogKeepsTheOpLines) {
   WriteOpsAndEvents(TempPath("ops.mme"), LogFormat::kBinary);
   const std::string text = ReadAll(TempPath("ops.log"));
   ASSERT_TRUE(absl::StrContains(
-      text, "# op 1: touch { pid: 1 addr: 0x7f0000001000 length_bytes: "
-            "0x1000 }\n# op 2: "));
+      text,
+      "# op 1: touch { pid: 1 addr: 0x7f0000001000 length_bytes: "
+      "0x1000 }\n# op 2: "));
   ASSERT_TRUE(absl::StrContains(text, "0x1000 } \"a note \\\"quoted\\\"\"\n"));
   ASSERT_TRUE(absl::StrContains(text, "0x1000 }\n4097 folio_alloc"));
   EXPECT_EQ(ReadAll(TempPath("ops.mme")), text);
@@ -282,7 +283,6 @@ TEST(LogReaderTest, OpLinesThatSkipOrMiscount) {
                          "): corrupt op columns: op 1 has fewer fields than "
                          "its kind"));
 }
-
 
 TEST(LogReaderTest, WellFormedRecordsRead) {
   const std::string path = TempPath("good.mme");

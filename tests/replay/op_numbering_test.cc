@@ -3,13 +3,12 @@
 // byte for byte, as its ops without the expectations.
 //
 // usage: op_numbering_test TRACE...
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "replay/replay_to_string.h"
+#include "tests/replay/each_trace_main.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -49,16 +48,5 @@ std::string Check(const std::string& trace, const std::string& dir) {
 }  // namespace mmreplay::replay
 
 int main(int argc, char** argv) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = tmp != nullptr ? tmp : "/tmp";
-  int failed = 0;
-  for (int i = 1; i < argc; ++i) {
-    std::string why = mmreplay::replay::Check(argv[i], dir);
-    if (!why.empty()) {
-      std::fprintf(stderr, "FAIL %s: %s\n", argv[i], why.c_str());
-      ++failed;
-    }
-  }
-  std::printf("%d traces, %d failed\n", argc - 1, failed);
-  return argc > 1 && failed == 0 ? 0 : 1;
+  return mmreplay::replay::CheckEachTrace(argc, argv, mmreplay::replay::Check);
 }

@@ -58,7 +58,8 @@ TEST(OpTextTest, EveryFlatKindPrintsAsTheTraceText) {
     if (info->arity > 0) {
       // An enum's largest value is a name of it, not 63.
       for (int i = 0; i < info->arity; ++i) {
-        if (info->types[i] == FlatFieldType::kEnum) args[i] = Value(*info, i, rng);
+        if (info->types[i] == FlatFieldType::kEnum)
+          args[i] = Value(*info, i, rng);
       }
       EXPECT_EQ(Fast(kind, args), Printed(kind, args)) << "largest";
     }
