@@ -39,7 +39,10 @@ absl::StatusOr<LogRun> ReplayToLog(const std::string& trace,
   EventLog log(out.get(), format);
   log.WriteHeader("linux-6.18");
   ReplayReport report;
-  absl::Status s = replay::Replay(**reader, ReplayOptions(), &log, &report);
+  // With the op lines, as `mmreplay replay` writes the log.
+  ReplayOptions options;
+  options.op_sink = &log;
+  absl::Status s = replay::Replay(**reader, options, &log, &report);
   if (s.ok()) s = log.Finish();
   if (s.ok() && out != nullptr) s = out->Commit();
   if (!s.ok()) return s;

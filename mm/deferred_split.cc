@@ -72,7 +72,10 @@ void DeferredSplitFolio(MmState& mm, uint32_t head, Folio& f,
   // (v6.8) only PMD-sized folios were queued.
   if (!mm.profile.deferred_split_any_order && f.order != kPmdOrder) return;
   if (partially_mapped && !f.test(kFolioPartiallyMapped)) {
+    // folio_set_partially_mapped(), counted as the kernel counts it.
     f.set(kFolioPartiallyMapped);
+    mm.NewEvent(EVENT_FOLIO_SET_PARTIALLY_MAPPED, head, &f, REASON_UNSPECIFIED);
+    mm.Emit();
     if (f.order == kPmdOrder) {
       mm.counters.Count(VmEvent::kThpDeferredSplitPage);
     }
@@ -96,8 +99,12 @@ void UnqueueDeferredSplit(MmState& mm, uint32_t head, Folio& f, Reason reason) {
   mm.deferred.Del(mm.folios, f);
   f.clear(kFolioDeferredListed);
   if (f.test(kFolioPartiallyMapped)) {
+    // folio_clear_partially_mapped() in __folio_unqueue_deferred_split()
+    // (and __folio_split()): before the folio leaves the list.
     f.clear(kFolioPartiallyMapped);
     mm.counters.Count(MthpStat::kNrAnonPartiallyMapped, f.order, -1);
+    mm.NewEvent(EVENT_FOLIO_CLEAR_PARTIALLY_MAPPED, head, &f, reason);
+    mm.Emit();
   }
   mm.NewEvent(EVENT_DEFERRED_REMOVE, head, &f, reason);
   mm.Emit();

@@ -68,7 +68,8 @@ class Event {
  private:                                                   \
   type name##_ {}
 
-  // Record number of the op that caused it (the header is record 0).
+  // Number of the op that caused it: ops counted from 1, a trace's
+  // expectation records not counted (Model::BeginOp).
   MMREPLAY_EVENT_FIELD(uint64_t, op_index);
   MMREPLAY_EVENT_FIELD(EventKind, kind);
   // Head PFN of the folio in the model's physical memory: its identity.
@@ -105,6 +106,8 @@ class Event {
   MMREPLAY_EVENT_OPTIONAL(ScanResult, scan_result, 12);
   // EVENT_COMPACT_END: the zone's compaction result.
   MMREPLAY_EVENT_OPTIONAL(CompactResult, compact_result, 13);
+  // EVENT_SPLIT_PIECE: the head PFN of the folio the piece was split from.
+  MMREPLAY_EVENT_OPTIONAL(uint64_t, parent_pfn, 14);
 
 #undef MMREPLAY_EVENT_FIELD
 #undef MMREPLAY_EVENT_OPTIONAL

@@ -56,6 +56,24 @@ void Pieces(uint32_t head, uint32_t order, uint32_t new_order,
       [](const FolioPiece& a, const FolioPiece& b) { return a.head < b.head; });
 }
 
+// The pieces of a split, each linked to its parent (the split's reason is
+// on the split line before them): a run of order-0 pieces is one event
+// (Event::repeat), larger pieces one each.
+void EmitSplitPieces(MmState& mm, uint32_t parent,
+                     const std::vector<FolioPiece>& pieces) {
+  for (const FolioPiece& p : pieces) {
+    const uint32_t events = p.order == 0 ? 1 : p.count;
+    for (uint32_t i = 0; i < events; ++i) {
+      Event& e = mm.NewEvent(EVENT_SPLIT_PIECE, REASON_UNSPECIFIED);
+      e.set_pfn(p.head + (i << p.order));
+      e.set_order(p.order);
+      e.set_parent_pfn(parent);
+      if (p.order == 0) e.set_repeat(p.count);
+      mm.Emit();
+    }
+  }
+}
+
 }  // namespace
 
 int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
@@ -69,8 +87,12 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
       if (order == kPmdOrder) mm.counters.Count(VmEvent::kThpSplitPageFailed);
       mm.counters.Count(MthpStat::kSplitFailed, order);
     }
-    mm.NewEvent(EVENT_SPLIT_FAILED, head, &mm.folios.At(head), reason)
-        .set_err(err);
+    // The counts can_split_folio() compared, on the line.
+    const Folio& at = mm.folios.At(head);
+    Event& e = mm.NewEvent(EVENT_SPLIT_FAILED, head, &at, reason);
+    e.set_ref_after(at.refcount);
+    e.set_map_after(at.mapcount);
+    e.set_err(err);
     mm.Emit();
     return err;
   };
@@ -126,7 +148,10 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
   e.set_non_uniform(!uniform);
   if (!uniform) e.set_split_at(split_at);
   for (const FolioPiece& p : pieces) e.add_new_orders(p.order, p.count);
+  e.set_ref_after(parent.refcount);
+  e.set_map_after(parent.mapcount);
   mm.Emit();
+  EmitSplitPieces(mm, head, pieces);
   if (order == kPmdOrder) mm.counters.Count(VmEvent::kThpSplitPage);
   mm.counters.Count(MthpStat::kSplit, order);
 

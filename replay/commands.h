@@ -9,6 +9,8 @@
 #include "replay/command.h"
 #include "replay/driver.h"
 #include "replay/log_diff.h"
+#include "replay/progress.h"
+#include "trace/trace_writer.h"
 
 namespace mmreplay::replay {
 
@@ -30,6 +32,36 @@ absl::Status ParseIgnore(const Args& args, DiffOptions* diff);
 // stdout; compressed for a name ending in .zst), whole or not at all: for
 // `log print` and `convert`.
 absl::Status PrintLog(const std::string& input, const std::string& output);
+// A TraceWriter that passes everything to `out` and tells `progress` of
+// each op written: the progress line of `gen` and `convert` (both not
+// owned).
+class ProgressTraceWriter : public trace::TraceWriter {
+ public:
+  ProgressTraceWriter(trace::TraceWriter* out, Progress* progress)
+      : out_(out), progress_(progress) {}
+  absl::Status WriteHeader(const Header& header) override {
+    return out_->WriteHeader(header);
+  }
+  absl::Status Write(const trace::TraceOp& op) override {
+    progress_->Update(++ops_);
+    return out_->Write(op);
+  }
+  using trace::TraceWriter::Write;
+  // Commits `out` and ends the progress line.
+  absl::Status Commit() override {
+    progress_->Finish(ops_);
+    return out_->Commit();
+  }
+
+ private:
+  trace::TraceWriter* out_;
+  Progress* progress_;
+  uint64_t ops_ = 0;
+};
+
+// InvalidArgument if `output`'s name asks for a trace or a binary log: a
+// log is printed as text.
+absl::Status RefuseNonTextOutput(const std::string& output);
 
 }  // namespace mmreplay::replay
 

@@ -16,8 +16,10 @@ class ConvertCommand : public Command {
   absl::string_view summary() const override {
     return "Convert a trace between .mmt and .textproto, or a log to text.";
   }
-  absl::string_view usage() const override { return "IN OUT"; }
-  std::vector<FlagSpec> flags() const override { return {}; }
+  absl::string_view usage() const override { return "IN OUT [-q]"; }
+  std::vector<FlagSpec> flags() const override {
+    return {{"--quiet", "-q", "", "no progress line on stderr"}};
+  }
   absl::string_view details() const override {
     return R"(The formats are chosen by the file extensions (.mmt, .textproto); OUT may be
 "-" for text on stdout. The input is checked record by record as it is read;
@@ -29,6 +31,9 @@ form. Comments (#) are not kept; use an op's `note` field instead.
 IN may also be an event log in any form (text, .log.zst, .mme; any name
 but a trace's): OUT is then its text, compressed if OUT ends in .zst, as
 `mmreplay log print IN -o OUT` writes it.
+
+On a terminal, a long conversion shows its progress on stderr (ops, ops/s,
+elapsed); -q turns it off, and a file or a pipe gets none.
 
 exit status: 0 converted, 2 trouble.
 
@@ -52,8 +57,11 @@ examples:
                      trace::TraceReader::Open(args.positional()[0]));
     // Every command rejects the traces replay rejects (traces/FORMAT.md).
     RETURN_IF_ERROR(ResolveProfile(*reader, {}).status());
-    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> writer,
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> out,
                      trace::TraceWriter::Create(args.positional()[1]));
+    Progress progress("convert", Progress::Wanted(args.Has("--quiet")));
+    ProgressTraceWriter counted(out.get(), &progress);
+    trace::TraceWriter* writer = &counted;
     RETURN_IF_ERROR(writer->WriteHeader(reader->header()));
     while (const trace::TraceOp* op = reader->Next()) {
       RETURN_IF_ERROR(writer->Write(*op));

@@ -10,6 +10,7 @@
 #include "replay/driver.h"
 #include "replay/log_diff.h"
 #include "replay/log_reader.h"
+#include "replay/progress.h"
 #include "replay/replay_to_string.h"
 #include "trace/trace_format.h"
 
@@ -25,7 +26,7 @@ class DiffCommand : public Command {
   }
   absl::string_view usage() const override {
     return "A B | --profile-a P --profile-b Q TRACE [--ignore pfn,addr] "
-           "[--max N] [--context N] [--set S=V,...]";
+           "[--max N] [--context N] [--set S=V,...] [-q]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -43,6 +44,7 @@ class DiffCommand : public Command {
         {"--max", "", "N", "differing ops shown in full (default 10)"},
         {"--context", "", "N",
          "lines of context around each difference (default 3)"},
+        {"--quiet", "-q", "", "no progress line on stderr"},
     };
   }
   absl::string_view details() const override {
@@ -54,7 +56,8 @@ that two kernels, or one behaviour switched alone, can be compared:
   mmreplay diff --set-b batched_rmap_zap=off TRACE
 Both logs are streamed: memory does not grow with their length.
 
-Logs are compared op by op; comment lines (#) are ignored. Each op whose
+Logs are compared op by op; comment lines (#), the op lines among them,
+are ignored: only events are compared. Each op whose
 events differ is printed (up to --max of them) with its events from the
 first difference on, those only one side has marked - or +, and context
 from both sides; then one line sums up: the ops compared and differing,
@@ -65,6 +68,9 @@ number: each is named after the op that allocated it and its place among
 that op's allocations (@12.1), and a split's pieces after their parent
 (@12.1+4), so that two allocators that hand out other PFNs still align.
 --ignore addr leaves virtual addresses out.
+
+On a terminal, a long comparison shows its progress on stderr (ops
+compared, ops/s, elapsed); -q turns it off, and a file or a pipe gets none.
 
 exit status: 0 equal, 1 different, 2 trouble.
 
@@ -99,7 +105,10 @@ examples:
     ASSIGN_OR_RETURN(std::unique_ptr<LogReader> a, Open(paths[0], side[0]));
     ASSIGN_OR_RETURN(std::unique_ptr<LogReader> b,
                      Open(paths.size() == 2 ? paths[1] : paths[0], side[1]));
+    Progress progress("diff", Progress::Wanted(args.Has("--quiet")));
+    diff.progress = &progress;
     ASSIGN_OR_RETURN(DiffResult result, DiffLogs(*a, *b, diff));
+    progress.Finish(result.ops);
     if (result.equal) return kExitOk;
     std::fputs(result.report.c_str(), stdout);
     return kExitDifferent;

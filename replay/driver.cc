@@ -342,6 +342,8 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
 #endif
   // The ops are decoded and checked on a second thread, a batch ahead.
   OpPrefetcher ops(reader);
+  // Ops (not expectation records) so far: the number the log gives an op.
+  uint64_t number = 0;
   while (const trace::TraceOp* op = ops.Next()) {
     if (options.cancel != nullptr &&
         options.cancel->load(std::memory_order_relaxed)) {
@@ -351,9 +353,10 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
     ++report->ops;
     ++report->ops_by_kind[op->kind];
     if (options.progress != nullptr) options.progress->Update(report->ops);
-    model.BeginOp(op->record);
     absl::Status applied;
     if (op->rich == nullptr) {
+      model.BeginOp(++number);
+      if (options.op_sink != nullptr) options.op_sink->BeginOp(number, *op);
       applied = Apply(*op, model);
     } else if (options.check) {
       const Op& rich = *op->rich;
@@ -390,11 +393,12 @@ absl::Status Replay(trace::TraceReader& reader, const ReplayOptions& options,
       }
       return applied;
     }
-    if (verify) {
+    // An expectation record changes nothing.
+    if (verify && op->rich == nullptr) {
       absl::Status ok = model.Verify();
       if (!ok.ok()) {
         return absl::InternalError(
-            absl::StrCat(reader.path(), ": op ", op->record, " (",
+            absl::StrCat(reader.path(), ": op ", number, " (",
                          trace::OpSchema::Get().Name(op->kind),
                          "): model invariant broken: ", ok.message()));
       }

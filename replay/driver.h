@@ -15,6 +15,7 @@
 #include "mm/model.h"
 #include "mm/profile.h"
 #include "proto/trace.pb.h"
+#include "replay/event_log.h"
 #include "replay/progress.h"
 #include "trace/op_schema.h"
 #include "trace/trace_reader.h"
@@ -34,6 +35,9 @@ struct ReplayOptions {
   bool verify = false;
   // Told the ops done as the replay goes (not owned; may be null).
   Progress* progress = nullptr;
+  // Told of each op before its events, for the log's "# op N: ..." lines
+  // (not owned; may be null: no op lines).
+  OpSink* op_sink = nullptr;
   // If set, the replay stops before the next op once it turns true, with a
   // Cancelled error (a reader of its log went away).
   const std::atomic<bool>* cancel = nullptr;
@@ -57,6 +61,9 @@ absl::StatusOr<mm::Profile> ResolveProfile(const trace::TraceReader& reader,
                                            const ReplayOptions& options);
 
 // Replays every op of `reader` into a new model that reports to `sink`.
+// Its events name ops by number: the ops counted from 1, a trace's
+// expectation records not counted (a record's number is still what errors
+// and expectation mismatches name).
 // Errors: InvalidArgument for bad input ("<path>: record <n> (byte <b>):
 // ..."), Internal when a model invariant breaks (naming the op).
 // `memory`, if set, gets the model's memory use at the end; `counters`,

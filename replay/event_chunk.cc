@@ -33,8 +33,9 @@ enum FieldBit : uint32_t {
   kCompact = 1u << 19,
   kReason = 1u << 20,
   kNonUniform = 1u << 21,
-  kRepeat = 1u << 22,
-  kAllFields = (1u << 23) - 1,
+  kParent = 1u << 22,
+  kRepeat = 1u << 23,
+  kAllFields = (1u << 24) - 1,
 };
 
 bool ValidScanResult(uint32_t v) {
@@ -102,6 +103,7 @@ Event EventToProto(const mm::Event& e) {
   }
   if (e.has_compact_result()) m.set_compact_result(e.compact_result());
   m.set_reason(e.reason());
+  if (e.has_parent_pfn()) m.set_parent_pfn(e.parent_pfn());
   return m;
 }
 
@@ -143,6 +145,7 @@ absl::Status EventFromProto(const Event& m, mm::Event* e) {
   }
   if (m.has_compact_result()) e->set_compact_result(m.compact_result());
   e->set_reason(m.reason());
+  if (m.has_parent_pfn()) e->set_parent_pfn(m.parent_pfn());
   return absl::OkStatus();
 }
 
@@ -253,6 +256,10 @@ void ChunkEncoder::Add(const mm::Event& e, uint32_t i, uint32_t count) {
     c.add_reason(e.reason());
   }
   if (e.non_uniform()) fields |= kNonUniform;
+  if (e.has_parent_pfn()) {
+    fields |= kParent;
+    c.add_parent(pfn - e.parent_pfn());
+  }
   c.add_fields(fields);
 }
 
@@ -279,7 +286,8 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
       file_id(c.file_id()), level(c.level()), scan_result(c.scan_result()),
       compact_result(c.compact_result()), reason(c.reason());
   Column<uint64_t> split_at(c.split_at()), offset_bytes(c.offset_bytes()),
-      length_bytes(c.length_bytes()), nr_pages(c.nr_pages());
+      length_bytes(c.length_bytes()), nr_pages(c.nr_pages()),
+      parent(c.parent());
   Column<int32_t> err(c.err());
   uint64_t op = 0, last_pfn = 0, last_addr = 0, last_index = 0;
   for (int i = 0; i < n; ++i) {
@@ -387,15 +395,15 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
       e.set_reason(static_cast<Reason>(v));
     }
     if (fields & kNonUniform) e.set_non_uniform(true);
+    if (fields & kParent) e.set_parent_pfn(e.pfn() - parent.Next());
   }
   const bool columns_ok =
       repeat.ok() && pfn.ok() && dst.ok() && addr.ok() && index.ok() &&
-      ref_before.ok() &&
-      ref_after.ok() && map_before.ok() && map_after.ok() && order.ok() &&
+      ref_before.ok() && ref_after.ok() && map_before.ok() && map_after.ok() && order.ok() &&
       run_count.ok() && run_order.ok() && run_length.ok() && pid.ok() &&
       file_id.ok() && level.ok() && scan_result.ok() && compact_result.ok() &&
       reason.ok() && split_at.ok() && offset_bytes.ok() && length_bytes.ok() &&
-      nr_pages.ok() && err.ok();
+      nr_pages.ok() && err.ok() && parent.ok();
   if (!columns_ok) {
     return Corrupt("a column holds fewer or more values than its events use");
   }

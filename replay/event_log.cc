@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "mm/errno.h"
+#include "trace/op_text.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -157,6 +159,14 @@ std::string EventLogHeader(absl::string_view profile) {
                       " profile=", profile, "\n");
 }
 
+void AppendOpLine(uint64_t number, uint32_t kind, const uint64_t* args,
+                  absl::string_view note, std::string* out) {
+  absl::StrAppend(out, "# op ", number, ": ");
+  trace::AppendFlatOpText(kind, args, out);
+  if (!note.empty()) absl::StrAppend(out, " \"", absl::CEscape(note), "\"");
+  out->push_back('\n');
+}
+
 void AppendEventLine(const mm::Event& e, std::string* out) {
   Line l;
   l.Dec(e.op_index());
@@ -165,6 +175,7 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   if (e.has_pfn()) l.Hex(" pfn=", e.pfn());
   if (e.has_order()) l.Dec(" order=", e.order());
   if (e.has_dst_pfn()) l.Hex(" dst=", e.dst_pfn());
+  if (e.has_parent_pfn()) l.Hex(" parent=", e.parent_pfn());
   if (e.kind() == EVENT_SPLIT) {
     l.Str(e.non_uniform() ? " type=non_uniform" : " type=uniform");
     if (e.has_split_at()) l.Dec(" at=", e.split_at());
@@ -311,9 +322,23 @@ void EventLog::Emit(const mm::Event& event) {
   }
 }
 
+void EventLog::BeginOp(uint64_t number, const trace::TraceOp& op) {
+  ++op_lines_;
+  if (text_ != nullptr) {
+    AppendOpLine(number, op.kind, op.args, op.note, &text_->buffer());
+    status_.Update(text_->MaybeFlush());
+  } else if (zstd_ != nullptr) {
+    ops_.Add(number, op);
+    if (ops_.size() == kChunkEvents) WriteChunk();
+  }
+}
+
+// A chunk holds the events and the ops (their op lines) since the last:
+// an op's line comes before its first event, in this chunk or a later one.
 void EventLog::WriteChunk() {
-  if (encoder_.size() == 0) return;
+  if (encoder_.size() == 0 && ops_.size() == 0) return;
   encoder_.Take(record_.mutable_chunk());
+  if (ops_.size() > 0) ops_.Take(record_.mutable_chunk()->mutable_ops());
   ++chunks_;
   if (status_.ok()) status_.Update(zstd_->WriteDelimited(record_));
 }
@@ -325,6 +350,7 @@ absl::Status EventLog::Finish() {
     LogEnd* end = record_.mutable_end();
     end->set_events(events_);
     end->set_chunks(chunks_);
+    end->set_ops(op_lines_);
     if (status_.ok()) status_.Update(zstd_->WriteDelimited(record_));
     if (status_.ok()) status_.Update(zstd_->Finish());
   }

@@ -25,7 +25,9 @@
 #include "proto/event.pb.h"
 #include "proto/event_log.pb.h"
 #include "replay/event_chunk.h"
+#include "replay/op_columns.h"
 #include "trace/output_file.h"
+#include "trace/trace_op.h"
 #include "trace/zstd_stream.h"
 
 namespace mmreplay::replay {
@@ -57,6 +59,27 @@ void AppendEventLines(const mm::Event& event, std::string* out);
 
 // The first line of a log replayed under `profile`, with its newline.
 std::string EventLogHeader(absl::string_view profile);
+
+// Appends the comment line for op `number` of `kind` with fields `args`
+// (trace::TraceOp::args) and `note`, with its newline:
+//   # op 3: touch { pid: 1 addr: 0x7f0000000000 ... } "one THP"
+// The op's text is the trace's (trace/op_text.h); the note, if any, is
+// quoted and C-escaped, so that the line stays one line.
+// REQUIRES: kind is a flat op's (no expectation record).
+void AppendOpLine(uint64_t number, uint32_t kind, const uint64_t* args,
+                  absl::string_view note, std::string* out);
+
+// Told of each op as a replay begins it, before the op's events: the
+// sinks that write the log's op lines (replay/driver.h,
+// ReplayOptions::op_sink).
+class OpSink {
+ public:
+  virtual ~OpSink() = default;
+  // Op `number` begins: ops are numbered from 1 and counted alone, without
+  // a trace's expectation records, so that a trace and its captured form
+  // number them the same. `op` is valid during the call only.
+  virtual void BeginOp(uint64_t number, const trace::TraceOp& op) = 0;
+};
 
 // "folio_alloc" for EVENT_FOLIO_ALLOC.
 absl::string_view EventKindName(EventKind kind);
@@ -91,7 +114,9 @@ class LogTextWriter {
   std::string buf_;
 };
 
-class EventLog : public mm::EventSink {
+// The log of a replay in one of its forms: its events, and its op lines
+// when it is the replay's op sink too.
+class EventLog : public mm::EventSink, public OpSink {
  public:
   // Writes to `out` (not owned; may be null to count events only) in
   // `format`.
@@ -100,6 +125,7 @@ class EventLog : public mm::EventSink {
 
   void WriteHeader(absl::string_view profile);
   void Emit(const mm::Event& event) override;
+  void BeginOp(uint64_t number, const trace::TraceOp& op) override;
   // Writes what is buffered and ends the log (the zstd frame, the binary
   // log's end record); returns the first write error. REQUIRES: called
   // once, after the last event; the OutputFile is committed by its owner.
@@ -117,9 +143,11 @@ class EventLog : public mm::EventSink {
   // The binary form.
   std::unique_ptr<trace::ZstdWriter> zstd_;
   ChunkEncoder encoder_;
+  OpColumnsEncoder ops_;
   LogRecord record_;
   uint64_t chunks_ = 0;
   uint64_t events_ = 0;
+  uint64_t op_lines_ = 0;
   absl::Status status_;
 };
 

@@ -100,7 +100,7 @@ class GenCommand : public Command {
     return "Generate a synthetic trace.";
   }
   absl::string_view usage() const override {
-    return "GENERATOR -o OUT [--seed S] [--ops N] [FLAG...] (GENERATOR: "
+    return "GENERATOR -o OUT [--seed S] [--ops N] [-q] [FLAG...] (GENERATOR: "
            "churn, balloon, malloc, fork-cow, file-truncate, fragment, "
            "scenario)";
   }
@@ -108,6 +108,7 @@ class GenCommand : public Command {
     return {
         {"--output", "-o", "OUT", "the trace to write (.mmt or .textproto)"},
         {"--seed", "", "S", "random seed (default 1)"},
+        {"--quiet", "-q", "", "no progress line on stderr"},
         {"--ops", "", "N",
          "ops after setup, 1..10^12 (default 1000000); setup is what the "
          "workload starts from (processes, mappings, the balloon guest's "
@@ -222,6 +223,9 @@ grow with --ops (ops are written as they are made). The header records the
 generator, seed and flags: `mmreplay gen GENERATOR --seed S PARAMETERS`
 makes the trace again.
 
+On a terminal, a long generation shows its progress on stderr (ops, ops/s,
+elapsed); -q turns it off, and a file or a pipe gets none.
+
 exit status: 0 written, 2 trouble (a bad flag: one line naming it and the
 values it takes).
 
@@ -249,7 +253,8 @@ examples:
                        "' (known: ", absl::StrJoin(names, ", "), ")"));
     }
     for (const FlagSpec& f : flags()) {
-      if (f.name == "--output" || f.name == "--seed" || !args.Has(f.name) ||
+      if (f.name == "--output" || f.name == "--seed" || f.name == "--quiet" ||
+          !args.Has(f.name) ||
           std::count(g->flags.begin(), g->flags.end(), f.name) != 0) {
         continue;
       }
@@ -290,8 +295,11 @@ examples:
       }
     }
     // The body of each generator's flags, then the trace.
-    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> out,
+    ASSIGN_OR_RETURN(std::unique_ptr<trace::TraceWriter> file,
                      trace::TraceWriter::Create(args.Get("--output", "")));
+    Progress progress("gen", Progress::Wanted(args.Has("--quiet")));
+    ProgressTraceWriter counted(file.get(), &progress);
+    trace::TraceWriter* out = &counted;
     if (name == "churn") {
       gen::ChurnParams p;
       p.ops = ops;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "base/page_geometry.h"
+#include "replay/log_line.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -26,32 +27,6 @@ struct Line {
   uint64_t op;
   std::string text;
 };
-
-absl::string_view KindOf(absl::string_view line) {
-  size_t a = line.find(' ');
-  if (a == absl::string_view::npos) return line;
-  absl::string_view rest = line.substr(a + 1);
-  return rest.substr(0, rest.find(' '));
-}
-
-// Where " <key>" starts on `line` and the value after it ends; false if
-// the line has no such field.
-bool FindField(absl::string_view line, absl::string_view key, size_t* begin,
-               size_t* end) {
-  size_t at = line.find(key);
-  if (at == absl::string_view::npos) return false;
-  *begin = at + key.size();
-  *end = line.find(' ', *begin);
-  if (*end == absl::string_view::npos) *end = line.size();
-  return true;
-}
-
-// FindField() for a hex value, read into *value.
-bool FindHexField(absl::string_view line, absl::string_view key, size_t* begin,
-                  size_t* end, uint64_t* value) {
-  return FindField(line, key, begin, end) &&
-         absl::SimpleHexAtoi(line.substr(*begin, *end - *begin), value);
-}
 
 // Names folios by their allocation instead of their PFN (DiffOptions::
 // ignore_pfn), one log at a time, as its lines come.
@@ -75,6 +50,7 @@ class FolioNamer {
     if (kind == "split") Split(*line, pfn, id);
     if (kind == "folio_free") ids_.erase(pfn);
     if (kind == "migrate") Migrate(line, id);
+    if (kind == "split_piece") NameParent(line);
     line->replace(begin, end - begin, Name(id));
   }
 
@@ -119,6 +95,16 @@ class FolioNamer {
         offset += uint64_t{1} << order;
       }
     }
+  }
+
+  // parent= of a split piece names the folio split (after pfn= on the
+  // line, so pfn='s place stays where it was found).
+  void NameParent(std::string* line) {
+    size_t begin, end;
+    uint64_t parent;
+    if (!FindHexField(*line, " parent=", &begin, &end, &parent)) return;
+    auto it = ids_.find(parent);
+    if (it != ids_.end()) line->replace(begin, end - begin, Name(it->second));
   }
 
   // A folio moved whole keeps its name at its new PFN; dst= names where it
@@ -311,6 +297,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     if (op_a == UINT64_MAX && op_b == UINT64_MAX) break;
     const uint64_t op = std::min(op_a, op_b);
     ++ops;
+    if (options.progress != nullptr) options.progress->Update(ops);
     // The lines both sides have, in the same order, are not held.
     while (sa.Has(op) && sb.Has(op) && sa.Front().text == sb.Front().text) {
       sa.Remember(sa.Take());
@@ -346,6 +333,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
       for (Line& l : lb) sb.Remember(std::move(l));
     }
   }
+  result.ops = ops;
   if (ops_differ == 0) return result;
   result.equal = false;
   if (ops_differ > options.max_ops) {

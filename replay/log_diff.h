@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "replay/log_reader.h"
+#include "replay/progress.h"
 
 namespace mmreplay::replay {
 
@@ -33,6 +34,8 @@ struct DiffOptions {
   bool ignore_pfn = false;
   // Compare without virtual addresses (addr=*).
   bool ignore_addr = false;
+  // Told the ops compared as the comparison goes (not owned; may be null).
+  Progress* progress = nullptr;
 };
 
 // Lines of one op held at a time per side; a longer op is compared window
@@ -41,6 +44,8 @@ inline constexpr size_t kWindowLines = 1 << 16;
 
 struct DiffResult {
   bool equal = true;
+  // Ops compared (an op either side has events for).
+  uint64_t ops = 0;
   // For unequal logs, the human-readable report (ends in a newline).
   std::string report;
 };

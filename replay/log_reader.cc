@@ -14,6 +14,7 @@
 #include "proto/event_log.pb.h"
 #include "proto/trace.pb.h"
 #include "replay/event_chunk.h"
+#include "replay/op_columns.h"
 #include "trace/trace_format.h"
 #include "trace/trace_reader.h"
 #include "trace/zstd_stream.h"
@@ -156,8 +157,17 @@ class BinaryLogReader : public LogReader {
         input_(std::move(input)) {}
 
  protected:
+  // An op's line comes before the events of that op; the op lines left
+  // when a chunk's events are done come before the next chunk's.
   bool ReadLine(absl::string_view* line) override {
-    while (next_ == events_.size()) {
+    for (;;) {
+      if (next_op_ < ops_.size() &&
+          (next_ == events_.size() ||
+           ops_.numbers[next_op_] <= events_[next_].op_index())) {
+        *line = ops_.line(next_op_++);
+        return true;
+      }
+      if (next_ < events_.size()) break;
       if (ended_) return false;
       if (!ReadRecord()) return false;
       if (header_read_) {
@@ -237,10 +247,21 @@ class BinaryLogReader : public LogReader {
         return FailAt("duplicate header");
       case LogRecord::kChunk: {
         absl::Status decoded = DecodeChunk(record_msg_.chunk(), &events_);
+        if (decoded.ok()) {
+          decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_);
+        }
         if (!decoded.ok()) return FailAt(decoded.message());
+        if (ops_.size() > 0 &&
+            record_msg_.chunk().ops().first_op() != ops_seen_ + 1) {
+          return FailAt(absl::StrCat("corrupt op columns: the first op is ",
+                                     record_msg_.chunk().ops().first_op(),
+                                     ", not ", ops_seen_ + 1));
+        }
         next_ = 0;
         nth_ = 0;
+        next_op_ = 0;
         for (const mm::Event& e : events_) events_seen_ += e.repeat();
+        ops_seen_ += ops_.size();
         ++chunks_;
         return true;
       }
@@ -256,6 +277,10 @@ class BinaryLogReader : public LogReader {
       return FailAt(absl::StrCat(
           "the end record counts ", end.events(), " events in ", end.chunks(),
           " chunks, but the log holds ", events_seen_, " in ", chunks_));
+    }
+    if (end.ops() != ops_seen_) {
+      return FailAt(absl::StrCat("the end record counts ", end.ops(),
+                                 " op lines, but the log holds ", ops_seen_));
     }
     absl::string_view more;
     record_ = records_++;
@@ -283,6 +308,9 @@ class BinaryLogReader : public LogReader {
   std::vector<mm::Event> events_;
   uint32_t nth_ = 0;  // the line of events_[next_]'s run to give next
   size_t next_ = 0;
+  OpLines ops_;
+  size_t next_op_ = 0;
+  uint64_t ops_seen_ = 0;
   uint64_t events_seen_ = 0;
   uint64_t chunks_ = 0;
   bool ended_ = false;

@@ -22,7 +22,7 @@ class ReplayCommand : public Command {
   }
   absl::string_view usage() const override {
     return "TRACE [-o LOG] [--check] [--profile NAME] [--set S=V,...] "
-           "[--verify] [--summary[=json]] [-q]";
+           "[--verify] [--summary[=json]] [--no-op-lines] [-q]";
   }
   std::vector<FlagSpec> flags() const override {
     return {
@@ -36,6 +36,8 @@ class ReplayCommand : public Command {
         {"--set", "", "S=V,...",
          "set behaviour switches over the profile's (on, off)"},
         {"--verify", "", "", "check the model's invariants after every op"},
+        {"--no-op-lines", "", "",
+         "leave out the '# op N: ...' line before each op's events"},
         {"--quiet", "-q", "", "no progress line on stderr"},
         {"--summary", "", "FORMAT",
          "after the replay, print what happened in numbers to stdout: a "
@@ -46,6 +48,13 @@ class ReplayCommand : public Command {
   absl::string_view details() const override {
     return R"(TRACE is a .mmt or .textproto file (traces/FORMAT.md). The event log has
 one event a line (docs/event-log.md); it is written whole or not at all.
+Each op's events follow a comment line naming the op as the trace has it,
+with its note:
+  # op 3: touch { pid: 1 addr: 0x7f0000000000 length_bytes: 0x200000 access: ACCESS_WRITE } "one THP"
+  3 folio_alloc pfn=0x0 order=9 ref=1 reason=anon_fault
+Ops are numbered from 1, a trace's expectation records not counted, so a
+trace and its captured form (the same ops with expectations between them)
+number them alike. diff ignores these lines; --no-op-lines leaves them out.
 LOG's name picks its form: text (the default), text compressed with zstd
 (a name ending in .zst, e.g. x.log.zst) or the binary log (.mme: about a
 byte or two per event; `mmreplay log print x.mme` gives its text, byte for
@@ -125,6 +134,7 @@ examples:
     mm::Counters counters;
     Progress progress("replay", Progress::Wanted(args.Has("--quiet")));
     options.progress = &progress;
+    if (!args.Has("--no-op-lines")) options.op_sink = &log;
     RETURN_IF_ERROR(
         Replay(*reader, options,
                summary.empty() ? static_cast<mm::EventSink*>(&log) : &counted,

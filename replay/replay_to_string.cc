@@ -14,10 +14,13 @@ namespace mmreplay::replay {
 namespace {
 
 // Collects log lines in memory.
-class StringSink : public mm::EventSink {
+class StringSink : public mm::EventSink, public OpSink {
  public:
   explicit StringSink(std::string* out) : out_(out) {}
   void Emit(const mm::Event& event) override { AppendEventLines(event, out_); }
+  void BeginOp(uint64_t number, const trace::TraceOp& op) override {
+    AppendOpLine(number, op.kind, op.args, op.note, out_);
+  }
 
  private:
   std::string* out_;
@@ -72,12 +75,15 @@ class ReplayedLogReader : public LogReader {
   static constexpr size_t kBlockBytes = 256 << 10;
   static constexpr size_t kMaxBlocks = 4;
 
-  class BlockSink : public mm::EventSink {
+  class BlockSink : public mm::EventSink, public OpSink {
    public:
     explicit BlockSink(ReplayedLogReader* owner) : owner_(owner) {}
     void Emit(const mm::Event& event) override {
       AppendEventLines(event, &block_);
       if (block_.size() >= kBlockBytes) Push();
+    }
+    void BeginOp(uint64_t number, const trace::TraceOp& op) override {
+      AppendOpLine(number, op.kind, op.args, op.note, &block_);
     }
     void Push() {
       if (!block_.empty()) owner_->Push(std::move(block_));
@@ -105,6 +111,7 @@ class ReplayedLogReader : public LogReader {
     BlockSink sink(this);
     sink.block() = header;
     ReplayReport report;
+    options_.op_sink = &sink;
     absl::Status status = Replay(*trace_, options_, &sink, &report);
     sink.Push();
     absl::MutexLock lock(&mu_);
@@ -138,7 +145,9 @@ absl::StatusOr<std::string> ReplayToString(const std::string& trace_path,
   std::string log = EventLogHeader(profile.name);
   StringSink sink(&log);
   ReplayReport local;
-  RETURN_IF_ERROR(Replay(*reader, options, &sink, report ? report : &local));
+  ReplayOptions with_ops = options;
+  with_ops.op_sink = &sink;
+  RETURN_IF_ERROR(Replay(*reader, with_ops, &sink, report ? report : &local));
   return log;
 }
 

@@ -2,7 +2,6 @@
 
 #include <array>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -10,6 +9,7 @@
 #include "base/status_macros.h"
 #include "google/protobuf/text_format.h"
 #include "trace/op_schema.h"
+#include "trace/op_text.h"
 #include "trace/output_file.h"
 #include "trace/zstd_stream.h"
 
@@ -28,11 +28,6 @@ class HexPrinter : public TextFormat::FastFieldValuePrinter {
     out->PrintString(absl::StrFormat("0x%x", v));
   }
 };
-
-bool IsHexField(const FieldDescriptor* f) {
-  return f->type() == FieldDescriptor::TYPE_UINT64 &&
-         (f->name() == "addr" || absl::EndsWith(f->name(), "_bytes"));
-}
 
 // The text printer: one instance for the process, hex fields registered.
 const TextFormat::Printer& Printer(bool single_line) {

@@ -54,7 +54,7 @@ stdout_has version "mmreplay 0.1.0"
 # replay --summary: a table on stdout and no log there; =json parses as
 # JSON; another format is a usage error; with -o the log is written too.
 expect summary 0 "" -- "$mm" replay --summary "$seed"
-stdout_has summary "profile linux-6.18: 7 ops, 6 events"
+stdout_has summary "profile linux-6.18: 7 ops, 17 events"
 stdout_has summary "non_uniform  split_request        9          1         11"
 if grep -q 'folio_alloc' "$tmp/out"; then
   echo "FAIL summary: the event log went to stdout too"
@@ -176,7 +176,7 @@ expect diff-trace 0 "" -- "$mm" diff "$seed" "$tmp/seed.log"
 { cat "$tmp/seed.log"; echo "6 folio_free pfn=0x200 order=9 reason=free"; } >"$tmp/changed.log"
 expect diff-changed 1 "" -- "$mm" diff "$tmp/seed.log" "$tmp/changed.log"
 stdout_has diff-changed "first difference at op 6"
-stdout_has diff-changed "2 ops compared, 1 differ (first op 6, last op 6); events only in $tmp/seed.log / only in $tmp/changed.log: folio_free 0/1"
+stdout_has diff-changed "3 ops compared, 1 differ (first op 6, last op 6); events only in $tmp/seed.log / only in $tmp/changed.log: folio_free 0/1"
 # A difference that cannot be printed is trouble, not "different".
 if [ -w /dev/full ]; then
   expect diff-full 2 "mmreplay: diff: standard output: No space left on device" -- sh -c '"$0" diff "$1" "$2" >/dev/full' "$mm" "$tmp/seed.log" "$tmp/changed.log"
@@ -204,7 +204,59 @@ expect print-stdin 0 "" -- sh -c '"$0" log print - <"$1"' "$mm" "$tmp/seed.mme"
 cmp -s "$tmp/out" "$tmp/seed.log" || { echo "FAIL print-stdin"; fails=$((fails + 1)); }
 expect print-to-mme 2 "mmreplay: log: $tmp/x.mme: logs are printed as text (.log, .log.zst); a binary log is written by \`mmreplay replay -o x.mme\`" -- "$mm" log print "$tmp/seed.mme" -o "$tmp/x.mme"
 expect convert-log-to-mmt 2 "mmreplay: convert: $tmp/x.mmt: a log is printed as text (.log, .log.zst), not as a trace" -- "$mm" convert "$tmp/seed.mme" "$tmp/x.mmt"
-expect log-unknown-action 2 "mmreplay: log: unknown action 'grep' (known: print)" -- "$mm" log grep "$tmp/seed.mme"
+expect log-unknown-action 2 "mmreplay: log: unknown action 'cat' (known: print, grep)" -- "$mm" log cat "$tmp/seed.mme"
+
+# Op lines: one per op, numbered by ops alone (seed000 has an expectation
+# record before its split), left out with --no-op-lines; diff compares events
+# only, so the logs with and without them are equal.
+stdout_lacks() {
+  if grep -qF -- "$2" "$tmp/out"; then
+    echo "FAIL $1: stdout has '$2'"
+    fails=$((fails + 1))
+  fi
+}
+expect op-lines 0 "" -- "$mm" replay "$seed"
+stdout_has op-lines '# op 5: split_request { pid: 1 addr: 0x7f0000000000 length_bytes: 0x1000 non_uniform: true in_folio_offset: 2 } "debugfs: 1,0x7f0000000000,0x7f0000001000,0,2"'
+stdout_has op-lines "5 split pfn=0x0 order=9 type=non_uniform at=2 orders=0*4,2,3,4,5,6,7,8 ref=512 map=512 reason=split_request"
+expect no-op-lines 0 "" -- "$mm" replay --no-op-lines "$seed" -o "$tmp/noops.log"
+if grep -q '^# op' "$tmp/noops.log"; then echo "FAIL no-op-lines: op lines written"; fails=$((fails + 1)); fi
+expect diff-op-lines 0 "" -- "$mm" diff "$tmp/noops.log" "$tmp/seed.mme"
+
+# log grep: page 0x203 of a THP split by compaction and its piece moved to
+# 0x413; the folio at 0x200 with all its pieces; the same from the .mme; a
+# PFN nothing holds (exit 1); a bad PFN or no flag (exit 2, one line).
+cmt=traces/golden/compact_memory_thp_mthp64k_split_all.textproto
+"$mm" replay "$cmt" -o "$tmp/cmt.log"
+"$mm" replay "$cmt" -o "$tmp/cmt.mme"
+expect grep-pfn 0 "" -- "$mm" log grep --pfn 0x203 "$tmp/cmt.log"
+stdout_has grep-pfn "6 folio_alloc pfn=0x200 order=4 ref=1 reason=anon_fault"
+stdout_has grep-pfn "39 split pfn=0x200 order=4 type=uniform orders=0*16 ref=16 map=16 reason=compaction"
+stdout_has grep-pfn "39 split_piece pfn=0x203 order=0 parent=0x200"
+stdout_has grep-pfn "39 migrate pfn=0x203 order=0 dst=0x413 ref=1 map=1 reason=compaction"
+stdout_has grep-pfn "# op 39: compact { mode: COMPACT_MODE_MEMORY }"
+stdout_lacks grep-pfn "split_piece pfn=0x204 "
+cp "$tmp/out" "$tmp/grep.txt"
+expect grep-pfn-mme 0 "" -- "$mm" log grep --pfn 515 "$tmp/cmt.mme"
+cmp -s "$tmp/out" "$tmp/grep.txt" || { echo "FAIL grep-pfn-mme: not the text's lines"; fails=$((fails + 1)); }
+expect grep-folio 0 "" -- "$mm" log grep --folio 0x200 "$tmp/cmt.log" -o "$tmp/folio.log"
+for p in 0x200 0x20f; do
+  grep -q "split_piece pfn=$p order=0 parent=0x200" "$tmp/folio.log" || { echo "FAIL grep-folio: no piece $p"; fails=$((fails + 1)); }
+done
+expect grep-folio-is-a-log 0 "" -- "$mm" log print "$tmp/folio.log"
+expect grep-none 1 "" -- "$mm" log grep --pfn 0x7fffff "$tmp/cmt.log"
+expect grep-bad-pfn 2 "mmreplay: log: --pfn: '0xzz' is not a PFN (hex like 0x200, or decimal)" -- "$mm" log grep --pfn 0xzz "$tmp/cmt.log"
+if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then echo "FAIL grep-bad-pfn: not one line"; fails=$((fails + 1)); fi
+expect grep-no-flag 2 "mmreplay: log: log grep: give one of --pfn P and --folio P" -- "$mm" log grep "$tmp/cmt.log"
+expect grep-help 0 "" -- "$mm" log grep --help
+stdout_has grep-help "--folio P  the folio whose head PFN is P"
+
+# Progress goes to a terminal only: with stderr a file, nothing, -q or not.
+# (Logs, not traces, for diff: a debug build checks the model after every
+# op of a replay, slowly for a churn.)
+expect quiet-gen 0 "" -- "$mm" gen churn --ops 200 --memory-mib 16 -o "$tmp/q.mmt" -q
+expect quiet-convert 0 "" -- "$mm" convert "$tmp/q.mmt" "$tmp/q.textproto"
+expect quiet-convert-q 0 "" -- "$mm" convert -q "$tmp/q.textproto" "$tmp/q2.mmt"
+expect quiet-diff 0 "" -- "$mm" diff -q "$tmp/cmt.log" "$tmp/cmt.mme"
 # diff: equal across forms, and a difference (seed 001's munmap under 6.1
 # and 6.18) reported alike from every form.
 for x in seed.log seed.log.zst seed.mme renamed.log; do
@@ -263,7 +315,7 @@ bad_log text "not an event log: it does not start with '# mmreplay event log v1'
 '; } >"$tmp/junk.log"
 bad_log junk-line "line 3: not an event line: it must be '<op> <kind> <fields>'" "$tmp/junk.log"
 head -c -1 "$tmp/seed.log" >"$tmp/cut.log"
-bad_log cut-text "line 7: truncated: the last line has no newline" "$tmp/cut.log"
+bad_log cut-text "line 23: truncated: the last line has no newline" "$tmp/cut.log"
 # (Cuts past the first records are tests/replay/log_reader_test.cc's.)
 head -c 100 "$tmp/seed.log.zst" >"$tmp/cut.log.zst"
 bad_log cut-zst "truncated zstd frame: the file ends inside a compressed frame" "$tmp/cut.log.zst"

@@ -120,17 +120,17 @@ EventChunk Encode(const std::vector<mm::Event>& events) {
   return chunk;
 }
 
+std::string DecodeError(const EventChunk& chunk) {
+  std::vector<mm::Event> events;
+  return std::string(DecodeChunk(chunk, &events).message());
+}
+
 TEST(EventChunkTest, ColumnsGiveBackTheSameLines) {
   const std::vector<mm::Event> events = Events();
   std::vector<mm::Event> decoded;
   ASSERT_TRUE(DecodeChunk(Encode(events), &decoded).ok());
   EXPECT_EQ(Lines(decoded), Lines(events));
   EXPECT_EQ(decoded.size(), 9u);  // the run of three is three events
-}
-
-std::string DecodeError(const EventChunk& chunk) {
-  std::vector<mm::Event> events;
-  return std::string(DecodeChunk(chunk, &events).message());
 }
 
 // As EventLog writes them: a run of events is one row.
@@ -188,6 +188,38 @@ TEST(EventChunkTest, EncoderStartsAfreshAfterTake) {
   encoder.Take(&second);
   // Deltas restart: the second chunk decodes alone, to the same event.
   EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+}
+
+// Pieces store their parent as the distance back from their PFN.
+TEST(EventChunkTest, SplitPiecesKeepTheirParent) {
+  mm::Event run;
+  run.set_op_index(3);
+  run.set_kind(EVENT_SPLIT_PIECE);
+  run.set_pfn(0x200);
+  run.set_order(0);
+  run.set_parent_pfn(0x200);
+  run.set_repeat(4);
+  mm::Event big = run;
+  big.set_repeat(1);
+  big.set_pfn(0x208);
+  big.set_order(3);
+  const std::vector<mm::Event> events = {run, big};
+  const EventChunk chunk = Encode(events);
+  EXPECT_EQ(chunk.parent_size(), 5);
+  EXPECT_EQ(chunk.parent(3), 3u);
+  std::vector<mm::Event> decoded;
+  ASSERT_TRUE(DecodeChunk(chunk, &decoded).ok());
+  EXPECT_EQ(Lines(decoded), Lines(events));
+  EXPECT_EQ(Lines(decoded).back(),
+            "3 split_piece pfn=0x208 order=3 parent=0x200");
+  EventChunk c = chunk;
+  c.mutable_parent()->RemoveLast();
+  EXPECT_EQ(DecodeError(c),
+            "corrupt event chunk: a column holds fewer or more values than "
+            "its events use");
+  mm::Event back;
+  ASSERT_TRUE(EventFromProto(EventToProto(big), &back).ok());
+  EXPECT_EQ(Line(back), Line(big));
 }
 
 TEST(EventChunkTest, EventMessageIsOneLine) {

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "proto/trace.pb.h"
+#include "trace/op_schema.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -79,6 +81,73 @@ TEST(EventLogTest, SplitFailedNamesTheErrno) {
   EXPECT_EQ(
       Line(e),
       "9 split_failed pfn=0x400 order=9 err=-EAGAIN reason=deferred_scan");
+}
+
+TEST(EventLogTest, SplitAndSplitFailedShowRefAndMap) {
+  mm::Event e;
+  e.set_op_index(7);
+  e.set_kind(EVENT_SPLIT);
+  e.set_pfn(0x0);
+  e.set_order(9);
+  e.add_new_orders(0, 512);
+  e.set_ref_after(511);
+  e.set_map_after(510);
+  e.set_reason(REASON_DEFERRED_SCAN);
+  EXPECT_EQ(Line(e),
+            "7 split pfn=0x0 order=9 type=uniform orders=0*512 ref=511 "
+            "map=510 reason=deferred_scan");
+  e.Clear();
+  e.set_op_index(8);
+  e.set_kind(EVENT_SPLIT_FAILED);
+  e.set_pfn(0x200);
+  e.set_order(9);
+  e.set_ref_after(3);
+  e.set_map_after(1);
+  e.set_err(-11);
+  EXPECT_EQ(Line(e),
+            "8 split_failed pfn=0x200 order=9 ref=3 map=1 err=-EAGAIN");
+}
+
+// A piece names its parent; a run of pieces keeps the parent on every line.
+TEST(EventLogTest, SplitPiecesNameTheirParent) {
+  mm::Event e;
+  e.set_op_index(7);
+  e.set_kind(EVENT_SPLIT_PIECE);
+  e.set_pfn(0x1fe);
+  e.set_order(0);
+  e.set_parent_pfn(0x1fe);
+  e.set_repeat(3);
+  std::string out;
+  AppendEventLines(e, &out);
+  EXPECT_EQ(out,
+            "7 split_piece pfn=0x1fe order=0 parent=0x1fe\n"
+            "7 split_piece pfn=0x1ff order=0 parent=0x1fe\n"
+            "7 split_piece pfn=0x200 order=0 parent=0x1fe\n");
+}
+
+TEST(EventLogTest, PartiallyMappedFlagEventsAreNamedAsTheKernelsFunctions) {
+  EXPECT_EQ(EventKindName(EVENT_FOLIO_SET_PARTIALLY_MAPPED),
+            "folio_set_partially_mapped");
+  EXPECT_EQ(EventKindName(EVENT_FOLIO_CLEAR_PARTIALLY_MAPPED),
+            "folio_clear_partially_mapped");
+}
+
+TEST(EventLogTest, OpLineHasTheOpsTextAndItsNoteQuoted) {
+  uint64_t args[trace::kMaxArity] = {};
+  args[Touch::kPidFieldNumber - 1] = 1;
+  args[Touch::kAddrFieldNumber - 1] = 0x7f0000000000;
+  args[Touch::kLengthBytesFieldNumber - 1] = 0x200000;
+  args[Touch::kAccessFieldNumber - 1] = ACCESS_WRITE;
+  std::string out = "kept\n";
+  AppendOpLine(3, Op::kTouch, args, "", &out);
+  AppendOpLine(4, Op::kTouch, args, "a \"THP\"\nover two lines", &out);
+  EXPECT_EQ(out,
+            "kept\n"
+            "# op 3: touch { pid: 1 addr: 0x7f0000000000 length_bytes: "
+            "0x200000 access: ACCESS_WRITE }\n"
+            "# op 4: touch { pid: 1 addr: 0x7f0000000000 length_bytes: "
+            "0x200000 access: ACCESS_WRITE } \"a \\\"THP\\\"\\nover two "
+            "lines\"\n");
 }
 
 TEST(EventLogTest, EveryKindAndReasonHasAName) {

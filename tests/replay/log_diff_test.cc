@@ -219,6 +219,28 @@ TEST(LogDiffTest, IgnorePfnNamesSplitPiecesAfterTheirParent) {
       << r.report;
 }
 
+// A split_piece line names its parent by PFN too: by identity under
+// ignore_pfn, so drifted pieces still match, and a piece of another parent
+// does not.
+TEST(LogDiffTest, IgnorePfnNamesSplitPieceParents) {
+  std::string a = kLog, b = Drifted(0x400);
+  a += "12 split_piece pfn=0x203 order=0 parent=0x200\n";
+  b += "12 split_piece pfn=0x603 order=0 parent=0x600\n";
+  DiffOptions options;
+  options.ignore_pfn = true;
+  EXPECT_TRUE(Diff(a, b, options).equal);
+  std::string c =
+      Drifted(0x400) + "12 split_piece pfn=0x603 order=0 parent=0x603\n";
+  DiffResult r = Diff(a, c, options);
+  ASSERT_FALSE(r.equal);
+  EXPECT_NE(r.report.find("12 split_piece pfn=@4.1+3 order=0 parent=@4.1\n"),
+            std::string::npos)
+      << r.report;
+  EXPECT_NE(r.report.find("12 split_piece pfn=@4.1+3 order=0 parent=@4.1+3\n"),
+            std::string::npos)
+      << r.report;
+}
+
 TEST(LogDiffTest, IgnorePfnNamesNoPieceBeyondTheParent) {
   // A damaged split line claims 2^32 order-0 pieces of an order-9 folio
   // (a fuzz input that once named 4G pieces): only the parent's 512 pages

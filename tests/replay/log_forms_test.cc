@@ -2,11 +2,9 @@
 // the command line (the golden and the captured ones) is replayed once into
 // its text, its .log.zst and its .mme at the same time, and the two others
 // must read back (through LogReader, which tells them apart by content) as
-// the text, byte for byte.
+// the text, byte for byte, op lines included.
 //
 // usage: log_forms_test TRACE...
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,18 +13,22 @@
 #include "replay/driver.h"
 #include "replay/event_log.h"
 #include "replay/log_reader.h"
+#include "tests/replay/each_trace_main.h"
 #include "trace/output_file.h"
 #include "trace/trace_reader.h"
 
 namespace mmreplay::replay {
 namespace {
 
-// Hands every event to each log.
-class TeeSink : public mm::EventSink {
+// Hands every event and op to each log.
+class TeeSink : public mm::EventSink, public OpSink {
  public:
   explicit TeeSink(std::vector<EventLog*> logs) : logs_(std::move(logs)) {}
   void Emit(const mm::Event& event) override {
     for (EventLog* log : logs_) log->Emit(event);
+  }
+  void BeginOp(uint64_t number, const trace::TraceOp& op) override {
+    for (EventLog* log : logs_) log->BeginOp(number, op);
   }
 
  private:
@@ -58,7 +60,9 @@ std::string Check(const std::string& trace, const std::string& dir) {
   }
   TeeSink tee(sinks);
   ReplayReport report;
-  absl::Status replayed = Replay(**reader, {}, &tee, &report);
+  ReplayOptions options;
+  options.op_sink = &tee;
+  absl::Status replayed = Replay(**reader, options, &tee, &report);
   if (!replayed.ok()) return std::string(replayed.message());
   for (size_t i = 0; i < forms.size(); ++i) {
     absl::Status s = logs[i]->Finish();
@@ -78,6 +82,7 @@ std::string Check(const std::string& trace, const std::string& dir) {
     if (!(*log)->status().ok()) return std::string((*log)->status().message());
   }
   if (texts[0].empty()) return "empty log";
+  if (texts[0].find("\n# op 1: ") == std::string::npos) return "no op lines";
   for (size_t i = 1; i < forms.size(); ++i) {
     if (texts[i] != texts[0]) {
       return absl::StrCat(forms[i].first, " does not read back as ",
@@ -91,16 +96,5 @@ std::string Check(const std::string& trace, const std::string& dir) {
 }  // namespace mmreplay::replay
 
 int main(int argc, char** argv) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = tmp != nullptr ? tmp : "/tmp";
-  int failed = 0;
-  for (int i = 1; i < argc; ++i) {
-    std::string why = mmreplay::replay::Check(argv[i], dir);
-    if (!why.empty()) {
-      std::fprintf(stderr, "FAIL %s: %s\n", argv[i], why.c_str());
-      ++failed;
-    }
-  }
-  std::printf("%d traces, %d failed\n", argc - 1, failed);
-  return argc > 1 && failed == 0 ? 0 : 1;
+  return mmreplay::replay::CheckEachTrace(argc, argv, mmreplay::replay::Check);
 }

@@ -15,6 +15,8 @@
 #include "gtest/gtest.h"
 #include "replay/event_chunk.h"
 #include "replay/event_log.h"
+#include "replay/op_columns.h"
+#include "trace/op_schema.h"
 #include "trace/output_file.h"
 #include "trace/zstd_stream.h"
 
@@ -99,6 +101,52 @@ TEST(LogReaderTest, FormsAreToldApartByContent) {
   }
 }
 
+// A replay's op lines and events, as the driver gives them: op n (from 1)
+// has events[n % 3] events (some ops none), 3 * kChunkEvents ops in all, so
+// that op chunks fill before event chunks and the other way round.
+void WriteOpsAndEvents(const std::string& path, LogFormat format) {
+  auto out = trace::OutputFile::Create(path);
+  ASSERT_TRUE(out.ok());
+  EventLog log(out->get(), format);
+  log.WriteHeader("linux-6.18");
+  const std::vector<mm::Event> events = Events(8);
+  uint64_t args[trace::kMaxArity] = {};
+  trace::TraceOp op;
+  op.kind = Op::kTouch;
+  op.info = trace::OpSchema::Get().Find(op.kind);
+  op.args = args;
+  for (uint64_t n = 1; n <= 3 * kChunkEvents; ++n) {
+    args[Touch::kPidFieldNumber - 1] = 1;
+    args[Touch::kAddrFieldNumber - 1] = 0x7f0000000000 + (n << 12);
+    args[Touch::kLengthBytesFieldNumber - 1] = 0x1000;
+    op.note = n % 1000 == 0 ? "a note \"quoted\"" : "";
+    log.BeginOp(n, op);
+    const int count = n < kChunkEvents ? 0 : static_cast<int>(n % 3) * 3;
+    for (int i = 0; i < count; ++i) {
+      mm::Event e = events[static_cast<size_t>(i) % events.size()];
+      e.set_op_index(n);
+      log.Emit(e);
+    }
+  }
+  ASSERT_TRUE(log.Finish().ok());
+  ASSERT_TRUE((*out)->Commit().ok());
+}
+
+// log print of a .mme gives the op lines where the text has them: before
+// their op's events, also across chunks, and for ops without events.
+TEST(LogReaderTest, BinaryLogKeepsTheOpLines) {
+  WriteOpsAndEvents(TempPath("ops.log"), LogFormat::kText);
+  WriteOpsAndEvents(TempPath("ops.mme"), LogFormat::kBinary);
+  const std::string text = ReadAll(TempPath("ops.log"));
+  ASSERT_TRUE(absl::StrContains(
+      text,
+      "# op 1: touch { pid: 1 addr: 0x7f0000001000 length_bytes: "
+      "0x1000 }\n# op 2: "));
+  ASSERT_TRUE(absl::StrContains(text, "0x1000 } \"a note \\\"quoted\\\"\"\n"));
+  ASSERT_TRUE(absl::StrContains(text, "0x1000 }\n4097 folio_alloc"));
+  EXPECT_EQ(ReadAll(TempPath("ops.mme")), text);
+}
+
 TEST(LogReaderTest, BinaryLogCutInsideTheFrame) {
   const std::string path = TempPath("cut.mme");
   WriteLog(path, LogFormat::kBinary, Events(400000));
@@ -168,6 +216,72 @@ uint64_t Offset(const std::vector<LogRecord>& records, size_t n) {
     offset += size + (size < 128 ? 1 : size < 16384 ? 2 : 3);
   }
   return offset;
+}
+
+// An EventChunk of no events and `n` op lines from op `first`.
+LogRecord OpsChunk(uint64_t first, int n) {
+  OpColumnsEncoder encoder;
+  uint64_t args[trace::kMaxArity] = {};
+  trace::TraceOp op;
+  op.kind = Op::kProcessCreate;
+  op.info = trace::OpSchema::Get().Find(op.kind);
+  op.args = args;
+  for (int i = 0; i < n; ++i) {
+    args[0] = static_cast<uint64_t>(i) + 1;
+    encoder.Add(first + static_cast<uint64_t>(i), op);
+  }
+  LogRecord r;
+  encoder.Take(r.mutable_chunk()->mutable_ops());
+  return r;
+}
+
+TEST(LogReaderTest, OpLinesThatSkipOrMiscount) {
+  std::string path = TempPath("opgap.mme");
+  std::vector<LogRecord> records = {Header(), OpsChunk(1, 2), OpsChunk(4, 1),
+                                    End(0, 2)};
+  records.back().mutable_end()->set_ops(3);
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 2 (byte ", Offset(records, 2),
+                         "): corrupt op columns: the first op is 4, not 3"));
+  path = TempPath("opcount.mme");
+  records = {Header(), OpsChunk(1, 2), End(0, 1)};
+  records.back().mutable_end()->set_ops(3);
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 2 (byte ", Offset(records, 2),
+                         "): the end record counts 3 op lines, but the log "
+                         "holds 2"));
+  path = TempPath("opkind.mme");
+  records = {Header(), OpsChunk(1, 2), End(0, 1)};
+  records.back().mutable_end()->set_ops(2);
+  records[1].mutable_chunk()->mutable_ops()->set_kind(1, Op::kExpectLayout);
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): corrupt op columns: op 1 has kind ",
+                         Op::kExpectLayout, ", which is no op of this build"));
+  records[1] = OpsChunk(1, 2);
+  records[1].mutable_chunk()->mutable_ops()->add_arg(5);
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): corrupt op columns: more fields than the ops' "
+                         "kinds have"));
+  records[1] = OpsChunk(1, 2);
+  records[1].mutable_chunk()->mutable_ops()->add_note_index(1);
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): corrupt op columns: a note index has no note"));
+  records[1] = OpsChunk(1, 2);
+  EXPECT_EQ(records[1].chunk().ops().arg_size(), 2);
+  records[1].mutable_chunk()->mutable_ops()->mutable_arg()->RemoveLast();
+  WriteRecords(path, records);
+  EXPECT_EQ(ReadAll(path),
+            absl::StrCat(path, ": record 1 (byte ", Offset(records, 1),
+                         "): corrupt op columns: op 1 has fewer fields than "
+                         "its kind"));
 }
 
 TEST(LogReaderTest, WellFormedRecordsRead) {

@@ -1,0 +1,71 @@
+#include "replay/op_columns.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/check.h"
+#include "replay/event_log.h"
+#include "trace/op_schema.h"
+
+namespace mmreplay::replay {
+namespace {
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("corrupt op columns: ", what));
+}
+
+}  // namespace
+
+void OpColumnsEncoder::Add(uint64_t number, const trace::TraceOp& op) {
+  DCHECK(op.rich == nullptr && op.info != nullptr);
+  if (ops_.kind_size() == 0) ops_.set_first_op(number);
+  if (!op.note.empty()) {
+    ops_.add_note_index(static_cast<uint32_t>(ops_.kind_size()));
+    ops_.add_note(std::string(op.note));
+  }
+  ops_.add_kind(op.kind);
+  ops_.mutable_arg()->Add(op.args, op.args + op.info->arity);
+}
+
+void OpColumnsEncoder::Take(OpColumns* out) {
+  out->Clear();
+  out->Swap(&ops_);
+}
+
+absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines) {
+  lines->numbers.clear();
+  lines->ends.clear();
+  lines->text.clear();
+  const trace::OpSchema& schema = trace::OpSchema::Get();
+  int arg = 0, note = 0;
+  for (int i = 0; i < ops.kind_size(); ++i) {
+    const trace::OpKindInfo* info = schema.Find(ops.kind(i));
+    if (info == nullptr || !info->flat) {
+      return Corrupt(absl::StrCat("op ", i, " has kind ", ops.kind(i),
+                                  ", which is no op of this build"));
+    }
+    if (ops.arg_size() - arg < info->arity) {
+      return Corrupt(absl::StrCat("op ", i, " has fewer fields than its kind"));
+    }
+    absl::string_view text;
+    if (note < ops.note_index_size() &&
+        ops.note_index(note) == static_cast<uint32_t>(i)) {
+      if (note >= ops.note_size()) return Corrupt("a note index has no note");
+      text = ops.note(note++);
+    }
+    const uint64_t number = ops.first_op() + static_cast<uint64_t>(i);
+    AppendOpLine(number, ops.kind(i), ops.arg().data() + arg, text,
+                 &lines->text);
+    lines->text.pop_back();  // the newline
+    arg += info->arity;
+    lines->numbers.push_back(number);
+    lines->ends.push_back(lines->text.size());
+  }
+  if (arg != ops.arg_size()) {
+    return Corrupt("more fields than the ops' kinds have");
+  }
+  if (note != ops.note_index_size() || note != ops.note_size()) {
+    return Corrupt("notes out of order, or not as many as their indices");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mmreplay::replay
