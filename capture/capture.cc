@@ -359,6 +359,16 @@ class Run {
         }
         return absl::OkStatus();
       }
+      case Op::kFallocate: {
+        const Fallocate& f = op.fallocate();
+        if (fallocate(files_[f.file_id()].fd,
+                      f.keep_size() ? FALLOC_FL_KEEP_SIZE : 0,
+                      static_cast<off_t>(f.offset_bytes()),
+                      static_cast<off_t>(f.length_bytes())) != 0) {
+          return Errno("fallocate");
+        }
+        return absl::OkStatus();
+      }
       case Op::kTruncate:
         if (ftruncate(files_[op.truncate().file_id()].fd,
                       static_cast<off_t>(op.truncate().size_bytes())) != 0) {

@@ -65,6 +65,10 @@ struct File {
   // On its tmpfs superblock's shrinklist (shmem_inode_info.shrinklist): a
   // large folio was allocated reaching past EOF (ShmemAllocAndAddFolio).
   bool on_shrinklist = false;
+  // shmem_inode_info.fallocend: the page index a fallocate() reached
+  // (KEEP_SIZE may reach past EOF); a split keeps the pieces below it
+  // (shmem_fallocend), and a punch or truncate from below it lowers it.
+  uint64_t fallocend = 0;
   bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
   // mapping_min_folio_order(): 0 for tmpfs.
   uint32_t min_folio_order() const { return shmem() ? 0 : min_order; }

@@ -356,8 +356,17 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
   LayoutBuilder b;
   const PageCache& cache = it->second.cache;
   const uint64_t last = (offset + length) / kPageSize;
+  // A folio that starts at or past EOF's page can only be a fallocate()d
+  // one, never uptodate: mincore(), SEEK_DATA and a fault (SIGBUS) cannot
+  // see it, so mmcapture records holes there, and so does the model.
+  const uint64_t eof_pages = (it->second.size + kPageSize - 1) / kPageSize;
   for (uint64_t index = offset / kPageSize; index < last; ++index) {
     std::optional<PageCache::Entry> e = cache.Find(index);
+    if (e.has_value() && e->index >= eof_pages) {
+      b.AddHole(std::min(last, e->index + (uint64_t{1} << e->order)) - index);
+      index = e->index + (uint64_t{1} << e->order) - 1;
+      continue;
+    }
     if (!e.has_value()) {  // holes to the next folio
       const uint64_t next =
           std::min(last, cache.NextUsed(index).value_or(last));

@@ -94,6 +94,10 @@ class Model {
                                       uint64_t length);
   [[nodiscard]] absl::Status PunchHole(uint32_t file_id, uint64_t offset,
                                        uint64_t length);
+  // fallocate(2) of a tmpfs file, mode 0 or FALLOC_FL_KEEP_SIZE
+  // (fallocate.cc).
+  [[nodiscard]] absl::Status Fallocate(uint32_t file_id, uint64_t offset,
+                                       uint64_t length, bool keep_size);
   [[nodiscard]] absl::Status Truncate(uint32_t file_id, uint64_t size);
   [[nodiscard]] absl::Status FileUnlink(uint32_t file_id);
 

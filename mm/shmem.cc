@@ -377,9 +377,12 @@ void ShmemUnusedHugeShrink(MmState& mm) {
     std::optional<PageCache::Entry> e = file.cache.Find(size >> kPageShift);
     // Nothing to split where no large folio reaches past EOF (a folio
     // ending at EOF's page is left as it is: inferred from captures,
-    // traces/captured/shmem_unused_huge_shrink_folio_at_eof*).
+    // traces/captured/shmem_unused_huge_shrink_folio_at_eof*), nor past
+    // what a fallocate() reached (shmem_fallocend(); captured:
+    // shmem_fallocate_keep_size_shrink).
     if (!e.has_value() || e->order == 0 ||
-        e->index + (uint64_t{1} << e->order) <= PagesOf(size)) {
+        e->index + (uint64_t{1} << e->order) <=
+            std::max(PagesOf(size), file.fallocend)) {
       file.on_shrinklist = false;
       continue;
     }

@@ -146,7 +146,9 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
   if (file != nullptr) {
     // __split_unmapped_folio() stores each piece in the xarray; pieces
     // past EOF leave the page cache (__filemap_remove_folio) and are freed.
+    // For shmem, shmem_fallocend(): not below what a fallocate() reached.
     uint64_t eof = (file->size + kPageSize - 1) / kPageSize;
+    if (file->shmem()) eof = std::max(eof, file->fallocend);
     for (Folio* n : made) {
       if (n->index < eof) {
         file->cache.Insert({n->index, n->head, n->order}, &nodes);

@@ -96,6 +96,11 @@ absl::Status Apply(const trace::TraceOp& op, mm::Model& m) {
       return m.PunchHole(u32(PunchHole::kFileIdFieldNumber),
                          u64(PunchHole::kOffsetBytesFieldNumber),
                          u64(PunchHole::kLengthBytesFieldNumber));
+    case Op::kFallocate:
+      return m.Fallocate(u32(Fallocate::kFileIdFieldNumber),
+                         u64(Fallocate::kOffsetBytesFieldNumber),
+                         u64(Fallocate::kLengthBytesFieldNumber),
+                         u32(Fallocate::kKeepSizeFieldNumber) != 0);
     case Op::kTruncate:
       return m.Truncate(u32(Truncate::kFileIdFieldNumber),
                         u64(Truncate::kSizeBytesFieldNumber));

@@ -383,3 +383,16 @@ begin shmem_unused_huge_shrink_mthp "an order-4 folio a later write allocated pa
 file ALWAYS; pwrite 0 $PAGE; shrink; pwrite $((2 * PAGE)) $((16 * PAGE)); shrink
 begin shmem_unused_huge_shrink_mthp_order1 "the same for an order-1 folio at EOF (campaign seed 7203)"
 file ALWAYS; pwrite 0 $((0x1805)); shrink; pwrite $((0x1805)) $((0x14c1)); shrink
+# --- fallocate (modes 0 and KEEP_SIZE) -----------------------------------------
+falloc() { op "fallocate { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
+falloc_keep() { op "fallocate { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) keep_size: true }"; }
+begin shmem_fallocate_always_straddle_pmd "fallocate mode 0 of [2 MiB - 4 KiB, +8 KiB) on huge=always: an order-9 folio on each side of the PMD boundary, the file extended to the range's end"
+file ALWAYS; falloc $((2 * MiB - PAGE)) $((2 * PAGE)); shrink
+begin shmem_fallocate_within_size_straddle_pmd "fallocate mode 0 of [0x1f0000, +128 KiB) on huge=within_size: order 9 below the PMD boundary, order 4 above it (bounded by the range's end)"
+file WITHIN_SIZE; falloc $((0x1f0000)) $((0x20000))
+begin shmem_fallocate_keep_size_past_eof "fallocate KEEP_SIZE from inside EOF to past it on huge=within_size: folios sized by the range's end although i_size stays; a folio wholly past EOF is not seen; truncate up then shows it"
+file WITHIN_SIZE; pwrite 0 $((2 * PAGE)); falloc_keep $PAGE $((62 * PAGE)); trunc $((64 * PAGE))
+begin shmem_fallocate_keep_size_shrink "fallocate KEEP_SIZE of 3 MiB on huge=always over a 1-page file: the shrinker's split at EOF keeps the pieces below fallocend (shmem_fallocend)"
+file ALWAYS; pwrite 0 $((0x1805)); falloc_keep 0 $((3 * MiB)); shrink; trunc $((4 * MiB))
+begin shmem_fallocate_then_punch "fallocate mode 0 of 2 MiB on huge=always, then a punch of page 2: the not-uptodate folio splits as a written one does"
+file ALWAYS; falloc 0 $((2 * MiB)); punch $((2 * PAGE)) $PAGE
