@@ -353,7 +353,7 @@ class Scenario {
   absl::Status FileOp(uint32_t id) {
     File& f = files_[id];
     Op op;
-    switch (rng_.Below(6)) {
+    switch (rng_.Below(7)) {
       case 0:
       case 1:
         return FileWriteOp(id);
@@ -373,6 +373,20 @@ class Scenario {
         h->set_file_id(id);
         h->set_offset_bytes(off);
         h->set_length_bytes(FileLength(off));
+        break;
+      }
+      case 5: {
+        // fallocate, mode 0 or KEEP_SIZE, from the same edges as a punch
+        // (so across a PMD boundary and EOF).
+        const uint64_t off = FileOffset(f);
+        const uint64_t len = FileLength(off);
+        const bool keep = rng_.Percent(50);
+        Fallocate* a = op.mutable_fallocate();
+        a->set_file_id(id);
+        a->set_offset_bytes(off);
+        a->set_length_bytes(len);
+        a->set_keep_size(keep);
+        if (!keep) f.size = std::max(f.size, off + len);
         break;
       }
       default: {
