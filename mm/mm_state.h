@@ -54,6 +54,11 @@ struct Process {
 };
 
 // A file: its inode's mount options, size and page cache.
+// The model's ids of the unnamed shmem files of MAP_SHARED anonymous
+// mappings (anon_shmem.h), from 2^31 up; a trace's own file ids stay below
+// (trace::kMaxTraceFileId).
+inline constexpr uint32_t kFirstAnonShmemFileId = 0x80000000u;
+
 struct File {
   Filesystem filesystem = FILESYSTEM_UNSPECIFIED;
   TmpfsHuge huge = TMPFS_HUGE_UNSPECIFIED;
@@ -69,6 +74,9 @@ struct File {
   // (KEEP_SIZE may reach past EOF); a split keeps the pieces below it
   // (shmem_fallocend), and a punch or truncate from below it lowers it.
   uint64_t fallocend = 0;
+  // The unnamed file of a MAP_SHARED anonymous mapping (shmem_zero_setup),
+  // on shm_mnt: its orders follow the shmem_enabled knobs, not huge=.
+  bool anon_shmem = false;
   bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
   // mapping_min_folio_order(): 0 for tmpfs.
   uint32_t min_folio_order() const { return shmem() ? 0 : min_order; }
@@ -213,6 +221,8 @@ struct MmState {
   static constexpr uint32_t kProcessCache = 64;
   std::array<CachedProcess, kProcessCache> process_cache{};
   uint32_t next_anon_vma = 1;
+  // The id the next unnamed shmem file gets (ShmemZeroSetup).
+  uint32_t next_anon_shmem_file = kFirstAnonShmemFileId;
   absl::btree_map<uint64_t, File> files;
   absl::btree_map<uint32_t, Holder> pins;
   absl::btree_map<uint32_t, Holder> refs;

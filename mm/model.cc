@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/anon_shmem.h"
 #include "mm/compaction.h"
 #include "mm/errno.h"
 #include "mm/fault.h"
@@ -150,6 +151,7 @@ absl::Status Model::ProcessExit(uint32_t pid) {
   ZapRange(mm_, pid, 0, UINT64_MAX, REASON_EXIT);
   ReleasePins(mm_, pid);
   mm_.EraseProcess(pid);
+  ReleaseAnonShmem(mm_);
   return absl::OkStatus();
 }
 
@@ -163,7 +165,9 @@ absl::Status Model::MmapAnon(uint32_t pid, uint64_t addr, uint64_t length,
   vma.prot = prot;
   vma.shared = (flags & MAP_BITS_SHARED) != 0;
   vma.pgoff = addr >> kPageShift;
+  if (vma.shared) ShmemZeroSetup(mm_, length, &vma);
   MapVma(mm_, pid, vma);
+  ReleaseAnonShmem(mm_);  // what MAP_FIXED unmapped
   return absl::OkStatus();
 }
 
@@ -178,6 +182,7 @@ absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
   vma.file = file_id;
   vma.pgoff = offset >> kPageShift;
   MapVma(mm_, pid, vma);
+  ReleaseAnonShmem(mm_);
   return absl::OkStatus();
 }
 
@@ -187,6 +192,7 @@ absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
   Process& p = mm_.GetProcess(pid);
   p.vmas.Unmap(addr, end);
   FreePgtables(p, addr, end);
+  ReleaseAnonShmem(mm_);
   return absl::OkStatus();
 }
 
@@ -311,8 +317,6 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
     }
     const Vma* vma = p.vmas.Find(a);
     if (vma == nullptr) return NotMapped(pid, a);
-    const uint64_t vma_end = vma->end;
-    const bool unmodelled = vma->anonymous() && vma->shared;
     RETURN_IF_ERROR(HandleMmFault(mm_, p, pid, *vma, a, write));
     if (ABSL_PREDICT_FALSE(mm_.fault_oom)) {
       // VM_FAULT_OOM: the kernel's fault handler calls the OOM killer
@@ -322,10 +326,6 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
       mm_.OpFailed(pid, a, end - a, kEnomem,
                    vma->anonymous() ? REASON_ANON_FAULT : REASON_FILE_FAULT);
       return absl::OkStatus();
-    }
-    if (unmodelled) {  // shared anonymous memory: nothing to map
-      a = std::min(end, vma_end);
-      continue;
     }
     if (!walk) {
       a += kPageSize;  // a read without the walk: the fault was the access

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/anon_shmem.h"
 #include "mm/fault.h"
 #include "mm/filemap.h"
 #include "mm/model.h"
@@ -33,7 +34,10 @@ uint32_t ShmemOrder(const MmState& mm, const File& file, uint64_t index,
   uint32_t mask = 0;
   uint64_t size_pages =
       std::max(PagesOf(file.size), vma == nullptr ? PagesOf(write_end) : 0);
-  if (!file.shmem()) {
+  if (file.anon_shmem && vma != nullptr) {
+    // MAP_SHARED anonymous memory: the shmem_enabled knobs, any size.
+    mask = AnonShmemOrders(mm, file, index, *vma);
+  } else if (!file.shmem()) {
     // A page-cache file: from max_order down to min_order.
     for (uint32_t o = file.min_order; o <= file.max_order; ++o) mask |= 1u << o;
   } else if (mm.knobs.shmem_enabled == KNOB_VALUE_DENY) {

@@ -17,6 +17,8 @@ namespace mmreplay::replay {
 namespace {
 
 // The validator refuses the machines the model cannot hold.
+static_assert(uint64_t{trace::kMaxTraceFileId} + 1 == mm::kFirstAnonShmemFileId,
+              "trace file ids end where the model's own begin");
 static_assert(trace::kMaxMachinePages == mm::kMaxPages,
               "trace/trace_format.h and mm/page_table.h disagree");
 

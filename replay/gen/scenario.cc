@@ -83,13 +83,27 @@ class Scenario {
         absl::StrAppend(&sizes, sizes.empty() ? "" : ",", 4 << order, "K");
       }
     }
+    // Shared anonymous memory's sizes (hugepages-<N>kB/shmem_enabled):
+    // advise or the default, so only MADV_HUGEPAGE regions of the trace
+    // get large shmem folios (the top-level shmem_enabled stays never).
+    std::string shmem_sizes;
+    for (uint32_t order : {2u, 4u, 9u}) {
+      if (!rng_.Percent(order == 9 ? 50 : 25)) continue;
+      SysfsSet* k = h.mutable_profile()->add_knob();
+      k->set_knob(KNOB_SHMEM_ORDER_ENABLED);
+      k->set_order(order);
+      k->set_value(KNOB_VALUE_ADVISE);
+      absl::StrAppend(&shmem_sizes, shmem_sizes.empty() ? "" : ",", 4 << order,
+                      "K");
+    }
     Generated* g = h.mutable_provenance()->mutable_generated();
     g->set_generator("scenario");
     g->set_seed(p_.seed);
     g->set_parameters(p_.anon_reads ? "" : "--no-anon-reads");
     h.set_description(absl::StrCat(
-        "random scenario ", p_.seed,
-        " (anonymous sizes: ", sizes.empty() ? "none" : sizes, ")"));
+        "random scenario ", p_.seed, " (anonymous sizes: ",
+        sizes.empty() ? "none" : sizes, "; shared anonymous sizes: ",
+        shmem_sizes.empty() ? "none" : shmem_sizes, ")"));
     return h;
   }
 
@@ -249,17 +263,19 @@ class Scenario {
         pages = rng_.Between(4, 96);
     }
     const uint32_t pid = 1;
+    // A quarter are MAP_SHARED (shmem_zero_setup: as QEMU's guest memory).
+    const bool shared = rng_.Percent(25);
     Op op;
     MmapAnon* m = op.mutable_mmap_anon();
     m->set_pid(pid);
     m->set_addr(addr);
     m->set_length_bytes(pages * kPageSize);
     m->set_prot(PROT_BITS_READ | PROT_BITS_WRITE);
-    m->set_flags(MAP_BITS_PRIVATE);
+    m->set_flags(shared ? MAP_BITS_SHARED : MAP_BITS_PRIVATE);
     RETURN_IF_ERROR(Emit(op));
     Map(pid, addr,
         Vma{addr + pages * kPageSize, PROT_BITS_READ | PROT_BITS_WRITE, 0, 0,
-            false});
+            shared});
     if (rng_.Percent(85)) {
       RETURN_IF_ERROR(Advise(pid, addr, pages * kPageSize, ADVICE_HUGEPAGE));
     }
@@ -448,7 +464,9 @@ class Scenario {
       if (!PickRun(
               pid,
               [&](const Vma& v) {
-                return (v.prot & need) != 0 && (v.file_id != 0 || anon_ok);
+                // Shared anonymous memory is shmem: a read allocates.
+                return (v.prot & need) != 0 &&
+                       (v.file_id != 0 || v.shared || anon_ok);
               },
               &lo, &hi)) {
         return NewRegion();
@@ -536,8 +554,8 @@ class Scenario {
       if (!PickRun(
               pid,
               [&](const Vma& v) {
-                return (v.prot & need) != 0 &&
-                       (v.file_id != 0 || p_.anon_reads || foll_pin);
+                return (v.prot & need) != 0 && (v.file_id != 0 || v.shared ||
+                                                p_.anon_reads || foll_pin);
               },
               &lo, &hi)) {
         return NewRegion();
@@ -574,11 +592,13 @@ class Scenario {
       return Advise(pid, addr, len,
                     rng_.Percent(75) ? ADVICE_HUGEPAGE : ADVICE_NOHUGEPAGE);
     }
-    // MADV_COLLAPSE of a PMD-aligned block of a written anonymous region.
+    // MADV_COLLAPSE of a PMD-aligned block of a written private anonymous
+    // region (the collapse of shared anonymous memory is not modelled).
     if (!PickRun(
             pid,
             [](const Vma& v) {
-              return v.file_id == 0 && (v.prot & PROT_BITS_WRITE) != 0;
+              return v.file_id == 0 && !v.shared &&
+                     (v.prot & PROT_BITS_WRITE) != 0;
             },
             &lo, &hi)) {
       return NewRegion();

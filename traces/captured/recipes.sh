@@ -396,3 +396,17 @@ begin shmem_fallocate_keep_size_shrink "fallocate KEEP_SIZE of 3 MiB on huge=alw
 file ALWAYS; pwrite 0 $((0x1805)); falloc_keep 0 $((3 * MiB)); shrink; trunc $((4 * MiB))
 begin shmem_fallocate_then_punch "fallocate mode 0 of 2 MiB on huge=always, then a punch of page 2: the not-uptodate folio splits as a written one does"
 file ALWAYS; falloc 0 $((2 * MiB)); punch $((2 * PAGE)) $PAGE
+# --- MAP_SHARED anonymous memory (shmem_zero_setup) ------------------------------
+shmem_size() { echo "knob: KNOB_SHMEM_ORDER_ENABLED order: $1 value: KNOB_VALUE_$2"; }
+map_shared() { op "mmap_anon { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: 3 flags: 1 }"; }
+begin shared_anon_small_fork "MAP_SHARED anonymous memory with the shmem knobs at their defaults: order-0 pages on write faults; after fork the child maps the same pages on its own faults; MADV_DONTNEED and munmap leave the pages in the shmem file"
+proc; map_shared 0 32; write 0 32; forkp 1 2; in_proc 2 write 3 2; madv 4 4 DONTNEED; unmap 8 8; write 4 1; quit 1
+begin shared_anon_pmd_dontneed "MAP_SHARED anonymous memory, hugepages-2048kB/shmem_enabled advise and MADV_HUGEPAGE: a PMD-mapped shmem THP; MADV_DONTNEED of a page splits the PMD mapping only (no deferred split for shmem); the shrinker changes nothing; a write maps the page again" \
+  "$(shmem_size 9 ADVISE)"
+proc; map_shared 0 512; madv 0 512 HUGEPAGE; write 0 512; madv 5 1 DONTNEED; shrink; write 5 1
+begin shared_anon_pmd_fork_munmap "a PMD shmem THP of MAP_SHARED anonymous memory after fork: the child faults the PMD in on its own; munmap of half of the parent's mapping; the folio stays whole" \
+  "$(shmem_size 9 ADVISE)"
+proc; map_shared 0 512; madv 0 512 HUGEPAGE; write 0 512; forkp 1 2; in_proc 2 write 0 1; unmap 256 256; shrink; quit 2
+begin shared_anon_mthp64k "MAP_SHARED anonymous memory with hugepages-64kB/shmem_enabled advise and MADV_HUGEPAGE: 64K shmem mTHPs on write faults; a page of one zapped" \
+  "$(shmem_size 4 ADVISE)"
+proc; map_shared 0 64; madv 0 64 HUGEPAGE; write 0 64; madv 17 1 DONTNEED; shrink
