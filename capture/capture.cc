@@ -112,6 +112,18 @@ absl::Status RefuseReadsWithoutZeroPage(const PageFlags& flags,
             op.munmap().addr(),
             op.munmap().addr() + op.munmap().length_bytes());
         continue;
+      case Op::kMremap: {
+        // Private anonymous memory moves (or grows) with the range.
+        const Mremap& m = op.mremap();
+        RangeSet& r = anon[m.pid()];
+        const bool was_anon =
+            r.Overlaps(m.addr(), m.addr() + m.old_length_bytes());
+        r.Remove(m.addr(), m.addr() + m.old_length_bytes());
+        const uint64_t to =
+            (m.flags() & MREMAP_FIXED) ? m.new_addr() : m.addr();
+        if (was_anon) r.Add(to, to + m.new_length_bytes());
+        continue;
+      }
       case Op::kProcessFork: {
         // A copy first: inserting the child may move the parent's node.
         RangeSet parent = anon[op.process_fork().parent_pid()];
@@ -278,6 +290,25 @@ class Run {
         Command c = RangeCommand(Command::kMunmap, m.addr(), m.length_bytes());
         RETURN_IF_ERROR(InProcess(m.pid(), c, "munmap"));
         procs_[m.pid()].ranges.Remove(m.addr(), m.addr() + m.length_bytes());
+        return absl::OkStatus();
+      }
+      case Op::kMremap: {
+        const Mremap& m = op.mremap();
+        Command c = RangeCommand(Command::kMremap, m.addr(),
+                                 m.old_length_bytes(), m.new_length_bytes());
+        c.a[3] = m.flags();
+        c.a[4] = m.new_addr();
+        RETURN_IF_ERROR(InProcess(m.pid(), c, "mremap"));
+        RangeSet& r = procs_[m.pid()].ranges;
+        if (m.flags() & MREMAP_FIXED) {
+          r.Remove(m.addr(), m.addr() + m.old_length_bytes());
+          r.Add(m.new_addr(), m.new_addr() + m.new_length_bytes());
+        } else if (m.new_length_bytes() < m.old_length_bytes()) {
+          r.Remove(m.addr() + m.new_length_bytes(),
+                   m.addr() + m.old_length_bytes());
+        } else {
+          r.Add(m.addr(), m.addr() + m.new_length_bytes());
+        }
         return absl::OkStatus();
       }
       case Op::kMadvise: {

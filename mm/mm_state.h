@@ -51,14 +51,17 @@ struct Process {
   // MMF_HAS_PINNED: the process took a FOLL_PIN once (never cleared; a
   // fork's child starts without it).
   bool has_pinned = false;
+  // mremap moved anonymous pages here: some are mapped away from their
+  // linear address (rmap.h AnonPageAddress looks at the VMAs then).
+  bool moved_anon = false;
 };
 
-// A file: its inode's mount options, size and page cache.
 // The model's ids of the unnamed shmem files of MAP_SHARED anonymous
 // mappings (anon_shmem.h), from 2^31 up; a trace's own file ids stay below
 // (trace::kMaxTraceFileId).
 inline constexpr uint32_t kFirstAnonShmemFileId = 0x80000000u;
 
+// A file: its inode's mount options, size and page cache.
 struct File {
   Filesystem filesystem = FILESYSTEM_UNSPECIFIED;
   TmpfsHuge huge = TMPFS_HUGE_UNSPECIFIED;

@@ -81,6 +81,12 @@ class Model {
                                      uint64_t length, Advice advice);
   [[nodiscard]] absl::Status Mprotect(uint32_t pid, uint64_t addr,
                                       uint64_t length, uint32_t prot);
+  // mremap(2): flags are MREMAP_MAYMOVE (1) and MREMAP_FIXED (2)
+  // (mremap.cc). FailedPrecondition where the kernel would move the range to
+  // an address it picks (a grow in place blocked, MAYMOVE without FIXED).
+  [[nodiscard]] absl::Status Mremap(uint32_t pid, uint64_t addr,
+                                    uint64_t old_length, uint64_t new_length,
+                                    uint32_t flags, uint64_t new_addr);
   [[nodiscard]] absl::Status Touch(uint32_t pid, uint64_t addr, uint64_t length,
                                    Access access);
 

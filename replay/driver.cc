@@ -98,6 +98,12 @@ absl::Status Apply(const trace::TraceOp& op, mm::Model& m) {
       return m.PunchHole(u32(PunchHole::kFileIdFieldNumber),
                          u64(PunchHole::kOffsetBytesFieldNumber),
                          u64(PunchHole::kLengthBytesFieldNumber));
+    case Op::kMremap:
+      return m.Mremap(
+          u32(Mremap::kPidFieldNumber), u64(Mremap::kAddrFieldNumber),
+          u64(Mremap::kOldLengthBytesFieldNumber),
+          u64(Mremap::kNewLengthBytesFieldNumber),
+          u32(Mremap::kFlagsFieldNumber), u64(Mremap::kNewAddrFieldNumber));
     case Op::kFallocate:
       return m.Fallocate(u32(Fallocate::kFileIdFieldNumber),
                          u64(Fallocate::kOffsetBytesFieldNumber),

@@ -36,6 +36,10 @@ inline constexpr uint64_t kMaxFileBytes = 0x7fffffffffffffffull;
 // (mm::kFirstAnonShmemFileId; the replay driver checks the two agree).
 inline constexpr uint32_t kMaxTraceFileId = 0x7fffffffu;
 
+// mremap() flags (include/uapi/linux/mman.h).
+inline constexpr uint32_t kMremapMaymove = 1;
+inline constexpr uint32_t kMremapFixed = 2;
+
 enum class TraceFormat { kMmt, kTextproto };
 
 // The format a path names by its extension: ".mmt" or ".textproto".

@@ -467,6 +467,30 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       RETURN_IF_ERROR(c.Known(files_, PunchHole::kFileIdFieldNumber, "file"));
       return c.FileRange(PunchHole::kOffsetBytesFieldNumber,
                          PunchHole::kLengthBytesFieldNumber, true);
+    case Op::kMremap: {
+      RETURN_IF_ERROR(c.Known(pids_, Mremap::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(Mremap::kAddrFieldNumber,
+                                     Mremap::kOldLengthBytesFieldNumber));
+      RETURN_IF_ERROR(c.AddressRange(Mremap::kAddrFieldNumber,
+                                     Mremap::kNewLengthBytesFieldNumber));
+      const uint64_t flags = c.Get(Mremap::kFlagsFieldNumber);
+      if (flags != 0 && flags != kMremapMaymove &&
+          flags != (kMremapMaymove | kMremapFixed)) {
+        return c.Error(Mremap::kFlagsFieldNumber,
+                       absl::StrFormat("flags 0x%x: 0, MREMAP_MAYMOVE (1) or "
+                                       "MREMAP_MAYMOVE|MREMAP_FIXED (3)",
+                                       flags));
+      }
+      if (flags & kMremapFixed) {
+        return c.AddressRange(Mremap::kNewAddrFieldNumber,
+                              Mremap::kNewLengthBytesFieldNumber);
+      }
+      if (c.Get(Mremap::kNewAddrFieldNumber) != 0) {
+        return c.Error(Mremap::kNewAddrFieldNumber,
+                       "new_addr without MREMAP_FIXED");
+      }
+      return absl::OkStatus();
+    }
     case Op::kFallocate:
       RETURN_IF_ERROR(c.Known(files_, Fallocate::kFileIdFieldNumber, "file"));
       if (!tmpfs_files_.contains(

@@ -31,7 +31,8 @@ class HexPrinter : public TextFormat::FastFieldValuePrinter {
 
 bool IsHexField(const FieldDescriptor* f) {
   return f->type() == FieldDescriptor::TYPE_UINT64 &&
-         (f->name() == "addr" || absl::EndsWith(f->name(), "_bytes"));
+         (f->name() == "addr" || absl::EndsWith(f->name(), "_addr") ||
+          absl::EndsWith(f->name(), "_bytes"));
 }
 
 // The text printer: one instance for the process, hex fields registered.

@@ -410,3 +410,26 @@ proc; map_shared 0 512; madv 0 512 HUGEPAGE; write 0 512; forkp 1 2; in_proc 2 w
 begin shared_anon_mthp64k "MAP_SHARED anonymous memory with hugepages-64kB/shmem_enabled advise and MADV_HUGEPAGE: 64K shmem mTHPs on write faults; a page of one zapped" \
   "$(shmem_size 4 ADVISE)"
 proc; map_shared 0 64; madv 0 64 HUGEPAGE; write 0 64; madv 17 1 DONTNEED; shrink
+# --- mremap (move, grow, shrink) ------------------------------------------------
+# mremap_op OLD_PAGE OLD_PAGES NEW_PAGES FLAGS [NEW_PAGE]
+mremap_op() {
+  local to="0x0"
+  [ "$4" = 3 ] && to="$(at "$5")"
+  op "mremap { pid: $pid addr: $(at $1) old_length_bytes: $(hex $(($2 * PAGE))) new_length_bytes: $(hex $(($3 * PAGE))) flags: $4 new_addr: $to }"
+}
+begin mremap_thp_move_aligned "mremap of a whole PMD THP to another PMD-aligned address: move_huge_pmd carries the PMD as it is"
+proc; thp_region 1; mremap_op 0 512 512 3 1024; shrink
+begin mremap_thp_move_unaligned "mremap of a whole PMD THP to an address one page past a PMD boundary: the PMD is split (thp_split_pmd) and its PTEs moved; the folio stays whole, fully mapped, not queued"
+proc; thp_region 1; mremap_op 0 512 512 3 1025; shrink
+begin mremap_thp_page_out "split_pte_mapped_thp's setup: mremap of page 1 of a PMD THP elsewhere PTE-maps the THP across two VMAs; munmap of the rest leaves one page mapped: queued, and the shrinker splits it" 
+proc; thp_region 1; mremap_op 1 1 1 3 2049; shrink; unmap 0 512; shrink
+begin mremap_thp_shrink "mremap shrinking a PMD THP's VMA to its lower half unmaps the upper half as munmap does: PMD split, deferred split, the shrinker frees the upper half"
+proc; thp_region 1; mremap_op 0 512 256 0; shrink
+begin mremap_thp_grow_in_place "mremap growing a THP's VMA in place to 4 MiB: the PMD stays; the new half faults small pages (the VMA has VM_NOHUGEPAGE)"
+proc; thp_region 1; mremap_op 0 512 1024 0; write 512 512
+begin mremap_thp_move_grow "mremap moving a PMD THP to an aligned address and growing it to 4 MiB: the PMD moves, the rest is empty until written"
+proc; thp_region 1; mremap_op 0 512 1024 3 2048; write 2560 16
+begin mremap_thp_fork_move_page "after fork, the parent moves page 3 of the shared THP away: both PMDs were mapped; the parent's is split; a write by the child then copies one page (do_wp_page)"
+proc; thp_region 1; forkp 1 2; mremap_op 3 1 1 3 3075; in_proc 2 write 3 1; shrink; quit 2; shrink
+begin mremap_shared_anon_move "mremap of MAP_SHARED anonymous memory (order-0 shmem pages) to another address: the pages move with the mapping"
+proc; map_shared 0 16; write 0 16; mremap_op 4 8 8 3 1024; write 1024 2; unmap 0 4
