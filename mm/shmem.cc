@@ -225,6 +225,16 @@ absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     first = addr;
     last = addr + kPageSize;
   }
+  // finish_fault(): the whole folio only where none of its PTEs is
+  // mapped (pte_range_none), else the faulting page alone (needs_fallback;
+  // campaign seed 26006: a FOLL_PIN fault of a partly zapped shmem mTHP).
+  for (uint64_t a = first; last - first > kPageSize && a < last;
+       a += kPageSize) {
+    if (!p.pt.GetPte(a).none()) {
+      first = addr;
+      last = addr + kPageSize;
+    }
+  }
   uint32_t first_pfn =
       pfn - static_cast<uint32_t>((addr - first) >> kPageShift);
   MapFilePtes(mm, p, pid, head, f, first, first_pfn,

@@ -433,3 +433,6 @@ begin mremap_thp_fork_move_page "after fork, the parent moves page 3 of the shar
 proc; thp_region 1; forkp 1 2; mremap_op 3 1 1 3 3075; in_proc 2 write 3 1; shrink; quit 2; shrink
 begin mremap_shared_anon_move "mremap of MAP_SHARED anonymous memory (order-0 shmem pages) to another address: the pages move with the mapping"
 proc; map_shared 0 16; write 0 16; mremap_op 4 8 8 3 1024; write 1024 2; unmap 0 4
+begin shared_anon_mthp_pin_refault_partial "a FOLL_PIN fault of the zapped pages of a partly zapped 64K shmem mTHP maps only the pages faulted: finish_fault maps a whole large folio only where all its PTEs are none (campaign seed 26006)" \
+  "$(shmem_size 4 ADVISE)"
+proc; map_shared 0 1024; madv 0 1024 HUGEPAGE; write 0 1024; madv 1015 9 DONTNEED; gup_pin 2 1022 2; unpin 2; write 1015 1
