@@ -85,6 +85,12 @@ absl::Status Model::Mremap(uint32_t pid, uint64_t addr, uint64_t old_length,
     if (found == nullptr || addr + old_length > found->end) {
       return failed(kEfault);
     }
+    if (!found->anonymous() && !found->shared && found->anon_vma) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "mremap of 0x%x in process %d: a private file mapping holding "
+          "copied pages cannot be moved in the model",
+          addr, pid));
+    }
     // move_vma(): copy_vma() makes the new VMA (vm_pgoff of addr, the
     // flags with it), move_page_tables(), then the old range goes.
     Vma dst = *found;

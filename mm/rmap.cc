@@ -169,7 +169,7 @@ absl::Status VerifyMappings(const MmState& mm,
           addr));
     } else if (broken.ok() && anon &&
                (vma->shared || !vma->anon_vma ||
-                vma->PageIndex(addr) != f.index + (pfn - f.head))) {
+                AnonIndexIn(*vma, addr) != f.index + (pfn - f.head))) {
       broken = absl::InternalError(absl::StrFormat(
           "process %d: anon page 0x%x (index 0x%x) is mapped at 0x%x, in a "
           "VMA %s",

@@ -140,6 +140,19 @@ class Scenario {
     for (auto& [s, v] : keep) m[s] = v;
   }
 
+  // Makes `at` a VMA boundary of pid if one of its VMAs spans it.
+  void SplitVmaAt(uint32_t pid, uint64_t at) {
+    auto& m = vmas_[pid];
+    auto it = m.upper_bound(at);
+    if (it == m.begin()) return;
+    --it;
+    if (it->first >= at || it->second.end <= at) return;
+    Vma right = it->second;
+    right.file_offset += at - it->first;
+    it->second.end = at;
+    m[at] = right;
+  }
+
   void Map(uint32_t pid, uint64_t start, const Vma& v) {
     Unmap(pid, start, v.end);
     vmas_[pid][start] = v;
@@ -302,6 +315,13 @@ class Scenario {
   }
 
   absl::Status Advise(uint32_t pid, uint64_t addr, uint64_t len, Advice a) {
+    // MADV_(NO)HUGEPAGE may split VMAs at the range's edges: so do ours,
+    // so that an mremap range inside one of ours is inside one of the
+    // kernel's (which may have merged some of ours back).
+    if (a == ADVICE_HUGEPAGE || a == ADVICE_NOHUGEPAGE) {
+      SplitVmaAt(pid, addr);
+      SplitVmaAt(pid, addr + len);
+    }
     Op op;
     Madvise* m = op.mutable_madvise();
     m->set_pid(pid);
@@ -423,6 +443,89 @@ class Scenario {
         f.size = size;
       }
     }
+    return Emit(op);
+  }
+
+  // mremap of a range inside one anonymous VMA of pid, from PickRange's
+  // edges: a move (MREMAP_FIXED) to a slot of its own, at the same offset
+  // in its PMD (a THP moves whole), one page off it (split), or a PMD
+  // boundary, keeping, halving or growing the length; a shrink; or a grow
+  // in place where nothing follows. Shared anonymous memory is not grown
+  // (its shmem file keeps the size it was made with: SIGBUS past it).
+  absl::Status MremapOp(uint32_t pid) {
+    std::vector<std::pair<uint64_t, Vma>> anon;
+    for (const auto& [s, v] : vmas_[pid]) {
+      if (v.file_id == 0) anon.push_back({s, v});
+    }
+    if (anon.empty()) return NewRegion();
+    const auto [start, v] = anon[rng_.Below(anon.size())];
+    uint64_t addr, len;
+    PickRange(start, v.end, &addr, &len);
+    Op op;
+    Mremap* m = op.mutable_mremap();
+    m->set_pid(pid);
+    m->set_addr(addr);
+    m->set_old_length_bytes(len);
+    const uint64_t dice = rng_.Below(100);
+    if (dice < 55) {
+      const uint64_t slot =
+          kAnonBase + (kMaxRegions + moves_++ % 3) * kSlotBytes;
+      uint64_t to;
+      switch (rng_.Below(3)) {
+        case 0:
+          to = slot + (addr & (kPmdSize - 1));
+          break;
+        case 1:
+          to = slot + (addr & (kPmdSize - 1)) + kPageSize;
+          break;
+        default:
+          to = slot + kPmdSize * rng_.Below(2);
+      }
+      uint64_t new_len = len;
+      if (rng_.Percent(20) && len > kPageSize) {
+        new_len = len / 2 / kPageSize * kPageSize;
+      } else if (rng_.Percent(20) && !v.shared) {
+        new_len = len + kPageSize * rng_.Between(1, 512);
+      }
+      // The ranges may not overlap (EINVAL): a range moved before may sit
+      // in this slot.
+      if (to < addr + len && addr < to + new_len) to += kSlotBytes;
+      m->set_new_length_bytes(new_len);
+      m->set_flags(trace::kMremapMaymove | trace::kMremapFixed);
+      m->set_new_addr(to);
+      Unmap(pid, to, to + new_len);
+      Unmap(pid, addr, addr + len);
+      Map(pid, to, Vma{to + new_len, v.prot, 0, 0, v.shared});
+      return Emit(op);
+    }
+    if (dice < 80 || v.shared) {
+      if (len == kPageSize) return Advise(pid, addr, len, ADVICE_HUGEPAGE);
+      // A shrink to a PMD or folio edge, or by a page.
+      uint64_t new_len =
+          rng_.Percent(50)
+              ? len - kPageSize
+              : std::max<uint64_t>(kPageSize, len / 2 / kPageSize * kPageSize);
+      m->set_new_length_bytes(new_len);
+      Unmap(pid, addr + new_len, addr + len);
+      return Emit(op);
+    }
+    // A grow in place: the range ends its VMA and the pages after it are
+    // free (the slots are 16 MiB apart).
+    const uint64_t end = v.end;
+    const uint64_t grow =
+        kPageSize * (rng_.Percent(50) ? kPagesPerPmd : rng_.Between(1, 64));
+    for (const auto& [s, w] : vmas_[pid]) {
+      if (s < end + grow && w.end > end) {
+        return Advise(pid, addr, len, ADVICE_HUGEPAGE);
+      }
+    }
+    if ((end - kAnonBase) / kSlotBytes !=
+        (end + grow - 1 - kAnonBase) / kSlotBytes) {
+      return Advise(pid, addr, len, ADVICE_HUGEPAGE);
+    }
+    m->set_old_length_bytes(end - addr);
+    m->set_new_length_bytes(end - addr + grow);
+    Map(pid, end, Vma{end + grow, v.prot, 0, 0, false});
     return Emit(op);
   }
 
@@ -571,13 +674,14 @@ class Scenario {
       pins_[pid].push_back(id);
       return Emit(op);
     }
-    if (dice < 82) {
+    if (dice < 77) {
       if (files_.empty()) return NewFile();
       auto it = files_.begin();
       std::advance(it, rng_.Below(files_.size()));
       if (rng_.Percent(20)) return MapFile(it->first);
       return FileOp(it->first);
     }
+    if (dice < 82) return MremapOp(pid);
     if (dice < 90) {
       op.mutable_deferred_split_scan();
       return Emit(op);
@@ -621,6 +725,7 @@ class Scenario {
   uint64_t emitted_ = 0;
   uint32_t regions_ = 0;
   uint32_t maps_ = 0;
+  uint32_t moves_ = 0;  // mremap moves made (their slots rotate)
   uint32_t files_made_ = 0;
   uint32_t pids_made_ = 0;
   uint32_t pins_made_ = 0;
