@@ -114,6 +114,18 @@ absl::Status RefuseReadsWithoutZeroPage(const PageFlags& flags,
             op.munmap().addr(),
             op.munmap().addr() + op.munmap().length_bytes());
         continue;
+      case Op::kMremap: {
+        // Private anonymous memory moves (or grows) with the range.
+        const Mremap& m = op.mremap();
+        RangeSet& r = anon[m.pid()];
+        const bool was_anon =
+            r.Overlaps(m.addr(), m.addr() + m.old_length_bytes());
+        r.Remove(m.addr(), m.addr() + m.old_length_bytes());
+        const uint64_t to =
+            (m.flags() & MREMAP_FIXED) ? m.new_addr() : m.addr();
+        if (was_anon) r.Add(to, to + m.new_length_bytes());
+        continue;
+      }
       case Op::kProcessFork: {
         // A copy first: inserting the child may move the parent's node.
         RangeSet parent = anon[op.process_fork().parent_pid()];
@@ -282,6 +294,25 @@ class Run {
         procs_[m.pid()].ranges.Remove(m.addr(), m.addr() + m.length_bytes());
         return absl::OkStatus();
       }
+      case Op::kMremap: {
+        const Mremap& m = op.mremap();
+        Command c = RangeCommand(Command::kMremap, m.addr(),
+                                 m.old_length_bytes(), m.new_length_bytes());
+        c.a[3] = m.flags();
+        c.a[4] = m.new_addr();
+        RETURN_IF_ERROR(InProcess(m.pid(), c, "mremap"));
+        RangeSet& r = procs_[m.pid()].ranges;
+        if (m.flags() & MREMAP_FIXED) {
+          r.Remove(m.addr(), m.addr() + m.old_length_bytes());
+          r.Add(m.new_addr(), m.new_addr() + m.new_length_bytes());
+        } else if (m.new_length_bytes() < m.old_length_bytes()) {
+          r.Remove(m.addr() + m.new_length_bytes(),
+                   m.addr() + m.old_length_bytes());
+        } else {
+          r.Add(m.addr(), m.addr() + m.new_length_bytes());
+        }
+        return absl::OkStatus();
+      }
       case Op::kMadvise: {
         const Madvise& m = op.madvise();
         Command c = RangeCommand(Command::kMadvise, m.addr(), m.length_bytes(),
@@ -358,6 +389,16 @@ class Run {
                       static_cast<off_t>(p.offset_bytes()),
                       static_cast<off_t>(p.length_bytes())) != 0) {
           return Errno("fallocate(PUNCH_HOLE)");
+        }
+        return absl::OkStatus();
+      }
+      case Op::kFallocate: {
+        const Fallocate& f = op.fallocate();
+        if (fallocate(files_[f.file_id()].fd,
+                      f.keep_size() ? FALLOC_FL_KEEP_SIZE : 0,
+                      static_cast<off_t>(f.offset_bytes()),
+                      static_cast<off_t>(f.length_bytes())) != 0) {
+          return Errno("fallocate");
         }
         return absl::OkStatus();
       }

@@ -153,6 +153,14 @@ int Execute(const Command& c, PinHolder* pins) {
     }
     case Command::kMunmap:
       return munmap(addr, length) == 0 ? 0 : errno;
+    case Command::kMremap: {
+      const int flags = static_cast<int>(c.a[3]);
+      void* want =
+          (flags & MREMAP_FIXED) ? reinterpret_cast<void*>(c.a[4]) : addr;
+      void* p = mremap(addr, length, c.a[2], flags, want);
+      if (p == MAP_FAILED) return errno;
+      return p == want ? 0 : EEXIST;
+    }
     case Command::kMadvise:
       return madvise(addr, length, static_cast<int>(c.a[2])) == 0 ? 0 : errno;
     case Command::kMprotect:

@@ -34,6 +34,8 @@ struct Command {
     kUnpin,     // a[3] pin id: close the pipe, or unregister the buffer
     kFork,      // fork(); the child closes its copies of the pins' files
                 // (it holds no pins)
+    kMremap,    // a[0] addr, a[1] old length, a[2] new length, a[3] flags,
+                // a[4] new_addr (MREMAP_FIXED)
     kExit,      // unregisters the io_uring buffers first (the kernel would
                 // unpin them later, from a worker), then exits
   };

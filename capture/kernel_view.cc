@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/page_geometry.h"
+#include "base/status_macros.h"
 #include "trace/counter_names.h"
 
 namespace mmreplay::capture {
@@ -266,6 +268,57 @@ absl::StatusOr<trace::Layout> RangeLayout(const PageFlags& flags, pid_t pid,
   return LayoutOf(flags, entries);
 }
 
+namespace {
+
+// cachestat(2): struct cachestat_range and struct cachestat, defined here
+// because Debian's headers lack them.
+struct CachestatRange {
+  uint64_t off;
+  uint64_t len;
+};
+struct Cachestat {
+  uint64_t nr_cache;
+  uint64_t nr_dirty;
+  uint64_t nr_writeback;
+  uint64_t nr_evicted;
+  uint64_t nr_recently_evicted;
+};
+constexpr long kSysCachestat = 451;  // x86-64
+
+// Pages in the page cache, uptodate or not, in [off, off + len).
+absl::StatusOr<uint64_t> CachedPages(int fd, uint64_t off, uint64_t len) {
+  CachestatRange range{off, len};
+  Cachestat cs{};
+  if (syscall(kSysCachestat, fd, &range, &cs, 0) != 0) {
+    return Errno("cachestat");
+  }
+  return cs.nr_cache;
+}
+
+// mincore() reports a tmpfs page only when its folio is uptodate; a
+// fallocate()d folio is not until something faults or writes it. Marks
+// resident the pages cachestat() finds in the page cache too: touching
+// one inside EOF then faults it in (shmem_fault clears the folio and marks
+// it uptodate, which changes no folio, mapping or counter), and those past
+// EOF are decoded from their folio as written ones are.
+absl::Status AddFallocated(int fd, uint64_t offset,
+                           std::vector<unsigned char>* resident) {
+  const uint64_t pages = resident->size();
+  uint64_t seen = 0;
+  for (unsigned char r : *resident) seen += r & 1;
+  ASSIGN_OR_RETURN(uint64_t cached, CachedPages(fd, offset, pages * kPageSize));
+  if (cached == seen) return absl::OkStatus();
+  for (uint64_t i = 0; i < pages; ++i) {
+    if ((*resident)[i] & 1) continue;
+    ASSIGN_OR_RETURN(uint64_t c,
+                     CachedPages(fd, offset + i * kPageSize, kPageSize));
+    if (c != 0) (*resident)[i] |= 1;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<trace::Layout> FileLayout(const PageFlags& flags,
                                          const std::string& path,
                                          uint64_t offset, uint64_t length) {
@@ -315,6 +368,9 @@ absl::StatusOr<std::vector<uint64_t>> FileEntries(const PageFlags& flags,
     std::vector<unsigned char> resident(pages);
     if (mincore(map, length, resident.data()) != 0) {
       result = Errno(absl::StrCat(path, ": mincore"));
+    } else if (absl::Status c = AddFallocated(fd.get(), offset, &resident);
+               !c.ok()) {
+      result = c;
     } else {
       // Touch resident pages inside EOF so pagemap shows their PFNs
       // (touching a hole would allocate; past EOF would SIGBUS).

@@ -106,7 +106,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void PteFault(MmState& mm, Process& p,
   uint64_t start = addr & ~((uint64_t{kPageSize} << order) - 1);
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
-  f->index = start >> kPageShift;
+  f->index = AnonIndex(p, start);
   // folio_ref_add(nr - 1): one reference per PTE.
   f->refcount = nr;
   AddRmapPtes(mm, pid, head, *f, head, nr);
@@ -233,7 +233,7 @@ bool CopyHugePmd(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     nf = &mm.folios.At(head);
     nf->set(kFolioAnon);
     nf->owner = p.anon_vma;
-    nf->index = haddr >> kPageShift;
+    nf->index = AnonIndex(p, haddr);
     MapPmd(mm, pid, haddr, head, w, /*own_ref=*/false, REASON_COW);
     return true;
   }
@@ -244,7 +244,7 @@ bool CopyHugePmd(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     Folio& f = mm.folios.At(h);
     f.set(kFolioAnon);
     f.owner = p.anon_vma;
-    f.index = a >> kPageShift;
+    f.index = AnonIndex(p, a);
     AddRmapPtes(mm, pid, h, f, h, 1);
     // maybe_mkwrite(pte_mkdirty()), clean where the data is zeros (as in
     // WriteProtectFault).
@@ -275,7 +275,7 @@ bool PmdFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
   // map_anon_folio_pmd(): the allocation's reference is the PMD's.
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
-  f->index = haddr >> kPageShift;
+  f->index = AnonIndex(p, haddr);
   MapPmd(mm, pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
          /*own_ref=*/false, REASON_ANON_FAULT);
   f = &mm.folios.At(head);
@@ -354,7 +354,7 @@ void WriteProtectFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
   }
   f->set(kFolioAnon);
   f->owner = p.anon_vma;
-  f->index = addr >> kPageShift;
+  f->index = AnonIndex(p, addr);
   if (pte.present_page()) {
     uint32_t old_head = mm.folios.HeadOf(pte.pfn());
     Folio& old = mm.folios.At(old_head);

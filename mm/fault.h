@@ -68,10 +68,8 @@ absl::Status FaultNotAllowed(uint32_t pid, uint64_t addr, bool write);
     mm.fault_oom = true;
     return absl::OkStatus();
   }
+  // MAP_SHARED anonymous memory maps its unnamed shmem file (anon_shmem.h).
   if (!vma.anonymous()) return FileFault(mm, p, pid, vma, addr, write);
-  // MAP_SHARED anonymous memory is shmem on an unnamed file: not modelled
-  // yet; the fault maps nothing.
-  if (vma.shared) return absl::OkStatus();
   return AnonFault(mm, p, pid, vma, addr, write);
 }
 

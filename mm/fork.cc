@@ -27,6 +27,7 @@ absl::Status Model::ProcessFork(uint32_t parent_pid, uint32_t child_pid) {
   Process& src = mm_.GetProcess(parent_pid);
   child.vmas = src.vmas;
   child.anon_vma = src.anon_vma;
+  child.moved_anon = src.moved_anon;
   bool out_of_memory = false;
   for (const Vma& vma : src.vmas.all()) {
     // vma_needs_copy(): only a VMA with an anon_vma (it has had anonymous
@@ -153,7 +154,7 @@ bool CopyPageForFork(MmState& mm, Process& child, uint32_t child_pid,
   if (f == nullptr) return false;  // the kernel's fork fails: ENOMEM
   f->set(kFolioAnon);
   f->owner = child.anon_vma;
-  f->index = addr >> kPageShift;
+  f->index = AnonIndex(child, addr);
   mm.folios.SetPageNonzero(head, nonzero);
   f = &mm.folios.At(head);
   AddRmapPtes(mm, child_pid, head, *f, head, 1);

@@ -174,7 +174,7 @@ CollapseResult CollapseAnon(MmState& mm, uint32_t pid, const Vma& vma,
   nf = &mm.folios.At(head);
   nf->set(kFolioAnon);
   nf->owner = p.anon_vma;
-  nf->index = haddr >> kPageShift;
+  nf->index = AnonIndex(p, haddr);
   MapPmd(mm, pid, haddr, head, (vma.prot & PROT_BITS_WRITE) != 0,
          /*own_ref=*/false, REASON_COLLAPSE);
   mm.counters.Count(MthpStat::kNrAnon, kPmdOrder);

@@ -52,7 +52,15 @@ struct Process {
   // MMF_HAS_PINNED: the process took a FOLL_PIN once (never cleared; a
   // fork's child starts without it).
   bool has_pinned = false;
+  // mremap moved anonymous pages here: some are mapped away from their
+  // linear address (rmap.h AnonPageAddress looks at the VMAs then).
+  bool moved_anon = false;
 };
+
+// The model's ids of the unnamed shmem files of MAP_SHARED anonymous
+// mappings (anon_shmem.h), from 2^31 up; a trace's own file ids stay below
+// (trace::kMaxTraceFileId).
+inline constexpr uint32_t kFirstAnonShmemFileId = 0x80000000u;
 
 // A file: its inode's mount options, size and page cache.
 struct File {
@@ -66,6 +74,13 @@ struct File {
   // On its tmpfs superblock's shrinklist (shmem_inode_info.shrinklist): a
   // large folio was allocated reaching past EOF (ShmemAllocAndAddFolio).
   bool on_shrinklist = false;
+  // shmem_inode_info.fallocend: the page index a fallocate() reached
+  // (KEEP_SIZE may reach past EOF); a split keeps the pieces below it
+  // (shmem_fallocend), and a punch or truncate from below it lowers it.
+  uint64_t fallocend = 0;
+  // The unnamed file of a MAP_SHARED anonymous mapping (shmem_zero_setup),
+  // on shm_mnt: its orders follow the shmem_enabled knobs, not huge=.
+  bool anon_shmem = false;
   bool shmem() const { return filesystem == FILESYSTEM_TMPFS; }
   // mapping_min_folio_order(): 0 for tmpfs.
   uint32_t min_folio_order() const { return shmem() ? 0 : min_order; }
@@ -210,6 +225,8 @@ struct MmState {
   static constexpr uint32_t kProcessCache = 64;
   std::array<CachedProcess, kProcessCache> process_cache{};
   uint32_t next_anon_vma = 1;
+  // The id the next unnamed shmem file gets (ShmemZeroSetup).
+  uint32_t next_anon_shmem_file = kFirstAnonShmemFileId;
   absl::btree_map<uint64_t, File> files;
   absl::btree_map<uint32_t, Holder> pins;
   absl::btree_map<uint32_t, Holder> refs;

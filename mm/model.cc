@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/anon_shmem.h"
 #include "mm/compaction.h"
 #include "mm/errno.h"
 #include "mm/fault.h"
@@ -150,6 +151,7 @@ absl::Status Model::ProcessExit(uint32_t pid) {
   ZapRange(mm_, pid, 0, UINT64_MAX, REASON_EXIT);
   ReleasePins(mm_, pid);
   mm_.EraseProcess(pid);
+  ReleaseAnonShmem(mm_);
   return absl::OkStatus();
 }
 
@@ -163,7 +165,9 @@ absl::Status Model::MmapAnon(uint32_t pid, uint64_t addr, uint64_t length,
   vma.prot = prot;
   vma.shared = (flags & MAP_BITS_SHARED) != 0;
   vma.pgoff = addr >> kPageShift;
+  if (vma.shared) ShmemZeroSetup(mm_, length, &vma);
   MapVma(mm_, pid, vma);
+  ReleaseAnonShmem(mm_);  // what MAP_FIXED unmapped
   return absl::OkStatus();
 }
 
@@ -178,6 +182,7 @@ absl::Status Model::MmapFile(uint32_t pid, uint64_t addr, uint64_t length,
   vma.file = file_id;
   vma.pgoff = offset >> kPageShift;
   MapVma(mm_, pid, vma);
+  ReleaseAnonShmem(mm_);
   return absl::OkStatus();
 }
 
@@ -187,6 +192,7 @@ absl::Status Model::Munmap(uint32_t pid, uint64_t addr, uint64_t length) {
   Process& p = mm_.GetProcess(pid);
   p.vmas.Unmap(addr, end);
   FreePgtables(p, addr, end);
+  ReleaseAnonShmem(mm_);
   return absl::OkStatus();
 }
 
@@ -311,8 +317,6 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
     }
     const Vma* vma = p.vmas.Find(a);
     if (vma == nullptr) return NotMapped(pid, a);
-    const uint64_t vma_end = vma->end;
-    const bool unmodelled = vma->anonymous() && vma->shared;
     RETURN_IF_ERROR(HandleMmFault(mm_, p, pid, *vma, a, write));
     if (ABSL_PREDICT_FALSE(mm_.fault_oom)) {
       // VM_FAULT_OOM: the kernel's fault handler calls the OOM killer
@@ -322,10 +326,6 @@ absl::Status Model::Touch(uint32_t pid, uint64_t addr, uint64_t length,
       mm_.OpFailed(pid, a, end - a, kEnomem,
                    vma->anonymous() ? REASON_ANON_FAULT : REASON_FILE_FAULT);
       return absl::OkStatus();
-    }
-    if (unmodelled) {  // shared anonymous memory: nothing to map
-      a = std::min(end, vma_end);
-      continue;
     }
     if (!walk) {
       a += kPageSize;  // a read without the walk: the fault was the access
@@ -356,8 +356,17 @@ absl::StatusOr<Layout> Model::FileLayout(uint32_t file_id, uint64_t offset,
   LayoutBuilder b;
   const PageCache& cache = it->second.cache;
   const uint64_t last = (offset + length) / kPageSize;
+  // A folio that starts at or past EOF's page can only be a fallocate()d
+  // one, never uptodate: mincore(), SEEK_DATA and a fault (SIGBUS) cannot
+  // see it, so mmcapture records holes there, and so does the model.
+  const uint64_t eof_pages = (it->second.size + kPageSize - 1) / kPageSize;
   for (uint64_t index = offset / kPageSize; index < last; ++index) {
     std::optional<PageCache::Entry> e = cache.Find(index);
+    if (e.has_value() && e->index >= eof_pages) {
+      b.AddHole(std::min(last, e->index + (uint64_t{1} << e->order)) - index);
+      index = e->index + (uint64_t{1} << e->order) - 1;
+      continue;
+    }
     if (!e.has_value()) {  // holes to the next folio
       const uint64_t next =
           std::min(last, cache.NextUsed(index).value_or(last));

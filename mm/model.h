@@ -82,6 +82,12 @@ class Model {
                                      uint64_t length, Advice advice);
   [[nodiscard]] absl::Status Mprotect(uint32_t pid, uint64_t addr,
                                       uint64_t length, uint32_t prot);
+  // mremap(2): flags are MREMAP_MAYMOVE (1) and MREMAP_FIXED (2)
+  // (mremap.cc). FailedPrecondition where the kernel would move the range to
+  // an address it picks (a grow in place blocked, MAYMOVE without FIXED).
+  [[nodiscard]] absl::Status Mremap(uint32_t pid, uint64_t addr,
+                                    uint64_t old_length, uint64_t new_length,
+                                    uint32_t flags, uint64_t new_addr);
   [[nodiscard]] absl::Status Touch(uint32_t pid, uint64_t addr, uint64_t length,
                                    Access access);
 
@@ -95,6 +101,10 @@ class Model {
                                       uint64_t length);
   [[nodiscard]] absl::Status PunchHole(uint32_t file_id, uint64_t offset,
                                        uint64_t length);
+  // fallocate(2) of a tmpfs file, mode 0 or FALLOC_FL_KEEP_SIZE
+  // (fallocate.cc).
+  [[nodiscard]] absl::Status Fallocate(uint32_t file_id, uint64_t offset,
+                                       uint64_t length, bool keep_size);
   [[nodiscard]] absl::Status Truncate(uint32_t file_id, uint64_t size);
   [[nodiscard]] absl::Status FileUnlink(uint32_t file_id);
 

@@ -51,10 +51,9 @@ void TryToUnmapFile(MmState& mm, uint32_t head, Reason reason) {
 }
 
 // The mappings of anonymous folio f in process p: its PMD, or the PTEs of
-// its pages (an anonymous page is mapped only at its linear index: no
-// mremap here).
+// its pages, each where its VMA maps it (AnonPageAddress).
 int32_t MappingsIn(const Process& p, const Folio& f) {
-  const uint64_t addr = f.index << kPageShift;
+  const uint64_t addr = AnonPageAddress(p, f.index);
   if (f.pages() == kPtesPerTable) {
     const Pmd* pmd = p.pt.FindPmd(addr);
     if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
@@ -64,10 +63,28 @@ int32_t MappingsIn(const Process& p, const Folio& f) {
   }
   int32_t mine = 0;
   for (uint32_t i = 0; i < f.pages(); ++i) {
-    Pte pte = p.pt.GetPte(addr + (uint64_t(i) << kPageShift));
+    const uint64_t a = p.moved_anon ? AnonPageAddress(p, f.index + i)
+                                    : addr + (uint64_t(i) << kPageShift);
+    Pte pte = p.pt.GetPte(a);
     if (pte.present_page() && pte.pfn() == f.head + i) ++mine;
   }
   return mine;
+}
+
+uint64_t AnonPageAddress(const Process& p, uint64_t index) {
+  const uint64_t linear = index << kPageShift;
+  if (!p.moved_anon) return linear;
+  auto holds = [index](const Vma& v) {
+    return v.anonymous() && !v.shared && index >= v.pgoff &&
+           index < v.pgoff + v.pages();
+  };
+  const Vma* at = linear < PageTable::kUserEnd ? p.vmas.Find(linear) : nullptr;
+  if (at != nullptr && holds(*at))
+    return at->start + ((index - at->pgoff) << kPageShift);
+  for (const Vma& v : p.vmas.all()) {
+    if (holds(v)) return v.start + ((index - v.pgoff) << kPageShift);
+  }
+  return linear;
 }
 
 // folio_maybe_mapped_shared() with CONFIG_MM_ID (6.15): an order-0 folio
@@ -152,7 +169,7 @@ absl::Status VerifyMappings(const MmState& mm,
           addr));
     } else if (broken.ok() && anon &&
                (vma->shared || !vma->anon_vma ||
-                (f.index + (pfn - f.head)) << kPageShift != addr)) {
+                AnonIndexIn(*vma, addr) != f.index + (pfn - f.head))) {
       broken = absl::InternalError(absl::StrFormat(
           "process %d: anon page 0x%x (index 0x%x) is mapped at 0x%x, in a "
           "VMA %s",
@@ -387,15 +404,16 @@ std::vector<Mapping> RmapWalk(const MmState& mm, uint32_t head,
     }
     return out;
   }
-  uint64_t base = f.index << kPageShift;
   for (auto [pid, p] : AnonVmaFamily(mm, f.owner)) {
+    const uint64_t base = AnonPageAddress(p, f.index);
     const Pmd* pmd = p.pt.FindPmd(base);
     if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio && pmd->head == head) {
       out.push_back({pid, base & ~(kPmdSize - 1), true});
       continue;
     }
     for (uint64_t i = 0; i < f.pages(); ++i) {
-      uint64_t addr = base + (i << kPageShift);
+      uint64_t addr = p.moved_anon ? AnonPageAddress(p, f.index + i)
+                                   : base + (i << kPageShift);
       Pte pte = p.pt.GetPte(addr);
       if (pte.present_page() && pte.pfn() == head + i) {
         out.push_back({pid, addr, false});

@@ -20,6 +20,29 @@
 
 namespace mmreplay::mm {
 
+// The page index of an anonymous page mapped at addr in process p: its
+// VMA's vm_pgoff + the offset (linear_page_index); addr >> PAGE_SHIFT until
+// mremap moves anonymous pages. REQUIRES: a VMA holds addr.
+// Simplified: a copy made in a private file mapping keeps its linear
+// address as its index (the model finds it there; mremap of such a mapping
+// is not modelled).
+inline uint64_t AnonIndexIn(const Vma& v, uint64_t addr) {
+  return v.anonymous() ? v.PageIndex(addr) : addr >> kPageShift;
+}
+inline uint64_t AnonIndex(const Process& p, uint64_t addr) {
+  if (!p.moved_anon) return addr >> kPageShift;
+  const Vma* v = p.vmas.Find(addr);
+  return v == nullptr ? addr >> kPageShift : AnonIndexIn(*v, addr);
+}
+
+// vma_address() of page `index` of an anonymous folio in process p: the
+// address of the private anonymous VMA whose vm_pgoff range holds it
+// (index << PAGE_SHIFT until mremap moves anonymous pages in p).
+// Simplified: the kernel asks only the VMAs of the folio's anon_vma; a
+// moved page and a newer one of the same index in one process are told
+// apart by the VMA at the linear address first.
+uint64_t AnonPageAddress(const Process& p, uint64_t index);
+
 // The processes of one anon_vma family (the fork tree an anonymous folio's
 // owner names), in pid order: `for (auto [pid, p] : AnonVmaFamily(mm, id))`
 // visits each as (pid, Process&). The anon_vma's interval tree, as the

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "mm/anon_shmem.h"
 #include "mm/fault.h"
 #include "mm/filemap.h"
 #include "mm/model.h"
@@ -33,7 +34,10 @@ uint32_t ShmemOrder(const MmState& mm, const File& file, uint64_t index,
   uint32_t mask = 0;
   uint64_t size_pages =
       std::max(PagesOf(file.size), vma == nullptr ? PagesOf(write_end) : 0);
-  if (!file.shmem()) {
+  if (file.anon_shmem && vma != nullptr) {
+    // MAP_SHARED anonymous memory: the shmem_enabled knobs, any size.
+    mask = AnonShmemOrders(mm, file, index, *vma);
+  } else if (!file.shmem()) {
     // A page-cache file: from max_order down to min_order.
     for (uint32_t o = file.min_order; o <= file.max_order; ++o) mask |= 1u << o;
   } else if (mm.knobs.shmem_enabled == KNOB_VALUE_DENY) {
@@ -221,6 +225,16 @@ absl::Status FileFault(MmState& mm, Process& p, uint32_t pid, const Vma& vma,
     first = addr;
     last = addr + kPageSize;
   }
+  // finish_fault(): the whole folio only where none of its PTEs is
+  // mapped (pte_range_none), else the faulting page alone (needs_fallback;
+  // campaign seed 26006: a FOLL_PIN fault of a partly zapped shmem mTHP).
+  for (uint64_t a = first; last - first > kPageSize && a < last;
+       a += kPageSize) {
+    if (!p.pt.GetPte(a).none()) {
+      first = addr;
+      last = addr + kPageSize;
+    }
+  }
   uint32_t first_pfn =
       pfn - static_cast<uint32_t>((addr - first) >> kPageShift);
   MapFilePtes(mm, p, pid, head, f, first, first_pfn,
@@ -377,9 +391,12 @@ void ShmemUnusedHugeShrink(MmState& mm) {
     std::optional<PageCache::Entry> e = file.cache.Find(size >> kPageShift);
     // Nothing to split where no large folio reaches past EOF (a folio
     // ending at EOF's page is left as it is: inferred from captures,
-    // traces/captured/shmem_unused_huge_shrink_folio_at_eof*).
+    // traces/captured/shmem_unused_huge_shrink_folio_at_eof*), nor past
+    // what a fallocate() reached (shmem_fallocend(); captured:
+    // shmem_fallocate_keep_size_shrink).
     if (!e.has_value() || e->order == 0 ||
-        e->index + (uint64_t{1} << e->order) <= PagesOf(size)) {
+        e->index + (uint64_t{1} << e->order) <=
+            std::max(PagesOf(size), file.fallocend)) {
       file.on_shrinklist = false;
       continue;
     }

@@ -115,7 +115,7 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
   if (anon) {
     if (mm.folios.entire_mapcount(*f) > 0) {
       for (auto [pid, proc] : AnonVmaFamily(mm, f->owner)) {
-        uint64_t base = f->index << kPageShift;
+        uint64_t base = AnonPageAddress(proc, f->index);
         const Pmd* pmd = proc.pt.FindPmd(base);
         if (pmd != nullptr && pmd->kind == Pmd::Kind::kFolio &&
             pmd->head == head) {
@@ -171,7 +171,9 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
   if (file != nullptr) {
     // __split_unmapped_folio() stores each piece in the xarray; pieces
     // past EOF leave the page cache (__filemap_remove_folio) and are freed.
+    // For shmem, shmem_fallocend(): not below what a fallocate() reached.
     uint64_t eof = (file->size + kPageSize - 1) / kPageSize;
+    if (file->shmem()) eof = std::max(eof, file->fallocend);
     for (Folio* n : made) {
       if (n->index < eof) {
         file->cache.Insert({n->index, n->head, n->order}, &nodes);
@@ -211,8 +213,8 @@ int SplitFolio(MmState& mm, uint32_t head, uint32_t new_order, SplitKind kind,
     const AnonVmaFamily family(mm, parent.owner);
     for (Folio* n : made) {
       if (n->order != 0 || n->nonzero || n->mapcount == 0) continue;
-      uint64_t addr = n->index << kPageShift;
       for (auto [pid, proc] : family) {
+        const uint64_t addr = AnonPageAddress(proc, n->index);
         Pte pte = proc.pt.GetPte(addr);
         if (!pte.present_page() || pte.pfn() != n->head) continue;
         mm.EmitMapping(EVENT_UNMAP, n->head, *n, REASON_SPLIT, pid, addr, 1,

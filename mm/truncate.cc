@@ -104,6 +104,9 @@ void UndoRange(MmState& mm, uint32_t file_id, uint64_t lstart, uint64_t lend,
   File& file = mm.GetFile(file_id);
   uint64_t start = (lstart + kPageSize - 1) / kPageSize;
   uint64_t end = lend == kToEnd ? kToEnd : (lend + 1) / kPageSize;
+  // A punch or truncate from below fallocend to past it lowers it (as
+  // shmem_undo_range() does when not undoing a failed fallocate).
+  if (file.fallocend > start && file.fallocend <= end) file.fallocend = start;
   // Folios the range holds whole (find_lock_entries).
   if (start < end) {
     for (const PageCache::Entry& e : file.cache.InRange(start, end - 1)) {

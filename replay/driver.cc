@@ -19,6 +19,8 @@ namespace mmreplay::replay {
 namespace {
 
 // The validator refuses the machines the model cannot hold.
+static_assert(uint64_t{trace::kMaxTraceFileId} + 1 == mm::kFirstAnonShmemFileId,
+              "trace file ids end where the model's own begin");
 static_assert(trace::kMaxMachinePages == mm::kMaxPages,
               "trace/trace_format.h and mm/page_table.h disagree");
 
@@ -98,6 +100,17 @@ absl::Status Apply(const trace::TraceOp& op, mm::Model& m) {
       return m.PunchHole(u32(PunchHole::kFileIdFieldNumber),
                          u64(PunchHole::kOffsetBytesFieldNumber),
                          u64(PunchHole::kLengthBytesFieldNumber));
+    case Op::kMremap:
+      return m.Mremap(
+          u32(Mremap::kPidFieldNumber), u64(Mremap::kAddrFieldNumber),
+          u64(Mremap::kOldLengthBytesFieldNumber),
+          u64(Mremap::kNewLengthBytesFieldNumber),
+          u32(Mremap::kFlagsFieldNumber), u64(Mremap::kNewAddrFieldNumber));
+    case Op::kFallocate:
+      return m.Fallocate(u32(Fallocate::kFileIdFieldNumber),
+                         u64(Fallocate::kOffsetBytesFieldNumber),
+                         u64(Fallocate::kLengthBytesFieldNumber),
+                         u32(Fallocate::kKeepSizeFieldNumber) != 0);
     case Op::kTruncate:
       return m.Truncate(u32(Truncate::kFileIdFieldNumber),
                         u64(Truncate::kSizeBytesFieldNumber));

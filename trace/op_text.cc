@@ -66,7 +66,8 @@ const std::array<KindText, kMaxOpKind + 1>& Texts() {
 
 bool IsHexField(const FieldDescriptor* f) {
   return f->type() == FieldDescriptor::TYPE_UINT64 &&
-         (f->name() == "addr" || absl::EndsWith(f->name(), "_bytes"));
+         (f->name() == "addr" || absl::EndsWith(f->name(), "_addr") ||
+          absl::EndsWith(f->name(), "_bytes"));
 }
 
 void AppendFlatOpText(uint32_t kind, const uint64_t* args, std::string* out) {

@@ -31,6 +31,15 @@ inline constexpr uint64_t kMaxMachinePages = (uint64_t{1} << 29) - 2;
 // Largest file size (MAX_LFS_FILESIZE).
 inline constexpr uint64_t kMaxFileBytes = 0x7fffffffffffffffull;
 
+// Largest file id a trace may create: ids from 2^31 up name the unnamed
+// shmem files of shared anonymous mappings in the model and its event log
+// (mm::kFirstAnonShmemFileId; the replay driver checks the two agree).
+inline constexpr uint32_t kMaxTraceFileId = 0x7fffffffu;
+
+// mremap() flags (include/uapi/linux/mman.h).
+inline constexpr uint32_t kMremapMaymove = 1;
+inline constexpr uint32_t kMremapFixed = 2;
+
 enum class TraceFormat { kMmt, kTextproto };
 
 // The format a path names by its extension: ".mmt" or ".textproto".

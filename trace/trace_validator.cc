@@ -441,8 +441,19 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
         return c.Error(FileCreate::kMinOrderFieldNumber,
                        "min_order exceeds max_order");
       }
-      return c.Create(&files_, FileCreate::kFileIdFieldNumber, "file",
-                      kMaxFiles);
+      if (c.Get(FileCreate::kFileIdFieldNumber) > kMaxTraceFileId) {
+        return c.Error(FileCreate::kFileIdFieldNumber,
+                       absl::StrCat("file id above ", kMaxTraceFileId,
+                                    " (larger ids name the shmem files of "
+                                    "shared anonymous mappings)"));
+      }
+      RETURN_IF_ERROR(
+          c.Create(&files_, FileCreate::kFileIdFieldNumber, "file", kMaxFiles));
+      if (tmpfs) {
+        tmpfs_files_.insert(
+            static_cast<uint32_t>(c.Get(FileCreate::kFileIdFieldNumber)));
+      }
+      return absl::OkStatus();
     }
     case Op::kFileWrite:
       RETURN_IF_ERROR(c.Known(files_, FileWrite::kFileIdFieldNumber, "file"));
@@ -456,12 +467,47 @@ absl::Status TraceValidator::CheckFlat(const TraceOp& op) {
       RETURN_IF_ERROR(c.Known(files_, PunchHole::kFileIdFieldNumber, "file"));
       return c.FileRange(PunchHole::kOffsetBytesFieldNumber,
                          PunchHole::kLengthBytesFieldNumber, true);
+    case Op::kMremap: {
+      RETURN_IF_ERROR(c.Known(pids_, Mremap::kPidFieldNumber, "process"));
+      RETURN_IF_ERROR(c.AddressRange(Mremap::kAddrFieldNumber,
+                                     Mremap::kOldLengthBytesFieldNumber));
+      RETURN_IF_ERROR(c.AddressRange(Mremap::kAddrFieldNumber,
+                                     Mremap::kNewLengthBytesFieldNumber));
+      const uint64_t flags = c.Get(Mremap::kFlagsFieldNumber);
+      if (flags != 0 && flags != kMremapMaymove &&
+          flags != (kMremapMaymove | kMremapFixed)) {
+        return c.Error(Mremap::kFlagsFieldNumber,
+                       absl::StrFormat("flags 0x%x: 0, MREMAP_MAYMOVE (1) or "
+                                       "MREMAP_MAYMOVE|MREMAP_FIXED (3)",
+                                       flags));
+      }
+      if (flags & kMremapFixed) {
+        return c.AddressRange(Mremap::kNewAddrFieldNumber,
+                              Mremap::kNewLengthBytesFieldNumber);
+      }
+      if (c.Get(Mremap::kNewAddrFieldNumber) != 0) {
+        return c.Error(Mremap::kNewAddrFieldNumber,
+                       "new_addr without MREMAP_FIXED");
+      }
+      return absl::OkStatus();
+    }
+    case Op::kFallocate:
+      RETURN_IF_ERROR(c.Known(files_, Fallocate::kFileIdFieldNumber, "file"));
+      if (!tmpfs_files_.contains(
+              static_cast<uint32_t>(c.Get(Fallocate::kFileIdFieldNumber)))) {
+        return c.Error(Fallocate::kFileIdFieldNumber,
+                       "fallocate is modelled for tmpfs files only");
+      }
+      return c.FileRange(Fallocate::kOffsetBytesFieldNumber,
+                         Fallocate::kLengthBytesFieldNumber, true);
     case Op::kTruncate:
       RETURN_IF_ERROR(c.Known(files_, Truncate::kFileIdFieldNumber, "file"));
       return c.FileRange(Truncate::kSizeBytesFieldNumber, 0, false);
     case Op::kFileUnlink:
       RETURN_IF_ERROR(c.Known(files_, FileUnlink::kFileIdFieldNumber, "file"));
       files_.erase(
+          static_cast<uint32_t>(c.Get(FileUnlink::kFileIdFieldNumber)));
+      tmpfs_files_.erase(
           static_cast<uint32_t>(c.Get(FileUnlink::kFileIdFieldNumber)));
       return absl::OkStatus();
     case Op::kPin:

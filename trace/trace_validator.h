@@ -36,6 +36,8 @@ class TraceValidator {
 
   IdSet pids_;
   IdSet files_;
+  // The tmpfs ones among files_ (fallocate is modelled for tmpfs only).
+  IdSet tmpfs_files_;
   IdSet pins_;
   // The process of each live pin: its exit ends the pin.
   absl::flat_hash_map<uint32_t, uint32_t> pin_pid_;

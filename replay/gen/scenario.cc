@@ -83,13 +83,27 @@ class Scenario {
         absl::StrAppend(&sizes, sizes.empty() ? "" : ",", 4 << order, "K");
       }
     }
+    // Shared anonymous memory's sizes (hugepages-<N>kB/shmem_enabled):
+    // advise or the default, so only MADV_HUGEPAGE regions of the trace
+    // get large shmem folios (the top-level shmem_enabled stays never).
+    std::string shmem_sizes;
+    for (uint32_t order : {2u, 4u, 9u}) {
+      if (!rng_.Percent(order == 9 ? 50 : 25)) continue;
+      SysfsSet* k = h.mutable_profile()->add_knob();
+      k->set_knob(KNOB_SHMEM_ORDER_ENABLED);
+      k->set_order(order);
+      k->set_value(KNOB_VALUE_ADVISE);
+      absl::StrAppend(&shmem_sizes, shmem_sizes.empty() ? "" : ",", 4 << order,
+                      "K");
+    }
     Generated* g = h.mutable_provenance()->mutable_generated();
     g->set_generator("scenario");
     g->set_seed(p_.seed);
     g->set_parameters(p_.anon_reads ? "" : "--no-anon-reads");
     h.set_description(absl::StrCat(
-        "random scenario ", p_.seed,
-        " (anonymous sizes: ", sizes.empty() ? "none" : sizes, ")"));
+        "random scenario ", p_.seed, " (anonymous sizes: ",
+        sizes.empty() ? "none" : sizes, "; shared anonymous sizes: ",
+        shmem_sizes.empty() ? "none" : shmem_sizes, ")"));
     return h;
   }
 
@@ -124,6 +138,19 @@ class Scenario {
       }
     }
     for (auto& [s, v] : keep) m[s] = v;
+  }
+
+  // Makes `at` a VMA boundary of pid if one of its VMAs spans it.
+  void SplitVmaAt(uint32_t pid, uint64_t at) {
+    auto& m = vmas_[pid];
+    auto it = m.upper_bound(at);
+    if (it == m.begin()) return;
+    --it;
+    if (it->first >= at || it->second.end <= at) return;
+    Vma right = it->second;
+    right.file_offset += at - it->first;
+    it->second.end = at;
+    m[at] = right;
   }
 
   void Map(uint32_t pid, uint64_t start, const Vma& v) {
@@ -249,17 +276,19 @@ class Scenario {
         pages = rng_.Between(4, 96);
     }
     const uint32_t pid = 1;
+    // A quarter are MAP_SHARED (shmem_zero_setup: as QEMU's guest memory).
+    const bool shared = rng_.Percent(25);
     Op op;
     MmapAnon* m = op.mutable_mmap_anon();
     m->set_pid(pid);
     m->set_addr(addr);
     m->set_length_bytes(pages * kPageSize);
     m->set_prot(PROT_BITS_READ | PROT_BITS_WRITE);
-    m->set_flags(MAP_BITS_PRIVATE);
+    m->set_flags(shared ? MAP_BITS_SHARED : MAP_BITS_PRIVATE);
     RETURN_IF_ERROR(Emit(op));
     Map(pid, addr,
         Vma{addr + pages * kPageSize, PROT_BITS_READ | PROT_BITS_WRITE, 0, 0,
-            false});
+            shared});
     if (rng_.Percent(85)) {
       RETURN_IF_ERROR(Advise(pid, addr, pages * kPageSize, ADVICE_HUGEPAGE));
     }
@@ -286,6 +315,13 @@ class Scenario {
   }
 
   absl::Status Advise(uint32_t pid, uint64_t addr, uint64_t len, Advice a) {
+    // MADV_(NO)HUGEPAGE may split VMAs at the range's edges: so do ours,
+    // so that an mremap range inside one of ours is inside one of the
+    // kernel's (which may have merged some of ours back).
+    if (a == ADVICE_HUGEPAGE || a == ADVICE_NOHUGEPAGE) {
+      SplitVmaAt(pid, addr);
+      SplitVmaAt(pid, addr + len);
+    }
     Op op;
     Madvise* m = op.mutable_madvise();
     m->set_pid(pid);
@@ -353,7 +389,7 @@ class Scenario {
   absl::Status FileOp(uint32_t id) {
     File& f = files_[id];
     Op op;
-    switch (rng_.Below(6)) {
+    switch (rng_.Below(7)) {
       case 0:
       case 1:
         return FileWriteOp(id);
@@ -375,6 +411,20 @@ class Scenario {
         h->set_length_bytes(FileLength(off));
         break;
       }
+      case 5: {
+        // fallocate, mode 0 or KEEP_SIZE, from the same edges as a punch
+        // (so across a PMD boundary and EOF).
+        const uint64_t off = FileOffset(f);
+        const uint64_t len = FileLength(off);
+        const bool keep = rng_.Percent(50);
+        Fallocate* a = op.mutable_fallocate();
+        a->set_file_id(id);
+        a->set_offset_bytes(off);
+        a->set_length_bytes(len);
+        a->set_keep_size(keep);
+        if (!keep) f.size = std::max(f.size, off + len);
+        break;
+      }
       default: {
         // Shrink (often to inside a folio), grow, or the same size.
         uint64_t size;
@@ -393,6 +443,89 @@ class Scenario {
         f.size = size;
       }
     }
+    return Emit(op);
+  }
+
+  // mremap of a range inside one anonymous VMA of pid, from PickRange's
+  // edges: a move (MREMAP_FIXED) to a slot of its own, at the same offset
+  // in its PMD (a THP moves whole), one page off it (split), or a PMD
+  // boundary, keeping, halving or growing the length; a shrink; or a grow
+  // in place where nothing follows. Shared anonymous memory is not grown
+  // (its shmem file keeps the size it was made with: SIGBUS past it).
+  absl::Status MremapOp(uint32_t pid) {
+    std::vector<std::pair<uint64_t, Vma>> anon;
+    for (const auto& [s, v] : vmas_[pid]) {
+      if (v.file_id == 0) anon.push_back({s, v});
+    }
+    if (anon.empty()) return NewRegion();
+    const auto [start, v] = anon[rng_.Below(anon.size())];
+    uint64_t addr, len;
+    PickRange(start, v.end, &addr, &len);
+    Op op;
+    Mremap* m = op.mutable_mremap();
+    m->set_pid(pid);
+    m->set_addr(addr);
+    m->set_old_length_bytes(len);
+    const uint64_t dice = rng_.Below(100);
+    if (dice < 55) {
+      const uint64_t slot =
+          kAnonBase + (kMaxRegions + moves_++ % 3) * kSlotBytes;
+      uint64_t to;
+      switch (rng_.Below(3)) {
+        case 0:
+          to = slot + (addr & (kPmdSize - 1));
+          break;
+        case 1:
+          to = slot + (addr & (kPmdSize - 1)) + kPageSize;
+          break;
+        default:
+          to = slot + kPmdSize * rng_.Below(2);
+      }
+      uint64_t new_len = len;
+      if (rng_.Percent(20) && len > kPageSize) {
+        new_len = len / 2 / kPageSize * kPageSize;
+      } else if (rng_.Percent(20) && !v.shared) {
+        new_len = len + kPageSize * rng_.Between(1, 512);
+      }
+      // The ranges may not overlap (EINVAL): a range moved before may sit
+      // in this slot.
+      if (to < addr + len && addr < to + new_len) to += kSlotBytes;
+      m->set_new_length_bytes(new_len);
+      m->set_flags(trace::kMremapMaymove | trace::kMremapFixed);
+      m->set_new_addr(to);
+      Unmap(pid, to, to + new_len);
+      Unmap(pid, addr, addr + len);
+      Map(pid, to, Vma{to + new_len, v.prot, 0, 0, v.shared});
+      return Emit(op);
+    }
+    if (dice < 80 || v.shared) {
+      if (len == kPageSize) return Advise(pid, addr, len, ADVICE_HUGEPAGE);
+      // A shrink to a PMD or folio edge, or by a page.
+      uint64_t new_len =
+          rng_.Percent(50)
+              ? len - kPageSize
+              : std::max<uint64_t>(kPageSize, len / 2 / kPageSize * kPageSize);
+      m->set_new_length_bytes(new_len);
+      Unmap(pid, addr + new_len, addr + len);
+      return Emit(op);
+    }
+    // A grow in place: the range ends its VMA and the pages after it are
+    // free (the slots are 16 MiB apart).
+    const uint64_t end = v.end;
+    const uint64_t grow =
+        kPageSize * (rng_.Percent(50) ? kPagesPerPmd : rng_.Between(1, 64));
+    for (const auto& [s, w] : vmas_[pid]) {
+      if (s < end + grow && w.end > end) {
+        return Advise(pid, addr, len, ADVICE_HUGEPAGE);
+      }
+    }
+    if ((end - kAnonBase) / kSlotBytes !=
+        (end + grow - 1 - kAnonBase) / kSlotBytes) {
+      return Advise(pid, addr, len, ADVICE_HUGEPAGE);
+    }
+    m->set_old_length_bytes(end - addr);
+    m->set_new_length_bytes(end - addr + grow);
+    Map(pid, end, Vma{end + grow, v.prot, 0, 0, false});
     return Emit(op);
   }
 
@@ -434,7 +567,9 @@ class Scenario {
       if (!PickRun(
               pid,
               [&](const Vma& v) {
-                return (v.prot & need) != 0 && (v.file_id != 0 || anon_ok);
+                // Shared anonymous memory is shmem: a read allocates.
+                return (v.prot & need) != 0 &&
+                       (v.file_id != 0 || v.shared || anon_ok);
               },
               &lo, &hi)) {
         return NewRegion();
@@ -522,8 +657,8 @@ class Scenario {
       if (!PickRun(
               pid,
               [&](const Vma& v) {
-                return (v.prot & need) != 0 &&
-                       (v.file_id != 0 || p_.anon_reads || foll_pin);
+                return (v.prot & need) != 0 && (v.file_id != 0 || v.shared ||
+                                                p_.anon_reads || foll_pin);
               },
               &lo, &hi)) {
         return NewRegion();
@@ -539,13 +674,14 @@ class Scenario {
       pins_[pid].push_back(id);
       return Emit(op);
     }
-    if (dice < 82) {
+    if (dice < 77) {
       if (files_.empty()) return NewFile();
       auto it = files_.begin();
       std::advance(it, rng_.Below(files_.size()));
       if (rng_.Percent(20)) return MapFile(it->first);
       return FileOp(it->first);
     }
+    if (dice < 82) return MremapOp(pid);
     if (dice < 90) {
       op.mutable_deferred_split_scan();
       return Emit(op);
@@ -560,11 +696,13 @@ class Scenario {
       return Advise(pid, addr, len,
                     rng_.Percent(75) ? ADVICE_HUGEPAGE : ADVICE_NOHUGEPAGE);
     }
-    // MADV_COLLAPSE of a PMD-aligned block of a written anonymous region.
+    // MADV_COLLAPSE of a PMD-aligned block of a written private anonymous
+    // region (the collapse of shared anonymous memory is not modelled).
     if (!PickRun(
             pid,
             [](const Vma& v) {
-              return v.file_id == 0 && (v.prot & PROT_BITS_WRITE) != 0;
+              return v.file_id == 0 && !v.shared &&
+                     (v.prot & PROT_BITS_WRITE) != 0;
             },
             &lo, &hi)) {
       return NewRegion();
@@ -587,6 +725,7 @@ class Scenario {
   uint64_t emitted_ = 0;
   uint32_t regions_ = 0;
   uint32_t maps_ = 0;
+  uint32_t moves_ = 0;  // mremap moves made (their slots rotate)
   uint32_t files_made_ = 0;
   uint32_t pids_made_ = 0;
   uint32_t pins_made_ = 0;

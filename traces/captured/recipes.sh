@@ -415,3 +415,56 @@ begin shmem_unused_huge_shrink_mthp "an order-4 folio a later write allocated pa
 file ALWAYS; pwrite 0 $PAGE; shrink; pwrite $((2 * PAGE)) $((16 * PAGE)); shrink
 begin shmem_unused_huge_shrink_mthp_order1 "the same for an order-1 folio at EOF (campaign seed 7203)"
 file ALWAYS; pwrite 0 $((0x1805)); shrink; pwrite $((0x1805)) $((0x14c1)); shrink
+# --- fallocate (modes 0 and KEEP_SIZE) -----------------------------------------
+falloc() { op "fallocate { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) }"; }
+falloc_keep() { op "fallocate { file_id: 1 offset_bytes: $(hex $1) length_bytes: $(hex $2) keep_size: true }"; }
+begin shmem_fallocate_always_straddle_pmd "fallocate mode 0 of [2 MiB - 4 KiB, +8 KiB) on huge=always: an order-9 folio on each side of the PMD boundary, the file extended to the range's end"
+file ALWAYS; falloc $((2 * MiB - PAGE)) $((2 * PAGE)); shrink
+begin shmem_fallocate_within_size_straddle_pmd "fallocate mode 0 of [0x1f0000, +128 KiB) on huge=within_size: order 9 below the PMD boundary, order 4 above it (bounded by the range's end)"
+file WITHIN_SIZE; falloc $((0x1f0000)) $((0x20000))
+begin shmem_fallocate_keep_size_past_eof "fallocate KEEP_SIZE from inside EOF to past it on huge=within_size: folios sized by the range's end although i_size stays; a folio wholly past EOF is not seen; truncate up then shows it"
+file WITHIN_SIZE; pwrite 0 $((2 * PAGE)); falloc_keep $PAGE $((62 * PAGE)); trunc $((64 * PAGE))
+begin shmem_fallocate_keep_size_shrink "fallocate KEEP_SIZE of 3 MiB on huge=always over a 1-page file: the shrinker's split at EOF keeps the pieces below fallocend (shmem_fallocend)"
+file ALWAYS; pwrite 0 $((0x1805)); falloc_keep 0 $((3 * MiB)); shrink; trunc $((4 * MiB))
+begin shmem_fallocate_then_punch "fallocate mode 0 of 2 MiB on huge=always, then a punch of page 2: the not-uptodate folio splits as a written one does"
+file ALWAYS; falloc 0 $((2 * MiB)); punch $((2 * PAGE)) $PAGE
+# --- MAP_SHARED anonymous memory (shmem_zero_setup) ------------------------------
+shmem_size() { echo "knob: KNOB_SHMEM_ORDER_ENABLED order: $1 value: KNOB_VALUE_$2"; }
+map_shared() { op "mmap_anon { pid: $pid addr: $(at $1) length_bytes: $(hex $(($2 * PAGE))) prot: 3 flags: 1 }"; }
+begin shared_anon_small_fork "MAP_SHARED anonymous memory with the shmem knobs at their defaults: order-0 pages on write faults; after fork the child maps the same pages on its own faults; MADV_DONTNEED and munmap leave the pages in the shmem file"
+proc; map_shared 0 32; write 0 32; forkp 1 2; in_proc 2 write 3 2; madv 4 4 DONTNEED; unmap 8 8; write 4 1; quit 1
+begin shared_anon_pmd_dontneed "MAP_SHARED anonymous memory, hugepages-2048kB/shmem_enabled advise and MADV_HUGEPAGE: a PMD-mapped shmem THP; MADV_DONTNEED of a page splits the PMD mapping only (no deferred split for shmem); the shrinker changes nothing; a write maps the page again" \
+  "$(shmem_size 9 ADVISE)"
+proc; map_shared 0 512; madv 0 512 HUGEPAGE; write 0 512; madv 5 1 DONTNEED; shrink; write 5 1
+begin shared_anon_pmd_fork_munmap "a PMD shmem THP of MAP_SHARED anonymous memory after fork: the child faults the PMD in on its own; munmap of half of the parent's mapping; the folio stays whole" \
+  "$(shmem_size 9 ADVISE)"
+proc; map_shared 0 512; madv 0 512 HUGEPAGE; write 0 512; forkp 1 2; in_proc 2 write 0 1; unmap 256 256; shrink; quit 2
+begin shared_anon_mthp64k "MAP_SHARED anonymous memory with hugepages-64kB/shmem_enabled advise and MADV_HUGEPAGE: 64K shmem mTHPs on write faults; a page of one zapped" \
+  "$(shmem_size 4 ADVISE)"
+proc; map_shared 0 64; madv 0 64 HUGEPAGE; write 0 64; madv 17 1 DONTNEED; shrink
+# --- mremap (move, grow, shrink) ------------------------------------------------
+# mremap_op OLD_PAGE OLD_PAGES NEW_PAGES FLAGS [NEW_PAGE]
+mremap_op() {
+  local to="0x0"
+  [ "$4" = 3 ] && to="$(at "$5")"
+  op "mremap { pid: $pid addr: $(at $1) old_length_bytes: $(hex $(($2 * PAGE))) new_length_bytes: $(hex $(($3 * PAGE))) flags: $4 new_addr: $to }"
+}
+begin mremap_thp_move_aligned "mremap of a whole PMD THP to another PMD-aligned address: move_huge_pmd carries the PMD as it is"
+proc; thp_region 1; mremap_op 0 512 512 3 1024; shrink
+begin mremap_thp_move_unaligned "mremap of a whole PMD THP to an address one page past a PMD boundary: the PMD is split (thp_split_pmd) and its PTEs moved; the folio stays whole, fully mapped, not queued"
+proc; thp_region 1; mremap_op 0 512 512 3 1025; shrink
+begin mremap_thp_page_out "split_pte_mapped_thp's setup: mremap of page 1 of a PMD THP elsewhere PTE-maps the THP across two VMAs; munmap of the rest leaves one page mapped: queued, and the shrinker splits it" 
+proc; thp_region 1; mremap_op 1 1 1 3 2049; shrink; unmap 0 512; shrink
+begin mremap_thp_shrink "mremap shrinking a PMD THP's VMA to its lower half unmaps the upper half as munmap does: PMD split, deferred split, the shrinker frees the upper half"
+proc; thp_region 1; mremap_op 0 512 256 0; shrink
+begin mremap_thp_grow_in_place "mremap growing a THP's VMA in place to 4 MiB: the PMD stays; the new half faults small pages (the VMA has VM_NOHUGEPAGE)"
+proc; thp_region 1; mremap_op 0 512 1024 0; write 512 512
+begin mremap_thp_move_grow "mremap moving a PMD THP to an aligned address and growing it to 4 MiB: the PMD moves, the rest is empty until written"
+proc; thp_region 1; mremap_op 0 512 1024 3 2048; write 2560 16
+begin mremap_thp_fork_move_page "after fork, the parent moves page 3 of the shared THP away: both PMDs were mapped; the parent's is split; a write by the child then copies one page (do_wp_page)"
+proc; thp_region 1; forkp 1 2; mremap_op 3 1 1 3 3075; in_proc 2 write 3 1; shrink; quit 2; shrink
+begin mremap_shared_anon_move "mremap of MAP_SHARED anonymous memory (order-0 shmem pages) to another address: the pages move with the mapping"
+proc; map_shared 0 16; write 0 16; mremap_op 4 8 8 3 1024; write 1024 2; unmap 0 4
+begin shared_anon_mthp_pin_refault_partial "a FOLL_PIN fault of the zapped pages of a partly zapped 64K shmem mTHP maps only the pages faulted: finish_fault maps a whole large folio only where all its PTEs are none (campaign seed 26006)" \
+  "$(shmem_size 4 ADVISE)"
+proc; map_shared 0 1024; madv 0 1024 HUGEPAGE; write 0 1024; madv 1015 9 DONTNEED; gup_pin 2 1022 2; unpin 2; write 1015 1
