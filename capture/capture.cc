@@ -250,9 +250,33 @@ class Run {
     // collapsed back). Until the capture ends, it sleeps: the write wakes it
     // for one pass, before the trace's processes exist, then it waits
     // scan_sleep_millisecs, here UINT_MAX (49 days). Restored at the end.
-    RETURN_IF_ERROR(WriteControlFile(
-        "/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs",
-        "4294967295", /*restore=*/true));
+    // That timed wait is khugepaged_wait_work()'s only while it has work
+    // (an mm on its list); with none it waits for the next mm, and
+    // __khugepaged_enter() wakes it for a pass at once when the list was
+    // empty (campaign seeds 25089, 27009: a trace's first MADV_HUGEPAGE
+    // woke it, a collapse at a time that varied between runs). So a keeper
+    // process holds an mm on the list for the capture's length: an empty
+    // MADV_HUGEPAGE region, nothing there to collapse.
+    RETURN_IF_ERROR(StartKhugepagedKeeper());
+    // A capture killed before its cleanup leaves UINT_MAX behind, and every
+    // later one would put that back: the kernel's default
+    // (DEFAULT_SCAN_SLEEP, 10 s) is restored instead.
+    const std::string sleep_path =
+        "/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs";
+    // Once: the later runs of this capture find this capture's own value.
+    static bool stale_checked = false;
+    absl::StatusOr<std::string> sleep_now = ReadControlFile(sleep_path);
+    if (!std::exchange(stale_checked, true) && sleep_now.ok() &&
+        *sleep_now == "4294967295") {
+      fprintf(stderr,
+              "mmcapture: %s is 4294967295, left by a capture that did not "
+              "end cleanly; 10000 (the kernel's default) is put back at the "
+              "end\n",
+              sleep_path.c_str());
+      RETURN_IF_ERROR(WriteControlFile(sleep_path, "10000", false));
+    }
+    RETURN_IF_ERROR(WriteControlFile(sleep_path, "4294967295",
+                                     /*restore=*/true));
     char dir[] = "/tmp/mmcapture.XXXXXX";
     if (mkdtemp(dir) == nullptr) {
       return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
@@ -261,6 +285,37 @@ class Run {
     cleanup::RemoveAtEnd(root_);
     ASSIGN_OR_RETURN(baseline_, ReadCounters());
     return absl::OkStatus();
+  }
+
+  // A process whose mm khugepaged_enter_vma() puts on khugepaged's list,
+  // killed at the end: MADV_HUGEPAGE over an aligned 2 MiB, THP allowed
+  // in the process. The region needs an anon_vma first (for khugepaged,
+  // __thp_vma_allowable_orders() refuses a VMA without one), so a page is
+  // written and zapped again: a table of none PTEs, which no collapse
+  // takes (more none PTEs than max_ptes_none allows). Where PMD THP is
+  // off, nothing is registered, and khugepaged does not run either.
+  absl::Status StartKhugepagedKeeper() {
+    ASSIGN_OR_RETURN(keeper_, Executor::Spawn());
+    constexpr uint64_t kKeeperAddr = 0x7e0000000000, kPmd = 2 << 20;
+    const auto run = [this](Command::Type type, uint64_t length,
+                            uint64_t arg) -> absl::Status {
+      Command c;
+      c.type = type;
+      c.a[0] = kKeeperAddr;
+      c.a[1] = length;
+      c.a[2] = arg;
+      c.a[3] = type == Command::kMmap ? MAP_PRIVATE : 0;
+      ASSIGN_OR_RETURN(int err, keeper_->Run(c));
+      if (err != 0) {
+        return absl::InternalError(
+            absl::StrCat("the khugepaged keeper's mapping: ", strerror(err)));
+      }
+      return absl::OkStatus();
+    };
+    RETURN_IF_ERROR(run(Command::kMmap, kPmd, PROT_READ | PROT_WRITE));
+    RETURN_IF_ERROR(run(Command::kTouch, 4096, 1));
+    RETURN_IF_ERROR(run(Command::kMadvise, 4096, MADV_DONTNEED));
+    return run(Command::kMadvise, kPmd, MADV_HUGEPAGE);
   }
 
   // Runs one op. The error names what failed; the caller adds the record.
@@ -710,6 +765,8 @@ class Run {
   std::vector<std::string> mounts_;
   absl::btree_map<TmpfsHuge, bool> mount_of_;
   absl::btree_map<uint32_t, Proc> procs_;
+  // Keeps khugepaged in its timed sleep (StartKhugepagedKeeper).
+  std::unique_ptr<Executor> keeper_;
   absl::btree_map<uint32_t, File> files_;
   absl::btree_map<uint32_t, uint32_t> pin_owner_;
   CounterValues baseline_;

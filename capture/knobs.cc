@@ -112,6 +112,12 @@ absl::StatusOr<SysfsSet> ReadKnob(const SysfsSet& knob) {
   return absl::InternalError(absl::StrCat(path, ": unknown value ", word));
 }
 
+absl::StatusOr<std::string> ReadControlFile(const std::string& path) {
+  absl::StatusOr<std::string> text = Slurp(path);
+  if (!text.ok()) return text.status();
+  return std::string(absl::StripAsciiWhitespace(*text));
+}
+
 absl::Status WriteControlFile(const std::string& path, const std::string& value,
                               bool restore) {
   if (restore) {

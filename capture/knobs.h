@@ -42,6 +42,9 @@ void ApplyKnob(const SysfsSet& write, std::vector<SysfsSet>* knobs);
 // same order.
 absl::StatusOr<std::vector<SysfsSet>> ReadAllKnobs();
 
+// The contents of a procfs/sysfs file, without surrounding white space.
+absl::StatusOr<std::string> ReadControlFile(const std::string& path);
+
 // Writes `value` to a procfs/sysfs file, registering its old contents for
 // restoring when `restore` is set.
 absl::Status WriteControlFile(const std::string& path, const std::string& value,

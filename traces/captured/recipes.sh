@@ -468,3 +468,6 @@ proc; map_shared 0 16; write 0 16; mremap_op 4 8 8 3 1024; write 1024 2; unmap 0
 begin shared_anon_mthp_pin_refault_partial "a FOLL_PIN fault of the zapped pages of a partly zapped 64K shmem mTHP maps only the pages faulted: finish_fault maps a whole large folio only where all its PTEs are none (campaign seed 26006)" \
   "$(shmem_size 4 ADVISE)"
 proc; map_shared 0 1024; madv 0 1024 HUGEPAGE; write 0 1024; madv 1015 9 DONTNEED; gup_pin 2 1022 2; unpin 2; write 1015 1
+begin anon_small_madv_hugepage_khugepaged_asleep "512 small pages written, then MADV_HUGEPAGE: the pages stay small. khugepaged sleeps for a capture, but its untimed wait for an mm ends when the first mm is registered (__khugepaged_enter wakes it when the list was empty), so mmcapture keeps a process of its own on the list (campaign seeds 25089, 27009: a collapse at once, O-9)" \
+  "knob: KNOB_ENABLED value: KNOB_VALUE_MADVISE"
+proc; map 0 512; write 0 512; madv 0 512 HUGEPAGE; write 0 1; shrink
