@@ -19,13 +19,13 @@ namespace mmreplay::replay {
 namespace {
 
 // zstd levels. The text is large (about 80 bytes an event), so the fastest
-// level. The binary log's columns are about 12 bytes an event before zstd;
-// on a 1M-op churn level 3 made them 2% smaller than level 1 for about 3%
-// more of the replay's time (BM_LogForms in bench/replay_benchmark.cc
-// measures the binary log's cost). Both logs' frames carry a checksum, so
-// that a corrupt log is refused, never read as other events.
+// level. The binary log too: with op columns and runs of events as rows,
+// level 3 made a 1M-op churn's .mme 6% smaller (0.60 bytes an event
+// against 0.63) and its replay 25% slower (2.14M against 2.67M ops/s,
+// BM_LogForms, quiet host). Both logs' frames carry a checksum, so that a
+// corrupt log is refused, never read as other events.
 constexpr int kTextZstdLevel = 1;
-constexpr int kBinaryZstdLevel = 3;
+constexpr int kBinaryZstdLevel = 1;
 
 // Lower-case enum value names without their prefix, built once.
 template <typename Enum, int kMax>
