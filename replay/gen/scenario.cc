@@ -14,9 +14,15 @@
 namespace mmreplay::replay::gen {
 namespace {
 
-// Anonymous regions at kAnonBase + i * kSlotBytes, file mappings at
-// kFileBase + j * kSlotBytes: 2 MiB-aligned, far from mmcapture's own maps.
+// Anonymous regions at kAnonBase + i * kSlotBytes, mremap destinations at
+// kMoveBase + k * kSlotBytes, file mappings at kFileBase + j * kSlotBytes:
+// 2 MiB-aligned, far from mmcapture's own maps. Regions past kMaxRegions
+// are made when no region suits an op, so their slots are not bounded by
+// it: the moves have an area of their own, which no region reaches (a
+// region mapped over a moved range fails with EEXIST in mmcapture, whose
+// mmap is MAP_FIXED_NOREPLACE; campaign seeds 28075, 28079).
 constexpr uint64_t kAnonBase = 0x200000000000ull;
+constexpr uint64_t kMoveBase = 0x208000000000ull;
 constexpr uint64_t kFileBase = 0x210000000000ull;
 constexpr uint64_t kSlotBytes = 16 << 20;
 constexpr uint32_t kMaxRegions = 3;
@@ -468,8 +474,7 @@ class Scenario {
     m->set_old_length_bytes(len);
     const uint64_t dice = rng_.Below(100);
     if (dice < 55) {
-      const uint64_t slot =
-          kAnonBase + (kMaxRegions + moves_++ % 3) * kSlotBytes;
+      const uint64_t slot = kMoveBase + (moves_++ % 3) * kSlotBytes;
       uint64_t to;
       switch (rng_.Below(3)) {
         case 0:
