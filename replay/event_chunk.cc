@@ -281,9 +281,9 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
       ref_before(c.ref_before()), ref_after(c.ref_after()),
       map_before(c.map_before()), map_after(c.map_after());
   Column<uint32_t> repeat(c.repeat()), order(c.order()),
-      run_count(c.run_count()),
-      run_order(c.run_order()), run_length(c.run_length()), pid(c.pid()),
-      file_id(c.file_id()), level(c.level()), scan_result(c.scan_result()),
+      run_count(c.run_count()), run_order(c.run_order()),
+      run_length(c.run_length()), pid(c.pid()), file_id(c.file_id()),
+      level(c.level()), scan_result(c.scan_result()),
       compact_result(c.compact_result()), reason(c.reason());
   Column<uint64_t> split_at(c.split_at()), offset_bytes(c.offset_bytes()),
       length_bytes(c.length_bytes()), nr_pages(c.nr_pages()),
@@ -399,11 +399,12 @@ absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {
   }
   const bool columns_ok =
       repeat.ok() && pfn.ok() && dst.ok() && addr.ok() && index.ok() &&
-      ref_before.ok() && ref_after.ok() && map_before.ok() && map_after.ok() && order.ok() &&
-      run_count.ok() && run_order.ok() && run_length.ok() && pid.ok() &&
-      file_id.ok() && level.ok() && scan_result.ok() && compact_result.ok() &&
-      reason.ok() && split_at.ok() && offset_bytes.ok() && length_bytes.ok() &&
-      nr_pages.ok() && err.ok() && parent.ok();
+      ref_before.ok() && ref_after.ok() && map_before.ok() && map_after.ok() &&
+      order.ok() && run_count.ok() && run_order.ok() && run_length.ok() &&
+      pid.ok() && file_id.ok() && level.ok() && scan_result.ok() &&
+      compact_result.ok() && reason.ok() && split_at.ok() &&
+      offset_bytes.ok() && length_bytes.ok() && nr_pages.ok() && err.ok() &&
+      parent.ok();
   if (!columns_ok) {
     return Corrupt("a column holds fewer or more values than its events use");
   }

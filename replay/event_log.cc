@@ -265,9 +265,9 @@ LogFormat LogFormatForPath(absl::string_view path) {
 
 LogTextWriter::LogTextWriter(trace::OutputFile* out, bool zstd)
     : out_(out),
-      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(
-                       out, kTextZstdLevel, /*checksum=*/true,
-                       /*background=*/true)
+      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel,
+                                                       /*checksum=*/true,
+                                                       /*background=*/true)
                  : nullptr) {}
 
 absl::Status LogTextWriter::Flush() {

@@ -152,8 +152,7 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--timeout" && i + 1 < argc) {
       g_input_seconds = static_cast<unsigned>(strtoul(argv[++i], nullptr, 10));
-    } else if ((a == "--mutations" || a == "--seed" ||
-                a == "--max-seconds") &&
+    } else if ((a == "--mutations" || a == "--seed" || a == "--max-seconds") &&
                i + 1 < argc) {
       uint64_t v = strtoull(argv[++i], nullptr, 10);
       (a == "--mutations" ? mutations : a == "--seed" ? seed : max_seconds) = v;
