@@ -62,6 +62,9 @@ using mmreplay::Summary;
 struct Metric {
   std::string label;
   std::function<int64_t(const Summary&)> value;
+  // For `family[ARG]`: whether a summary lists ARG at all. A name neither
+  // side lists is a typo in the document, not a 0.
+  std::function<bool(const Summary&)> lists = nullptr;
 };
 
 template <typename List, typename Pred, typename Get>
@@ -145,26 +148,38 @@ absl::StatusOr<Metric> FindMetric(const std::string& key) {
     arg = key.substr(family.size() + 1, key.size() - family.size() - 2);
   }
   const auto named = [arg](const auto& e) { return e.name() == arg; };
-  if (family == "bytes_freed") {
-    return Metric{absl::StrCat("KiB freed by ", arg), [=](const Summary& s) {
-                    return Sum(s.bytes_freed(), named, count) / 1024;
+  // One entry of a list: its label, the list, and the value of an entry.
+  const auto entry = [&](std::string label, auto list,
+                         auto get) -> absl::StatusOr<Metric> {
+    return Metric{std::move(label),
+                  [=](const Summary& s) { return Sum(list(s), named, get); },
+                  [=](const Summary& s) {
+                    for (const auto& e : list(s)) {
+                      if (named(e)) return true;
+                    }
+                    return false;
                   }};
+  };
+  if (family == "bytes_freed") {
+    return entry(
+        absl::StrCat("KiB freed by ", arg),
+        [](const Summary& s) -> const auto& { return s.bytes_freed(); },
+        [](const auto& e) { return e.count() / 1024; });
   }
   if (family == "collapses") {
-    return Metric{absl::StrCat("collapses: ", arg), [=](const Summary& s) {
-                    return Sum(s.collapses(), named, count);
-                  }};
+    return entry(
+        absl::StrCat("collapses: ", arg),
+        [](const Summary& s) -> const auto& { return s.collapses(); }, count);
   }
   if (family == "compactions") {
-    return Metric{
+    return entry(
         absl::StrCat("compaction runs: ", arg),
-        [=](const Summary& s) { return Sum(s.compactions(), named, count); }};
+        [](const Summary& s) -> const auto& { return s.compactions(); }, count);
   }
   if (family == "counter") {
-    return Metric{arg, [=](const Summary& s) {
-                    return Sum(s.counters(), named,
-                               [](const auto& e) { return e.value(); });
-                  }};
+    return entry(
+        arg, [](const Summary& s) -> const auto& { return s.counters(); },
+        [](const auto& e) { return e.value(); });
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown metric '", key,
                                                  "' (tests/docs/results.cc "
@@ -214,6 +229,10 @@ absl::StatusOr<std::string> Table(const Comparison& c,
   for (const std::string& key : keys) {
     absl::StatusOr<Metric> m = FindMetric(key);
     if (!m.ok()) return m.status();
+    if (m->lists != nullptr && !m->lists(c.a()) && !m->lists(c.b())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metric '", key, "': neither side's summary lists that name"));
+    }
     const int64_t a = m->value(c.a()), b = m->value(c.b());
     absl::StrAppend(
         &t, "| ", m->label, " | ", a, " | ", b, " | ", Signed(b - a), " | ",

@@ -15,4 +15,13 @@ rc=$?
 if [[ $rc -ne 1 ]] || ! grep -q "balloon-punch: the table is not what" "$TEST_TMPDIR/err"; then
   echo "FAIL: a planted number gave exit $rc:"; cat "$TEST_TMPDIR/err"; exit 1
 fi
+
+# A name the summaries do not list is a typo, refused, not a row of zeros.
+sed 's/^<!-- results balloon-punch: bytes_freed\[punch_hole\]/<!-- results balloon-punch: bytes_freed[punch_hold]/' \
+  "$doc" >"$TEST_TMPDIR/typo.md"
+tests/docs/results --mmreplay replay/mmreplay --check "$TEST_TMPDIR/typo.md" 2>"$TEST_TMPDIR/err"
+rc=$?
+if [[ $rc -ne 2 ]] || ! grep -q "bytes_freed\[punch_hold\]': neither side" "$TEST_TMPDIR/err"; then
+  echo "FAIL: a misspelt name gave exit $rc:"; cat "$TEST_TMPDIR/err"; exit 1
+fi
 echo PASS
