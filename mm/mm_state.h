@@ -295,6 +295,7 @@ inline Folio* MmState::AllocFolio(uint32_t order, Reason reason,
                                   uint32_t* head) {
   std::optional<uint64_t> pfn = buddy.Alloc(order);
   if (!pfn.has_value()) {
+    *head = 0;  // written on every path: callers read it after a check
     AllocFailed(order, reason);
     return nullptr;
   }
