@@ -8,12 +8,12 @@ Pmd& PageTable::PmdFor(uint64_t addr) {
   DCHECK(addr < kUserEnd);
   std::unique_ptr<PudTable>& pud = pgd_[addr >> kPgdShift];
   if (pud == nullptr) {
-    pud = std::make_unique<PudTable>();
+    pud = Take(spare_puds_);
     ++pud_tables_;
   }
   std::unique_ptr<PmdTable>& pmd = pud->entry[PudIndex(addr)];
   if (pmd == nullptr) {
-    pmd = std::make_unique<PmdTable>();
+    pmd = Take(spare_pmds_);
     ++pud->used;
     ++pmd_tables_;
   }
@@ -24,28 +24,36 @@ void PageTable::EntryGone(uint64_t addr) {
   std::unique_ptr<PudTable>& pud = pgd_[addr >> kPgdShift];
   std::unique_ptr<PmdTable>& pmd = pud->entry[PudIndex(addr)];
   if (--pmd->used > 0) return;
-  pmd.reset();
+  Give(pmd, spare_pmds_);
   --pmd_tables_;
   if (--pud->used > 0) return;
-  pud.reset();
+  Give(pud, spare_puds_);
   --pud_tables_;
 }
 
 uint32_t PageTable::NewTable() {
   if (table_counter_ != nullptr) ++*table_counter_;
   if (free_tables_.empty()) {
-    tables_.push_back(std::make_unique<PteTable>());
+    tables_.push_back(Take(spare_ptes_));
     return static_cast<uint32_t>(tables_.size() - 1);
   }
   uint32_t slot = free_tables_.back();
   free_tables_.pop_back();
-  tables_[slot] = std::make_unique<PteTable>();
+  tables_[slot] = Take(spare_ptes_);
   return slot;
 }
 
 void PageTable::FreeTable(uint32_t slot) {
   if (table_counter_ != nullptr) --*table_counter_;
-  tables_[slot].reset();
+  std::unique_ptr<PteTable>& t = tables_[slot];
+  if (t->used != 0) {
+    // Freed with entries left (a table whose PTEs the caller dropped
+    // itself): a spare is empty.
+    t->pte.fill(Pte::None());
+    t->used = 0;
+  }
+  DCHECK(t->NoneRun(0, kPtesPerTable) == kPtesPerTable);
+  Give(t, spare_ptes_);
   free_tables_.push_back(slot);
 }
 
@@ -113,7 +121,17 @@ size_t PageTable::bytes() const {
   return sizeof(pgd_) + pud_tables_ * sizeof(PudTable) +
          pmd_tables_ * sizeof(PmdTable) + tables() * sizeof(PteTable) +
          tables_.capacity() * sizeof(tables_[0]) +
-         free_tables_.capacity() * sizeof(uint32_t);
+         free_tables_.capacity() * sizeof(uint32_t) + spare_bytes();
+}
+
+size_t PageTable::spare_bytes() const {
+  return spare_ptes_.size() * sizeof(PteTable) +
+         spare_pmds_.size() * sizeof(PmdTable) +
+         spare_puds_.size() * sizeof(PudTable);
+}
+
+size_t PageTable::max_spare_bytes() {
+  return kSpares * (sizeof(PteTable) + sizeof(PmdTable) + sizeof(PudTable));
 }
 
 }  // namespace mmreplay::mm

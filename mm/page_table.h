@@ -209,8 +209,11 @@ class PageTable {
 
   // PTE tables in use.
   size_t tables() const { return tables_.size() - free_tables_.size(); }
-  // Bytes of every level of the tables.
+  // Bytes of every level of the tables, spares included.
   size_t bytes() const;
+  // Bytes of the tables kept as spares, and the most they can be.
+  size_t spare_bytes() const;
+  static size_t max_spare_bytes();
 
  private:
   static constexpr int kPudShift = 30;
@@ -242,9 +245,34 @@ class PageTable {
   uint32_t NewTable();
   void FreeTable(uint32_t slot);
 
+  // Tables freed empty, kept (up to kSpares of each level) for the next to
+  // be made: a loop that maps and unmaps one range makes and frees its
+  // upper tables each time. What the model counts is unchanged: a spare is
+  // not a table in use.
+  static constexpr size_t kSpares = 16;
+  template <typename T>
+  static std::unique_ptr<T> Take(std::vector<std::unique_ptr<T>>& spares) {
+    if (spares.empty()) return std::make_unique<T>();
+    std::unique_ptr<T> t = std::move(spares.back());
+    spares.pop_back();
+    return t;
+  }
+  template <typename T>
+  static void Give(std::unique_ptr<T>& t,
+                   std::vector<std::unique_ptr<T>>& spares) {
+    if (spares.size() < kSpares) {
+      spares.push_back(std::move(t));
+    } else {
+      t.reset();
+    }
+  }
+
   std::array<std::unique_ptr<PudTable>, kPgdEntries> pgd_;
   std::vector<std::unique_ptr<PteTable>> tables_;
   std::vector<uint32_t> free_tables_;
+  std::vector<std::unique_ptr<PteTable>> spare_ptes_;
+  std::vector<std::unique_ptr<PmdTable>> spare_pmds_;
+  std::vector<std::unique_ptr<PudTable>> spare_puds_;
   size_t pud_tables_ = 0;
   size_t pmd_tables_ = 0;
   uint64_t* table_counter_ = nullptr;

@@ -264,21 +264,20 @@ LogFormat LogFormatForPath(absl::string_view path) {
 }
 
 LogTextWriter::LogTextWriter(trace::OutputFile* out, bool zstd)
-    : out_(out),
-      zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel,
-                                                       /*checksum=*/true,
-                                                       /*background=*/true)
-                 : nullptr) {}
-
-absl::Status LogTextWriter::Flush() {
-  absl::Status s = zstd_ != nullptr ? zstd_->Write(buf_) : out_->Write(buf_);
-  buf_.clear();
-  return s;
-}
+    : zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel,
+                                                       /*checksum=*/true)
+                 : nullptr),
+      writer_([out, zstd = zstd_.get()](std::string& text) {
+        absl::Status s = zstd != nullptr ? zstd->Write(text) : out->Write(text);
+        text.clear();
+        return s;
+      }) {}
 
 absl::Status LogTextWriter::Finish() {
-  RETURN_IF_ERROR(Flush());
-  return zstd_ != nullptr ? zstd_->Finish() : absl::OkStatus();
+  absl::Status s = Flush();
+  s.Update(writer_.Finish());
+  if (s.ok() && zstd_ != nullptr) s = zstd_->Finish();
+  return s;
 }
 
 EventLog::EventLog(trace::OutputFile* out, LogFormat format)
@@ -286,8 +285,18 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
   if (out_ == nullptr) return;
   if (format_ == LogFormat::kBinary) {
     zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel,
-                                                /*checksum=*/true,
-                                                /*background=*/true);
+                                                /*checksum=*/true);
+    records_ = std::make_unique<trace::WriterThread<LogRecord>>(
+        [zstd = zstd_.get()](LogRecord& record) {
+          absl::Status s = zstd->WriteDelimited(record);
+          // A chunk's columns keep their capacity for the next.
+          if (record.has_chunk()) {
+            record.mutable_chunk()->Clear();
+          } else {
+            record.Clear();
+          }
+          return s;
+        });
   } else {
     text_ =
         std::make_unique<LogTextWriter>(out_, format_ == LogFormat::kTextZstd);
@@ -296,13 +305,12 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
 
 void EventLog::WriteHeader(absl::string_view profile) {
   if (text_ != nullptr) text_->buffer() += EventLogHeader(profile);
-  if (zstd_ != nullptr) {
+  if (records_ != nullptr) {
     LogHeader* h = record_.mutable_header();
     h->set_magic(std::string(kBinaryLogMagic));
     h->set_version(kEventLogVersion);
     h->set_profile(std::string(profile));
-    status_.Update(zstd_->WriteDelimited(record_));
-    record_.Clear();
+    WriteRecord();
   }
 }
 
@@ -313,7 +321,7 @@ void EventLog::Emit(const mm::Event& event) {
     // After a failed write the buffer is still emptied (and the error
     // kept): memory stays bounded.
     status_.Update(text_->MaybeFlush());
-  } else if (zstd_ != nullptr) {
+  } else if (records_ != nullptr) {
     // A run is one row (of at most kMaxRowRepeat events).
     for (uint32_t i = 0; i < event.repeat(); i += kMaxRowRepeat) {
       encoder_.Add(event, i, std::min(event.repeat() - i, kMaxRowRepeat));
@@ -327,7 +335,7 @@ void EventLog::BeginOp(uint64_t number, const trace::TraceOp& op) {
   if (text_ != nullptr) {
     AppendOpLine(number, op.kind, op.args, op.note, &text_->buffer());
     status_.Update(text_->MaybeFlush());
-  } else if (zstd_ != nullptr) {
+  } else if (records_ != nullptr) {
     ops_.Add(number, op);
     if (ops_.size() == kChunkEvents) WriteChunk();
   }
@@ -340,18 +348,21 @@ void EventLog::WriteChunk() {
   encoder_.Take(record_.mutable_chunk());
   if (ops_.size() > 0) ops_.Take(record_.mutable_chunk()->mutable_ops());
   ++chunks_;
-  if (status_.ok()) status_.Update(zstd_->WriteDelimited(record_));
+  WriteRecord();
 }
+
+void EventLog::WriteRecord() { status_.Update(records_->Submit(&record_)); }
 
 absl::Status EventLog::Finish() {
   if (text_ != nullptr && status_.ok()) status_.Update(text_->Finish());
-  if (zstd_ != nullptr) {
+  if (records_ != nullptr) {
     WriteChunk();
     LogEnd* end = record_.mutable_end();
     end->set_events(events_);
     end->set_chunks(chunks_);
     end->set_ops(op_lines_);
-    if (status_.ok()) status_.Update(zstd_->WriteDelimited(record_));
+    WriteRecord();
+    status_.Update(records_->Finish());
     if (status_.ok()) status_.Update(zstd_->Finish());
   }
   return status_;

@@ -28,6 +28,7 @@
 #include "replay/op_columns.h"
 #include "trace/output_file.h"
 #include "trace/trace_op.h"
+#include "trace/writer_thread.h"
 #include "trace/zstd_stream.h"
 
 namespace mmreplay::replay {
@@ -89,7 +90,8 @@ absl::string_view ReasonName(Reason reason);
 absl::string_view CompactResultName(CompactResult result);
 
 // Writes log text to an OutputFile, zstd-compressed or not, about a MiB at
-// a time.
+// a time; the compressing and writing happen on a thread of their own
+// (trace::WriterThread), while the caller formats the next MiB.
 class LogTextWriter {
  public:
   // Writes to `out` (not owned; must outlive this).
@@ -97,7 +99,8 @@ class LogTextWriter {
 
   // Where to append text; then call MaybeFlush().
   std::string& buffer() { return buf_; }
-  // Writes the buffer once it holds a MiB or more.
+  // Hands the buffer to the writing thread once it holds a MiB or more;
+  // returns the first write error so far.
   [[nodiscard]] absl::Status MaybeFlush() {
     return buf_.size() >= kFlushBytes ? Flush() : absl::OkStatus();
   }
@@ -107,11 +110,12 @@ class LogTextWriter {
 
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
-  absl::Status Flush();
+  absl::Status Flush() { return writer_.Submit(&buf_); }
 
-  trace::OutputFile* out_;
   std::unique_ptr<trace::ZstdWriter> zstd_;
   std::string buf_;
+  // Last: stopped first.
+  trace::WriterThread<std::string> writer_;
 };
 
 // The log of a replay in one of its forms: its events, and its op lines
@@ -135,13 +139,17 @@ class EventLog : public mm::EventSink, public OpSink {
 
  private:
   void WriteChunk();
+  // Hands record_ to records_, leaving it empty.
+  void WriteRecord();
 
   trace::OutputFile* out_;
   const LogFormat format_;
   // The text forms.
   std::unique_ptr<LogTextWriter> text_;
-  // The binary form.
+  // The binary form: records are serialized, compressed and written by
+  // `records_`'s thread.
   std::unique_ptr<trace::ZstdWriter> zstd_;
+  std::unique_ptr<trace::WriterThread<LogRecord>> records_;
   ChunkEncoder encoder_;
   OpColumnsEncoder ops_;
   LogRecord record_;

@@ -19,14 +19,10 @@ constexpr absl::string_view kTruncatedFrame =
 
 }  // namespace
 
-ZstdWriter::ZstdWriter(OutputFile* out, int level, bool checksum,
-                       bool background)
+ZstdWriter::ZstdWriter(OutputFile* out, int level, bool checksum)
     : out_(out), cctx_(ZSTD_createCCtx()), zbuf_(ZSTD_CStreamOutSize()) {
   ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, checksum ? 1 : 0);
-  // A libzstd built without threads refuses this and compresses in the
-  // caller's thread: the same content, only slower.
-  if (background) ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, 1);
 }
 
 ZstdWriter::~ZstdWriter() { ZSTD_freeCCtx(cctx_); }

@@ -30,13 +30,9 @@ class ZstdWriter {
  public:
   // Compresses into `out` (not owned; must outlive this) at zstd `level`;
   // with `checksum`, the frame ends in a checksum of its content, which a
-  // reader checks: a corrupt file is refused rather than misread. With
-  // `background`, a zstd worker thread compresses while the caller goes on
-  // (ZSTD_c_nbWorkers = 1): the frame is zstd's multithreaded format,
-  // the same bytes on every run (zstd's output does not depend on timing),
-  // though not the bytes of the single-threaded frame.
-  ZstdWriter(OutputFile* out, int level, bool checksum = false,
-             bool background = false);
+  // reader checks: a corrupt file is refused rather than misread. To
+  // compress while the caller goes on, call it from a trace::WriterThread.
+  ZstdWriter(OutputFile* out, int level, bool checksum = false);
   ~ZstdWriter();
   ZstdWriter(const ZstdWriter&) = delete;
   ZstdWriter& operator=(const ZstdWriter&) = delete;

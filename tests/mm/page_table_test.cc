@@ -27,9 +27,44 @@ TEST(PageTableTest, PtesAndTheirTables) {
   pt.ClearPmd(kA);
   EXPECT_EQ(pt.FindPmd(kA), nullptr);
   EXPECT_EQ(pt.tables(), 0u);
-  // The PMD and PUD tables went with the last entry; the PTE table slot
-  // stays for reuse.
-  EXPECT_LE(pt.bytes(), empty + 64);
+  // The PMD and PUD tables went with the last entry, kept as spares with
+  // the PTE table; the PTE table's slot stays for reuse.
+  EXPECT_GT(pt.spare_bytes(), 0u);
+  EXPECT_LE(pt.bytes() - pt.spare_bytes(), empty + 64);
+  // Made again from the spares: nothing new.
+  const size_t before = pt.bytes();
+  pt.SetPte(kA, Pte::Page(78, true));
+  EXPECT_EQ(pt.spare_bytes(), 0u);
+  EXPECT_EQ(pt.GetPte(kA).pfn(), 78u);
+  EXPECT_TRUE(pt.GetPte(kA + 5 * 4096).none()) << "a spare is empty";
+  EXPECT_EQ(pt.Table(*pt.FindPmd(kA)).used, 1);
+  EXPECT_LE(pt.bytes(), before + 64);
+}
+
+TEST(PageTableTest, SparesAreBounded) {
+  PageTable pt;
+  // Tables in 64 PGD entries' ranges (512 GiB apart), all made, then all
+  // freed: 64 of each level, more than are kept.
+  constexpr uint64_t kStep = uint64_t{1} << 39;
+  for (uint64_t i = 0; i < 64; ++i) pt.SetPte(i * kStep, Pte::Page(1, true));
+  EXPECT_EQ(pt.tables(), 64u);
+  for (uint64_t i = 0; i < 64; ++i) pt.ClearPmd(i * kStep);
+  EXPECT_EQ(pt.tables(), 0u);
+  EXPECT_GT(pt.spare_bytes(), 0u);
+  EXPECT_LE(pt.spare_bytes(), PageTable::max_spare_bytes());
+}
+
+TEST(PageTableTest, ATableFreedWithEntriesComesBackEmpty) {
+  PageTable pt;
+  PteTable& t = pt.MakeTable(kA);
+  t.pte[7] = Pte::Page(9, true);
+  t.used = 1;
+  // A PMD made huge over a table drops the table (SetHuge requires it
+  // empty), so clear the PMD with its entry still set.
+  pt.ClearPmd(kA);
+  PteTable& again = pt.MakeTable(kA);
+  EXPECT_EQ(again.used, 0);
+  EXPECT_EQ(again.NoneRun(0, kPtesPerTable), kPtesPerTable);
 }
 
 TEST(PageTableTest, HugeEntriesAndSplitIntoATable) {
