@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -218,6 +219,27 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   l.AppendTo(out);
 }
 
+namespace {
+
+// Adds 1 << (4 * digit) to the hex number in line[begin, end), in place;
+// false (and line unchanged) when the sum needs one more digit, or the
+// number has too few.
+bool AddHexDigit(std::string& line, size_t begin, size_t end, size_t digit) {
+  if (end - begin <= digit) return false;
+  size_t at = end - 1 - digit;
+  for (;;) {
+    if (line[at] != 'f') break;
+    if (at == begin) return false;
+    --at;
+  }
+  // Carry: the f's after `at` (up to the digit added at) become 0's.
+  line[at] = line[at] == '9' ? 'a' : static_cast<char>(line[at] + 1);
+  for (size_t i = at + 1; i < end - digit; ++i) line[i] = '0';
+  return true;
+}
+
+}  // namespace
+
 void AppendEventLines(const mm::Event& event, std::string* out) {
   if (event.repeat() == 1) {
     AppendEventLine(event, out);
@@ -225,35 +247,35 @@ void AppendEventLines(const mm::Event& event, std::string* out) {
     return;
   }
   // A run (a zap of order-0 folios, say): its lines differ only in the pfn
-  // and addr values (Event::Nth), so the first line is formatted in full and
-  // the others are copied from it around those two values. Formatting is
-  // most of a replay's time, and runs most of the lines.
+  // and addr values (Event::Nth: pfn + i, addr + i pages), so the first line
+  // is formatted in full and each next one is the last with those two hex
+  // numbers counted up in place; where a number gains a digit, the line is
+  // formatted in full again. Formatting is most of a replay's time, and
+  // runs most of the lines.
   DCHECK(event.has_pfn());
-  const size_t first = out->size();
-  AppendEventLine(event.Nth(0), out);
-  out->push_back('\n');
-  const absl::string_view line = absl::string_view(*out).substr(first);
-  auto value = [line](absl::string_view key) {
-    const size_t at = line.find(key);
-    if (at == absl::string_view::npos)
-      return std::make_pair(line.size(), line.size());
-    const size_t begin = at + key.size();
-    return std::make_pair(begin, line.find_first_of(" \n", begin));
+  std::string line;
+  size_t pfn_begin = 0, pfn_end = 0, addr_begin = 0, addr_end = 0;
+  auto format = [&](uint32_t i) {
+    line.clear();
+    AppendEventLine(event.Nth(i), &line);
+    line.push_back('\n');
+    auto value = [&line](absl::string_view key) {
+      const size_t begin = absl::string_view(line).find(key) + key.size();
+      return std::make_pair(begin, line.find_first_of(" \n", begin));
+    };
+    std::tie(pfn_begin, pfn_end) = value(" pfn=0x");
+    if (event.has_addr()) std::tie(addr_begin, addr_end) = value(" addr=0x");
   };
-  const auto [pfn_begin, pfn_end] = value(" pfn=0x");
-  const auto [addr_begin, addr_end] =
-      event.has_addr() ? value(" addr=0x")
-                       : std::make_pair(line.size(), line.size());
-  // Copies of the pieces around the values: `line` points into *out, which
-  // the appends below may move.
-  const std::string head(line.substr(0, pfn_begin));
-  const std::string middle(line.substr(pfn_end, addr_begin - pfn_end));
-  const std::string tail(line.substr(addr_end));
+  format(0);
+  out->reserve(out->size() + line.size() * event.repeat());
+  out->append(line);
   for (uint32_t i = 1; i < event.repeat(); ++i) {
-    absl::StrAppend(out, head, absl::Hex(event.pfn() + i), middle);
-    if (event.has_addr()) {
-      absl::StrAppend(out, absl::Hex(event.addr() + (uint64_t{i} << 12)), tail);
-    }
+    // A page is 0x1000: the addr's fourth digit from the right.
+    const bool counted =
+        AddHexDigit(line, pfn_begin, pfn_end, 0) &&
+        (!event.has_addr() || AddHexDigit(line, addr_begin, addr_end, 3));
+    if (!counted) format(i);
+    out->append(line);
   }
 }
 

@@ -217,16 +217,26 @@ TEST(EventLogTest, ARunsLinesAreThoseOfItsEventsAlone) {
   free_run.set_pfn(0xfe);
   free_run.set_order(0);
   free_run.set_reason(REASON_MUNMAP);
-  for (mm::Event e : {map, free_run}) {
-    e.set_repeat(5);
-    std::string want;
-    for (uint32_t i = 0; i < e.repeat(); ++i) {
-      AppendEventLine(e.Nth(i), &want);
-      want.push_back('\n');
+  // A carry inside the numbers (0x...0fe000 -> 0x...100000), an addr of
+  // fewer digits than a page's (0x0), and a long run.
+  mm::Event carry = map;
+  carry.set_pfn(0x1fe);
+  carry.set_addr(0x7f00000fe000);
+  mm::Event low = map;
+  low.set_pfn(0xe);
+  low.set_addr(0);
+  for (mm::Event e : {map, free_run, carry, low}) {
+    for (uint32_t repeat : {5u, 600u}) {
+      e.set_repeat(repeat);
+      std::string want;
+      for (uint32_t i = 0; i < e.repeat(); ++i) {
+        AppendEventLine(e.Nth(i), &want);
+        want.push_back('\n');
+      }
+      std::string got = "kept ";
+      AppendEventLines(e, &got);
+      EXPECT_EQ(got, "kept " + want);
     }
-    std::string got = "kept ";
-    AppendEventLines(e, &got);
-    EXPECT_EQ(got, "kept " + want);
   }
 }
 
