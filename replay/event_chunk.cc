@@ -3,6 +3,10 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "base/check.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/delimited_message_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "mm/scan_result.h"
 
 namespace mmreplay::replay {
@@ -150,123 +154,171 @@ absl::Status EventFromProto(const Event& m, mm::Event* e) {
 }
 
 void ChunkEncoder::Add(const mm::Event& e, uint32_t i, uint32_t count) {
-  EventChunk& c = chunk_;
+  PackedColumns& c = columns_;
+  ++rows_;
   uint32_t fields = 0;
   // The row's last event is what the next row's deltas are against.
   const uint32_t last = count - 1;
   if (count > 1) {
     fields |= kRepeat;
-    c.add_repeat(count);
+    c.Put(EventChunk::kRepeatFieldNumber, count);
   }
-  c.add_kind(e.kind());
-  c.add_op_delta(e.op_index() - op_);
+  c.Put(EventChunk::kKindFieldNumber, e.kind());
+  c.Put(EventChunk::kOpDeltaFieldNumber, e.op_index() - op_);
   op_ = e.op_index();
   // The i-th event of the run has pfn + i (mm::Event::Nth).
   const uint64_t pfn = e.has_pfn() ? e.pfn() + i : 0;
   if (e.has_pfn()) {
     fields |= kPfn;
-    c.add_pfn(static_cast<int64_t>(pfn - pfn_));
+    c.PutSint64(EventChunk::kPfnFieldNumber, static_cast<int64_t>(pfn - pfn_));
     pfn_ = pfn + last;
   }
   if (e.has_order()) {
     fields |= kOrder;
-    c.add_order(e.order());
+    c.Put(EventChunk::kOrderFieldNumber, e.order());
   }
   if (e.has_dst_pfn()) {
     fields |= kDst;
-    c.add_dst(static_cast<int64_t>(e.dst_pfn() - pfn));
+    c.PutSint64(EventChunk::kDstFieldNumber,
+                static_cast<int64_t>(e.dst_pfn() - pfn));
   }
   if (e.has_split_at()) {
     fields |= kSplitAt;
-    c.add_split_at(e.split_at());
+    c.Put(EventChunk::kSplitAtFieldNumber, e.split_at());
   }
   if (!e.new_orders().empty()) {
     fields |= kOrders;
-    c.add_run_count(static_cast<uint32_t>(e.new_orders().size()));
+    c.Put(EventChunk::kRunCountFieldNumber,
+          static_cast<uint32_t>(e.new_orders().size()));
     for (const mm::Event::OrderRun& run : e.new_orders()) {
-      c.add_run_order(run.order);
-      c.add_run_length(run.count);
+      c.Put(EventChunk::kRunOrderFieldNumber, run.order);
+      c.Put(EventChunk::kRunLengthFieldNumber, run.count);
     }
   }
   if (e.pid() != 0) {
     fields |= kPid;
-    c.add_pid(e.pid());
+    c.Put(EventChunk::kPidFieldNumber, e.pid());
   }
   if (e.has_addr()) {
     fields |= kAddr;
     uint64_t addr = e.addr() + (uint64_t{i} << 12);
-    c.add_addr(static_cast<int64_t>(addr - addr_));
+    c.PutSint64(EventChunk::kAddrFieldNumber,
+                static_cast<int64_t>(addr - addr_));
     addr_ = addr + (uint64_t{last} << 12);
   }
   if (e.file_id() != 0) {
     fields |= kFile;
-    c.add_file_id(e.file_id());
+    c.Put(EventChunk::kFileIdFieldNumber, e.file_id());
   }
   if (e.has_index()) {
     fields |= kIndex;
-    c.add_index(static_cast<int64_t>(e.index() - index_));
+    c.PutSint64(EventChunk::kIndexFieldNumber,
+                static_cast<int64_t>(e.index() - index_));
     index_ = e.index();
   }
   if (e.has_offset_bytes()) {
     fields |= kOffset;
-    c.add_offset_bytes(e.offset_bytes());
+    c.Put(EventChunk::kOffsetBytesFieldNumber, e.offset_bytes());
   }
   if (e.has_length_bytes()) {
     fields |= kLength;
-    c.add_length_bytes(e.length_bytes());
+    c.Put(EventChunk::kLengthBytesFieldNumber, e.length_bytes());
   }
   if (e.nr_pages() != 0) {
     fields |= kPages;
-    c.add_nr_pages(e.nr_pages());
+    c.Put(EventChunk::kNrPagesFieldNumber, e.nr_pages());
   }
   if (e.level() != MAP_LEVEL_UNSPECIFIED) {
     fields |= kLevel;
-    c.add_level(e.level());
+    c.Put(EventChunk::kLevelFieldNumber, e.level());
   }
   if (e.has_ref_before()) {
     fields |= kRefBefore;
-    c.add_ref_before(e.ref_before());
+    c.PutSint64(EventChunk::kRefBeforeFieldNumber, e.ref_before());
   }
   if (e.has_ref_after()) {
     fields |= kRefAfter;
-    c.add_ref_after(e.ref_after() - e.ref_before());
+    c.PutSint64(EventChunk::kRefAfterFieldNumber,
+                e.ref_after() - e.ref_before());
   }
   if (e.has_map_before()) {
     fields |= kMapBefore;
-    c.add_map_before(e.map_before());
+    c.PutSint64(EventChunk::kMapBeforeFieldNumber, e.map_before());
   }
   if (e.has_map_after()) {
     fields |= kMapAfter;
-    c.add_map_after(e.map_after() - e.map_before());
+    c.PutSint64(EventChunk::kMapAfterFieldNumber,
+                e.map_after() - e.map_before());
   }
   if (e.err() != 0) {
     fields |= kErr;
-    c.add_err(e.err());
+    c.PutSint32(EventChunk::kErrFieldNumber, e.err());
   }
   if (e.has_scan_result()) {
     fields |= kScan;
-    c.add_scan_result(static_cast<uint32_t>(e.scan_result()));
+    c.Put(EventChunk::kScanResultFieldNumber,
+          static_cast<uint32_t>(e.scan_result()));
   }
   if (e.has_compact_result()) {
     fields |= kCompact;
-    c.add_compact_result(e.compact_result());
+    c.Put(EventChunk::kCompactResultFieldNumber, e.compact_result());
   }
   if (e.reason() != REASON_UNSPECIFIED) {
     fields |= kReason;
-    c.add_reason(e.reason());
+    c.Put(EventChunk::kReasonFieldNumber, e.reason());
   }
   if (e.non_uniform()) fields |= kNonUniform;
   if (e.has_parent_pfn()) {
     fields |= kParent;
-    c.add_parent(pfn - e.parent_pfn());
+    c.Put(EventChunk::kParentFieldNumber, pfn - e.parent_pfn());
   }
-  c.add_fields(fields);
+  c.Put(EventChunk::kFieldsFieldNumber, fields);
+}
+
+void ChunkEncoder::AppendRecord(absl::string_view ops, std::string* out) {
+  // Fields in number order, as protobuf writes them: the columns, the op
+  // columns (28), then repeat (29).
+  size_t chunk = 0;
+  for (int f = 1; f < EventChunk::kOpsFieldNumber; ++f) {
+    chunk += columns_.FieldBytes(f);
+  }
+  if (!ops.empty()) {
+    chunk += PackedColumns::LengthDelimitedBytes(EventChunk::kOpsFieldNumber,
+                                                 ops.size());
+  }
+  chunk += columns_.FieldBytes(EventChunk::kRepeatFieldNumber);
+  // A LogRecord holding the chunk (field 2), after its length.
+  PackedColumns::AppendVarint(
+      PackedColumns::LengthDelimitedBytes(LogRecord::kChunkFieldNumber, chunk),
+      out);
+  PackedColumns::AppendVarint(
+      google::protobuf::internal::WireFormatLite::MakeTag(
+          LogRecord::kChunkFieldNumber,
+          google::protobuf::internal::WireFormatLite::
+              WIRETYPE_LENGTH_DELIMITED),
+      out);
+  PackedColumns::AppendVarint(chunk, out);
+  for (int f = 1; f < EventChunk::kOpsFieldNumber; ++f) {
+    columns_.AppendField(f, out);
+  }
+  if (!ops.empty()) {
+    PackedColumns::AppendLengthDelimited(EventChunk::kOpsFieldNumber, ops, out);
+  }
+  columns_.AppendField(EventChunk::kRepeatFieldNumber, out);
+  columns_.Clear();
+  rows_ = 0;
+  op_ = pfn_ = addr_ = index_ = 0;
 }
 
 void ChunkEncoder::Take(EventChunk* out) {
-  out->Clear();
-  out->Swap(&chunk_);
-  op_ = pfn_ = addr_ = index_ = 0;
+  std::string record;
+  AppendRecord("", &record);
+  google::protobuf::io::ArrayInputStream in(record.data(),
+                                            static_cast<int>(record.size()));
+  LogRecord r;
+  CHECK(google::protobuf::util::ParseDelimitedFromZeroCopyStream(&r, &in,
+                                                                 nullptr));
+  out->Swap(r.mutable_chunk());
 }
 
 absl::Status DecodeChunk(const EventChunk& c, std::vector<mm::Event>* events) {

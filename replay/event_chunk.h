@@ -8,12 +8,15 @@
 #define MMREPLAY_REPLAY_EVENT_CHUNK_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "mm/event.h"
 #include "proto/event.pb.h"
 #include "proto/event_log.pb.h"
+#include "replay/packed_columns.h"
 
 namespace mmreplay::replay {
 
@@ -36,13 +39,20 @@ class ChunkEncoder {
   // kMaxRowRepeat, first + count <= event.repeat().
   void Add(const mm::Event& event, uint32_t first, uint32_t count = 1);
   // Rows in the chunk.
-  int size() const { return chunk_.kind_size(); }
-  // Moves the chunk into *out (its old contents are dropped) and starts an
-  // empty one.
+  int size() const { return rows_; }
+  // Appends the chunk to *out as the binary log writes it: one LogRecord
+  // holding it, after the record's varint length (a delimited record), with
+  // `ops` (a serialized OpColumns; empty: none) as its op columns, the
+  // bytes protobuf's deterministic serialization of that record gives.
+  // Starts an empty chunk.
+  void AppendRecord(absl::string_view ops, std::string* out);
+  // The chunk as a message (parsed from AppendRecord's bytes), with no op
+  // columns; starts an empty chunk.
   void Take(EventChunk* out);
 
  private:
-  EventChunk chunk_;
+  PackedColumns columns_{EventChunk::kRepeatFieldNumber};
+  int rows_ = 0;
   uint64_t op_ = 0;
   uint64_t pfn_ = 0;
   uint64_t addr_ = 0;

@@ -13,6 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/delimited_message_util.h"
 #include "mm/errno.h"
 #include "trace/op_text.h"
 
@@ -308,15 +310,10 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
   if (format_ == LogFormat::kBinary) {
     zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel,
                                                 /*checksum=*/true);
-    records_ = std::make_unique<trace::WriterThread<LogRecord>>(
-        [zstd = zstd_.get()](LogRecord& record) {
-          absl::Status s = zstd->WriteDelimited(record);
-          // A chunk's columns keep their capacity for the next.
-          if (record.has_chunk()) {
-            record.mutable_chunk()->Clear();
-          } else {
-            record.Clear();
-          }
+    records_ = std::make_unique<trace::WriterThread<std::string>>(
+        [zstd = zstd_.get()](std::string& block) {
+          absl::Status s = zstd->Write(block);
+          block.clear();
           return s;
         });
   } else {
@@ -328,11 +325,12 @@ EventLog::EventLog(trace::OutputFile* out, LogFormat format)
 void EventLog::WriteHeader(absl::string_view profile) {
   if (text_ != nullptr) text_->buffer() += EventLogHeader(profile);
   if (records_ != nullptr) {
-    LogHeader* h = record_.mutable_header();
+    LogRecord record;
+    LogHeader* h = record.mutable_header();
     h->set_magic(std::string(kBinaryLogMagic));
     h->set_version(kEventLogVersion);
     h->set_profile(std::string(profile));
-    WriteRecord();
+    WriteRecord(record);
   }
 }
 
@@ -367,23 +365,33 @@ void EventLog::BeginOp(uint64_t number, const trace::TraceOp& op) {
 // an op's line comes before its first event, in this chunk or a later one.
 void EventLog::WriteChunk() {
   if (encoder_.size() == 0 && ops_.size() == 0) return;
-  encoder_.Take(record_.mutable_chunk());
-  if (ops_.size() > 0) ops_.Take(record_.mutable_chunk()->mutable_ops());
+  ops_.AppendTo(&ops_bytes_);
+  encoder_.AppendRecord(ops_bytes_, &block_);
+  ops_bytes_.clear();
   ++chunks_;
-  WriteRecord();
+  WriteBlock();
 }
 
-void EventLog::WriteRecord() { status_.Update(records_->Submit(&record_)); }
+void EventLog::WriteRecord(const LogRecord& record) {
+  {
+    google::protobuf::io::StringOutputStream out(&block_);
+    google::protobuf::util::SerializeDelimitedToZeroCopyStream(record, &out);
+  }
+  WriteBlock();
+}
+
+void EventLog::WriteBlock() { status_.Update(records_->Submit(&block_)); }
 
 absl::Status EventLog::Finish() {
   if (text_ != nullptr && status_.ok()) status_.Update(text_->Finish());
   if (records_ != nullptr) {
     WriteChunk();
-    LogEnd* end = record_.mutable_end();
+    LogRecord record;
+    LogEnd* end = record.mutable_end();
     end->set_events(events_);
     end->set_chunks(chunks_);
     end->set_ops(op_lines_);
-    WriteRecord();
+    WriteRecord(record);
     status_.Update(records_->Finish());
     if (status_.ok()) status_.Update(zstd_->Finish());
   }

@@ -139,20 +139,23 @@ class EventLog : public mm::EventSink, public OpSink {
 
  private:
   void WriteChunk();
-  // Hands record_ to records_, leaving it empty.
-  void WriteRecord();
+  // Appends `record` to block_ and hands block_ to records_.
+  void WriteRecord(const LogRecord& record);
+  void WriteBlock();
 
   trace::OutputFile* out_;
   const LogFormat format_;
   // The text forms.
   std::unique_ptr<LogTextWriter> text_;
-  // The binary form: records are serialized, compressed and written by
-  // `records_`'s thread.
+  // The binary form: records are written as delimited LogRecords into
+  // block_, a chunk at a time, and handed to records_'s thread, which
+  // compresses and writes them.
   std::unique_ptr<trace::ZstdWriter> zstd_;
-  std::unique_ptr<trace::WriterThread<LogRecord>> records_;
+  std::unique_ptr<trace::WriterThread<std::string>> records_;
   ChunkEncoder encoder_;
   OpColumnsEncoder ops_;
-  LogRecord record_;
+  std::string ops_bytes_;
+  std::string block_;
   uint64_t chunks_ = 0;
   uint64_t events_ = 0;
   uint64_t op_lines_ = 0;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "replay/event_log.h"
 #include "trace/op_schema.h"
 
@@ -16,18 +17,45 @@ absl::Status Corrupt(absl::string_view what) {
 
 void OpColumnsEncoder::Add(uint64_t number, const trace::TraceOp& op) {
   DCHECK(op.rich == nullptr && op.info != nullptr);
-  if (ops_.kind_size() == 0) ops_.set_first_op(number);
+  if (ops_ == 0) first_op_ = number;
   if (!op.note.empty()) {
-    ops_.add_note_index(static_cast<uint32_t>(ops_.kind_size()));
-    ops_.add_note(std::string(op.note));
+    columns_.Put(OpColumns::kNoteIndexFieldNumber, static_cast<uint32_t>(ops_));
+    notes_.emplace_back(op.note);
   }
-  ops_.add_kind(op.kind);
-  ops_.mutable_arg()->Add(op.args, op.args + op.info->arity);
+  columns_.Put(OpColumns::kKindFieldNumber, op.kind);
+  for (int i = 0; i < op.info->arity; ++i) {
+    columns_.Put(OpColumns::kArgFieldNumber, op.args[i]);
+  }
+  ++ops_;
+}
+
+void OpColumnsEncoder::AppendTo(std::string* out) {
+  if (ops_ == 0) return;
+  // Fields in number order, as protobuf writes them (first_op is never 0:
+  // ops are numbered from 1).
+  DCHECK(first_op_ != 0);
+  PackedColumns::AppendVarint(
+      google::protobuf::internal::WireFormatLite::MakeTag(
+          OpColumns::kFirstOpFieldNumber,
+          google::protobuf::internal::WireFormatLite::WIRETYPE_VARINT),
+      out);
+  PackedColumns::AppendVarint(first_op_, out);
+  columns_.AppendField(OpColumns::kKindFieldNumber, out);
+  columns_.AppendField(OpColumns::kArgFieldNumber, out);
+  columns_.AppendField(OpColumns::kNoteIndexFieldNumber, out);
+  for (const std::string& note : notes_) {
+    PackedColumns::AppendLengthDelimited(OpColumns::kNoteFieldNumber, note,
+                                         out);
+  }
+  columns_.Clear();
+  notes_.clear();
+  ops_ = 0;
 }
 
 void OpColumnsEncoder::Take(OpColumns* out) {
-  out->Clear();
-  out->Swap(&ops_);
+  std::string bytes;
+  AppendTo(&bytes);
+  CHECK(out->ParseFromString(bytes));
 }
 
 absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines) {

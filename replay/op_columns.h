@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/event_log.pb.h"
+#include "replay/packed_columns.h"
 #include "trace/trace_op.h"
 
 namespace mmreplay::replay {
@@ -22,13 +23,19 @@ class OpColumnsEncoder {
   // Appends op `number`, which follows the op added before it (if any).
   // REQUIRES: op is flat (no expectation record).
   void Add(uint64_t number, const trace::TraceOp& op);
-  int size() const { return ops_.kind_size(); }
-  // Moves the ops into *out (its old contents are dropped) and starts
-  // afresh.
+  int size() const { return ops_; }
+  // Appends the ops as a serialized OpColumns message (nothing when there
+  // are none: the chunk then has no op columns), the bytes protobuf's
+  // deterministic serialization gives, and starts afresh.
+  void AppendTo(std::string* out);
+  // The ops as a message (parsed from AppendTo's bytes); starts afresh.
   void Take(OpColumns* out);
 
  private:
-  OpColumns ops_;
+  PackedColumns columns_{OpColumns::kNoteIndexFieldNumber};
+  int ops_ = 0;
+  uint64_t first_op_ = 0;
+  std::vector<std::string> notes_;
 };
 
 // The op lines of a chunk, in op order.

@@ -6,8 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/delimited_message_util.h"
 #include "gtest/gtest.h"
 #include "replay/event_log.h"
+#include "replay/op_columns.h"
+#include "trace/op_schema.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -273,6 +277,82 @@ TEST(EventChunkTest, CorruptChunksAreRefused) {
   c.set_scan_result(0, 200);
   EXPECT_EQ(DecodeError(c),
             "corrupt event chunk: event 3 has unknown scan result 200");
+}
+
+// The encoders write the wire bytes themselves (replay/packed_columns.h):
+// they must be the bytes protobuf's own deterministic serialization gives
+// for the message they stand for, or a reader's parse would differ.
+std::string Delimited(const LogRecord& record) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::util::SerializeDelimitedToZeroCopyStream(record, &stream);
+  }
+  return out;
+}
+
+LogRecord ParseDelimited(const std::string& bytes) {
+  google::protobuf::io::ArrayInputStream in(bytes.data(),
+                                            static_cast<int>(bytes.size()));
+  LogRecord r;
+  bool clean_eof = false;
+  EXPECT_TRUE(google::protobuf::util::ParseDelimitedFromZeroCopyStream(
+      &r, &in, &clean_eof));
+  EXPECT_EQ(in.ByteCount(), static_cast<int64_t>(bytes.size()));
+  return r;
+}
+
+TEST(EventChunkTest, RecordBytesAreProtobufs) {
+  // Ops with args of every size (a varint of 1 to 10 bytes), notes, and
+  // more rows than a one-byte length holds.
+  uint64_t args[trace::kMaxArity] = {};
+  trace::TraceOp op;
+  op.kind = Op::kTouch;
+  op.info = trace::OpSchema::Get().Find(op.kind);
+  op.args = args;
+  OpColumnsEncoder ops;
+  for (int i = 0; i < 300; ++i) {
+    for (int a = 0; a < op.info->arity; ++a) {
+      args[a] = (uint64_t{1} << ((i + a) % 64)) + static_cast<uint64_t>(i);
+    }
+    op.note = i % 7 == 0 ? "a note \"quoted\"" : "";
+    ops.Add(1000 + static_cast<uint64_t>(i), op);
+  }
+  std::string ops_bytes;
+  ops.AppendTo(&ops_bytes);
+  ASSERT_FALSE(ops_bytes.empty());
+  EXPECT_EQ(ops.size(), 0);
+  ChunkEncoder encoder;
+  for (int round = 0; round < 50; ++round) {
+    for (const mm::Event& e : Events()) encoder.Add(e, 0, e.repeat());
+  }
+  for (const std::string& with_ops : {ops_bytes, std::string()}) {
+    std::string bytes = "kept";
+    if (with_ops.empty()) {
+      for (const mm::Event& e : Events()) encoder.Add(e, 0, e.repeat());
+    }
+    encoder.AppendRecord(with_ops, &bytes);
+    ASSERT_EQ(bytes.substr(0, 4), "kept");
+    bytes.erase(0, 4);
+    const LogRecord record = ParseDelimited(bytes);
+    ASSERT_TRUE(record.has_chunk());
+    EXPECT_EQ(record.chunk().has_ops(), !with_ops.empty());
+    EXPECT_EQ(Delimited(record), bytes);
+    std::vector<mm::Event> decoded;
+    EXPECT_TRUE(DecodeChunk(record.chunk(), &decoded).ok());
+    if (!with_ops.empty()) {
+      EXPECT_EQ(record.chunk().ops().kind_size(), 300);
+      EXPECT_EQ(record.chunk().ops().first_op(), 1000u);
+      EXPECT_EQ(record.chunk().ops().note_size(), 43);
+      OpLines lines;
+      EXPECT_TRUE(DecodeOpColumns(record.chunk().ops(), &lines).ok());
+      EXPECT_EQ(lines.size(), 300u);
+    }
+  }
+  // Nothing added: no ops bytes at all (the chunk has no op columns).
+  std::string none;
+  ops.AppendTo(&none);
+  EXPECT_TRUE(none.empty());
 }
 
 }  // namespace
