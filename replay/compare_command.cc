@@ -45,6 +45,9 @@ std::vector<std::pair<std::string, double>> Rows(const Summary& s) {
   add("events", static_cast<double>(s.events()));
   for (const Count& c : s.ops_by_kind())
     add(absl::StrCat("ops ", c.name()), c.count());
+  for (const Count& c : s.events_by_kind()) {
+    add(absl::StrCat("events ", c.name()), c.count());
+  }
   for (const OrderCount& c : s.folios_allocated()) {
     add(absl::StrCat("folios allocated order ", c.order()), c.count());
   }

@@ -42,6 +42,7 @@ void SummarySink::Emit(const mm::Event& e) {
   if (next_ != nullptr) next_->Emit(e);
   const uint64_t n = e.repeat();
   events_ += n;
+  by_kind_[e.kind()] += n;
   const uint32_t order = e.order();
   switch (e.kind()) {
     case EVENT_FOLIO_ALLOC:
@@ -129,6 +130,15 @@ Summary SummarySink::Finish(absl::string_view profile,
   }
   for (const auto& [name, count] : kinds) {
     AddCount(s.mutable_ops_by_kind(), name, count);
+  }
+  absl::btree_map<absl::string_view, uint64_t> events;
+  for (int k = 0; k < EventKind_ARRAYSIZE; ++k) {
+    if (by_kind_[k] != 0) {
+      events[EventKindName(static_cast<EventKind>(k))] = by_kind_[k];
+    }
+  }
+  for (const auto& [name, count] : events) {
+    AddCount(s.mutable_events_by_kind(), std::string(name), count);
   }
   for (uint32_t o = 0; o < kOrders; ++o) {
     if (allocated_[o] != 0) {
@@ -230,6 +240,7 @@ std::string SummaryTable(const Summary& s) {
         }
       };
   counts("ops by kind", s.ops_by_kind());
+  counts("events by kind", s.events_by_kind());
   orders("folios allocated", s.folios_allocated());
   orders("folios at the end", s.folios_at_end());
   if (!s.splits().empty()) {

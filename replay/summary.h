@@ -36,6 +36,7 @@ class SummarySink : public mm::EventSink {
   mm::EventSink* next_;
   uint64_t events_ = 0;
   std::array<uint64_t, kOrders> allocated_{};
+  std::array<uint64_t, EventKind_ARRAYSIZE> by_kind_{};
   std::array<int64_t, kOrders> live_{};
   // (non_uniform, reason, order) -> (splits, pieces).
   absl::btree_map<std::tuple<bool, int, uint32_t>,

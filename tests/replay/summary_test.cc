@@ -42,6 +42,7 @@ struct FromLog {
   std::map<std::string, std::pair<uint64_t, uint64_t>> splits;  // key: text
   uint64_t pmd_splits = 0, adds = 0, removes = 0, xa_alloc = 0, xa_free = 0;
   std::map<std::string, uint64_t> bytes_freed;
+  std::map<std::string, uint64_t> kinds;
   uint64_t events = 0;
 };
 
@@ -54,6 +55,7 @@ FromLog CountLog(const std::string& golden) {
     ++c.events;
     std::vector<std::string> w = absl::StrSplit(line, ' ');
     const std::string& kind = w[1];
+    ++c.kinds[kind];
     const std::string order_text = Field(line, "order");
     const uint32_t order =
         order_text.empty() ? 0 : static_cast<uint32_t>(Num(order_text));
@@ -102,6 +104,11 @@ TEST(SummaryTest, AgreesWithTheGoldenLogs) {
             .ok());
     Summary s = sink.Finish("p", report, counters);
     EXPECT_EQ(s.events(), want.events);
+    std::map<std::string, uint64_t> kinds;
+    for (const mmreplay::Count& c : s.events_by_kind()) {
+      EXPECT_TRUE(kinds.emplace(c.name(), c.count()).second) << c.name();
+    }
+    EXPECT_EQ(kinds, want.kinds);
     std::map<uint32_t, uint64_t> allocated;
     for (const OrderCount& c : s.folios_allocated()) {
       allocated[c.order()] = c.count();
