@@ -34,8 +34,11 @@
 namespace mmreplay::replay {
 
 // Version of the text form, in the first line of every log (and the
-// binary log's LogHeader.version).
-inline constexpr int kEventLogVersion = 1;
+// binary log's LogHeader.version). 2: ops numbered by ops alone (a
+// trace's expectation records not counted), op lines, split_piece and the
+// partially mapped flag events; a version 1 log numbers its ops otherwise,
+// so the two are not compared.
+inline constexpr int kEventLogVersion = 2;
 
 // LogHeader.magic of every binary log: tells it from a .mmt trace.
 inline constexpr absl::string_view kBinaryLogMagic = "mmreplay event log";

@@ -1,6 +1,6 @@
 // LogReader: reads an event log in any of its three forms, told apart by
 // their first bytes, never by their names: the text (its first line is
-// "# mmreplay event log v1 ..."), the text compressed with zstd, and the
+// "# mmreplay event log v2 ..."), the text compressed with zstd, and the
 // binary log (.mme: a zstd stream whose first record is a LogHeader). It
 // gives the lines of the text form, byte for byte, one at a time: memory
 // holds one line or one chunk of events, whatever the log's size.

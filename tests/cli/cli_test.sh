@@ -127,7 +127,7 @@ expect huge-ranges 0 "mmreplay: replay: tests/cli/traces/huge_ranges.textproto: 
 
 # replay writes the log, whole, to -o; stdout stays empty.
 expect replay 0 "" -- "$mm" replay "$seed" -o "$tmp/seed.log"
-head -n 1 "$tmp/seed.log" | grep -qF "# mmreplay event log v1 profile=linux-6.18" ||
+head -n 1 "$tmp/seed.log" | grep -qF "# mmreplay event log v2 profile=linux-6.18" ||
   { echo "FAIL replay: log header"; fails=$((fails + 1)); }
 
 # An output that is the input is refused, and the input is left as it was.
@@ -285,7 +285,7 @@ expect diff-set 1 "" -- "$mm" diff --set-b batched_rmap_zap=off "$s001"
 stdout_has diff-set "only in $s001 (linux-6.18) / only in $s001 (linux-6.18+batched_rmap_zap=off)"
 expect diff-set-same 0 "" -- "$mm" diff --set batched_rmap_zap=off --profile-b linux-6.18 "$s001"
 expect replay-set 0 "" -- "$mm" replay --set batched_rmap_zap=off,anon_cow_reuse=small "$s001"
-stdout_has replay-set "# mmreplay event log v1 profile=linux-6.18+batched_rmap_zap=off+anon_cow_reuse=small"
+stdout_has replay-set "# mmreplay event log v2 profile=linux-6.18+batched_rmap_zap=off+anon_cow_reuse=small"
 expect replay-set-unknown 2 "mmreplay: replay: unknown switch 'batched_zap' (known: anon_mthp, deferred_split_any_order, batched_rmap_zap, thp_underused_shrinker, truncate_non_uniform_split, thp_cow_split_pmd, huge_zero_wp_thp, madv_free_keeps_covered_folios, huge_zero_wp_thp_queued, collapse_read_only_ptes, fork_cow_pinned, truncate_unmap_on_split_failure, shmem_punch_split, migrate_requeue_dst_deferred, compaction_free_set_count, anon_cow_reuse, compact_large_folios)" -- "$mm" replay --set batched_zap=off "$s001"
 expect replay-set-value 2 "mmreplay: replay: switch 'batched_rmap_zap' takes on or off, not 'maybe'" -- "$mm" replay --set batched_rmap_zap=maybe "$s001"
 expect diff-set-unknown 2 "mmreplay: diff: unknown switch 'nope' (known: anon_mthp, deferred_split_any_order, batched_rmap_zap, thp_underused_shrinker, truncate_non_uniform_split, thp_cow_split_pmd, huge_zero_wp_thp, madv_free_keeps_covered_folios, huge_zero_wp_thp_queued, collapse_read_only_ptes, fork_cow_pinned, truncate_unmap_on_split_failure, shmem_punch_split, migrate_requeue_dst_deferred, compaction_free_set_count, anon_cow_reuse, compact_large_folios)" -- "$mm" diff --set-a nope=on "$s001"
@@ -310,7 +310,7 @@ cp "$seed" "$tmp/textproto-as.log"
 bad_log textproto "not an event log: it is a trace (.textproto)" "$tmp/textproto-as.log"
 printf 'hello
 ' >"$tmp/hello.log"
-bad_log text "not an event log: it does not start with '# mmreplay event log v1'" "$tmp/hello.log"
+bad_log text "not an event log: it does not start with '# mmreplay event log v2'" "$tmp/hello.log"
 { head -n 1 "$tmp/seed.log"; printf '6 folio_free pfn=0x200
  junk
 '; } >"$tmp/junk.log"

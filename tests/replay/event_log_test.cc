@@ -159,7 +159,7 @@ TEST(EventLogTest, EveryKindAndReasonHasAName) {
 
 TEST(EventLogTest, HeaderNamesVersionAndProfile) {
   EXPECT_EQ(EventLogHeader("linux-6.18"),
-            "# mmreplay event log v1 profile=linux-6.18\n");
+            "# mmreplay event log v2 profile=linux-6.18\n");
 }
 
 TEST(EventLogTest, AnEventForARunIsOneLineForEachOfIt) {

@@ -15,7 +15,7 @@ namespace mmreplay::replay {
 namespace {
 
 constexpr char kLog[] =
-    "# mmreplay event log v1 profile=linux-6.18\n"
+    "# mmreplay event log v2 profile=linux-6.18\n"
     "4 folio_alloc pfn=0x200 order=9 ref=1 reason=anon_fault\n"
     "4 map pfn=0x200 order=9 pid=1 addr=0x7f0000000000 pages=512 level=pmd "
     "map=0->1 reason=anon_fault\n"
@@ -49,7 +49,7 @@ TEST(LogDiffTest, EqualLogsAreEqual) { EXPECT_TRUE(Diff(kLog, kLog).equal); }
 TEST(LogDiffTest, CommentsNeverDiffer) {
   std::string other = kLog;
   other.replace(0, other.find('\n'),
-                "# mmreplay event log v1 profile=linux-6.1");
+                "# mmreplay event log v2 profile=linux-6.1");
   EXPECT_TRUE(Diff(kLog, other).equal);
 }
 
@@ -280,7 +280,7 @@ TEST(LogDiffTest, NotALogIsAnError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
             "b.log: not an event log: it does not start with '# mmreplay "
-            "event log v1'");
+            "event log v2'");
 }
 
 }  // namespace

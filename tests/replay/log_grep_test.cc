@@ -17,7 +17,7 @@ namespace {
 
 // The log, a line each; the tests pick the lines they expect by number.
 constexpr const char* kLines[] = {
-    "# mmreplay event log v1 profile=linux-6.18",  // 0
+    "# mmreplay event log v2 profile=linux-6.18",  // 0
     "# op 1: touch { pid: 1 }",
     "1 folio_alloc pfn=0x10 order=2 ref=1 reason=anon_fault",
     "1 folio_alloc pfn=0x14 order=2 ref=1 reason=anon_fault",
@@ -91,7 +91,7 @@ TEST(LogGrepTest, OtherFoliosAndUnusedPfnsMatchNothing) {
 
 TEST(LogGrepTest, ABadLogIsAnError) {
   std::unique_ptr<LogReader> log =
-      LogReader::FromText("t.log", "# mmreplay event log v1 p\nnot a line\n");
+      LogReader::FromText("t.log", "# mmreplay event log v2 p\nnot a line\n");
   auto matched = GrepLog(*log, {}, [](absl::string_view) {});
   EXPECT_EQ(matched.status().message(),
             "t.log: line 2: not an event line: it must be '<op> <kind> "

@@ -87,7 +87,7 @@ TEST(LogReaderTest, FormsAreToldApartByContent) {
   WriteLog(TempPath("mme.dat"), LogFormat::kBinary, events);
   const std::string text = ReadAll(TempPath("text.dat"));
   ASSERT_TRUE(absl::StartsWith(
-      text, "# mmreplay event log v1 profile=linux-6.18\n1 folio_alloc"))
+      text, "# mmreplay event log v2 profile=linux-6.18\n1 folio_alloc"))
       << text.substr(0, 200);
   EXPECT_EQ(ReadAll(TempPath("zst.dat")), text);
   EXPECT_EQ(ReadAll(TempPath("mme.dat")), text);
@@ -185,7 +185,7 @@ void WriteRecords(const std::string& path,
   ASSERT_TRUE((*out)->Commit().ok());
 }
 
-LogRecord Header(uint32_t version = 1) {
+LogRecord Header(uint32_t version = kEventLogVersion) {
   LogRecord r;
   r.mutable_header()->set_magic("mmreplay event log");
   r.mutable_header()->set_version(version);
@@ -288,7 +288,7 @@ TEST(LogReaderTest, WellFormedRecordsRead) {
   const std::string path = TempPath("good.mme");
   WriteRecords(path, {Header(), Chunk(3), End(3, 1)});
   EXPECT_EQ(ReadAll(path),
-            "# mmreplay event log v1 profile=linux-6.18\n"
+            "# mmreplay event log v2 profile=linux-6.18\n"
             "1 folio_alloc pfn=0x0 order=0 ref=1 reason=anon_fault\n"
             "1 map pfn=0x6f68 order=0 pid=1 addr=0x7f0000001000 pages=1 "
             "level=pte map=0->1 reason=anon_fault\n"
@@ -324,18 +324,22 @@ TEST(LogReaderTest, DataAfterTheEndRecord) {
 }
 
 TEST(LogReaderTest, OtherVersion) {
-  const std::string path = TempPath("v2.mme");
-  WriteRecords(path, {Header(2), End(0, 0)});
-  EXPECT_EQ(ReadAll(path),
-            path +
-                ": record 0 (byte 0): event log version 2 (this build "
-                "reads version 1)");
-  const std::string text = TempPath("v2.log");
-  std::FILE* f = std::fopen(text.c_str(), "w");
-  std::fputs("# mmreplay event log v2 profile=linux-6.18\n", f);
-  std::fclose(f);
-  EXPECT_EQ(ReadAll(text),
-            text + ": event log version 2 (this build reads version 1)");
+  // A log of before version 2 (ops numbered with the expectation records),
+  // and one of a later build.
+  for (uint32_t version : {1u, 3u}) {
+    const std::string v = absl::StrCat(version);
+    const std::string path = TempPath("v" + v + ".mme");
+    WriteRecords(path, {Header(version), End(0, 0)});
+    EXPECT_EQ(ReadAll(path), path + ": record 0 (byte 0): event log version " +
+                                 v + " (this build reads version 2)");
+    const std::string text = TempPath("v" + v + ".log");
+    std::FILE* f = std::fopen(text.c_str(), "w");
+    std::fputs(("# mmreplay event log v" + v + " profile=linux-6.18\n").c_str(),
+               f);
+    std::fclose(f);
+    EXPECT_EQ(ReadAll(text), text + ": event log version " + v +
+                                 " (this build reads version 2)");
+  }
 }
 
 TEST(LogReaderTest, CorruptChunk) {
