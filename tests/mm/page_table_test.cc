@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mm/match_run.h"
 
 namespace mmreplay::mm {
 namespace {
@@ -133,6 +134,32 @@ TEST(PageTableTest, BatchesAndNoneRuns) {
   t.pte[9] = Pte::ZeroPage();
   EXPECT_EQ(t.Batch(0, 20, false), 9);
   EXPECT_EQ(t.NoneRun(9, 5), 0);
+}
+
+// MatchRun at its boundaries: runs that end at every position around the
+// eight-entry blocks (and past n), with a key that masks and a step.
+TEST(PageTableTest, MatchRunEndsWhereTheFirstEntryDiffers) {
+  for (int n : {0, 1, 7, 8, 9, 15, 16, 17, 64}) {
+    for (int bad = 0; bad <= n; ++bad) {
+      std::vector<uint32_t> a(static_cast<size_t>(n) + 1);
+      for (int k = 0; k <= n; ++k) {
+        // Flag bits above the mask vary and are ignored.
+        a[k] = (100u + 3u * static_cast<uint32_t>(k)) |
+               (k % 2 == 0 ? 0x80000000u : 0u);
+      }
+      a[bad] ^= 0x10;  // inside the mask: the run ends here
+      EXPECT_EQ(
+          MatchRun(
+              a.data(), n, [](uint32_t v) { return v & 0x7fffffffu; }, 100, 3),
+          std::min(bad, n))
+          << "n " << n << " bad " << bad;
+    }
+  }
+  const int32_t same[10] = {5, 5, 5, 5, 5, 5, 5, 5, 5, -1};
+  EXPECT_EQ(
+      MatchRun(
+          same, 10, [](int32_t v) { return static_cast<uint32_t>(v); }, 5, 0),
+      9);
 }
 
 }  // namespace
