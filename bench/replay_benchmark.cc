@@ -16,14 +16,23 @@
 //                     writing the binary log (.mme); speeds, their ratios to
 //                     counting only, and the .mme's bytes per event
 //                     (issue 27)
+//   BM_DiffLogs       the churn replayed to two .mme logs, then
+//                     `mmreplay diff` of the two (equal: every event read
+//                     and compared), plain and with --ignore pfn, each in a
+//                     process of its own: their times against the replay
+//                     that wrote one log, and their peak resident sets
+//                     (issue 27)
 //
 //   bazel run -c opt //bench:replay_benchmark
 // MMREPLAY_BENCH_OPS=N shortens the traces for quick experiments;
 // MMREPLAY_BENCH_REPS=N sets the repetitions (3).
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bench/fastest.h"
 #include "bench/log_run.h"
@@ -357,6 +367,108 @@ void BM_LogForms(benchmark::State& state) {
       static_cast<double>(binary.bytes) / static_cast<double>(binary.events);
 }
 BENCHMARK(BM_LogForms)
+    ->Unit(benchmark::kSecond)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->ComputeStatistics("max", bench::Max);
+
+// The mmreplay binary: $MMREPLAY_BIN, else the one `bazel run` puts in the
+// runfiles (the working directory), else the one beside this benchmark in
+// bazel-bin.
+std::string MmreplayBinary() {
+  if (const char* env = getenv("MMREPLAY_BIN")) return env;
+  if (access("replay/mmreplay", X_OK) == 0) return "replay/mmreplay";
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "mmreplay";
+  self[n] = '\0';
+  std::string path(self);
+  path = path.substr(0, path.rfind('/'));  // bazel-bin/bench
+  return path.substr(0, path.rfind('/')) + "/replay/mmreplay";
+}
+
+struct Child {
+  int status = -1;
+  double seconds = 0;
+  double max_rss_mib = 0;
+};
+
+// Runs argv as a child process, stdout and stderr to /dev/null; its exit
+// status, wall time and peak resident set.
+Child RunChild(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  Child c;
+  const double start = bench::WallSeconds();
+  pid_t pid;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) ==
+      0) {
+    struct rusage ru;
+    if (wait4(pid, &c.status, 0, &ru) == pid) {
+      c.max_rss_mib = static_cast<double>(ru.ru_maxrss) / 1024;
+    }
+  }
+  c.seconds = bench::WallSeconds() - start;
+  posix_spawn_file_actions_destroy(&actions);
+  return c;
+}
+
+// Issue 27: diff of two binary logs of the churn takes no longer than the
+// replay that writes one, in memory that does not grow with the logs.
+void BM_DiffLogs(benchmark::State& state) {
+  using bench::LogRun;
+  using bench::ReplayToLog;
+  const std::string& trace = ChurnTrace();
+  const char* tmp = getenv("TEST_TMPDIR");
+  const std::string dir = tmp ? tmp : "/tmp";
+  const std::string a = dir + "/mmreplay_bench_diff_a.mme",
+                    b = dir + "/mmreplay_bench_diff_b.mme";
+  const std::string bin = MmreplayBinary();
+  if (access(bin.c_str(), X_OK) != 0) {
+    state.SkipWithError(
+        ("no mmreplay binary at " + bin + " (set MMREPLAY_BIN)").c_str());
+    return;
+  }
+  LogRun replay;
+  Child plain, ignore_pfn;
+  for (auto _ : state) {
+    auto ra = ReplayToLog(trace, a, LogFormat::kBinary);
+    auto rb = ReplayToLog(trace, b, LogFormat::kBinary);
+    if (!ra.ok() || !rb.ok()) {
+      state.SkipWithError("replay failed");
+      return;
+    }
+    replay = *ra;
+    plain = RunChild({bin, "diff", "-q", a, b});
+    ignore_pfn = RunChild({bin, "diff", "-q", "--ignore", "pfn", a, b});
+    if (plain.status != 0 || ignore_pfn.status != 0) {
+      state.SkipWithError("mmreplay diff did not find the two logs equal");
+      return;
+    }
+    state.SetIterationTime(plain.seconds);
+  }
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+  state.counters["replay_s"] = replay.seconds;
+  state.counters["diff_s"] = plain.seconds;
+  state.counters["diff_ignore_pfn_s"] = ignore_pfn.seconds;
+  state.counters["diff_vs_replay"] = plain.seconds / replay.seconds;
+  state.counters["diff_ignore_pfn_vs_replay"] =
+      ignore_pfn.seconds / replay.seconds;
+  state.counters["diff_events_per_s"] =
+      static_cast<double>(replay.events) / plain.seconds;
+  state.counters["diff_max_rss_MiB"] = plain.max_rss_mib;
+  state.counters["diff_ignore_pfn_max_rss_MiB"] = ignore_pfn.max_rss_mib;
+  state.counters["mme_MiB"] = static_cast<double>(replay.bytes) / (1 << 20);
+}
+BENCHMARK(BM_DiffLogs)
     ->Unit(benchmark::kSecond)
     ->UseManualTime()
     ->Iterations(1)
