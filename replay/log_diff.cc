@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "base/page_geometry.h"
+#include "replay/event_chunk.h"
 #include "replay/log_line.h"
 
 namespace mmreplay::replay {
@@ -285,10 +286,24 @@ void MarkDifference(
 absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
                                     const DiffOptions& options) {
   DiffResult result;
+  // Two binary logs' records that are the same byte for byte hold the same
+  // lines: those are not compared line by line (the folio names of
+  // --ignore pfn need every line read).
+  SkippedChunks skipped;
+  // The record kept before a difference holds kChunkEvents lines or more
+  // (every chunk but the last): the context before it needs no more.
+  if (!options.ignore_pfn && options.context <= kChunkEvents) {
+    absl::StatusOr<SkippedChunks> s = SkipEqualChunks(a, b);
+    if (!s.ok()) return s.status();
+    skipped = *s;
+  }
   Side sa(a, options), sb(b, options);
   // Per kind: events only in A, only in B.
   absl::btree_map<std::string, std::pair<uint64_t, uint64_t>> by_kind;
-  uint64_t ops = 0, ops_differ = 0, first_op = 0, last_op = 0;
+  uint64_t ops = skipped.ops, ops_differ = 0, first_op = 0, last_op = 0;
+  // The last op counted: an op whose events began in the records skipped
+  // is counted once.
+  uint64_t counted = skipped.ops > 0 ? skipped.last_op : UINT64_MAX;
   std::string& report = result.report;
   for (;;) {
     const uint64_t op_a = sa.NextOp(), op_b = sb.NextOp();
@@ -296,7 +311,8 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     if (!sb.status().ok()) return sb.status();
     if (op_a == UINT64_MAX && op_b == UINT64_MAX) break;
     const uint64_t op = std::min(op_a, op_b);
-    ++ops;
+    if (op != counted) ++ops;
+    counted = op;
     if (options.progress != nullptr) options.progress->Update(ops);
     // The lines both sides have, in the same order, are not held.
     while (sa.Has(op) && sb.Has(op) && sa.Front().text == sb.Front().text) {

@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <deque>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/check.h"
 #include "proto/event.pb.h"
 #include "proto/event_log.pb.h"
 #include "proto/trace.pb.h"
@@ -204,10 +206,8 @@ class BinaryLogReader : public LogReader {
   bool ReadRecord() {
     absl::string_view body;
     record_ = records_++;
-    switch (
-        input_->NextRecord(trace::kMaxRecordBytes, &body, &record_offset_)) {
+    switch (NextFramed(&body)) {
       case StreamInput::Framed::kError:
-        record_offset_ = input_->offset();
         return FailAt(input_->error());
       case StreamInput::Framed::kEnd:
         return Fail(absl::StrCat("truncated: the log ends after ", record_,
@@ -284,19 +284,84 @@ class BinaryLogReader : public LogReader {
     }
     absl::string_view more;
     record_ = records_++;
-    switch (
-        input_->NextRecord(trace::kMaxRecordBytes, &more, &record_offset_)) {
+    switch (NextFramed(&more)) {
       case StreamInput::Framed::kEnd:
         ended_ = true;
         return false;
       case StreamInput::Framed::kError:
-        record_offset_ = input_->offset();
         return FailAt(input_->error());
       case StreamInput::Framed::kRecord:
         break;
     }
     return FailAt("data after the end record");
   }
+
+  bool PeekRecord(size_t i, absl::string_view* bytes) override {
+    while (peeked_.size() <= i) {
+      if (!peeked_.empty() &&
+          peeked_.back().framed != StreamInput::Framed::kRecord) {
+        return false;
+      }
+      Peeked p;
+      absl::string_view body;
+      p.framed = input_->NextRecord(trace::kMaxRecordBytes, &body, &p.offset);
+      if (p.framed == StreamInput::Framed::kError) p.offset = input_->offset();
+      p.body.assign(body.data(), body.size());
+      peeked_.push_back(std::move(p));
+    }
+    if (peeked_[i].framed != StreamInput::Framed::kRecord) return false;
+    *bytes = peeked_[i].body;
+    return true;
+  }
+
+  bool SkipRecord(uint64_t* ops, uint64_t* last_op) override {
+    DCHECK(next_ == events_.size() && next_op_ == ops_.size() && !header_read_);
+    if (!status().ok() || ended_ || !ReadRecord()) return false;
+    uint64_t lines = 0;
+    if (header_read_) {
+      header_read_ = false;
+      lines = 1;
+    } else {
+      lines = ops_.size();
+      for (const mm::Event& e : events_) {
+        lines += e.repeat();
+        if (e.op_index() != *last_op) {
+          ++*ops;
+          *last_op = e.op_index();
+        }
+      }
+      next_ = events_.size();
+      next_op_ = ops_.size();
+    }
+    SkipLines(lines);
+    return true;
+  }
+
+  // The next record: one PeekRecord() read ahead, else from the stream;
+  // *body views it until the next call. Sets record_offset_.
+  StreamInput::Framed NextFramed(absl::string_view* body) {
+    if (peeked_.empty()) {
+      const StreamInput::Framed framed =
+          input_->NextRecord(trace::kMaxRecordBytes, body, &record_offset_);
+      if (framed == StreamInput::Framed::kError) {
+        record_offset_ = input_->offset();
+      }
+      return framed;
+    }
+    current_ = std::move(peeked_.front());
+    peeked_.pop_front();
+    record_offset_ = current_.offset;
+    *body = current_.body;
+    return current_.framed;
+  }
+
+  struct Peeked {
+    StreamInput::Framed framed = StreamInput::Framed::kEnd;
+    std::string body;
+    uint64_t offset = 0;
+  };
+  std::deque<Peeked> peeked_;
+  Peeked current_;
 
   std::unique_ptr<StreamInput> input_;
   LogRecord record_msg_;
@@ -399,6 +464,26 @@ absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(
 std::unique_ptr<LogReader> LogReader::FromText(std::string name,
                                                std::string text) {
   return std::make_unique<TextLogReader>(std::move(name), std::move(text));
+}
+
+absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b) {
+  SkippedChunks skipped;
+  if (a.format() != LogFormat::kBinary || b.format() != LogFormat::kBinary ||
+      !a.fresh() || !b.fresh()) {
+    return skipped;
+  }
+  // A record is skipped when the one after it is the same on both sides
+  // too: the first record that differs keeps the one before it.
+  absl::string_view ra, rb, next_a, next_b;
+  while (a.PeekRecord(0, &ra) && b.PeekRecord(0, &rb) && ra == rb &&
+         a.PeekRecord(1, &next_a) && b.PeekRecord(1, &next_b) &&
+         next_a == next_b) {
+    if (!a.SkipRecord(&skipped.ops, &skipped.last_op)) return a.status();
+    uint64_t ops_b = 0, last_b = 0;  // the same as a's
+    if (!b.SkipRecord(&ops_b, &last_b)) return b.status();
+    ++skipped.records;
+  }
+  return skipped;
 }
 
 }  // namespace mmreplay::replay

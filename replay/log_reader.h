@@ -26,6 +26,27 @@
 
 namespace mmreplay::replay {
 
+class LogReader;
+
+// What SkipEqualChunks() skipped.
+struct SkippedChunks {
+  // Records skipped on each side (the header among them).
+  uint64_t records = 0;
+  // Ops with events in them, and the last of those (0: none).
+  uint64_t ops = 0;
+  uint64_t last_op = 0;
+};
+
+// Where two binary logs begin with the same records, byte for byte, their
+// lines are the same: reads those records on both sides as Next() would
+// (each checked, the lines and line numbers counted) without making their
+// lines, up to the last one before the first record that differs (that
+// one, and the record before it, are left to Next(): the lines before a
+// difference stay there for its context, as long as a chunk's). Does
+// nothing unless both are binary logs and neither has been read from.
+// Errors: what reading either would give (status()).
+absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b);
+
 class LogReader {
  public:
   // Opens `path` ("-" for stdin) and reads enough to know its form.
@@ -60,6 +81,26 @@ class LogReader {
       : name_(std::move(name)), format_(format) {}
   // Reads the next line; false at the end, or after Fail().
   virtual bool ReadLine(absl::string_view* line) = 0;
+
+  // For SkipEqualChunks(), binary logs only (the others: false). The bytes
+  // of the record `i` records ahead (0: the next), read ahead and kept;
+  // false at the end of the log or on a read error (left for Next() to
+  // meet).
+  virtual bool PeekRecord(size_t i, absl::string_view* bytes) {
+    (void)i;
+    (void)bytes;
+    return false;
+  }
+  // Reads the next record as Next() would and consumes its lines unmade;
+  // adds the ops with events in it (after *last_op) to *ops, and sets
+  // *last_op. False on an error (status() says which).
+  virtual bool SkipRecord(uint64_t* ops, uint64_t* last_op) {
+    (void)ops;
+    (void)last_op;
+    return false;
+  }
+  // Counts n lines as read (SkipRecord()'s).
+  void SkipLines(uint64_t n) { line_number_ += n; }
   // Sets status() to "<name>: <what>" (once); returns false.
   bool Fail(absl::string_view what);
   // Sets status() to `status` as it is (once); returns false.
@@ -69,6 +110,11 @@ class LogReader {
   }
 
  private:
+  friend absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a,
+                                                       LogReader& b);
+  // Whether nothing has been read (no line given, no record skipped).
+  bool fresh() const { return line_number_ == 0; }
+
   std::string name_;
   LogFormat format_;
   uint64_t line_number_ = 0;

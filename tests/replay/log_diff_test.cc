@@ -4,12 +4,18 @@
 // difference.
 #include "replay/log_diff.h"
 
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "replay/event_log.h"
+#include "replay/log_reader.h"
+#include "trace/output_file.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -281,6 +287,123 @@ TEST(LogDiffTest, NotALogIsAnError) {
   EXPECT_EQ(r.status().message(),
             "b.log: not an event log: it does not start with '# mmreplay "
             "event log v2'");
+}
+
+// Two binary logs: the records they share at their start are skipped
+// unread as lines (SkipEqualChunks), and the report is still the one the
+// text forms give, wherever the difference is: in the first chunk, at a
+// chunk's edge, after several, or one log cut short.
+std::string TempPath(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  return std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name;
+}
+
+// `n` events, four an op, alternately an allocation and a map.
+std::vector<mm::Event> ManyEvents(int n) {
+  std::vector<mm::Event> events;
+  mm::Event e;
+  for (int i = 0; i < n; ++i) {
+    e.Clear();
+    e.set_op_index(1 + static_cast<uint64_t>(i) / 4);
+    e.set_kind(i % 2 == 0 ? EVENT_FOLIO_ALLOC : EVENT_MAP);
+    e.set_pfn(static_cast<uint64_t>(i) * 7919 % 262144);
+    e.set_order(0);
+    if (i % 2 == 1) {
+      e.set_pid(1);
+      e.set_addr(0x7f0000000000 + static_cast<uint64_t>(i) * 4096);
+    }
+    e.set_reason(REASON_ANON_FAULT);
+    events.push_back(e);
+  }
+  return events;
+}
+
+void WriteLog(const std::string& path, LogFormat format,
+              const std::vector<mm::Event>& events) {
+  auto out = trace::OutputFile::Create(path);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EventLog log(out->get(), format);
+  log.WriteHeader("linux-6.18");
+  for (const mm::Event& e : events) log.Emit(e);
+  ASSERT_TRUE(log.Finish().ok());
+  ASSERT_TRUE((*out)->Commit().ok());
+}
+
+DiffResult DiffFiles(const std::string& a, const std::string& b,
+                     const DiffOptions& options) {
+  auto la = LogReader::Open(a);
+  auto lb = LogReader::Open(b);
+  EXPECT_TRUE(la.ok() && lb.ok());
+  if (!la.ok() || !lb.ok()) return DiffResult{};
+  absl::StatusOr<DiffResult> r = DiffLogs(**la, **lb, options);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : DiffResult{};
+}
+
+TEST(LogDiffTest, BinaryLogsSkipWhatTheyShareAndReportAsTheText) {
+  const std::vector<mm::Event> base = ManyEvents(30000);
+  std::vector<std::pair<std::string, std::vector<mm::Event>>> others;
+  others.emplace_back("equal", base);
+  for (int at : {5, kChunkEvents - 1, kChunkEvents, 2 * kChunkEvents + 1, 20000,
+                 29999}) {
+    std::vector<mm::Event> changed = base;
+    changed[at].set_pfn(changed[at].pfn() + 1);
+    others.emplace_back(absl::StrCat("pfn at ", at), changed);
+  }
+  others.emplace_back(
+      "cut short",
+      std::vector<mm::Event>(base.begin(), base.begin() + 3 * kChunkEvents));
+  WriteLog(TempPath("a.log"), LogFormat::kText, base);
+  WriteLog(TempPath("a.mme"), LogFormat::kBinary, base);
+  DiffOptions context0, max1, addr;
+  context0.context = 0;
+  max1.max_ops = 1;
+  addr.ignore_addr = true;
+  for (const auto& [what, events] : others) {
+    SCOPED_TRACE(what);
+    WriteLog(TempPath("b.log"), LogFormat::kText, events);
+    WriteLog(TempPath("b.mme"), LogFormat::kBinary, events);
+    for (const DiffOptions& options : {DiffOptions(), context0, max1, addr}) {
+      const DiffResult text =
+          DiffFiles(TempPath("a.log"), TempPath("b.log"), options);
+      const DiffResult binary =
+          DiffFiles(TempPath("a.mme"), TempPath("b.mme"), options);
+      EXPECT_EQ(binary.equal, text.equal);
+      EXPECT_EQ(binary.ops, text.ops);
+      EXPECT_EQ(absl::StrReplaceAll(binary.report, {{".mme", ".log"}}),
+                text.report);
+      EXPECT_EQ(text.equal, what == "equal");
+    }
+  }
+}
+
+TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirEnd) {
+  const std::vector<mm::Event> events = ManyEvents(30000);
+  WriteLog(TempPath("s1.mme"), LogFormat::kBinary, events);
+  WriteLog(TempPath("s2.mme"), LogFormat::kBinary, events);
+  auto a = LogReader::Open(TempPath("s1.mme"));
+  auto b = LogReader::Open(TempPath("s2.mme"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  absl::StatusOr<SkippedChunks> skipped = SkipEqualChunks(**a, **b);
+  ASSERT_TRUE(skipped.ok()) << skipped.status();
+  // The header and every chunk; the end record is left (no record after it
+  // to compare).
+  const uint64_t chunks = (30000 + kChunkEvents - 1) / kChunkEvents;
+  EXPECT_EQ(skipped->records, 1 + chunks);
+  EXPECT_EQ(skipped->ops, 7500u);
+  EXPECT_EQ(skipped->last_op, 7500u);
+  absl::string_view line;
+  EXPECT_FALSE((*a)->Next(&line));
+  EXPECT_TRUE((*a)->status().ok()) << (*a)->status();
+  EXPECT_EQ((*a)->line_number(), 30001u);  // the header and the events
+  // Nothing to skip for a text log.
+  WriteLog(TempPath("s3.log"), LogFormat::kText, events);
+  auto c = LogReader::Open(TempPath("s3.log"));
+  auto d = LogReader::Open(TempPath("s1.mme"));
+  ASSERT_TRUE(c.ok() && d.ok());
+  skipped = SkipEqualChunks(**c, **d);
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_EQ(skipped->records, 0u);
 }
 
 }  // namespace
