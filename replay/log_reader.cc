@@ -203,7 +203,8 @@ class BinaryLogReader : public LogReader {
 
   // Reads the next record: the header (its line into line_), a chunk (into
   // events_), or the end (checked, and the stream must end there).
-  bool ReadRecord() {
+  // With lines false (a record skipped), the op lines are not made.
+  bool ReadRecord(bool lines = true) {
     absl::string_view body;
     record_ = records_++;
     switch (NextFramed(&body)) {
@@ -248,7 +249,7 @@ class BinaryLogReader : public LogReader {
       case LogRecord::kChunk: {
         absl::Status decoded = DecodeChunk(record_msg_.chunk(), &events_);
         if (decoded.ok()) {
-          decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_);
+          decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_, lines);
         }
         if (!decoded.ok()) return FailAt(decoded.message());
         if (ops_.size() > 0 &&
@@ -316,7 +317,7 @@ class BinaryLogReader : public LogReader {
 
   bool SkipRecord(uint64_t* ops, uint64_t* last_op) override {
     DCHECK(next_ == events_.size() && next_op_ == ops_.size() && !header_read_);
-    if (!status().ok() || ended_ || !ReadRecord()) return false;
+    if (!status().ok() || ended_ || !ReadRecord(/*lines=*/false)) return false;
     uint64_t lines = 0;
     if (header_read_) {
       header_read_ = false;

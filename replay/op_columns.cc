@@ -58,7 +58,7 @@ void OpColumnsEncoder::Take(OpColumns* out) {
   CHECK(out->ParseFromString(bytes));
 }
 
-absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines) {
+absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines, bool text) {
   lines->numbers.clear();
   lines->ends.clear();
   lines->text.clear();
@@ -73,16 +73,18 @@ absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines) {
     if (ops.arg_size() - arg < info->arity) {
       return Corrupt(absl::StrCat("op ", i, " has fewer fields than its kind"));
     }
-    absl::string_view text;
+    absl::string_view note_text;
     if (note < ops.note_index_size() &&
         ops.note_index(note) == static_cast<uint32_t>(i)) {
       if (note >= ops.note_size()) return Corrupt("a note index has no note");
-      text = ops.note(note++);
+      note_text = ops.note(note++);
     }
     const uint64_t number = ops.first_op() + static_cast<uint64_t>(i);
-    AppendOpLine(number, ops.kind(i), ops.arg().data() + arg, text,
-                 &lines->text);
-    lines->text.pop_back();  // the newline
+    if (text) {
+      AppendOpLine(number, ops.kind(i), ops.arg().data() + arg, note_text,
+                   &lines->text);
+      lines->text.pop_back();  // the newline
+    }
     arg += info->arity;
     lines->numbers.push_back(number);
     lines->ends.push_back(lines->text.size());

@@ -56,7 +56,9 @@ struct OpLines {
 // The op lines of `ops` (replacing *lines); InvalidArgument when the
 // columns do not agree with each other or with this build's op kinds
 // ("corrupt op columns: ...").
-absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines);
+// With text false, the lines are checked and numbered but left empty.
+absl::Status DecodeOpColumns(const OpColumns& ops, OpLines* lines,
+                             bool text = true);
 
 }  // namespace mmreplay::replay
 
