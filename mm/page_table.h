@@ -3,7 +3,8 @@
 // entries map a PMD-sized folio (pmd_trans_huge), the huge zero folio, or a
 // table of 512 PTEs. A lookup is three array steps (no search); a range walk
 // skips what has no table. Upper-level tables are made on first use and
-// freed when their last entry goes (free_pgtables).
+// freed when their last entry goes (free_pgtables); a few freed tables of
+// each level are kept as spares for the next to be made.
 #ifndef MMREPLAY_MM_PAGE_TABLE_H_
 #define MMREPLAY_MM_PAGE_TABLE_H_
 
