@@ -178,20 +178,29 @@ class BinaryLogReader : public LogReader {
         return true;
       }
     }
-    line_.clear();
-    // A run's row stands for repeat() lines (proto/event_log.proto).
+    // A run's row stands for repeat() lines (proto/event_log.proto),
+    // made at once as the text log makes them (AppendEventLines: each the
+    // last counted up) and given one by one.
     const mm::Event& e = events_[next_];
     if (e.repeat() == 1) {
+      line_.clear();
       AppendEventLine(e, &line_);
       ++next_;
-    } else {
-      AppendEventLine(e.Nth(nth_), &line_);
-      if (++nth_ == e.repeat()) {
-        nth_ = 0;
-        ++next_;
-      }
+      *line = line_;
+      return true;
     }
-    *line = line_;
+    if (nth_ == 0) {
+      run_.clear();
+      AppendEventLines(e, &run_);
+      run_at_ = 0;
+    }
+    const size_t end = run_.find('\n', run_at_);
+    *line = absl::string_view(run_).substr(run_at_, end - run_at_);
+    run_at_ = end + 1;
+    if (++nth_ == e.repeat()) {
+      nth_ = 0;
+      ++next_;
+    }
     return true;
   }
 
@@ -381,6 +390,9 @@ class BinaryLogReader : public LogReader {
   uint64_t chunks_ = 0;
   bool ended_ = false;
   std::string line_;
+  // The lines of the run being given, and where the next one starts.
+  std::string run_;
+  size_t run_at_ = 0;
 };
 
 // What a zstd stream that is not a log holds, for the error.
