@@ -851,19 +851,6 @@ bool CountsShrinkerPasses(const CounterKey& k) {
   return k.second == "thp_split_page_failed" || k.second == "split_failed";
 }
 
-const char* OutcomeName(FolioOutcome o) {
-  switch (o) {
-    case FOLIO_OUTCOME_STAYED:
-      return "stayed";
-    case FOLIO_OUTCOME_MOVED:
-      return "moved";
-    case FOLIO_OUTCOME_SPLIT:
-      return "split";
-    default:
-      return "(none)";
-  }
-}
-
 // A folio of an expect_compaction record, by place and order.
 using FolioKey = std::tuple<uint32_t, uint64_t, uint32_t, uint64_t, uint32_t>;
 FolioKey KeyOf(const FolioFate& f) {
@@ -898,8 +885,8 @@ void MarkCompactionDifferences(std::vector<Op>& mine,
           "after record %d: compaction outcome of the order-%d folio at %s "
           "0x%x: %s vs %s",
           record, f.order(), f.pid() != 0 ? "address" : "file offset",
-          f.pid() != 0 ? f.addr() : f.offset_bytes(), OutcomeName(f.outcome()),
-          OutcomeName(o)));
+          f.pid() != 0 ? f.addr() : f.offset_bytes(),
+          trace::FolioOutcomeName(f.outcome()), trace::FolioOutcomeName(o)));
     }
   }
 }

@@ -260,19 +260,6 @@ void CheckCounters(const ExpectCounters& e, uint64_t record, const mm::Model& m,
   }
 }
 
-const char* OutcomeName(FolioOutcome o) {
-  switch (o) {
-    case FOLIO_OUTCOME_STAYED:
-      return "stayed";
-    case FOLIO_OUTCOME_MOVED:
-      return "moved";
-    case FOLIO_OUTCOME_SPLIT:
-      return "split";
-    default:
-      return "?";
-  }
-}
-
 // Compares the stable folios of an ExpectCompaction with what the model's
 // last compact op did to the folio at the same place (Model::FolioFateAt);
 // appends one mismatch block naming each folio that differs.
@@ -291,15 +278,15 @@ void CheckCompaction(const ExpectCompaction& e, uint64_t record,
       where =
           absl::StrFormat("file %d offset 0x%x", f.file_id(), f.offset_bytes());
     }
-    const std::string want =
-        absl::StrCat("order ", f.order(), " ", OutcomeName(f.outcome()));
+    const std::string want = absl::StrCat("order ", f.order(), " ",
+                                          trace::FolioOutcomeName(f.outcome()));
     if (!got.has_value()) {
       absl::StrAppend(&block, "\n  ", where, ": expected ", want,
                       ", model: no folio there");
     } else if (got->order_before != f.order() || got->outcome != f.outcome()) {
       absl::StrAppend(&block, "\n  ", where, ": expected ", want,
                       ", model order ", got->order_before, " ",
-                      OutcomeName(got->outcome));
+                      trace::FolioOutcomeName(got->outcome));
     }
   }
   if (!block.empty()) {

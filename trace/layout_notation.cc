@@ -146,4 +146,17 @@ uint64_t LayoutPages(const Layout& layout) {
   return pages;
 }
 
+absl::string_view FolioOutcomeName(FolioOutcome outcome) {
+  switch (outcome) {
+    case FOLIO_OUTCOME_STAYED:
+      return "stayed";
+    case FOLIO_OUTCOME_MOVED:
+      return "moved";
+    case FOLIO_OUTCOME_SPLIT:
+      return "split";
+    default:
+      return "(none)";
+  }
+}
+
 }  // namespace mmreplay::trace

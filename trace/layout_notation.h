@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "proto/trace.pb.h"
 #include "trace/layout.h"
 
 namespace mmreplay::trace {
@@ -22,6 +23,11 @@ absl::StatusOr<Layout> ParseLayout(absl::string_view text);
 
 // Total pages a layout spans.
 uint64_t LayoutPages(const Layout& layout);
+
+// The word for an expect_compaction outcome, as mmcapture's and `replay
+// --check`'s messages print it: "stayed", "moved", "split"; "(none)" when
+// unset.
+absl::string_view FolioOutcomeName(FolioOutcome outcome);
 
 }  // namespace mmreplay::trace
 
