@@ -21,14 +21,13 @@
 namespace mmreplay::replay {
 namespace {
 
-// zstd levels. The text is large (about 80 bytes an event), so the fastest
-// level. The binary log too: with op columns and runs of events as rows,
-// level 3 made a 1M-op churn's .mme 6% smaller (0.60 bytes an event
-// against 0.63) and its replay 25% slower (2.14M against 2.67M ops/s,
-// BM_LogForms, quiet host). Both logs' frames carry a checksum, so that a
-// corrupt log is refused, never read as other events.
-constexpr int kTextZstdLevel = 1;
-constexpr int kBinaryZstdLevel = 1;
+// zstd level of both compressed forms. The text is large (about 80 bytes an
+// event), so the fastest level. The binary log too: with op columns and
+// runs of events as rows, level 3 made a 1M-op churn's .mme 6% smaller
+// (0.60 bytes an event against 0.63) and its replay 25% slower (2.14M
+// against 2.67M ops/s, BM_LogForms, quiet host). Both logs' frames carry a
+// checksum, so that a corrupt log is refused, never read as other events.
+constexpr int kZstdLevel = 1;
 
 // Lower-case enum value names without their prefix, built once.
 template <typename Enum, int kMax>
@@ -287,78 +286,71 @@ LogFormat LogFormatForPath(absl::string_view path) {
   return LogFormat::kText;
 }
 
-LogTextWriter::LogTextWriter(trace::OutputFile* out, bool zstd)
-    : zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kTextZstdLevel,
+LogStreamWriter::LogStreamWriter(trace::OutputFile* out, bool zstd)
+    : zstd_(zstd ? std::make_unique<trace::ZstdWriter>(out, kZstdLevel,
                                                        /*checksum=*/true)
                  : nullptr),
-      writer_([out, zstd = zstd_.get()](std::string& text) {
-        absl::Status s = zstd != nullptr ? zstd->Write(text) : out->Write(text);
-        text.clear();
+      writer_([out, zstd = zstd_.get()](std::string& bytes) {
+        absl::Status s =
+            zstd != nullptr ? zstd->Write(bytes) : out->Write(bytes);
+        bytes.clear();
         return s;
       }) {}
 
-absl::Status LogTextWriter::Finish() {
+absl::Status LogStreamWriter::Finish() {
   absl::Status s = Flush();
   s.Update(writer_.Finish());
   if (s.ok() && zstd_ != nullptr) s = zstd_->Finish();
   return s;
 }
 
-EventLog::EventLog(trace::OutputFile* out, LogFormat format)
-    : out_(out), format_(format) {
-  if (out_ == nullptr) return;
-  if (format_ == LogFormat::kBinary) {
-    zstd_ = std::make_unique<trace::ZstdWriter>(out_, kBinaryZstdLevel,
-                                                /*checksum=*/true);
-    records_ = std::make_unique<trace::WriterThread<std::string>>(
-        [zstd = zstd_.get()](std::string& block) {
-          absl::Status s = zstd->Write(block);
-          block.clear();
-          return s;
-        });
-  } else {
-    text_ =
-        std::make_unique<LogTextWriter>(out_, format_ == LogFormat::kTextZstd);
-  }
+EventLog::EventLog(trace::OutputFile* out, LogFormat format) : format_(format) {
+  if (out == nullptr) return;
+  writer_ = std::make_unique<LogStreamWriter>(
+      out, /*zstd=*/format_ != LogFormat::kText);
 }
 
 void EventLog::WriteHeader(absl::string_view profile) {
-  if (text_ != nullptr) text_->buffer() += EventLogHeader(profile);
-  if (records_ != nullptr) {
-    LogRecord record;
-    LogHeader* h = record.mutable_header();
-    h->set_magic(std::string(kBinaryLogMagic));
-    h->set_version(kEventLogVersion);
-    h->set_profile(std::string(profile));
-    WriteRecord(record);
+  if (writer_ == nullptr) return;
+  if (format_ != LogFormat::kBinary) {
+    writer_->buffer() += EventLogHeader(profile);
+    return;
   }
+  LogRecord record;
+  LogHeader* h = record.mutable_header();
+  h->set_magic(std::string(kBinaryLogMagic));
+  h->set_version(kEventLogVersion);
+  h->set_profile(std::string(profile));
+  WriteRecord(record);
 }
 
 void EventLog::Emit(const mm::Event& event) {
   events_ += event.repeat();
-  if (text_ != nullptr) {
-    AppendEventLines(event, &text_->buffer());
-    // After a failed write the buffer is still emptied (and the error
-    // kept): memory stays bounded.
-    status_.Update(text_->MaybeFlush());
-  } else if (records_ != nullptr) {
+  if (writer_ == nullptr) return;
+  if (format_ != LogFormat::kBinary) {
+    AppendEventLines(event, &writer_->buffer());
+  } else {
     // A run is one row (of at most kMaxRowRepeat events).
     for (uint32_t i = 0; i < event.repeat(); i += kMaxRowRepeat) {
       encoder_.Add(event, i, std::min(event.repeat() - i, kMaxRowRepeat));
       if (encoder_.size() == kChunkEvents) WriteChunk();
     }
   }
+  // After a failed write the buffer is still emptied (and the error kept):
+  // memory stays bounded.
+  status_.Update(writer_->MaybeFlush());
 }
 
 void EventLog::BeginOp(uint64_t number, const trace::TraceOp& op) {
   ++op_lines_;
-  if (text_ != nullptr) {
-    AppendOpLine(number, op.kind, op.args, op.note, &text_->buffer());
-    status_.Update(text_->MaybeFlush());
-  } else if (records_ != nullptr) {
+  if (writer_ == nullptr) return;
+  if (format_ != LogFormat::kBinary) {
+    AppendOpLine(number, op.kind, op.args, op.note, &writer_->buffer());
+  } else {
     ops_.Add(number, op);
     if (ops_.size() == kChunkEvents) WriteChunk();
   }
+  status_.Update(writer_->MaybeFlush());
 }
 
 // A chunk holds the events and the ops (their op lines) since the last:
@@ -366,25 +358,19 @@ void EventLog::BeginOp(uint64_t number, const trace::TraceOp& op) {
 void EventLog::WriteChunk() {
   if (encoder_.size() == 0 && ops_.size() == 0) return;
   ops_.AppendTo(&ops_bytes_);
-  encoder_.AppendRecord(ops_bytes_, &block_);
+  encoder_.AppendRecord(ops_bytes_, &writer_->buffer());
   ops_bytes_.clear();
   ++chunks_;
-  WriteBlock();
 }
 
 void EventLog::WriteRecord(const LogRecord& record) {
-  {
-    google::protobuf::io::StringOutputStream out(&block_);
-    google::protobuf::util::SerializeDelimitedToZeroCopyStream(record, &out);
-  }
-  WriteBlock();
+  google::protobuf::io::StringOutputStream out(&writer_->buffer());
+  google::protobuf::util::SerializeDelimitedToZeroCopyStream(record, &out);
 }
 
-void EventLog::WriteBlock() { status_.Update(records_->Submit(&block_)); }
-
 absl::Status EventLog::Finish() {
-  if (text_ != nullptr && status_.ok()) status_.Update(text_->Finish());
-  if (records_ != nullptr) {
+  if (writer_ == nullptr) return status_;
+  if (format_ == LogFormat::kBinary) {
     WriteChunk();
     LogRecord record;
     LogEnd* end = record.mutable_end();
@@ -392,9 +378,8 @@ absl::Status EventLog::Finish() {
     end->set_chunks(chunks_);
     end->set_ops(op_lines_);
     WriteRecord(record);
-    status_.Update(records_->Finish());
-    if (status_.ok()) status_.Update(zstd_->Finish());
   }
+  status_.Update(writer_->Finish());
   return status_;
 }
 

@@ -92,15 +92,16 @@ absl::string_view ReasonName(Reason reason);
 // "complete" for COMPACT_RESULT_COMPLETE, as the log's result= shows it.
 absl::string_view CompactResultName(CompactResult result);
 
-// Writes log text to an OutputFile, zstd-compressed or not, about a MiB at
-// a time; the compressing and writing happen on a thread of their own
-// (trace::WriterThread), while the caller formats the next MiB.
-class LogTextWriter {
+// Writes a log's bytes (its text, or the binary log's records) to an
+// OutputFile, zstd-compressed or not, about a MiB at a time; the
+// compressing and writing happen on a thread of their own
+// (trace::WriterThread), while the caller makes the next MiB.
+class LogStreamWriter {
  public:
   // Writes to `out` (not owned; must outlive this).
-  LogTextWriter(trace::OutputFile* out, bool zstd);
+  LogStreamWriter(trace::OutputFile* out, bool zstd);
 
-  // Where to append text; then call MaybeFlush().
+  // Where to append bytes; then call MaybeFlush().
   std::string& buffer() { return buf_; }
   // Hands the buffer to the writing thread once it holds a MiB or more;
   // returns the first write error so far.
@@ -141,24 +142,18 @@ class EventLog : public mm::EventSink, public OpSink {
   uint64_t events() const { return events_; }
 
  private:
+  // The binary form: appends the chunk, or `record`, as a delimited
+  // LogRecord.
   void WriteChunk();
-  // Appends `record` to block_ and hands block_ to records_.
   void WriteRecord(const LogRecord& record);
-  void WriteBlock();
 
-  trace::OutputFile* out_;
   const LogFormat format_;
-  // The text forms.
-  std::unique_ptr<LogTextWriter> text_;
-  // The binary form: records are written as delimited LogRecords into
-  // block_, a chunk at a time, and handed to records_'s thread, which
-  // compresses and writes them.
-  std::unique_ptr<trace::ZstdWriter> zstd_;
-  std::unique_ptr<trace::WriterThread<std::string>> records_;
+  // Null when counting only.
+  std::unique_ptr<LogStreamWriter> writer_;
+  // The binary form's chunk being made.
   ChunkEncoder encoder_;
   OpColumnsEncoder ops_;
   std::string ops_bytes_;
-  std::string block_;
   uint64_t chunks_ = 0;
   uint64_t events_ = 0;
   uint64_t op_lines_ = 0;

@@ -116,8 +116,8 @@ examples:
     ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(input));
     ASSIGN_OR_RETURN(std::unique_ptr<trace::OutputFile> out,
                      trace::OutputFile::Create(output));
-    LogTextWriter text(out.get(),
-                       LogFormatForPath(output) == LogFormat::kTextZstd);
+    LogStreamWriter text(out.get(),
+                         LogFormatForPath(output) == LogFormat::kTextZstd);
     absl::Status written;
     ASSIGN_OR_RETURN(uint64_t matched,
                      GrepLog(*reader, options, [&](absl::string_view line) {
@@ -157,7 +157,7 @@ absl::Status PrintLog(const std::string& input, const std::string& output) {
   ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(input));
   ASSIGN_OR_RETURN(std::unique_ptr<trace::OutputFile> out,
                    trace::OutputFile::Create(output));
-  LogTextWriter text(out.get(), format == LogFormat::kTextZstd);
+  LogStreamWriter text(out.get(), format == LogFormat::kTextZstd);
   absl::string_view line;
   while (reader->Next(&line)) {
     text.buffer().append(line.data(), line.size());
