@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "replay/event_log.h"
 #include "replay/log_reader.h"
+#include "tests/replay/log_files.h"
 #include "trace/output_file.h"
 
 namespace mmreplay::replay {
@@ -293,11 +294,6 @@ TEST(LogDiffTest, NotALogIsAnError) {
 // unread as lines (SkipEqualChunks), and the report is still the one the
 // text forms give, wherever the difference is: in the first chunk, at a
 // chunk's edge, after several, or one log cut short.
-std::string TempPath(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  return std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name;
-}
-
 // `n` events, four an op, alternately an allocation and a map.
 std::vector<mm::Event> ManyEvents(int n) {
   std::vector<mm::Event> events;
@@ -316,17 +312,6 @@ std::vector<mm::Event> ManyEvents(int n) {
     events.push_back(e);
   }
   return events;
-}
-
-void WriteLog(const std::string& path, LogFormat format,
-              const std::vector<mm::Event>& events) {
-  auto out = trace::OutputFile::Create(path);
-  ASSERT_TRUE(out.ok()) << out.status();
-  EventLog log(out->get(), format);
-  log.WriteHeader("linux-6.18");
-  for (const mm::Event& e : events) log.Emit(e);
-  ASSERT_TRUE(log.Finish().ok());
-  ASSERT_TRUE((*out)->Commit().ok());
 }
 
 DiffResult DiffFiles(const std::string& a, const std::string& b,

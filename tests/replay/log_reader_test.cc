@@ -16,17 +16,13 @@
 #include "replay/event_chunk.h"
 #include "replay/event_log.h"
 #include "replay/op_columns.h"
+#include "tests/replay/log_files.h"
 #include "trace/op_schema.h"
 #include "trace/output_file.h"
 #include "trace/zstd_stream.h"
 
 namespace mmreplay::replay {
 namespace {
-
-std::string TempPath(absl::string_view name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name);
-}
 
 // `n` events like a churn's: allocations and maps of order-0 folios, at
 // PFNs that compress no better than a churn's.
@@ -54,17 +50,6 @@ std::vector<mm::Event> Events(int n) {
     events.push_back(e);
   }
   return events;
-}
-
-void WriteLog(const std::string& path, LogFormat format,
-              const std::vector<mm::Event>& events) {
-  auto out = trace::OutputFile::Create(path);
-  ASSERT_TRUE(out.ok());
-  EventLog log(out->get(), format);
-  log.WriteHeader("linux-6.18");
-  for (const mm::Event& e : events) log.Emit(e);
-  ASSERT_TRUE(log.Finish().ok());
-  ASSERT_TRUE((*out)->Commit().ok());
 }
 
 // The whole text of the log at `path`, or its error.
