@@ -121,10 +121,14 @@ class Event {
   // The i-th event of the run, alone.
   Event Nth(uint32_t i) const {
     Event e = *this;
-    e.repeat_ = 1;
-    e.pfn_ += i;
-    e.addr_ += uint64_t{i} << 12;
+    e.ToNth(i);
     return e;
+  }
+  // Makes this event the i-th of its run, alone (Nth() in place).
+  void ToNth(uint32_t i) {
+    repeat_ = 1;
+    pfn_ += i;
+    addr_ += uint64_t{i} << 12;
   }
 
   // EVENT_SPLIT: the orders of the resulting folios in PFN order, as runs

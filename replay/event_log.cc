@@ -220,6 +220,59 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   l.AppendTo(out);
 }
 
+bool SameEventLine(const mm::Event& a, const mm::Event& b) {
+  // The fields in AppendEventLine()'s order, each where it shows them.
+  auto same = [](bool has_a, auto value_a, bool has_b, auto value_b) {
+    return has_a == has_b && value_a == value_b;
+  };
+  if (a.op_index() != b.op_index() || a.kind() != b.kind() ||
+      !same(a.has_pfn(), a.pfn(), b.has_pfn(), b.pfn()) ||
+      !same(a.has_order(), a.order(), b.has_order(), b.order()) ||
+      !same(a.has_dst_pfn(), a.dst_pfn(), b.has_dst_pfn(), b.dst_pfn()) ||
+      !same(a.has_parent_pfn(), a.parent_pfn(), b.has_parent_pfn(),
+            b.parent_pfn())) {
+    return false;
+  }
+  if (a.kind() == EVENT_SPLIT &&
+      (a.non_uniform() != b.non_uniform() ||
+       !same(a.has_split_at(), a.split_at(), b.has_split_at(), b.split_at()))) {
+    return false;
+  }
+  const absl::Span<const mm::Event::OrderRun> ra = a.new_orders(),
+                                              rb = b.new_orders();
+  if (ra.size() != rb.size()) return false;
+  for (size_t i = 0; i < ra.size(); ++i) {
+    // A count of 1 is not shown.
+    if (ra[i].order != rb[i].order ||
+        std::max(ra[i].count, 1u) != std::max(rb[i].count, 1u)) {
+      return false;
+    }
+  }
+  return a.pid() == b.pid() &&
+         same(a.has_addr(), a.addr(), b.has_addr(), b.addr()) &&
+         a.file_id() == b.file_id() &&
+         same(a.has_index(), a.index(), b.has_index(), b.index()) &&
+         same(a.has_offset_bytes(), a.offset_bytes(), b.has_offset_bytes(),
+              b.offset_bytes()) &&
+         same(a.has_length_bytes(), a.length_bytes(), b.has_length_bytes(),
+              b.length_bytes()) &&
+         a.nr_pages() == b.nr_pages() && a.level() == b.level() &&
+         same(a.has_ref_before(), a.ref_before(), b.has_ref_before(),
+              b.ref_before()) &&
+         same(a.has_ref_after(), a.ref_after(), b.has_ref_after(),
+              b.ref_after()) &&
+         same(a.has_map_before(), a.map_before(), b.has_map_before(),
+              b.map_before()) &&
+         same(a.has_map_after(), a.map_after(), b.has_map_after(),
+              b.map_after()) &&
+         a.err() == b.err() &&
+         same(a.has_scan_result(), a.scan_result(), b.has_scan_result(),
+              b.scan_result()) &&
+         same(a.has_compact_result(), a.compact_result(),
+              b.has_compact_result(), b.compact_result()) &&
+         a.reason() == b.reason();
+}
+
 namespace {
 
 // Adds 1 << (4 * digit) to the hex number in line[begin, end), in place;

@@ -60,6 +60,9 @@ void AppendEventLine(const mm::Event& event, std::string* out);
 // Appends the lines of every event `event` stands for, each with its
 // newline.
 void AppendEventLines(const mm::Event& event, std::string* out);
+// Whether AppendEventLine() gives `a` and `b` the same line: the fields it
+// shows are equal. REQUIRES: a.repeat() == b.repeat() == 1.
+bool SameEventLine(const mm::Event& a, const mm::Event& b);
 
 // The first line of a log replayed under `profile`, with its newline.
 std::string EventLogHeader(absl::string_view profile);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -12,9 +13,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
-#include "base/page_geometry.h"
 #include "replay/event_chunk.h"
+#include "replay/event_log.h"
+#include "replay/folio_namer.h"
 #include "replay/log_line.h"
 
 namespace mmreplay::replay {
@@ -24,107 +25,31 @@ namespace {
 constexpr size_t kMaxShownLines = 40;
 
 struct Line {
-  uint64_t number;
-  uint64_t op;
-  std::string text;
+  uint64_t number = 0;
+  uint64_t op = 0;
+  // The line as compared (its PFNs named and its addr starred where the
+  // options say): a text log's, or for a line held as its event, made from
+  // it when first asked for (Side::Text()).
+  mutable std::string text;
+  // A binary log's event line, held as its event and its names, and
+  // compared as such: the PFN fields named are 0 in `event`, and so is
+  // addr with ignore_addr.
+  bool held = false;
+  mm::Event event;
+  FolioNamer::Names names;
 };
 
-// Names folios by their allocation instead of their PFN (DiffOptions::
-// ignore_pfn), one log at a time, as its lines come.
-class FolioNamer {
- public:
-  void Rewrite(uint64_t op, std::string* line) {
-    if (op != op_) {
-      op_ = op;
-      allocated_ = 0;
-    }
-    const absl::string_view kind = KindOf(*line);
-    // A compaction zone's first PFN is no folio's.
-    if (kind == "compact_begin" || kind == "compact_end") return;
-    size_t begin, end;
-    uint64_t pfn;
-    if (!FindHexField(*line, " pfn=", &begin, &end, &pfn)) return;
-    if (kind == "folio_alloc") ids_[pfn] = {op, ++allocated_, 0};
-    auto it = ids_.find(pfn);
-    if (it == ids_.end()) return;
-    const Id id = it->second;
-    if (kind == "split") Split(*line, pfn, id);
-    if (kind == "folio_free") ids_.erase(pfn);
-    if (kind == "migrate") Migrate(line, id);
-    if (kind == "split_piece") NameParent(line);
-    line->replace(begin, end - begin, Name(id));
+// Replaces the value of addr= with "*".
+void StarAddr(std::string* line) {
+  size_t begin, end;
+  if (FindField(*line, " addr=", &begin, &end)) {
+    line->replace(begin, end - begin, "*");
   }
+}
 
- private:
-  struct Id {
-    uint64_t op;
-    uint64_t n;
-    uint64_t offset;
-  };
-
-  static std::string Name(const Id& id) {
-    if (id.offset == 0) return absl::StrCat("@", id.op, ".", id.n);
-    return absl::StrCat("@", id.op, ".", id.n, "+", id.offset);
-  }
-
-  // The pieces of a split are named after their parent. They cover the
-  // parent's 2^order pages and no more, and no folio is larger than
-  // MAX_PAGE_ORDER: a line that claims otherwise (a damaged log) names
-  // nothing past that, so its cost is bounded.
-  void Split(absl::string_view line, uint64_t pfn, const Id& id) {
-    size_t begin, end;
-    uint32_t parent_order;
-    if (!FindField(line, " order=", &begin, &end) ||
-        !absl::SimpleAtoi(line.substr(begin, end - begin), &parent_order) ||
-        parent_order > kMaxPageOrder ||
-        !FindField(line, " orders=", &begin, &end)) {
-      return;
-    }
-    const uint64_t pages = uint64_t{1} << parent_order;
-    uint64_t offset = 0;
-    for (absl::string_view run :
-         absl::StrSplit(line.substr(begin, end - begin), ',')) {
-      std::pair<absl::string_view, absl::string_view> oc =
-          absl::StrSplit(run, absl::MaxSplits('*', 1));
-      uint32_t order = 0, count = 1;
-      if (!absl::SimpleAtoi(oc.first, &order) || order > parent_order ||
-          (!oc.second.empty() && !absl::SimpleAtoi(oc.second, &count))) {
-        return;
-      }
-      for (uint32_t i = 0; i < count && offset < pages; ++i) {
-        if (offset != 0) ids_[pfn + offset] = {id.op, id.n, id.offset + offset};
-        offset += uint64_t{1} << order;
-      }
-    }
-  }
-
-  // parent= of a split piece names the folio split (after pfn= on the
-  // line, so pfn='s place stays where it was found).
-  void NameParent(std::string* line) {
-    size_t begin, end;
-    uint64_t parent;
-    if (!FindHexField(*line, " parent=", &begin, &end, &parent)) return;
-    auto it = ids_.find(parent);
-    if (it != ids_.end()) line->replace(begin, end - begin, Name(it->second));
-  }
-
-  // A folio moved whole keeps its name at its new PFN; dst= names where it
-  // went as that block was named (a compaction target allocated in the
-  // log), or as a new allocation.
-  void Migrate(std::string* line, const Id& id) {
-    size_t begin, end;
-    uint64_t dst;
-    if (!FindHexField(*line, " dst=", &begin, &end, &dst)) return;
-    auto it = ids_.find(dst);
-    const Id target = it != ids_.end() ? it->second : Id{op_, ++allocated_, 0};
-    line->replace(begin, end - begin, Name(target));
-    ids_[dst] = id;
-  }
-
-  absl::flat_hash_map<uint64_t, Id> ids_;
-  uint64_t op_ = UINT64_MAX;
-  uint64_t allocated_ = 0;
-};
+// A line of a side; lines are reused (Side::Recycle) rather than made anew
+// for each line, so that an event is copied once, as it is read.
+using LinePtr = std::unique_ptr<Line>;
 
 // One log, read a line at a time with a few lines of lookahead and
 // history.
@@ -139,71 +64,135 @@ class Side {
   }
 
   // Whether the next line is of `op`.
-  bool Has(uint64_t op) { return ReadAhead(1) && ahead_.front().op == op; }
+  bool Has(uint64_t op) { return ReadAhead(1) && ahead_.front()->op == op; }
   // The next line's op, or UINT64_MAX at the end.
-  uint64_t NextOp() { return ReadAhead(1) ? ahead_.front().op : UINT64_MAX; }
-  const Line& Front() { return ahead_.front(); }
-  Line Take() {
-    Line l = std::move(ahead_.front());
+  uint64_t NextOp() { return ReadAhead(1) ? ahead_.front()->op : UINT64_MAX; }
+  const Line& Front() { return *ahead_.front(); }
+  LinePtr Take() {
+    LinePtr l = std::move(ahead_.front());
     ahead_.pop_front();
     return l;
   }
   // Up to `context` lines read before the current op's.
-  const std::deque<Line>& history() const { return history_; }
-  void Remember(Line l) {
-    if (options_.context <= 0) return;
+  const std::deque<LinePtr>& history() const { return history_; }
+  void Remember(LinePtr l) {
     history_.push_back(std::move(l));
-    if (history_.size() > static_cast<size_t>(options_.context)) {
+    if (history_.size() > static_cast<size_t>(std::max(options_.context, 0))) {
+      spare_.push_back(std::move(history_.front()));
       history_.pop_front();
     }
   }
   // Up to n lines after the ones taken, for trailing context.
-  std::vector<Line> Peek(size_t n) {
+  std::vector<const Line*> Peek(size_t n) {
     ReadAhead(n);
-    return std::vector<Line>(ahead_.begin(),
-                             ahead_.begin() + std::min(n, ahead_.size()));
+    std::vector<const Line*> lines;
+    for (size_t i = 0; i < n && i < ahead_.size(); ++i) {
+      lines.push_back(ahead_[i].get());
+    }
+    return lines;
+  }
+  // The text of a line of this side.
+  const std::string& Text(const Line& l) const {
+    if (l.held && l.text.empty()) {
+      AppendEventLine(l.event, &l.text);
+      FolioNamer::Apply(l.names, &l.text);
+      if (options_.ignore_addr) StarAddr(&l.text);
+    }
+    return l.text;
   }
 
  private:
   // Reads lines until n are waiting or the log ends; whether one is.
   bool ReadAhead(size_t n) {
     absl::string_view text;
-    while (ahead_.size() < n && status_.ok() && reader_.Next(&text)) {
-      if (absl::StartsWith(text, "#")) continue;
-      Line l{reader_.line_number(), 0, std::string(text)};
-      if (!absl::SimpleAtoi(text.substr(0, text.find(' ')), &l.op)) {
-        status_ = absl::InvalidArgumentError(absl::StrCat(
-            name(), ": line ", l.number, ": the op index is out of range"));
+    bool is_event = false;
+    while (ahead_.size() < n && status_.ok()) {
+      LinePtr l = Spare();
+      if (!reader_.NextEvent(&text, &l->event, &is_event)) {
+        spare_.push_back(std::move(l));
         break;
       }
-      if (options_.ignore_pfn) namer_.Rewrite(l.op, &l.text);
-      if (options_.ignore_addr) {
-        size_t begin, end;
-        if (FindField(l.text, " addr=", &begin, &end)) {
-          l.text.replace(begin, end - begin, "*");
-        }
+      l->number = reader_.line_number();
+      if (is_event) {
+        Hold(*l);
+        ahead_.push_back(std::move(l));
+        continue;
       }
+      if (absl::StartsWith(text, "#")) {
+        spare_.push_back(std::move(l));
+        continue;
+      }
+      l->text.assign(text.data(), text.size());
+      if (!absl::SimpleAtoi(text.substr(0, text.find(' ')), &l->op)) {
+        status_ = absl::InvalidArgumentError(absl::StrCat(
+            name(), ": line ", l->number, ": the op index is out of range"));
+        break;
+      }
+      if (options_.ignore_pfn) {
+        FolioNamer::Apply(
+            namer_.Name(FolioNamer::FieldsOfLine(l->op, l->text, &runs_)),
+            &l->text);
+      }
+      if (options_.ignore_addr) StarAddr(&l->text);
       ahead_.push_back(std::move(l));
     }
     return !ahead_.empty();
+  }
+
+  // A line to read into: a spare one, emptied, or a new one.
+  LinePtr Spare() {
+    if (spare_.empty()) return std::make_unique<Line>();
+    LinePtr l = std::move(spare_.back());
+    spare_.pop_back();
+    l->text.clear();
+    l->held = false;
+    l->names = {};
+    return l;
+  }
+
+  // Makes the line of the event just read into l.event its event's, named.
+  void Hold(Line& l) {
+    mm::Event& event = l.event;
+    l.op = event.op_index();
+    l.held = true;
+    if (options_.ignore_pfn) {
+      l.names = namer_.Name(FolioNamer::FieldsOf(event));
+      if (l.names.pfn.named()) event.set_pfn(0);
+      if (l.names.dst.named()) event.set_dst_pfn(0);
+      if (l.names.parent.named()) event.set_parent_pfn(0);
+    }
+    if (options_.ignore_addr && event.has_addr()) event.set_addr(0);
   }
 
   LogReader& reader_;
   const DiffOptions& options_;
   absl::Status status_;
   FolioNamer namer_;
-  std::deque<Line> ahead_;
-  std::deque<Line> history_;
+  std::vector<mm::Event::OrderRun> runs_;
+  std::deque<LinePtr> ahead_;
+  std::deque<LinePtr> history_;
+  std::vector<LinePtr> spare_;
 };
+
+// Whether the next lines of the two sides are the same.
+bool SameFront(Side& sa, Side& sb) {
+  const Line& a = sa.Front();
+  const Line& b = sb.Front();
+  if (a.held && b.held) {
+    return a.names == b.names && SameEventLine(a.event, b.event);
+  }
+  return sa.Text(a) == sb.Text(b);
+}
 
 // One side of a reported op: context before, the op's lines from the
 // first difference with those only this side has marked, context after.
-void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
+void AppendSide(Side& side, char mark, const std::vector<LinePtr>& lines,
                 const std::vector<bool>& marked, bool op_ended, int context,
                 std::string* out) {
   absl::StrAppend(out, mark == '-' ? "--- " : "+++ ", side.name(), "\n");
-  for (const Line& l : side.history()) {
-    absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
+  for (const LinePtr& l : side.history()) {
+    absl::StrAppend(out,
+                    absl::StrFormat("   %7d | %s\n", l->number, side.Text(*l)));
   }
   size_t last = 0;
   bool any = false;
@@ -223,11 +212,11 @@ void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
   for (size_t i = 0; i < shown; ++i) {
     absl::StrAppend(out,
                     absl::StrFormat(" %c %7d | %s\n", marked[i] ? mark : ' ',
-                                    lines[i].number, lines[i].text));
+                                    lines[i]->number, side.Text(*lines[i])));
   }
   if (hidden > 0) {
     absl::StrAppend(out, absl::StrFormat("   %7s | (%d more lines of op %d)\n",
-                                         "", hidden, lines[0].op));
+                                         "", hidden, lines[0]->op));
   }
   if (lines.empty()) {
     absl::StrAppend(
@@ -238,8 +227,9 @@ void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
   // The context left after the last marked line, from the ops after.
   size_t after_last = any ? shown - last - 1 : 0;
   size_t more = ctx > after_last ? ctx - after_last : 0;
-  for (const Line& l : side.Peek(more)) {
-    absl::StrAppend(out, absl::StrFormat("   %7d | %s\n", l.number, l.text));
+  for (const Line* l : side.Peek(more)) {
+    absl::StrAppend(out,
+                    absl::StrFormat("   %7d | %s\n", l->number, side.Text(*l)));
   }
 }
 
@@ -247,37 +237,37 @@ void AppendSide(Side& side, char mark, const std::vector<Line>& lines,
 // difference: a line both have twice and once is marked once), and counts
 // them by kind.
 void MarkDifference(
-    const std::vector<Line>& a, const std::vector<Line>& b,
+    const std::vector<LinePtr>& a, const std::vector<LinePtr>& b,
     std::vector<bool>* mark_a, std::vector<bool>* mark_b,
     absl::btree_map<std::string, std::pair<uint64_t, uint64_t>>* by_kind) {
   // Left over after matching: positive counts are only in A, negative
   // only in B.
   absl::flat_hash_map<absl::string_view, int64_t> left;
-  for (const Line& l : a) ++left[l.text];
-  for (const Line& l : b) --left[l.text];
+  for (const LinePtr& l : a) ++left[l->text];
+  for (const LinePtr& l : b) --left[l->text];
   mark_a->assign(a.size(), false);
   mark_b->assign(b.size(), false);
   // The last occurrences are the unmatched ones, so a line both sides have
   // at the start stays unmarked.
   for (size_t i = a.size(); i-- > 0;) {
-    int64_t& n = left[a[i].text];
+    int64_t& n = left[a[i]->text];
     if (n > 0) {
       (*mark_a)[i] = true;
       --n;
     }
   }
   for (size_t i = b.size(); i-- > 0;) {
-    int64_t& n = left[b[i].text];
+    int64_t& n = left[b[i]->text];
     if (n < 0) {
       (*mark_b)[i] = true;
       ++n;
     }
   }
   for (size_t i = 0; i < a.size(); ++i) {
-    if ((*mark_a)[i]) ++(*by_kind)[std::string(KindOf(a[i].text))].first;
+    if ((*mark_a)[i]) ++(*by_kind)[std::string(KindOf(a[i]->text))].first;
   }
   for (size_t i = 0; i < b.size(); ++i) {
-    if ((*mark_b)[i]) ++(*by_kind)[std::string(KindOf(b[i].text))].second;
+    if ((*mark_b)[i]) ++(*by_kind)[std::string(KindOf(b[i]->text))].second;
   }
 }
 
@@ -315,7 +305,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     counted = op;
     if (options.progress != nullptr) options.progress->Update(ops);
     // The lines both sides have, in the same order, are not held.
-    while (sa.Has(op) && sb.Has(op) && sa.Front().text == sb.Front().text) {
+    while (sa.Has(op) && sb.Has(op) && SameFront(sa, sb)) {
       sa.Remember(sa.Take());
       sb.Remember(sb.Take());
     }
@@ -324,9 +314,11 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     last_op = op;
     bool first_window = true;
     while (sa.Has(op) || sb.Has(op)) {
-      std::vector<Line> la, lb;
+      std::vector<LinePtr> la, lb;
       while (la.size() < kWindowLines && sa.Has(op)) la.push_back(sa.Take());
       while (lb.size() < kWindowLines && sb.Has(op)) lb.push_back(sb.Take());
+      for (const LinePtr& l : la) sa.Text(*l);
+      for (const LinePtr& l : lb) sb.Text(*l);
       std::vector<bool> mark_a, mark_b;
       MarkDifference(la, lb, &mark_a, &mark_b, &by_kind);
       if (first_window && ops_differ <= options.max_ops) {
@@ -334,10 +326,10 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
                         ops_differ == 1 ? "first difference" : "difference",
                         " at op ", op);
         if (!la.empty()) {
-          absl::StrAppend(&report, ", line ", la[0].number, " of ", a.name());
+          absl::StrAppend(&report, ", line ", la[0]->number, " of ", a.name());
         }
         if (!lb.empty()) {
-          absl::StrAppend(&report, ", line ", lb[0].number, " of ", b.name());
+          absl::StrAppend(&report, ", line ", lb[0]->number, " of ", b.name());
         }
         absl::StrAppend(&report, ":\n");
         AppendSide(sa, '-', la, mark_a, !sa.Has(op), options.context, &report);
@@ -345,8 +337,8 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
         absl::StrAppend(&report, "\n");
       }
       first_window = false;
-      for (Line& l : la) sa.Remember(std::move(l));
-      for (Line& l : lb) sb.Remember(std::move(l));
+      for (LinePtr& l : la) sa.Remember(std::move(l));
+      for (LinePtr& l : lb) sb.Remember(std::move(l));
     }
   }
   result.ops = ops;

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "mm/event.h"
 #include "replay/event_log.h"
 
 namespace mmreplay::replay {
@@ -71,6 +72,16 @@ class LogReader {
     ++line_number_;
     return true;
   }
+  // Next() for the tools that compare events (diff): an event line of a
+  // binary log comes as its event, in *event (repeat 1) with *is_event
+  // true, and is never made into text; any other line, and every line of
+  // a text log, comes as Next() gives it (*is_event false). A log is read
+  // with Next() or with NextEvent(), not both.
+  bool NextEvent(absl::string_view* line, mm::Event* event, bool* is_event) {
+    if (!status_.ok() || !ReadEvent(line, event, is_event)) return false;
+    ++line_number_;
+    return true;
+  }
   // The 1-based number of the line Next() gave last.
   uint64_t line_number() const { return line_number_; }
   // OK unless reading failed.
@@ -81,6 +92,15 @@ class LogReader {
       : name_(std::move(name)), format_(format) {}
   // Reads the next line; false at the end, or after Fail().
   virtual bool ReadLine(absl::string_view* line) = 0;
+
+  // Reads the next line for NextEvent(): an event line as its event where
+  // the log holds events.
+  virtual bool ReadEvent(absl::string_view* line, mm::Event* event,
+                         bool* is_event) {
+    (void)event;
+    *is_event = false;
+    return ReadLine(line);
+  }
 
   // For SkipEqualChunks(), binary logs only (the others: false). The bytes
   // of the record `i` records ahead (0: the next), read ahead and kept;

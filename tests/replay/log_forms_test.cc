@@ -2,16 +2,21 @@
 // the command line (the golden and the captured ones) is replayed once into
 // its text, its .log.zst and its .mme at the same time, and the two others
 // must read back (through LogReader, which tells them apart by content) as
-// the text, byte for byte, op lines included.
+// the text, byte for byte, op lines included. And diff, which reads a
+// binary log's events without making their text, reports on the trace
+// replayed under another profile just as it does on the text logs.
 //
 // usage: log_forms_test TRACE...
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "replay/driver.h"
 #include "replay/event_log.h"
+#include "replay/log_diff.h"
 #include "replay/log_reader.h"
 #include "tests/replay/each_trace_main.h"
 #include "trace/output_file.h"
@@ -35,18 +40,17 @@ class TeeSink : public mm::EventSink, public OpSink {
   std::vector<EventLog*> logs_;
 };
 
-// What is wrong with `trace`'s forms, or "".
-std::string Check(const std::string& trace, const std::string& dir) {
+// Replays `trace` under `profile` (empty: its own) into each of `forms`
+// at once; what went wrong, or "".
+std::string ReplayInto(
+    const std::string& trace, const std::string& profile_name,
+    const std::vector<std::pair<std::string, LogFormat>>& forms) {
   auto reader = trace::TraceReader::Open(trace);
   if (!reader.ok()) return std::string(reader.status().message());
-  auto profile = ResolveProfile(**reader, {});
+  ReplayOptions options;
+  options.profile = profile_name;
+  auto profile = ResolveProfile(**reader, options);
   if (!profile.ok()) return std::string(profile.status().message());
-  const std::string base = trace.substr(trace.rfind('/') + 1);
-  const std::vector<std::pair<std::string, LogFormat>> forms = {
-      {absl::StrCat(dir, "/", base, ".log"), LogFormat::kText},
-      {absl::StrCat(dir, "/", base, ".log.zst"), LogFormat::kTextZstd},
-      {absl::StrCat(dir, "/", base, ".mme"), LogFormat::kBinary},
-  };
   std::vector<std::unique_ptr<trace::OutputFile>> outs;
   std::vector<std::unique_ptr<EventLog>> logs;
   std::vector<EventLog*> sinks;
@@ -60,7 +64,6 @@ std::string Check(const std::string& trace, const std::string& dir) {
   }
   TeeSink tee(sinks);
   ReplayReport report;
-  ReplayOptions options;
   options.op_sink = &tee;
   absl::Status replayed = Replay(**reader, options, &tee, &report);
   if (!replayed.ok()) return std::string(replayed.message());
@@ -69,6 +72,34 @@ std::string Check(const std::string& trace, const std::string& dir) {
     if (s.ok()) s = outs[i]->Commit();
     if (!s.ok()) return std::string(s.message());
   }
+  return "";
+}
+
+// The report of `mmreplay diff a b` with `options`, its file names'
+// extensions made .log; or what went wrong, after "error: ".
+std::string DiffReport(const std::string& a, const std::string& b,
+                       const DiffOptions& options) {
+  auto la = LogReader::Open(a);
+  if (!la.ok()) return absl::StrCat("error: ", la.status().message());
+  auto lb = LogReader::Open(b);
+  if (!lb.ok()) return absl::StrCat("error: ", lb.status().message());
+  absl::StatusOr<DiffResult> r = DiffLogs(**la, **lb, options);
+  if (!r.ok()) return absl::StrCat("error: ", r.status().message());
+  return absl::StrCat(r->equal ? "equal" : "differ", ", ", r->ops, " ops\n",
+                      absl::StrReplaceAll(r->report, {{".mme", ".log"}}));
+}
+
+// What is wrong with `trace`'s forms, or "".
+std::string Check(const std::string& trace, const std::string& dir) {
+  const std::string base =
+      absl::StrCat(dir, "/", trace.substr(trace.rfind('/') + 1));
+  const std::vector<std::pair<std::string, LogFormat>> forms = {
+      {base + ".log", LogFormat::kText},
+      {base + ".log.zst", LogFormat::kTextZstd},
+      {base + ".mme", LogFormat::kBinary},
+  };
+  std::string wrong = ReplayInto(trace, "", forms);
+  if (!wrong.empty()) return wrong;
   // The text, read back as any reader reads it.
   std::string texts[3];
   for (size_t i = 0; i < forms.size(); ++i) {
@@ -87,6 +118,45 @@ std::string Check(const std::string& trace, const std::string& dir) {
     if (texts[i] != texts[0]) {
       return absl::StrCat(forms[i].first, " does not read back as ",
                           forms[0].first);
+    }
+  }
+  // diff reads a binary log's events as events, never as text: its report
+  // on the trace replayed under another profile (whose allocations drift)
+  // is the text logs' whatever the forms compared, with and without
+  // --ignore pfn.
+  const std::string other = base + ".other";
+  wrong = ReplayInto(trace, "linux-6.12",
+                     {{other + ".log", LogFormat::kText},
+                      {other + ".mme", LogFormat::kBinary}});
+  if (!wrong.empty()) return wrong;
+  std::vector<DiffOptions> options(6);
+  options[1].ignore_pfn = true;
+  options[2].ignore_pfn = options[2].ignore_addr = true;
+  options[3].ignore_pfn = true;
+  options[3].context = 0;
+  options[4].ignore_pfn = true;
+  options[4].max_ops = 1;
+  options[4].context = 50;
+  options[5].ignore_addr = true;
+  for (size_t i = 0; i < options.size(); ++i) {
+    const std::string want =
+        DiffReport(base + ".log", other + ".log", options[i]);
+    if (absl::StartsWith(want, "error: ")) return want;
+    for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+             {base + ".mme", other + ".mme"},
+             {base + ".log", other + ".mme"},
+             {base + ".mme", other + ".log"}}) {
+      const std::string got = DiffReport(a, b, options[i]);
+      if (got != want) {
+        return absl::StrCat("diff ", a, " ", b, " (options ", i,
+                            ") does not report as the text logs:\n", got,
+                            "\nwhere the text logs give:\n", want);
+      }
+    }
+    // A log equals itself, in any two forms.
+    if (!absl::StartsWith(DiffReport(base + ".mme", base + ".log", options[i]),
+                          "equal")) {
+      return absl::StrCat(base, ".mme and .log differ (options ", i, ")");
     }
   }
   return "";

@@ -1,0 +1,193 @@
+#include "replay/folio_namer.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "base/page_geometry.h"
+#include "replay/event_log.h"
+#include "replay/log_line.h"
+
+namespace mmreplay::replay {
+
+std::string FolioNameText(const FolioName& name) {
+  if (name.offset == 0) return absl::StrCat("@", name.op, ".", name.n);
+  return absl::StrCat("@", name.op, ".", name.n, "+", name.offset);
+}
+
+FolioNamer::Fields FolioNamer::FieldsOf(const mm::Event& e) {
+  Fields f;
+  f.op = e.op_index();
+  f.kind = e.kind();
+  f.has_pfn = e.has_pfn();
+  f.pfn = e.pfn();
+  f.has_order = e.has_order();
+  f.order = e.order();
+  f.new_orders = e.new_orders();
+  f.has_dst = e.has_dst_pfn();
+  f.dst = e.dst_pfn();
+  f.has_parent = e.has_parent_pfn();
+  f.parent = e.parent_pfn();
+  return f;
+}
+
+FolioNamer::Fields FolioNamer::FieldsOfLine(
+    uint64_t op, absl::string_view line,
+    std::vector<mm::Event::OrderRun>* runs) {
+  Fields f;
+  f.op = op;
+  const absl::string_view kind = KindOf(line);
+  for (EventKind k :
+       {EVENT_FOLIO_ALLOC, EVENT_FOLIO_FREE, EVENT_SPLIT, EVENT_MIGRATE,
+        EVENT_SPLIT_PIECE, EVENT_COMPACT_BEGIN, EVENT_COMPACT_END}) {
+    if (kind == EventKindName(k)) f.kind = k;
+  }
+  f.has_pfn = HexField(line, " pfn=", &f.pfn);
+  f.has_dst = HexField(line, " dst=", &f.dst);
+  f.has_parent = HexField(line, " parent=", &f.parent);
+  size_t begin, end;
+  f.has_order = FindField(line, " order=", &begin, &end) &&
+                absl::SimpleAtoi(line.substr(begin, end - begin), &f.order);
+  runs->clear();
+  if (f.kind == EVENT_SPLIT && FindField(line, " orders=", &begin, &end)) {
+    for (absl::string_view run :
+         absl::StrSplit(line.substr(begin, end - begin), ',')) {
+      std::pair<absl::string_view, absl::string_view> oc =
+          absl::StrSplit(run, absl::MaxSplits('*', 1));
+      mm::Event::OrderRun r{0, 1};
+      if (!absl::SimpleAtoi(oc.first, &r.order) ||
+          (!oc.second.empty() && !absl::SimpleAtoi(oc.second, &r.count))) {
+        break;
+      }
+      runs->push_back(r);
+    }
+  }
+  f.new_orders = *runs;
+  return f;
+}
+
+FolioNamer::Names FolioNamer::Name(const Fields& e) {
+  if (e.op != op_) {
+    op_ = e.op;
+    allocated_ = 0;
+  }
+  // A compaction zone's first PFN is no folio's.
+  if (e.kind == EVENT_COMPACT_BEGIN || e.kind == EVENT_COMPACT_END ||
+      !e.has_pfn) {
+    return {};
+  }
+  if (e.kind == EVENT_FOLIO_ALLOC) names_.Set(e.pfn, {e.op, ++allocated_, 0});
+  Names names;
+  names.pfn = names_.Find(e.pfn);
+  if (!names.pfn.named()) return {};
+  switch (e.kind) {
+    case EVENT_SPLIT:
+      Split(e, names.pfn);
+      break;
+    case EVENT_FOLIO_FREE:
+      names_.Erase(e.pfn);
+      break;
+    case EVENT_MIGRATE:
+      // A folio moved whole keeps its name at its new PFN; dst= names
+      // where it went as that block was named (a compaction target
+      // allocated in the log), or as a new allocation.
+      if (e.has_dst) {
+        names.dst = names_.Find(e.dst);
+        if (!names.dst.named()) names.dst = {op_, ++allocated_, 0};
+        names_.Set(e.dst, names.pfn);
+      }
+      break;
+    case EVENT_SPLIT_PIECE:
+      if (e.has_parent) names.parent = names_.Find(e.parent);
+      break;
+    default:
+      break;
+  }
+  return names;
+}
+
+// The pieces of a split are named after their parent. They cover the
+// parent's 2^order pages and no more, and no folio is larger than
+// MAX_PAGE_ORDER: an event that claims otherwise (a damaged log) names
+// nothing past that, so its cost is bounded.
+void FolioNamer::Split(const Fields& e, const FolioName& id) {
+  if (!e.has_order || e.order > kMaxPageOrder) return;
+  const uint64_t pages = uint64_t{1} << e.order;
+  uint64_t offset = 0;
+  for (const mm::Event::OrderRun& run : e.new_orders) {
+    if (run.order > e.order) return;
+    for (uint32_t i = 0; i < run.count && offset < pages; ++i) {
+      if (offset != 0) {
+        names_.Set(e.pfn + offset,
+                   {id.op, id.n, id.offset + static_cast<uint32_t>(offset)});
+      }
+      offset += uint64_t{1} << run.order;
+    }
+  }
+}
+
+void FolioNamer::Apply(const Names& names, std::string* line) {
+  // From the last field to the first, so that each one's place stays
+  // where it was found.
+  for (const auto& [key, name] :
+       {std::pair<absl::string_view, const FolioName*>{" parent=",
+                                                       &names.parent},
+        {" dst=", &names.dst},
+        {" pfn=", &names.pfn}}) {
+    size_t begin, end;
+    if (name->named() && FindField(*line, key, &begin, &end)) {
+      line->replace(begin, end - begin, FolioNameText(*name));
+    }
+  }
+}
+
+FolioNamer::Table::Block* FolioNamer::Table::BlockOf(uint64_t pfn,
+                                                     bool create) {
+  const uint64_t key = pfn >> kShift;
+  Cached& cached = cache_[key % cache_.size()];
+  if (cached.key == key) return cached.block;
+  auto it = blocks_.find(key);
+  if (it == blocks_.end()) {
+    if (!create) return nullptr;
+    std::unique_ptr<Block> block;
+    if (spare_.empty()) {
+      block = std::make_unique<Block>();
+    } else {
+      block = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    it = blocks_.emplace(key, std::move(block)).first;
+  }
+  cached = {key, it->second.get()};
+  return cached.block;
+}
+
+FolioName FolioNamer::Table::Find(uint64_t pfn) {
+  Block* block = BlockOf(pfn, /*create=*/false);
+  if (block == nullptr) return {};
+  return block->names[pfn & ((1 << kShift) - 1)];
+}
+
+void FolioNamer::Table::Set(uint64_t pfn, const FolioName& name) {
+  Block* block = BlockOf(pfn, /*create=*/true);
+  FolioName& slot = block->names[pfn & ((1 << kShift) - 1)];
+  if (!slot.named()) ++block->live;
+  slot = name;
+}
+
+void FolioNamer::Table::Erase(uint64_t pfn) {
+  Block* block = BlockOf(pfn, /*create=*/false);
+  if (block == nullptr) return;
+  FolioName& slot = block->names[pfn & ((1 << kShift) - 1)];
+  if (!slot.named()) return;
+  slot = {};
+  if (--block->live > 0) return;
+  // Every name in it is unset: it is kept as a new block would be.
+  auto it = blocks_.find(pfn >> kShift);
+  if (spare_.size() < kMaxSpare) spare_.push_back(std::move(it->second));
+  blocks_.erase(it);
+  cache_[(pfn >> kShift) % cache_.size()] = {};
+}
+
+}  // namespace mmreplay::replay

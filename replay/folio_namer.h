@@ -1,0 +1,130 @@
+// Folio names for diff --ignore pfn (DiffOptions::ignore_pfn): a folio is
+// named after its allocation, "@<op>.<n>" for the n-th folio allocated by
+// op <op>, and a split's pieces after their parent, "@<op>.<n>+<page
+// offset>". A folio moved whole keeps its name at its new PFN. Two logs
+// whose allocators hand out other PFNs for the same folios then name their
+// events alike. The namer reads one log's events in order, from the events
+// themselves (a binary log) or from their lines (a text log); the names
+// are the same either way.
+#ifndef MMREPLAY_REPLAY_FOLIO_NAMER_H_
+#define MMREPLAY_REPLAY_FOLIO_NAMER_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "mm/event.h"
+
+namespace mmreplay::replay {
+
+struct FolioName {
+  uint64_t op = 0;
+  // 0: no name (a PFN no allocation in the log named: a compaction zone's).
+  // An op that allocates more than 2^32 - 1 folios (no log of a real
+  // machine) would reuse names.
+  uint32_t n = 0;
+  // Pages from the allocated folio's head; below 2^kMaxPageOrder.
+  uint32_t offset = 0;
+
+  bool named() const { return n != 0; }
+  bool operator==(const FolioName& o) const {
+    return op == o.op && n == o.n && offset == o.offset;
+  }
+  bool operator!=(const FolioName& o) const { return !(*this == o); }
+};
+
+// "@3.1", or "@3.1+256" for a piece of a split.
+std::string FolioNameText(const FolioName& name);
+
+class FolioNamer {
+ public:
+  // The fields of an event the names come from.
+  struct Fields {
+    uint64_t op = 0;
+    EventKind kind = EVENT_KIND_UNSPECIFIED;
+    bool has_pfn = false;
+    uint64_t pfn = 0;
+    // EVENT_SPLIT: the folio's order (unset: the pieces get no names) and
+    // the pieces' orders.
+    bool has_order = false;
+    uint32_t order = 0;
+    absl::Span<const mm::Event::OrderRun> new_orders;
+    bool has_dst = false;
+    uint64_t dst = 0;
+    bool has_parent = false;
+    uint64_t parent = 0;
+  };
+  // The names of an event's PFN fields: pfn=, dst= (EVENT_MIGRATE) and
+  // parent= (EVENT_SPLIT_PIECE). An unnamed one stays a number.
+  struct Names {
+    FolioName pfn, dst, parent;
+    bool operator==(const Names& o) const {
+      return pfn == o.pfn && dst == o.dst && parent == o.parent;
+    }
+  };
+
+  // The fields of an event (repeat 1).
+  static Fields FieldsOf(const mm::Event& event);
+  // The fields of an event's line ("9 split pfn=0x200 order=9 ...") of op
+  // `op`: the kinds the namer reads by their names, the others as
+  // unspecified.
+  // *runs holds the split's orders. A field that does not parse is left
+  // out, and the orders up to the first that does not (a damaged log).
+  static Fields FieldsOfLine(uint64_t op, absl::string_view line,
+                             std::vector<mm::Event::OrderRun>* runs);
+
+  // Reads the next event of the log: updates the names (an allocation
+  // names its folio, a split its pieces, a free drops the name, a
+  // migration moves it) and gives the names its fields are compared by.
+  Names Name(const Fields& event);
+
+  // Writes `names` over the values of pfn=, dst= and parent= on `line`, a
+  // line of the event they were given for.
+  static void Apply(const Names& names, std::string* line);
+
+ private:
+  // Names by PFN, in blocks of 64 PFNs (neighbours are looked up
+  // together, a split's pieces named together); a block goes when its last
+  // name does, and is kept for reuse (up to kMaxSpare blocks).
+  class Table {
+   public:
+    // The name at `pfn`; unnamed if none.
+    FolioName Find(uint64_t pfn);
+    void Set(uint64_t pfn, const FolioName& name);
+    void Erase(uint64_t pfn);
+
+   private:
+    static constexpr int kShift = 6;
+    static constexpr size_t kMaxSpare = 64;
+    struct Block {
+      std::array<FolioName, 1 << kShift> names;
+      uint32_t live = 0;
+    };
+    // The block of `pfn`; null when it has none (and create is false).
+    Block* BlockOf(uint64_t pfn, bool create);
+
+    absl::flat_hash_map<uint64_t, std::unique_ptr<Block>> blocks_;
+    std::vector<std::unique_ptr<Block>> spare_;
+    // The blocks looked up last, by the low bits of their keys.
+    struct Cached {
+      uint64_t key = UINT64_MAX;
+      Block* block = nullptr;
+    };
+    std::array<Cached, 16> cache_;
+  };
+
+  void Split(const Fields& event, const FolioName& id);
+
+  Table names_;
+  uint64_t op_ = UINT64_MAX;
+  uint32_t allocated_ = 0;
+};
+
+}  // namespace mmreplay::replay
+
+#endif  // MMREPLAY_REPLAY_FOLIO_NAMER_H_
