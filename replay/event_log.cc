@@ -220,17 +220,23 @@ void AppendEventLine(const mm::Event& e, std::string* out) {
   l.AppendTo(out);
 }
 
-bool SameEventLine(const mm::Event& a, const mm::Event& b) {
+bool SameEventLine(const mm::Event& a, const mm::Event& b, bool skip_pfns,
+                   bool skip_addr) {
   // The fields in AppendEventLine()'s order, each where it shows them.
   auto same = [](bool has_a, auto value_a, bool has_b, auto value_b) {
     return has_a == has_b && value_a == value_b;
   };
+  auto same_maybe = [](bool skip, bool has_a, uint64_t value_a, bool has_b,
+                       uint64_t value_b) {
+    return has_a == has_b && (skip || value_a == value_b);
+  };
   if (a.op_index() != b.op_index() || a.kind() != b.kind() ||
-      !same(a.has_pfn(), a.pfn(), b.has_pfn(), b.pfn()) ||
+      !same_maybe(skip_pfns, a.has_pfn(), a.pfn(), b.has_pfn(), b.pfn()) ||
       !same(a.has_order(), a.order(), b.has_order(), b.order()) ||
-      !same(a.has_dst_pfn(), a.dst_pfn(), b.has_dst_pfn(), b.dst_pfn()) ||
-      !same(a.has_parent_pfn(), a.parent_pfn(), b.has_parent_pfn(),
-            b.parent_pfn())) {
+      !same_maybe(skip_pfns, a.has_dst_pfn(), a.dst_pfn(), b.has_dst_pfn(),
+                  b.dst_pfn()) ||
+      !same_maybe(skip_pfns, a.has_parent_pfn(), a.parent_pfn(),
+                  b.has_parent_pfn(), b.parent_pfn())) {
     return false;
   }
   if (a.kind() == EVENT_SPLIT &&
@@ -249,7 +255,8 @@ bool SameEventLine(const mm::Event& a, const mm::Event& b) {
     }
   }
   return a.pid() == b.pid() &&
-         same(a.has_addr(), a.addr(), b.has_addr(), b.addr()) &&
+         same_maybe(skip_addr, a.has_addr(), a.addr(), b.has_addr(),
+                    b.addr()) &&
          a.file_id() == b.file_id() &&
          same(a.has_index(), a.index(), b.has_index(), b.index()) &&
          same(a.has_offset_bytes(), a.offset_bytes(), b.has_offset_bytes(),

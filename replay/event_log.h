@@ -61,8 +61,11 @@ void AppendEventLine(const mm::Event& event, std::string* out);
 // newline.
 void AppendEventLines(const mm::Event& event, std::string* out);
 // Whether AppendEventLine() gives `a` and `b` the same line: the fields it
-// shows are equal. REQUIRES: a.repeat() == b.repeat() == 1.
-bool SameEventLine(const mm::Event& a, const mm::Event& b);
+// shows are equal, but for the values of the PFN fields (pfn, dst_pfn,
+// parent_pfn) with skip_pfns, and of addr with skip_addr (each still set
+// on both or on neither). REQUIRES: a.repeat() == b.repeat() == 1.
+bool SameEventLine(const mm::Event& a, const mm::Event& b,
+                   bool skip_pfns = false, bool skip_addr = false);
 
 // The first line of a log replayed under `profile`, with its newline.
 std::string EventLogHeader(absl::string_view profile);

@@ -1,6 +1,7 @@
 #include "replay/log_diff.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <utility>
@@ -91,6 +92,35 @@ class Side {
     }
     return lines;
   }
+  LogReader& reader() { return reader_; }
+  // Whether no line is read ahead.
+  bool idle() const { return ahead_.empty(); }
+  // The names of the next event read (ignore_pfn).
+  FolioNamer::Names Name(const FolioNamer::Fields& event) {
+    return namer_.Name(event);
+  }
+  // The line `number`, the event `nth` of `run` (mm::Event::Nth), read and
+  // named elsewhere:
+  // held, and put next in line (Ahead) or remembered as read (Behind).
+  enum class Where { kAhead, kBehind };
+  void Put(Where where, const mm::Event& run, uint32_t nth,
+           const FolioNamer::Names& names, uint64_t number) {
+    if (where == Where::kBehind && options_.context <= 0) return;
+    LinePtr l = Spare();
+    std::memcpy(static_cast<void*>(&l->event), &run, sizeof(run));
+    l->event.ToNth(nth);
+    l->number = number;
+    l->op = run.op_index();
+    l->held = true;
+    l->names = names;
+    Mask(*l);
+    if (where == Where::kAhead) {
+      ahead_.push_back(std::move(l));
+    } else {
+      Remember(std::move(l));
+    }
+  }
+
   // The text of a line of this side.
   const std::string& Text(const Line& l) const {
     if (l.held && l.text.empty()) {
@@ -152,15 +182,20 @@ class Side {
 
   // Makes the line of the event just read into l.event its event's, named.
   void Hold(Line& l) {
-    mm::Event& event = l.event;
-    l.op = event.op_index();
     l.held = true;
-    if (options_.ignore_pfn) {
-      l.names = namer_.Name(FolioNamer::FieldsOf(event));
-      if (l.names.pfn.named()) event.set_pfn(0);
-      if (l.names.dst.named()) event.set_dst_pfn(0);
-      if (l.names.parent.named()) event.set_parent_pfn(0);
-    }
+    l.op = l.event.op_index();
+    if (options_.ignore_pfn)
+      l.names = namer_.Name(FolioNamer::FieldsOf(l.event));
+    Mask(l);
+  }
+
+  // Unsets, in a held line's event, the fields compared by name (and
+  // addr, with ignore_addr): they stay set, as 0.
+  void Mask(Line& l) const {
+    mm::Event& event = l.event;
+    if (l.names.pfn.named()) event.set_pfn(0);
+    if (l.names.dst.named()) event.set_dst_pfn(0);
+    if (l.names.parent.named()) event.set_parent_pfn(0);
     if (options_.ignore_addr && event.has_addr()) event.set_addr(0);
   }
 
@@ -173,6 +208,82 @@ class Side {
   std::deque<LinePtr> history_;
   std::vector<LinePtr> spare_;
 };
+
+// Where both logs hold the current op's next events as runs (binary logs:
+// mm::Event::repeat()), compares them a run at a time: the fields every
+// event of the two runs shares once, then, with ignore_pfn, each event's
+// folio names. Consumes the events the two sides have alike (the last of
+// them kept as history, as line by line), up to the shorter run's end; an
+// event that differs is read, named, into the lines ahead of both sides.
+// Whether it consumed or read any event (false: compare line by line).
+bool CompareRuns(Side& sa, Side& sb, uint64_t op, const DiffOptions& options) {
+  if (!sa.idle() || !sb.idle()) return false;
+  const mm::Event *ra, *rb;
+  uint32_t na, nb;
+  if (!sa.reader().PeekRow(&ra, &na) || !sb.reader().PeekRow(&rb, &nb) ||
+      ra->op_index() != op || rb->op_index() != op) {
+    return false;
+  }
+  const uint32_t n = std::min(ra->repeat() - na, rb->repeat() - nb);
+  // The runs' next events; event i of each is its head with pfn + i and
+  // addr + i pages (mm::Event::Nth).
+  mm::Event ha, hb;
+  std::memcpy(static_cast<void*>(&ha), ra, sizeof(ha));
+  std::memcpy(static_cast<void*>(&hb), rb, sizeof(hb));
+  ha.ToNth(na);
+  hb.ToNth(nb);
+  // The fields the events of a run share: all but the PFN fields (addr the
+  // two runs count up alike).
+  if (!SameEventLine(ha, hb, /*skip_pfns=*/true, options.ignore_addr)) {
+    return false;
+  }
+  // A PFN field without a name is compared as its number.
+  const bool same_pfn = ha.pfn() == hb.pfn(),
+             same_dst = ha.dst_pfn() == hb.dst_pfn(),
+             same_parent = ha.parent_pfn() == hb.parent_pfn();
+  const uint64_t before_a = sa.reader().line_number(),
+                 before_b = sb.reader().line_number();
+  const size_t context = static_cast<size_t>(std::max(options.context, 0));
+  // The names of the last `context` events alike, by i % context.
+  std::vector<std::pair<FolioNamer::Names, FolioNamer::Names>> kept(
+      std::min<size_t>(context, n));
+  FolioNamer::Names names_a, names_b;
+  uint32_t alike = 0;
+  if (!options.ignore_pfn) {
+    if (!same_pfn || !same_dst || !same_parent) return false;
+    alike = n;
+  } else {
+    FolioNamer::Fields fa = FolioNamer::FieldsOf(ha),
+                       fb = FolioNamer::FieldsOf(hb);
+    for (; alike < n; ++alike) {
+      fa.pfn = ha.pfn() + alike;
+      fb.pfn = hb.pfn() + alike;
+      names_a = sa.Name(fa);
+      names_b = sb.Name(fb);
+      if (!(names_a == names_b) || (!names_a.pfn.named() && !same_pfn) ||
+          (!names_a.dst.named() && !same_dst) ||
+          (!names_a.parent.named() && !same_parent)) {
+        break;
+      }
+      if (!kept.empty()) kept[alike % kept.size()] = {names_a, names_b};
+    }
+  }
+  sa.reader().SkipEvents(alike);
+  sb.reader().SkipEvents(alike);
+  for (uint32_t i = alike - std::min<uint32_t>(alike, kept.size()); i < alike;
+       ++i) {
+    const auto& [a, b] = kept[i % kept.size()];
+    sa.Put(Side::Where::kBehind, ha, i, a, before_a + i + 1);
+    sb.Put(Side::Where::kBehind, hb, i, b, before_b + i + 1);
+  }
+  if (alike == n) return alike > 0;
+  // Event `alike` differs: it was named, so it is read now, as a line.
+  sa.reader().SkipEvents(1);
+  sb.reader().SkipEvents(1);
+  sa.Put(Side::Where::kAhead, ha, alike, names_a, before_a + alike + 1);
+  sb.Put(Side::Where::kAhead, hb, alike, names_b, before_b + alike + 1);
+  return true;
+}
 
 // Whether the next lines of the two sides are the same.
 bool SameFront(Side& sa, Side& sb) {
@@ -305,7 +416,9 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     counted = op;
     if (options.progress != nullptr) options.progress->Update(ops);
     // The lines both sides have, in the same order, are not held.
-    while (sa.Has(op) && sb.Has(op) && SameFront(sa, sb)) {
+    for (;;) {
+      if (CompareRuns(sa, sb, op, options)) continue;
+      if (!sa.Has(op) || !sb.Has(op) || !SameFront(sa, sb)) break;
       sa.Remember(sa.Take());
       sb.Remember(sb.Take());
     }

@@ -195,6 +195,26 @@ class BinaryLogReader : public LogReader {
     return true;
   }
 
+  bool PeekEventRow(const mm::Event** row, uint32_t* nth) override {
+    if (next_ >= events_.size() ||
+        (next_op_ < ops_.size() &&
+         ops_.numbers[next_op_] <= events_[next_].op_index())) {
+      return false;
+    }
+    *row = &events_[next_];
+    *nth = nth_;
+    return true;
+  }
+
+  void SkipRowEvents(uint32_t n) override {
+    DCHECK(next_ < events_.size() && nth_ + n <= events_[next_].repeat());
+    nth_ += n;
+    if (nth_ == events_[next_].repeat()) {
+      nth_ = 0;
+      ++next_;
+    }
+  }
+
   bool ReadEvent(absl::string_view* line, mm::Event* event,
                  bool* is_event) override {
     switch (Advance(line)) {

@@ -82,6 +82,21 @@ class LogReader {
     ++line_number_;
     return true;
   }
+  // For NextEvent()'s callers that compare runs of events whole (diff):
+  // where the next line is the event `*nth` (from 0) of a run held as one
+  // row (a binary log's chunk holds runs: mm::Event::repeat()), that row,
+  // valid until the next call that reads; false where it is not (a text
+  // log, an op line next, a record still to read, the end).
+  bool PeekRow(const mm::Event** row, uint32_t* nth) {
+    return status_.ok() && PeekEventRow(row, nth);
+  }
+  // Consumes the next n events of the row PeekRow() gave, as n calls of
+  // NextEvent() would, without giving them. REQUIRES: n <= row->repeat() -
+  // *nth.
+  void SkipEvents(uint32_t n) {
+    SkipRowEvents(n);
+    line_number_ += n;
+  }
   // The 1-based number of the line Next() gave last.
   uint64_t line_number() const { return line_number_; }
   // OK unless reading failed.
@@ -101,6 +116,14 @@ class LogReader {
     *is_event = false;
     return ReadLine(line);
   }
+
+  // For PeekRow() and SkipEvents(), binary logs only (the others: false).
+  virtual bool PeekEventRow(const mm::Event** row, uint32_t* nth) {
+    (void)row;
+    (void)nth;
+    return false;
+  }
+  virtual void SkipRowEvents(uint32_t n) { (void)n; }
 
   // For SkipEqualChunks(), binary logs only (the others: false). The bytes
   // of the record `i` records ahead (0: the next), read ahead and kept;

@@ -447,6 +447,34 @@ TEST(LogDiffTest, IgnorePfnNamesAlikeInEveryForm) {
   }
 }
 
+// A binary log holds the pieces of a split as one run: the run is compared
+// whole, and a PFN no allocation named (here the parent's) is still
+// compared as its number.
+TEST(LogDiffTest, IgnorePfnComparesUnnamedPfnsOfARun) {
+  auto pieces = [](uint64_t base, uint64_t parent) {
+    std::vector<mm::Event> events = FolioLife(base, 0x0);
+    for (size_t i = 3; i < 6; ++i) events[i].set_parent_pfn(parent);
+    return events;
+  };
+  WriteLog(TempPath("run_a.log"), LogFormat::kText, pieces(0x200, 0x9000));
+  WriteLog(TempPath("run_a.mme"), LogFormat::kBinary, pieces(0x200, 0x9000));
+  DiffOptions options;
+  options.ignore_pfn = true;
+  for (uint64_t parent : {0x9000, 0x9001}) {
+    SCOPED_TRACE(parent);
+    WriteLog(TempPath("run_b.log"), LogFormat::kText, pieces(0x600, parent));
+    WriteLog(TempPath("run_b.mme"), LogFormat::kBinary, pieces(0x600, parent));
+    const DiffResult text =
+        DiffFiles(TempPath("run_a.log"), TempPath("run_b.log"), options);
+    EXPECT_EQ(text.equal, parent == 0x9000) << text.report;
+    const DiffResult binary =
+        DiffFiles(TempPath("run_a.mme"), TempPath("run_b.mme"), options);
+    EXPECT_EQ(binary.equal, text.equal);
+    EXPECT_EQ(absl::StrReplaceAll(binary.report, {{".mme", ".log"}}),
+              text.report);
+  }
+}
+
 TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirEnd) {
   const std::vector<mm::Event> events = ManyEvents(30000);
   WriteLog(TempPath("s1.mme"), LogFormat::kBinary, events);
