@@ -142,52 +142,63 @@ void FolioNamer::Apply(const Names& names, std::string* line) {
   }
 }
 
-FolioNamer::Table::Block* FolioNamer::Table::BlockOf(uint64_t pfn,
-                                                     bool create) {
+std::unique_ptr<FolioNamer::Table::Block>* FolioNamer::Table::SlotOf(
+    uint64_t pfn, bool create) {
   const uint64_t key = pfn >> kShift;
-  Cached& cached = cache_[key % cache_.size()];
-  if (cached.key == key) return cached.block;
-  auto it = blocks_.find(key);
-  if (it == blocks_.end()) {
+  std::unique_ptr<Block>* slot;
+  if (key < kDirectKeys) {
+    if (key >= direct_.size()) {
+      if (!create) return nullptr;
+      direct_.resize(key + 1);
+    }
+    slot = &direct_[key];
+  } else {
+    auto it = hashed_.find(key);
+    if (it == hashed_.end()) {
+      if (!create) return nullptr;
+      it = hashed_.emplace(key, nullptr).first;
+    }
+    slot = &it->second;
+  }
+  if (*slot == nullptr) {
     if (!create) return nullptr;
-    std::unique_ptr<Block> block;
     if (spare_.empty()) {
-      block = std::make_unique<Block>();
+      *slot = std::make_unique<Block>();
     } else {
-      block = std::move(spare_.back());
+      *slot = std::move(spare_.back());
       spare_.pop_back();
     }
-    it = blocks_.emplace(key, std::move(block)).first;
   }
-  cached = {key, it->second.get()};
-  return cached.block;
+  return slot;
 }
 
 FolioName FolioNamer::Table::Find(uint64_t pfn) {
-  Block* block = BlockOf(pfn, /*create=*/false);
-  if (block == nullptr) return {};
-  return block->names[pfn & ((1 << kShift) - 1)];
+  std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
+  if (slot == nullptr) return {};
+  return (*slot)->names[pfn & ((1 << kShift) - 1)];
 }
 
 void FolioNamer::Table::Set(uint64_t pfn, const FolioName& name) {
-  Block* block = BlockOf(pfn, /*create=*/true);
-  FolioName& slot = block->names[pfn & ((1 << kShift) - 1)];
-  if (!slot.named()) ++block->live;
-  slot = name;
+  Block& block = **SlotOf(pfn, /*create=*/true);
+  FolioName& named = block.names[pfn & ((1 << kShift) - 1)];
+  if (!named.named()) ++block.live;
+  named = name;
 }
 
 void FolioNamer::Table::Erase(uint64_t pfn) {
-  Block* block = BlockOf(pfn, /*create=*/false);
-  if (block == nullptr) return;
-  FolioName& slot = block->names[pfn & ((1 << kShift) - 1)];
-  if (!slot.named()) return;
-  slot = {};
-  if (--block->live > 0) return;
+  std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
+  if (slot == nullptr) return;
+  FolioName& named = (*slot)->names[pfn & ((1 << kShift) - 1)];
+  if (!named.named()) return;
+  named = {};
+  if (--(*slot)->live > 0) return;
   // Every name in it is unset: it is kept as a new block would be.
-  auto it = blocks_.find(pfn >> kShift);
-  if (spare_.size() < kMaxSpare) spare_.push_back(std::move(it->second));
-  blocks_.erase(it);
-  cache_[(pfn >> kShift) % cache_.size()] = {};
+  if (spare_.size() < kMaxSpare) {
+    spare_.push_back(std::move(*slot));
+  } else {
+    slot->reset();
+  }
+  if (pfn >> kShift >= kDirectKeys) hashed_.erase(pfn >> kShift);
 }
 
 }  // namespace mmreplay::replay

@@ -90,7 +90,9 @@ class FolioNamer {
  private:
   // Names by PFN, in blocks of 64 PFNs (neighbours are looked up
   // together, a split's pieces named together); a block goes when its last
-  // name does, and is kept for reuse (up to kMaxSpare blocks).
+  // name does, and is kept for reuse (up to kMaxSpare blocks). The blocks
+  // of the first 2^28 PFNs (a machine of 1 TiB) are found by their index,
+  // the others (a damaged log's) by a hash.
   class Table {
    public:
     // The name at `pfn`; unnamed if none.
@@ -100,22 +102,19 @@ class FolioNamer {
 
    private:
     static constexpr int kShift = 6;
+    static constexpr uint64_t kDirectKeys = uint64_t{1} << (28 - kShift);
     static constexpr size_t kMaxSpare = 64;
     struct Block {
       std::array<FolioName, 1 << kShift> names;
       uint32_t live = 0;
     };
-    // The block of `pfn`; null when it has none (and create is false).
-    Block* BlockOf(uint64_t pfn, bool create);
+    // The place of the block of `pfn`; null when it has none and create is
+    // false.
+    std::unique_ptr<Block>* SlotOf(uint64_t pfn, bool create);
 
-    absl::flat_hash_map<uint64_t, std::unique_ptr<Block>> blocks_;
+    std::vector<std::unique_ptr<Block>> direct_;
+    absl::flat_hash_map<uint64_t, std::unique_ptr<Block>> hashed_;
     std::vector<std::unique_ptr<Block>> spare_;
-    // The blocks looked up last, by the low bits of their keys.
-    struct Cached {
-      uint64_t key = UINT64_MAX;
-      Block* block = nullptr;
-    };
-    std::array<Cached, 16> cache_;
   };
 
   void Split(const Fields& event, const FolioName& id);

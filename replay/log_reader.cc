@@ -217,6 +217,7 @@ class BinaryLogReader : public LogReader {
 
   bool ReadEvent(absl::string_view* line, mm::Event* event,
                  bool* is_event) override {
+    op_text_ = false;
     switch (Advance(line)) {
       case Item::kEnd:
         return false;
@@ -255,7 +256,9 @@ class BinaryLogReader : public LogReader {
       if (next_op_ < ops_.size() &&
           (next_ == events_.size() ||
            ops_.numbers[next_op_] <= events_[next_].op_index())) {
-        *line = ops_.line(next_op_++);
+        // Read by events, an op's line is its comment mark alone.
+        *line = op_text_ ? ops_.line(next_op_) : "#";
+        ++next_op_;
         return Item::kLine;
       }
       if (next_ < events_.size()) return Item::kEvent;
@@ -321,7 +324,8 @@ class BinaryLogReader : public LogReader {
       case LogRecord::kChunk: {
         absl::Status decoded = DecodeChunk(record_msg_.chunk(), &events_);
         if (decoded.ok()) {
-          decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_, lines);
+          decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_,
+                                    lines && op_text_);
         }
         if (!decoded.ok()) return FailAt(decoded.message());
         if (ops_.size() > 0 &&
@@ -452,6 +456,8 @@ class BinaryLogReader : public LogReader {
   uint64_t events_seen_ = 0;
   uint64_t chunks_ = 0;
   bool ended_ = false;
+  // Whether op lines are made (not once read by ReadEvent()).
+  bool op_text_ = true;
   std::string line_;
   // The lines of the run being given, and where the next one starts.
   std::string run_;

@@ -75,8 +75,9 @@ class LogReader {
   // Next() for the tools that compare events (diff): an event line of a
   // binary log comes as its event, in *event (repeat 1) with *is_event
   // true, and is never made into text; any other line, and every line of
-  // a text log, comes as Next() gives it (*is_event false). A log is read
-  // with Next() or with NextEvent(), not both.
+  // a text log, comes as Next() gives it (*is_event false), but that a
+  // binary log's op lines, comments, come as their "#" alone, never made.
+  // A log is read with Next() or with NextEvent(), not both.
   bool NextEvent(absl::string_view* line, mm::Event* event, bool* is_event) {
     if (!status_.ok() || !ReadEvent(line, event, is_event)) return false;
     ++line_number_;

@@ -408,6 +408,8 @@ TEST(LogDiffTest, IgnorePfnNamesAlikeInEveryForm) {
   const std::vector<mm::Event> a = FolioLife(0x200, 0x0);
   std::vector<std::pair<std::string, std::vector<mm::Event>>> others;
   others.emplace_back("drifted", FolioLife(0x600, 0x0));
+  // Past the PFNs a machine has (a damaged log's): named all the same.
+  others.emplace_back("drifted far", FolioLife(uint64_t{1} << 40, 0x0));
   for (size_t at = 0; at < a.size(); ++at) {
     // Each event's PFN one page off: a folio of another name, or for the
     // zone's, another number.
@@ -433,7 +435,7 @@ TEST(LogDiffTest, IgnorePfnNamesAlikeInEveryForm) {
     WriteLog(TempPath("life_b.mme"), LogFormat::kBinary, events);
     const DiffResult text =
         DiffFiles(TempPath("life_a.log"), TempPath("life_b.log"), options);
-    EXPECT_EQ(text.equal, what == "drifted") << text.report;
+    EXPECT_EQ(text.equal, absl::StartsWith(what, "drifted")) << text.report;
     for (const auto& [fa, fb] :
          std::vector<std::pair<const char*, const char*>>{
              {"life_a.mme", "life_b.mme"},
