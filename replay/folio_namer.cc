@@ -1,5 +1,6 @@
 #include "replay/folio_namer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -107,6 +108,40 @@ FolioNamer::Names FolioNamer::Name(const Fields& e) {
   return names;
 }
 
+void FolioNamer::NameRun(const Fields& first, uint32_t n, Names* names) {
+  // The kinds whose events name nothing and read no name but their own
+  // (a free unsets it), so that a run's are read (and unset) at once.
+  const bool own_name_only =
+      first.has_pfn &&
+      (first.kind != EVENT_FOLIO_ALLOC && first.kind != EVENT_SPLIT &&
+       first.kind != EVENT_MIGRATE && first.kind != EVENT_COMPACT_BEGIN &&
+       first.kind != EVENT_COMPACT_END);
+  if (!own_name_only || n == 0) {
+    Fields e = first;
+    for (uint32_t i = 0; i < n; ++i) {
+      e.pfn = first.pfn + i;
+      names[i] = Name(e);
+    }
+    return;
+  }
+  if (first.op != op_) {
+    op_ = first.op;
+    allocated_ = 0;
+  }
+  found_.resize(n);
+  names_.FindRange(first.pfn, n, first.kind == EVENT_FOLIO_FREE, found_.data());
+  FolioName parent;
+  if (first.kind == EVENT_SPLIT_PIECE && first.has_parent) {
+    parent = names_.Find(first.parent);
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    names[i] = {};
+    if (!found_[i].named()) continue;
+    names[i].pfn = found_[i];
+    names[i].parent = parent;
+  }
+}
+
 // The pieces of a split are named after their parent. They cover the
 // parent's 2^order pages and no more, and no folio is larger than
 // MAX_PAGE_ORDER: an event that claims otherwise (a damaged log) names
@@ -191,14 +226,51 @@ void FolioNamer::Table::Erase(uint64_t pfn) {
   FolioName& named = (*slot)->names[pfn & ((1 << kShift) - 1)];
   if (!named.named()) return;
   named = {};
-  if (--(*slot)->live > 0) return;
+  if (--(*slot)->live == 0) Release(pfn >> kShift, slot);
+}
+
+size_t FolioNamer::Table::blocks() const {
+  size_t n = hashed_.size();
+  for (const std::unique_ptr<Block>& block : direct_) n += block != nullptr;
+  return n;
+}
+
+void FolioNamer::Table::Release(uint64_t key, std::unique_ptr<Block>* slot) {
   // Every name in it is unset: it is kept as a new block would be.
   if (spare_.size() < kMaxSpare) {
     spare_.push_back(std::move(*slot));
   } else {
     slot->reset();
   }
-  if (pfn >> kShift >= kDirectKeys) hashed_.erase(pfn >> kShift);
+  if (key >= kDirectKeys) hashed_.erase(key);
+}
+
+void FolioNamer::Table::FindRange(uint64_t pfn, uint32_t n, bool erase,
+                                  FolioName* names) {
+  constexpr uint32_t kBlockPfns = 1u << kShift;
+  while (n > 0) {
+    const uint32_t at = static_cast<uint32_t>(pfn & (kBlockPfns - 1));
+    const uint32_t len = std::min(n, kBlockPfns - at);
+    std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
+    if (slot == nullptr) {
+      std::fill(names, names + len, FolioName());
+    } else {
+      Block& block = **slot;
+      std::copy(&block.names[at], &block.names[at] + len, names);
+      if (erase) {
+        uint32_t named = 0;
+        for (uint32_t i = 0; i < len; ++i) {
+          named += block.names[at + i].named() ? 1 : 0;
+          block.names[at + i] = {};
+        }
+        block.live -= named;
+        if (named > 0 && block.live == 0) Release(pfn >> kShift, slot);
+      }
+    }
+    pfn += len;
+    names += len;
+    n -= len;
+  }
 }
 
 }  // namespace mmreplay::replay

@@ -83,6 +83,13 @@ class FolioNamer {
   // migration moves it) and gives the names its fields are compared by.
   Names Name(const Fields& event);
 
+  // Name() of the n events of a run (mm::Event::Nth) that `first` heads:
+  // theirs are first.pfn + i, their other fields first's. Into names[0..n).
+  void NameRun(const Fields& first, uint32_t n, Names* names);
+
+  // Blocks of names held (for tests: a block goes with its last name).
+  size_t blocks() const { return names_.blocks(); }
+
   // Writes `names` over the values of pfn=, dst= and parent= on `line`, a
   // line of the event they were given for.
   static void Apply(const Names& names, std::string* line);
@@ -99,6 +106,10 @@ class FolioNamer {
     FolioName Find(uint64_t pfn);
     void Set(uint64_t pfn, const FolioName& name);
     void Erase(uint64_t pfn);
+    // The names at pfn .. pfn + n - 1, into names[0..n); with erase, they
+    // are unset.
+    void FindRange(uint64_t pfn, uint32_t n, bool erase, FolioName* names);
+    size_t blocks() const;
 
    private:
     static constexpr int kShift = 6;
@@ -111,6 +122,8 @@ class FolioNamer {
     // The place of the block of `pfn`; null when it has none and create is
     // false.
     std::unique_ptr<Block>* SlotOf(uint64_t pfn, bool create);
+    // Gives back the block at *slot, whose last name went.
+    void Release(uint64_t key, std::unique_ptr<Block>* slot);
 
     std::vector<std::unique_ptr<Block>> direct_;
     absl::flat_hash_map<uint64_t, std::unique_ptr<Block>> hashed_;
@@ -120,6 +133,7 @@ class FolioNamer {
   void Split(const Fields& event, const FolioName& id);
 
   Table names_;
+  std::vector<FolioName> found_;  // NameRun()'s
   uint64_t op_ = UINT64_MAX;
   uint32_t allocated_ = 0;
 };

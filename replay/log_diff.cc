@@ -95,9 +95,10 @@ class Side {
   LogReader& reader() { return reader_; }
   // Whether no line is read ahead.
   bool idle() const { return ahead_.empty(); }
-  // The names of the next event read (ignore_pfn).
-  FolioNamer::Names Name(const FolioNamer::Fields& event) {
-    return namer_.Name(event);
+  // The names of the next n events read, a run's (ignore_pfn).
+  void NameRun(const FolioNamer::Fields& first, uint32_t n,
+               FolioNamer::Names* names) {
+    namer_.NameRun(first, n, names);
   }
   // The line `number`, the event `nth` of `run` (mm::Event::Nth), read and
   // named elsewhere:
@@ -216,7 +217,18 @@ class Side {
 // them kept as history, as line by line), up to the shorter run's end; an
 // event that differs is read, named, into the lines ahead of both sides.
 // Whether it consumed or read any event (false: compare line by line).
-bool CompareRuns(Side& sa, Side& sb, uint64_t op, const DiffOptions& options) {
+// CompareRuns()'s buffers, made once for a diff.
+struct RunBuffers {
+  // The names of a batch of events, on each side.
+  static constexpr uint32_t kBatch = 256;
+  std::vector<FolioNamer::Names> a = std::vector<FolioNamer::Names>(kBatch);
+  std::vector<FolioNamer::Names> b = std::vector<FolioNamer::Names>(kBatch);
+  // The names of the last `context` events alike.
+  std::vector<std::pair<FolioNamer::Names, FolioNamer::Names>> kept;
+};
+
+bool CompareRuns(Side& sa, Side& sb, uint64_t op, const DiffOptions& options,
+                 RunBuffers& buffers) {
   if (!sa.idle() || !sb.idle()) return false;
   const mm::Event *ra, *rb;
   uint32_t na, nb;
@@ -245,27 +257,41 @@ bool CompareRuns(Side& sa, Side& sb, uint64_t op, const DiffOptions& options) {
                  before_b = sb.reader().line_number();
   const size_t context = static_cast<size_t>(std::max(options.context, 0));
   // The names of the last `context` events alike, by i % context.
-  std::vector<std::pair<FolioNamer::Names, FolioNamer::Names>> kept(
-      std::min<size_t>(context, n));
-  FolioNamer::Names names_a, names_b;
-  uint32_t alike = 0;
+  auto& kept = buffers.kept;
+  kept.resize(std::min<size_t>(context, n));
+  // Events alike, and events named past them (a batch's, from the first
+  // that differs on).
+  uint32_t alike = 0, named = 0, batch_start = 0;
+  constexpr uint32_t kBatch = RunBuffers::kBatch;
+  FolioNamer::Names* names_a = buffers.a.data();
+  FolioNamer::Names* names_b = buffers.b.data();
   if (!options.ignore_pfn) {
     if (!same_pfn || !same_dst || !same_parent) return false;
-    alike = n;
+    alike = named = n;
   } else {
     FolioNamer::Fields fa = FolioNamer::FieldsOf(ha),
                        fb = FolioNamer::FieldsOf(hb);
-    for (; alike < n; ++alike) {
-      fa.pfn = ha.pfn() + alike;
-      fb.pfn = hb.pfn() + alike;
-      names_a = sa.Name(fa);
-      names_b = sb.Name(fb);
-      if (!(names_a == names_b) || (!names_a.pfn.named() && !same_pfn) ||
-          (!names_a.dst.named() && !same_dst) ||
-          (!names_a.parent.named() && !same_parent)) {
-        break;
+    while (alike == named && named < n) {
+      const uint32_t batch = std::min(kBatch, n - named);
+      batch_start = named;
+      fa.pfn = ha.pfn() + named;
+      fb.pfn = hb.pfn() + named;
+      sa.NameRun(fa, batch, names_a);
+      sb.NameRun(fb, batch, names_b);
+      named += batch;
+      uint32_t j = 0;
+      for (; j < batch; ++j) {
+        const FolioNamer::Names& a = names_a[j];
+        if (!(a == names_b[j]) || (!a.pfn.named() && !same_pfn) ||
+            (!a.dst.named() && !same_dst) ||
+            (!a.parent.named() && !same_parent)) {
+          break;
+        }
       }
-      if (!kept.empty()) kept[alike % kept.size()] = {names_a, names_b};
+      for (uint32_t i = j - std::min<uint32_t>(j, kept.size()); i < j; ++i) {
+        kept[(alike + i) % kept.size()] = {names_a[i], names_b[i]};
+      }
+      alike += j;
     }
   }
   sa.reader().SkipEvents(alike);
@@ -276,12 +302,17 @@ bool CompareRuns(Side& sa, Side& sb, uint64_t op, const DiffOptions& options) {
     sa.Put(Side::Where::kBehind, ha, i, a, before_a + i + 1);
     sb.Put(Side::Where::kBehind, hb, i, b, before_b + i + 1);
   }
-  if (alike == n) return alike > 0;
-  // Event `alike` differs: it was named, so it is read now, as a line.
-  sa.reader().SkipEvents(1);
-  sb.reader().SkipEvents(1);
-  sa.Put(Side::Where::kAhead, ha, alike, names_a, before_a + alike + 1);
-  sb.Put(Side::Where::kAhead, hb, alike, names_b, before_b + alike + 1);
+  if (alike == named) return alike > 0;
+  // The events named from the first that differs on are read now, as
+  // lines: their names are given.
+  sa.reader().SkipEvents(named - alike);
+  sb.reader().SkipEvents(named - alike);
+  for (uint32_t i = alike; i < named; ++i) {
+    sa.Put(Side::Where::kAhead, ha, i, names_a[i - batch_start],
+           before_a + i + 1);
+    sb.Put(Side::Where::kAhead, hb, i, names_b[i - batch_start],
+           before_b + i + 1);
+  }
   return true;
 }
 
@@ -399,6 +430,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     skipped = *s;
   }
   Side sa(a, options), sb(b, options);
+  RunBuffers run_buffers;
   // Per kind: events only in A, only in B.
   absl::btree_map<std::string, std::pair<uint64_t, uint64_t>> by_kind;
   uint64_t ops = skipped.ops, ops_differ = 0, first_op = 0, last_op = 0;
@@ -417,7 +449,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     if (options.progress != nullptr) options.progress->Update(ops);
     // The lines both sides have, in the same order, are not held.
     for (;;) {
-      if (CompareRuns(sa, sb, op, options)) continue;
+      if (CompareRuns(sa, sb, op, options, run_buffers)) continue;
       if (!sa.Has(op) || !sb.Has(op) || !SameFront(sa, sb)) break;
       sa.Remember(sa.Take());
       sb.Remember(sb.Take());

@@ -477,6 +477,69 @@ TEST(LogDiffTest, IgnorePfnComparesUnnamedPfnsOfARun) {
   }
 }
 
+// A run longer than the batches its names are read in: the first event
+// whose names differ (past the first batch) is found, and the report is
+// the text's, with context shorter and longer than a batch.
+TEST(LogDiffTest, IgnorePfnFindsADifferenceDeepInARun) {
+  // An order-9 folio split into `orders`, then its 512 pages freed in one
+  // run.
+  auto life = [](uint64_t base,
+                 std::vector<std::pair<uint32_t, uint32_t>> orders) {
+    std::vector<mm::Event> events;
+    mm::Event e;
+    e.set_op_index(1);
+    e.set_kind(EVENT_FOLIO_ALLOC);
+    e.set_pfn(base);
+    e.set_order(9);
+    events.push_back(e);
+    e.Clear();
+    e.set_op_index(2);
+    e.set_kind(EVENT_SPLIT);
+    e.set_pfn(base);
+    e.set_order(9);
+    for (const auto& [order, count] : orders) e.add_new_orders(order, count);
+    events.push_back(e);
+    // One event for the run, as the model emits a batch.
+    e.Clear();
+    e.set_op_index(3);
+    e.set_kind(EVENT_FOLIO_FREE);
+    e.set_pfn(base);
+    e.set_order(0);
+    e.set_repeat(512);
+    events.push_back(e);
+    return events;
+  };
+  WriteLog(TempPath("deep_a.log"), LogFormat::kText, life(0x200, {{0, 512}}));
+  WriteLog(TempPath("deep_a.mme"), LogFormat::kBinary, life(0x200, {{0, 512}}));
+  // Pages +385 on are no piece's (an order-7 piece at +384): their names
+  // first differ at the 386th free.
+  for (const auto& orders :
+       std::vector<std::vector<std::pair<uint32_t, uint32_t>>>{
+           {{0, 512}}, {{0, 384}, {7, 1}}}) {
+    SCOPED_TRACE(orders.size());
+    WriteLog(TempPath("deep_b.log"), LogFormat::kText, life(0x600, orders));
+    WriteLog(TempPath("deep_b.mme"), LogFormat::kBinary, life(0x600, orders));
+    for (int context : {3, 300}) {
+      DiffOptions options;
+      options.ignore_pfn = true;
+      options.context = context;
+      const DiffResult text =
+          DiffFiles(TempPath("deep_a.log"), TempPath("deep_b.log"), options);
+      EXPECT_EQ(text.equal, orders.size() == 1) << text.report;
+      if (!text.equal) {
+        EXPECT_NE(text.report.find("3 folio_free pfn=@1.1+385 order=0"),
+                  std::string::npos)
+            << text.report;
+      }
+      const DiffResult binary =
+          DiffFiles(TempPath("deep_a.mme"), TempPath("deep_b.mme"), options);
+      EXPECT_EQ(binary.equal, text.equal);
+      EXPECT_EQ(absl::StrReplaceAll(binary.report, {{".mme", ".log"}}),
+                text.report);
+    }
+  }
+}
+
 TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirEnd) {
   const std::vector<mm::Event> events = ManyEvents(30000);
   WriteLog(TempPath("s1.mme"), LogFormat::kBinary, events);
