@@ -229,6 +229,17 @@ void FolioNamer::Table::Erase(uint64_t pfn) {
   if (--(*slot)->live == 0) Release(pfn >> kShift, slot);
 }
 
+FolioNamer::Table::Table(const Table& other) : direct_(other.direct_.size()) {
+  for (size_t i = 0; i < direct_.size(); ++i) {
+    if (other.direct_[i] != nullptr) {
+      direct_[i] = std::make_unique<Block>(*other.direct_[i]);
+    }
+  }
+  for (const auto& [key, block] : other.hashed_) {
+    hashed_.emplace(key, std::make_unique<Block>(*block));
+  }
+}
+
 size_t FolioNamer::Table::blocks() const {
   size_t n = hashed_.size();
   for (const std::unique_ptr<Block>& block : direct_) n += block != nullptr;

@@ -41,6 +41,8 @@ struct FolioName {
 // "@3.1", or "@3.1+256" for a piece of a split.
 std::string FolioNameText(const FolioName& name);
 
+// A namer is copied to give two logs that begin alike the names the one
+// has at their first difference.
 class FolioNamer {
  public:
   // The fields of an event the names come from.
@@ -102,6 +104,11 @@ class FolioNamer {
   // the others (a damaged log's) by a hash.
   class Table {
    public:
+    Table() = default;
+    // A copy of every name (the spare blocks not).
+    Table(const Table& other);
+    Table& operator=(const Table&) = delete;
+
     // The name at `pfn`; unnamed if none.
     FolioName Find(uint64_t pfn);
     void Set(uint64_t pfn, const FolioName& name);

@@ -56,8 +56,9 @@ using LinePtr = std::unique_ptr<Line>;
 // history.
 class Side {
  public:
-  Side(LogReader& reader, const DiffOptions& options)
-      : reader_(reader), options_(options) {}
+  // With `namer`, the names of the lines before this side's next.
+  Side(LogReader& reader, const DiffOptions& options, const FolioNamer& namer)
+      : reader_(reader), options_(options), namer_(namer) {}
 
   const std::string& name() const { return reader_.name(); }
   absl::Status status() const {
@@ -419,17 +420,29 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
                                     const DiffOptions& options) {
   DiffResult result;
   // Two binary logs' records that are the same byte for byte hold the same
-  // lines: those are not compared line by line (the folio names of
-  // --ignore pfn need every line read).
+  // lines: those are not compared line by line. With --ignore pfn, their
+  // events are named once, for both sides: the same events give the same
+  // names.
   SkippedChunks skipped;
+  FolioNamer namer;
+  std::vector<FolioNamer::Names> names;
+  SkippedEvents name_events;
+  if (options.ignore_pfn) {
+    name_events = [&](absl::Span<const mm::Event> events) {
+      for (const mm::Event& e : events) {
+        names.resize(std::max<size_t>(names.size(), e.repeat()));
+        namer.NameRun(FolioNamer::FieldsOf(e), e.repeat(), names.data());
+      }
+    };
+  }
   // The record kept before a difference holds kChunkEvents lines or more
   // (every chunk but the last): the context before it needs no more.
-  if (!options.ignore_pfn && options.context <= kChunkEvents) {
-    absl::StatusOr<SkippedChunks> s = SkipEqualChunks(a, b);
+  if (options.context <= kChunkEvents) {
+    absl::StatusOr<SkippedChunks> s = SkipEqualChunks(a, b, name_events);
     if (!s.ok()) return s.status();
     skipped = *s;
   }
-  Side sa(a, options), sb(b, options);
+  Side sa(a, options, namer), sb(b, options, namer);
   RunBuffers run_buffers;
   // Per kind: events only in A, only in B.
   absl::btree_map<std::string, std::pair<uint64_t, uint64_t>> by_kind;

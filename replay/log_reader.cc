@@ -391,7 +391,8 @@ class BinaryLogReader : public LogReader {
     return true;
   }
 
-  bool SkipRecord(uint64_t* ops, uint64_t* last_op) override {
+  bool SkipRecord(uint64_t* ops, uint64_t* last_op,
+                  const SkippedEvents& events) override {
     DCHECK(next_ == events_.size() && next_op_ == ops_.size() && !header_read_);
     if (!status().ok() || ended_ || !ReadRecord(/*lines=*/false)) return false;
     uint64_t lines = 0;
@@ -407,6 +408,7 @@ class BinaryLogReader : public LogReader {
           *last_op = e.op_index();
         }
       }
+      if (events) events(events_);
       next_ = events_.size();
       next_op_ = ops_.size();
     }
@@ -548,7 +550,8 @@ std::unique_ptr<LogReader> LogReader::FromText(std::string name,
   return std::make_unique<TextLogReader>(std::move(name), std::move(text));
 }
 
-absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b) {
+absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b,
+                                              const SkippedEvents& events) {
   SkippedChunks skipped;
   if (a.format() != LogFormat::kBinary || b.format() != LogFormat::kBinary ||
       !a.fresh() || !b.fresh()) {
@@ -560,9 +563,11 @@ absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b) {
   while (a.PeekRecord(0, &ra) && b.PeekRecord(0, &rb) && ra == rb &&
          a.PeekRecord(1, &next_a) && b.PeekRecord(1, &next_b) &&
          next_a == next_b) {
-    if (!a.SkipRecord(&skipped.ops, &skipped.last_op)) return a.status();
+    if (!a.SkipRecord(&skipped.ops, &skipped.last_op, events)) {
+      return a.status();
+    }
     uint64_t ops_b = 0, last_b = 0;  // the same as a's
-    if (!b.SkipRecord(&ops_b, &last_b)) return b.status();
+    if (!b.SkipRecord(&ops_b, &last_b, nullptr)) return b.status();
     ++skipped.records;
   }
   return skipped;

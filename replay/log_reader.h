@@ -16,12 +16,14 @@
 #define MMREPLAY_REPLAY_LOG_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "mm/event.h"
 #include "replay/event_log.h"
 
@@ -45,8 +47,12 @@ struct SkippedChunks {
 // one, and the record before it, are left to Next(): the lines before a
 // difference stay there for its context, as long as a chunk's). Does
 // nothing unless both are binary logs and neither has been read from.
+// `events`, if set, is given the events of each record skipped (a run as
+// one mm::Event: repeat()), the same on both sides.
 // Errors: what reading either would give (status()).
-absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b);
+using SkippedEvents = std::function<void(absl::Span<const mm::Event>)>;
+absl::StatusOr<SkippedChunks> SkipEqualChunks(
+    LogReader& a, LogReader& b, const SkippedEvents& events = nullptr);
 
 class LogReader {
  public:
@@ -137,10 +143,13 @@ class LogReader {
   }
   // Reads the next record as Next() would and consumes its lines unmade;
   // adds the ops with events in it (after *last_op) to *ops, and sets
-  // *last_op. False on an error (status() says which).
-  virtual bool SkipRecord(uint64_t* ops, uint64_t* last_op) {
+  // *last_op; gives `events` (if set) the record's events. False on an
+  // error (status() says which).
+  virtual bool SkipRecord(uint64_t* ops, uint64_t* last_op,
+                          const SkippedEvents& events) {
     (void)ops;
     (void)last_op;
+    (void)events;
     return false;
   }
   // Counts n lines as read (SkipRecord()'s).
@@ -154,8 +163,8 @@ class LogReader {
   }
 
  private:
-  friend absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a,
-                                                       LogReader& b);
+  friend absl::StatusOr<SkippedChunks> SkipEqualChunks(
+      LogReader& a, LogReader& b, const SkippedEvents& events);
   // Whether nothing has been read (no line given, no record skipped).
   bool fresh() const { return line_number_ == 0; }
 

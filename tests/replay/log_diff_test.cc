@@ -340,15 +340,18 @@ TEST(LogDiffTest, BinaryLogsSkipWhatTheyShareAndReportAsTheText) {
       std::vector<mm::Event>(base.begin(), base.begin() + 3 * kChunkEvents));
   WriteLog(TempPath("a.log"), LogFormat::kText, base);
   WriteLog(TempPath("a.mme"), LogFormat::kBinary, base);
-  DiffOptions context0, max1, addr;
+  DiffOptions context0, max1, addr, pfn;
   context0.context = 0;
   max1.max_ops = 1;
   addr.ignore_addr = true;
+  // The records skipped are named once, for both sides.
+  pfn.ignore_pfn = true;
   for (const auto& [what, events] : others) {
     SCOPED_TRACE(what);
     WriteLog(TempPath("b.log"), LogFormat::kText, events);
     WriteLog(TempPath("b.mme"), LogFormat::kBinary, events);
-    for (const DiffOptions& options : {DiffOptions(), context0, max1, addr}) {
+    for (const DiffOptions& options :
+         {DiffOptions(), context0, max1, addr, pfn}) {
       const DiffResult text =
           DiffFiles(TempPath("a.log"), TempPath("b.log"), options);
       const DiffResult binary =
@@ -357,7 +360,12 @@ TEST(LogDiffTest, BinaryLogsSkipWhatTheyShareAndReportAsTheText) {
       EXPECT_EQ(binary.ops, text.ops);
       EXPECT_EQ(absl::StrReplaceAll(binary.report, {{".mme", ".log"}}),
                 text.report);
-      EXPECT_EQ(text.equal, what == "equal");
+      // A folio_alloc one page off is the same folio under --ignore pfn;
+      // the map at an odd event is not.
+      const bool alloc_moved = what != "equal" && what != "cut short" &&
+                               std::stoi(what.substr(7)) % 2 == 0;
+      EXPECT_EQ(text.equal,
+                what == "equal" || (options.ignore_pfn && alloc_moved));
     }
   }
 }
@@ -538,6 +546,39 @@ TEST(LogDiffTest, IgnorePfnFindsADifferenceDeepInARun) {
                 text.report);
     }
   }
+}
+
+// The records two binary logs share are skipped, but their folios are
+// still named: a folio allocated there keeps its name after.
+TEST(LogDiffTest, IgnorePfnNamesFoliosOfTheRecordsSkipped) {
+  std::vector<mm::Event> a = ManyEvents(3 * kChunkEvents);
+  mm::Event e;
+  e.set_op_index(1);
+  e.set_kind(EVENT_FOLIO_ALLOC);
+  e.set_pfn(0x7777777);
+  e.set_order(0);
+  a.insert(a.begin(), e);
+  e.set_op_index(a.back().op_index() + 1);
+  e.set_kind(EVENT_FOLIO_FREE);
+  a.push_back(e);
+  std::vector<mm::Event> b = a;
+  e.set_kind(EVENT_REF_PUT);
+  b.push_back(e);
+  WriteLog(TempPath("early_a.log"), LogFormat::kText, a);
+  WriteLog(TempPath("early_a.mme"), LogFormat::kBinary, a);
+  WriteLog(TempPath("early_b.log"), LogFormat::kText, b);
+  WriteLog(TempPath("early_b.mme"), LogFormat::kBinary, b);
+  DiffOptions options;
+  options.ignore_pfn = true;
+  const DiffResult text =
+      DiffFiles(TempPath("early_a.log"), TempPath("early_b.log"), options);
+  ASSERT_FALSE(text.equal);
+  EXPECT_NE(text.report.find(" folio_free pfn=@1.1 "), std::string::npos)
+      << text.report;
+  const DiffResult binary =
+      DiffFiles(TempPath("early_a.mme"), TempPath("early_b.mme"), options);
+  EXPECT_EQ(absl::StrReplaceAll(binary.report, {{".mme", ".log"}}),
+            text.report);
 }
 
 TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirEnd) {
