@@ -120,13 +120,20 @@ void FolioNamer::NameRun(const Fields& first, uint32_t n, Names* names) {
     Fields e = first;
     for (uint32_t i = 0; i < n; ++i) {
       e.pfn = first.pfn + i;
-      names[i] = Name(e);
+      const Names got = Name(e);
+      if (names != nullptr) names[i] = got;
     }
     return;
   }
   if (first.op != op_) {
     op_ = first.op;
     allocated_ = 0;
+  }
+  if (names == nullptr) {
+    if (first.kind == EVENT_FOLIO_FREE) {
+      names_.FindRange(first.pfn, n, /*erase=*/true, nullptr);
+    }
+    return;
   }
   found_.resize(n);
   names_.FindRange(first.pfn, n, first.kind == EVENT_FOLIO_FREE, found_.data());
@@ -264,10 +271,12 @@ void FolioNamer::Table::FindRange(uint64_t pfn, uint32_t n, bool erase,
     const uint32_t len = std::min(n, kBlockPfns - at);
     std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
     if (slot == nullptr) {
-      std::fill(names, names + len, FolioName());
+      if (names != nullptr) std::fill(names, names + len, FolioName());
     } else {
       Block& block = **slot;
-      std::copy(&block.names[at], &block.names[at] + len, names);
+      if (names != nullptr) {
+        std::copy(&block.names[at], &block.names[at] + len, names);
+      }
       if (erase) {
         uint32_t named = 0;
         for (uint32_t i = 0; i < len; ++i) {
@@ -279,7 +288,7 @@ void FolioNamer::Table::FindRange(uint64_t pfn, uint32_t n, bool erase,
       }
     }
     pfn += len;
-    names += len;
+    if (names != nullptr) names += len;
     n -= len;
   }
 }

@@ -86,7 +86,8 @@ class FolioNamer {
   Names Name(const Fields& event);
 
   // Name() of the n events of a run (mm::Event::Nth) that `first` heads:
-  // theirs are first.pfn + i, their other fields first's. Into names[0..n).
+  // theirs are first.pfn + i, their other fields first's. Into names[0..n)
+  // (null: the names are not wanted, only the names' changes).
   void NameRun(const Fields& first, uint32_t n, Names* names);
 
   // Blocks of names held (for tests: a block goes with its last name).
@@ -113,8 +114,8 @@ class FolioNamer {
     FolioName Find(uint64_t pfn);
     void Set(uint64_t pfn, const FolioName& name);
     void Erase(uint64_t pfn);
-    // The names at pfn .. pfn + n - 1, into names[0..n); with erase, they
-    // are unset.
+    // The names at pfn .. pfn + n - 1, into names[0..n) (null: not
+    // wanted); with erase, they are unset.
     void FindRange(uint64_t pfn, uint32_t n, bool erase, FolioName* names);
     size_t blocks() const;
 

@@ -425,13 +425,11 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
   // names.
   SkippedChunks skipped;
   FolioNamer namer;
-  std::vector<FolioNamer::Names> names;
   SkippedEvents name_events;
   if (options.ignore_pfn) {
     name_events = [&](absl::Span<const mm::Event> events) {
       for (const mm::Event& e : events) {
-        names.resize(std::max<size_t>(names.size(), e.repeat()));
-        namer.NameRun(FolioNamer::FieldsOf(e), e.repeat(), names.data());
+        namer.NameRun(FolioNamer::FieldsOf(e), e.repeat(), nullptr);
       }
     };
   }

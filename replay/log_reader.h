@@ -42,12 +42,12 @@ struct SkippedChunks {
 
 // Where two binary logs begin with the same records, byte for byte, their
 // lines are the same: reads those records on both sides as Next() would
-// (each checked, the lines and line numbers counted) without making their
-// lines, up to the last one before the first record that differs (that
-// one, and the record before it, are left to Next(): the lines before a
-// difference stay there for its context, as long as a chunk's). Does
-// nothing unless both are binary logs and neither has been read from.
-// `events`, if set, is given the events of each record skipped (a run as
+// (each checked, once: b's are a's bytes; the lines and line numbers
+// counted) without making their lines, up to the last one before the first
+// record that differs (that one, and the record before it, are left to Next():
+// the lines before a difference stay there for its context, as long as a
+// chunk's). Does nothing unless both are binary logs and neither has been read
+// from. `events`, if set, is given the events of each record skipped (a run as
 // one mm::Event: repeat()), the same on both sides.
 // Errors: what reading either would give (status()).
 using SkippedEvents = std::function<void(absl::Span<const mm::Event>)>;
@@ -150,6 +150,14 @@ class LogReader {
     (void)ops;
     (void)last_op;
     (void)events;
+    return false;
+  }
+  // Consumes the next record, which is the same, byte for byte, as the
+  // one `other` (a log of the same form, read as far as this one) has just
+  // skipped: this log then stands where `other` does, unchecked again.
+  // False on an error (status() says which).
+  virtual bool SkipRecordLike(const LogReader& other) {
+    (void)other;
     return false;
   }
   // Counts n lines as read (SkipRecord()'s).

@@ -44,10 +44,13 @@ std::vector<std::pair<FolioNamer::Fields, uint32_t>> RandomRuns(int count,
 TEST(FolioNamerTest, ARunIsNamedAsItsEventsOneByOne) {
   for (uint32_t seed = 1; seed <= 20; ++seed) {
     SCOPED_TRACE(seed);
-    FolioNamer whole, one_by_one;
+    // `unnamed` is given the same runs without asking for their names: its
+    // names change alike.
+    FolioNamer whole, one_by_one, unnamed;
     for (const auto& [first, n] : RandomRuns(400, seed)) {
       std::vector<Names> got(n);
       whole.NameRun(first, n, got.data());
+      unnamed.NameRun(first, n, nullptr);
       FolioNamer::Fields e = first;
       for (uint32_t i = 0; i < n; ++i) {
         e.pfn = first.pfn + i;
@@ -56,6 +59,19 @@ TEST(FolioNamerTest, ARunIsNamedAsItsEventsOneByOne) {
       }
     }
     EXPECT_EQ(whole.blocks(), one_by_one.blocks());
+    EXPECT_EQ(unnamed.blocks(), one_by_one.blocks());
+    // And the names they give next.
+    FolioNamer::Fields map;
+    map.op = 1000;
+    map.kind = EVENT_MAP;
+    map.has_pfn = true;
+    map.pfn = 0;
+    std::vector<Names> after(400), after_unnamed(400);
+    one_by_one.NameRun(map, 400, after.data());
+    unnamed.NameRun(map, 400, after_unnamed.data());
+    for (size_t i = 0; i < after.size(); ++i) {
+      ASSERT_TRUE(after[i] == after_unnamed[i]) << i;
+    }
   }
 }
 
