@@ -255,11 +255,7 @@ size_t FolioNamer::Table::blocks() const {
 
 void FolioNamer::Table::Release(uint64_t key, std::unique_ptr<Block>* slot) {
   // Every name in it is unset: it is kept as a new block would be.
-  if (spare_.size() < kMaxSpare) {
-    spare_.push_back(std::move(*slot));
-  } else {
-    slot->reset();
-  }
+  spare_.push_back(std::move(*slot));
   if (key >= kDirectKeys) hashed_.erase(key);
 }
 

@@ -100,7 +100,8 @@ class FolioNamer {
  private:
   // Names by PFN, in blocks of 64 PFNs (neighbours are looked up
   // together, a split's pieces named together); a block goes when its last
-  // name does, and is kept for reuse (up to kMaxSpare blocks). The blocks
+  // name does, and is kept for reuse (so the blocks held are at most as
+  // many as were ever named at once). The blocks
   // of the first 2^28 PFNs (a machine of 1 TiB) are found by their index,
   // the others (a damaged log's) by a hash.
   class Table {
@@ -108,6 +109,7 @@ class FolioNamer {
     Table() = default;
     // A copy of every name (the spare blocks not).
     Table(const Table& other);
+    Table(Table&&) = default;
     Table& operator=(const Table&) = delete;
 
     // The name at `pfn`; unnamed if none.
@@ -122,7 +124,6 @@ class FolioNamer {
    private:
     static constexpr int kShift = 6;
     static constexpr uint64_t kDirectKeys = uint64_t{1} << (28 - kShift);
-    static constexpr size_t kMaxSpare = 64;
     struct Block {
       std::array<FolioName, 1 << kShift> names;
       uint32_t live = 0;

@@ -57,8 +57,8 @@ using LinePtr = std::unique_ptr<Line>;
 class Side {
  public:
   // With `namer`, the names of the lines before this side's next.
-  Side(LogReader& reader, const DiffOptions& options, const FolioNamer& namer)
-      : reader_(reader), options_(options), namer_(namer) {}
+  Side(LogReader& reader, const DiffOptions& options, FolioNamer namer)
+      : reader_(reader), options_(options), namer_(std::move(namer)) {}
 
   const std::string& name() const { return reader_.name(); }
   absl::Status status() const {
@@ -440,7 +440,8 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
     if (!s.ok()) return s.status();
     skipped = *s;
   }
-  Side sa(a, options, namer), sb(b, options, namer);
+  Side sb(b, options, namer);
+  Side sa(a, options, std::move(namer));
   RunBuffers run_buffers;
   // Per kind: events only in A, only in B.
   absl::btree_map<std::string, std::pair<uint64_t, uint64_t>> by_kind;

@@ -380,6 +380,7 @@ class BinaryLogReader : public LogReader {
         return false;
       }
       Peeked p;
+      p.body = std::move(spare_body_);  // its buffer reused
       absl::string_view body;
       p.framed = input_->NextRecord(trace::kMaxRecordBytes, &body, &p.offset);
       if (p.framed == StreamInput::Framed::kError) p.offset = input_->offset();
@@ -445,6 +446,7 @@ class BinaryLogReader : public LogReader {
       }
       return framed;
     }
+    spare_body_ = std::move(current_.body);
     current_ = std::move(peeked_.front());
     peeked_.pop_front();
     record_offset_ = current_.offset;
@@ -459,6 +461,8 @@ class BinaryLogReader : public LogReader {
   };
   std::deque<Peeked> peeked_;
   Peeked current_;
+  // The buffer of a record read, for the next one peeked.
+  std::string spare_body_;
 
   std::unique_ptr<StreamInput> input_;
   LogRecord record_msg_;
