@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "replay/event_log.h"
 #include "replay/folio_namer.h"
 #include "replay/log_line.h"
+#include "trace/writer_thread.h"
 
 namespace mmreplay::replay {
 namespace {
@@ -425,18 +427,26 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
   // names.
   SkippedChunks skipped;
   FolioNamer namer;
-  SkippedEvents name_events;
-  if (options.ignore_pfn) {
-    name_events = [&](absl::Span<const mm::Event> events) {
-      for (const mm::Event& e : events) {
-        namer.NameRun(FolioNamer::FieldsOf(e), e.repeat(), nullptr);
-      }
-    };
-  }
   // The record kept before a difference holds kChunkEvents lines or more
   // (every chunk but the last): the context before it needs no more.
   if (options.context <= kChunkEvents) {
+    // Named on a thread of their own, while the next records are read.
+    std::optional<trace::WriterThread<std::vector<mm::Event>>> naming;
+    SkippedEvents name_events;
+    if (options.ignore_pfn) {
+      naming.emplace([&namer](std::vector<mm::Event>& events) {
+        for (const mm::Event& e : events) {
+          namer.NameRun(FolioNamer::FieldsOf(e), e.repeat(), nullptr);
+        }
+        events.clear();
+        return absl::OkStatus();
+      });
+      name_events = [&naming](std::vector<mm::Event>& events) {
+        naming->Submit(&events).IgnoreError();  // naming never fails
+      };
+    }
     absl::StatusOr<SkippedChunks> s = SkipEqualChunks(a, b, name_events);
+    if (naming.has_value()) naming->Finish().IgnoreError();
     if (!s.ok()) return s.status();
     skipped = *s;
   }

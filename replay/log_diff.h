@@ -6,8 +6,8 @@
 //
 // Memory: the lines of the op being compared, from its first difference
 // on (in windows of kWindowLines per side for an op longer than that), and
-// the context; with ignore_pfn, one identity per live folio. Never a whole
-// log.
+// the context; with ignore_pfn, the names of the live folios (in blocks of
+// 64 PFNs, replay/folio_namer.h). Never a whole log.
 #ifndef MMREPLAY_REPLAY_LOG_DIFF_H_
 #define MMREPLAY_REPLAY_LOG_DIFF_H_
 

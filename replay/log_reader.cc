@@ -410,7 +410,8 @@ class BinaryLogReader : public LogReader {
         }
       }
       if (events) events(events_);
-      next_ = events_.size();
+      events_.clear();
+      next_ = 0;
       next_op_ = ops_.size();
     }
     SkipLines(lines);

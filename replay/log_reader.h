@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,14 +44,15 @@ struct SkippedChunks {
 // Where two binary logs begin with the same records, byte for byte, their
 // lines are the same: reads those records on both sides as Next() would
 // (each checked, once: b's are a's bytes; the lines and line numbers
-// counted) without making their lines, up to the last one before the first
-// record that differs (that one, and the record before it, are left to Next():
-// the lines before a difference stay there for its context, as long as a
-// chunk's). Does nothing unless both are binary logs and neither has been read
-// from. `events`, if set, is given the events of each record skipped (a run as
-// one mm::Event: repeat()), the same on both sides.
-// Errors: what reading either would give (status()).
-using SkippedEvents = std::function<void(absl::Span<const mm::Event>)>;
+// counted) without making their lines, up to the last one before the
+// first record that differs (that one, and the record before it, are left
+// to Next(): the lines before a difference stay there for its context, as
+// long as a chunk's). Does nothing unless both are binary logs and neither
+// has been read from. `events`, if set, is given the events of each record
+// skipped (a run as one mm::Event: repeat()), the same on both sides, in a
+// vector it may keep (swapping another in: the reader reuses whatever it
+// is left). Errors: what reading either would give (status()).
+using SkippedEvents = std::function<void(std::vector<mm::Event>&)>;
 absl::StatusOr<SkippedChunks> SkipEqualChunks(
     LogReader& a, LogReader& b, const SkippedEvents& events = nullptr);
 

@@ -3,9 +3,9 @@
 // and zapped, over and over (about 400 MiB of log text each), are replayed
 // into .mme logs; then `mmreplay diff TRACE LOG` (one side replayed on the
 // fly) and `mmreplay diff A.mme B.mme` (a planted difference at the last
-// op) run as child processes whose peak RSS (wait4) must stay under
-// kBoundMiB. A diff that held a whole side as text would need several
-// times that.
+// op; plain and with --ignore pfn) run as child processes whose peak RSS
+// (wait4) must stay under kBoundMiB. A diff that held a whole side as text
+// would need several times that.
 //
 // Skipped under ASan, whose shadow memory and quarantine inflate RSS.
 //
@@ -192,5 +192,20 @@ int main(int argc, char** argv) {
          "diff of different logs: summary\n" + differ.out.substr(0, 2000));
   Expect(differ.max_rss_mib < kBoundMiB,
          "diff A.mme B.mme: peak RSS over bound");
+
+  // --ignore pfn names every folio of both logs as it goes.
+  Run named =
+      RunChild({mm, "diff", "--ignore", "pfn", a + ".mme", b + ".mme"}, dir);
+  std::printf("diff --ignore pfn A.mme B.mme: exit %d, peak RSS %llu MiB\n",
+              named.exit_status,
+              static_cast<unsigned long long>(named.max_rss_mib));
+  Expect(named.exit_status == 1, "diff --ignore pfn: not exit 1");
+  Expect(absl::StrContains(
+             named.out,
+             absl::StrCat(2 * kRounds, " ops compared, 1 differ (first op ",
+                          3 + 2 * kRounds, ",")),
+         "diff --ignore pfn: summary\n" + named.out.substr(0, 2000));
+  Expect(named.max_rss_mib < kBoundMiB,
+         "diff --ignore pfn A.mme B.mme: peak RSS over bound");
   return failures == 0 ? 0 : 1;
 }
