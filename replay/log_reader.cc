@@ -17,6 +17,7 @@
 #include "proto/event_log.pb.h"
 #include "proto/trace.pb.h"
 #include "replay/event_chunk.h"
+#include "replay/event_log_reader.h"
 #include "replay/op_columns.h"
 #include "trace/trace_format.h"
 #include "trace/trace_reader.h"
@@ -153,124 +154,37 @@ class TextLogReader : public LogReader {
 };
 
 // The binary log: a LogHeader, EventChunks, a LogEnd (proto/event_log.proto).
-class BinaryLogReader : public LogReader {
+class BinaryLogReader : public EventLogReader {
  public:
   BinaryLogReader(std::string name, std::unique_ptr<StreamInput> input)
-      : LogReader(std::move(name), LogFormat::kBinary),
+      : EventLogReader(std::move(name), LogFormat::kBinary),
         input_(std::move(input)) {}
 
  protected:
-  bool ReadLine(absl::string_view* line) override {
-    switch (Advance(line)) {
-      case Item::kEnd:
-        return false;
-      case Item::kLine:
-        return true;
-      case Item::kEvent:
-        break;
-    }
-    // A run's row stands for repeat() lines (proto/event_log.proto),
-    // made at once as the text log makes them (AppendEventLines: each the
-    // last counted up) and given one by one.
-    const mm::Event& e = events_[next_];
-    if (e.repeat() == 1) {
-      line_.clear();
-      AppendEventLine(e, &line_);
-      ++next_;
-      *line = line_;
-      return true;
-    }
-    if (nth_ == 0) {
-      run_.clear();
-      AppendEventLines(e, &run_);
-      run_at_ = 0;
-    }
-    const size_t end = run_.find('\n', run_at_);
-    *line = absl::string_view(run_).substr(run_at_, end - run_at_);
-    run_at_ = end + 1;
-    if (++nth_ == e.repeat()) {
-      nth_ = 0;
-      ++next_;
-    }
-    return true;
+  // The header's line comes first; an op's line comes before the events
+  // of that op; the op lines left when a chunk's events are done come
+  // before the next chunk's.
+  bool CommentDue() const override {
+    return header_read_ ||
+           (next_op_ < ops_.size() &&
+            (next_ == events_.size() ||
+             ops_.numbers[next_op_] <= events_[next_].op_index()));
   }
 
-  bool PeekEventRow(const mm::Event** row, uint32_t* nth) override {
-    if (next_ >= events_.size() ||
-        (next_op_ < ops_.size() &&
-         ops_.numbers[next_op_] <= events_[next_].op_index())) {
-      return false;
+  absl::string_view TakeComment() override {
+    if (header_read_) {
+      header_read_ = false;
+      return line_;
     }
-    *row = &events_[next_];
-    *nth = nth_;
-    return true;
+    // Read by events, an op's line is its comment mark alone.
+    const size_t op = next_op_++;
+    if (by_events()) return "#";
+    return ops_.line(op);
   }
 
-  void SkipRowEvents(uint32_t n) override {
-    DCHECK(next_ < events_.size() && nth_ + n <= events_[next_].repeat());
-    nth_ += n;
-    if (nth_ == events_[next_].repeat()) {
-      nth_ = 0;
-      ++next_;
-    }
-  }
-
-  bool ReadEvent(absl::string_view* line, mm::Event* event,
-                 bool* is_event) override {
-    op_text_ = false;
-    switch (Advance(line)) {
-      case Item::kEnd:
-        return false;
-      case Item::kLine:
-        *is_event = false;
-        return true;
-      case Item::kEvent:
-        break;
-    }
-    *is_event = true;
-    const mm::Event& e = events_[next_];
-    // memcpy() copies an event several times faster than the assignment
-    // gcc makes of it (rep movsq).
-    std::memcpy(static_cast<void*>(event), &e, sizeof(e));
-    if (e.repeat() == 1) {
-      ++next_;
-      return true;
-    }
-    event->ToNth(nth_);
-    if (++nth_ == e.repeat()) {
-      nth_ = 0;
-      ++next_;
-    }
-    return true;
-  }
+  bool NextBlock() override { return !ended_ && ReadRecord(); }
 
  private:
-  enum class Item { kLine, kEvent, kEnd };
-
-  // Moves to the next line: the header's or an op's (in *line), or the
-  // event events_[next_] (the line nth_ of its run), or the end. An op's
-  // line comes before the events of that op; the op lines left when a
-  // chunk's events are done come before the next chunk's.
-  Item Advance(absl::string_view* line) {
-    for (;;) {
-      if (next_op_ < ops_.size() &&
-          (next_ == events_.size() ||
-           ops_.numbers[next_op_] <= events_[next_].op_index())) {
-        // Read by events, an op's line is its comment mark alone.
-        *line = op_text_ ? ops_.line(next_op_) : "#";
-        ++next_op_;
-        return Item::kLine;
-      }
-      if (next_ < events_.size()) return Item::kEvent;
-      if (ended_ || !ReadRecord()) return Item::kEnd;
-      if (header_read_) {
-        header_read_ = false;
-        *line = line_;
-        return Item::kLine;
-      }
-    }
-  }
-
   bool FailAt(absl::string_view what) {
     return Fail(absl::StrCat("record ", record_, " (byte ", record_offset_,
                              "): ", what));
@@ -325,7 +239,7 @@ class BinaryLogReader : public LogReader {
         absl::Status decoded = DecodeChunk(record_msg_.chunk(), &events_);
         if (decoded.ok()) {
           decoded = DecodeOpColumns(record_msg_.chunk().ops(), &ops_,
-                                    lines && op_text_);
+                                    lines && !by_events());
         }
         if (!decoded.ok()) return FailAt(decoded.message());
         if (ops_.size() > 0 &&
@@ -472,21 +386,14 @@ class BinaryLogReader : public LogReader {
   uint64_t records_ = 0;
   uint64_t record_offset_ = 0;
   bool header_read_ = false;
-  std::vector<mm::Event> events_;
-  uint32_t nth_ = 0;  // the line of events_[next_]'s run to give next
-  size_t next_ = 0;
   OpLines ops_;
   size_t next_op_ = 0;
   uint64_t ops_seen_ = 0;
   uint64_t events_seen_ = 0;
   uint64_t chunks_ = 0;
   bool ended_ = false;
-  // Whether op lines are made (not once read by ReadEvent()).
-  bool op_text_ = true;
+  // The header's line.
   std::string line_;
-  // The lines of the run being given, and where the next one starts.
-  std::string run_;
-  size_t run_at_ = 0;
 };
 
 // What a zstd stream that is not a log holds, for the error.
