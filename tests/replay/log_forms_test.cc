@@ -18,6 +18,7 @@
 #include "replay/event_log.h"
 #include "replay/log_diff.h"
 #include "replay/log_reader.h"
+#include "replay/replay_to_string.h"
 #include "tests/replay/each_trace_main.h"
 #include "trace/output_file.h"
 #include "trace/trace_reader.h"
@@ -75,18 +76,48 @@ std::string ReplayInto(
   return "";
 }
 
-// The report of `mmreplay diff a b` with `options`, its file names'
-// extensions made .log; or what went wrong, after "error: ".
-std::string DiffReport(const std::string& a, const std::string& b,
+// A log to diff: a file, or `trace` replayed on the fly under `profile`
+// (OpenReplayedLog(), as `mmreplay diff TRACE ...` reads it) when `path`
+// is "replay:<profile>" (empty: the trace's own).
+struct Log {
+  std::string path;
+  // The name the report gives it here, so that reports compare: the text
+  // log's.
+  std::string as;
+};
+
+absl::StatusOr<std::unique_ptr<LogReader>> OpenLog(const std::string& trace,
+                                                   const Log& log) {
+  if (!absl::StartsWith(log.path, "replay:")) return LogReader::Open(log.path);
+  ReplayOptions options;
+  options.profile = log.path.substr(7);
+  return OpenReplayedLog(trace, options);
+}
+
+// The report of `mmreplay diff a b` with `options`, each log named as its
+// text log; or what went wrong, after "error: ".
+std::string DiffReport(const std::string& trace, const Log& a, const Log& b,
                        const DiffOptions& options) {
-  auto la = LogReader::Open(a);
+  auto la = OpenLog(trace, a);
   if (!la.ok()) return absl::StrCat("error: ", la.status().message());
-  auto lb = LogReader::Open(b);
+  auto lb = OpenLog(trace, b);
   if (!lb.ok()) return absl::StrCat("error: ", lb.status().message());
   absl::StatusOr<DiffResult> r = DiffLogs(**la, **lb, options);
   if (!r.ok()) return absl::StrCat("error: ", r.status().message());
   return absl::StrCat(r->equal ? "equal" : "differ", ", ", r->ops, " ops\n",
-                      absl::StrReplaceAll(r->report, {{".mme", ".log"}}));
+                      absl::StrReplaceAll(r->report, {{(*la)->name(), a.as},
+                                                      {(*lb)->name(), b.as}}));
+}
+
+// The text of a log, as Next() gives it.
+std::string TextOf(LogReader& log) {
+  std::string text;
+  absl::string_view line;
+  while (log.Next(&line)) absl::StrAppend(&text, line, "\n");
+  if (!log.status().ok()) {
+    absl::StrAppend(&text, "error: ", log.status().message());
+  }
+  return text;
 }
 
 // What is wrong with `trace`'s forms, or "".
@@ -108,11 +139,16 @@ std::string Check(const std::string& trace, const std::string& dir) {
     if ((*log)->format() != forms[i].second) {
       return absl::StrCat(forms[i].first, ": not read as the form written");
     }
-    absl::string_view line;
-    while ((*log)->Next(&line)) absl::StrAppend(&texts[i], line, "\n");
+    texts[i] = TextOf(**log);
     if (!(*log)->status().ok()) return std::string((*log)->status().message());
   }
   if (texts[0].empty()) return "empty log";
+  // The trace replayed as diff reads it, beside its reader: the same text.
+  auto replayed = OpenLog(trace, {"replay:", ""});
+  if (!replayed.ok()) return std::string(replayed.status().message());
+  if (TextOf(**replayed) != texts[0]) {
+    return "the trace replayed on the fly does not read as its text log";
+  }
   if (texts[0].find("\n# op 1: ") == std::string::npos) return "no op lines";
   for (size_t i = 1; i < forms.size(); ++i) {
     if (texts[i] != texts[0]) {
@@ -138,25 +174,35 @@ std::string Check(const std::string& trace, const std::string& dir) {
   options[4].max_ops = 1;
   options[4].context = 50;
   options[5].ignore_addr = true;
+  // Each log as a file of either form, or replayed on the fly.
+  const Log a_log{base + ".log", base + ".log"},
+      a_mme{base + ".mme", base + ".log"}, a_replay{"replay:", base + ".log"},
+      b_log{other + ".log", other + ".log"},
+      b_mme{other + ".mme", other + ".log"},
+      b_replay{"replay:linux-6.12", other + ".log"};
   for (size_t i = 0; i < options.size(); ++i) {
-    const std::string want =
-        DiffReport(base + ".log", other + ".log", options[i]);
+    const std::string want = DiffReport(trace, a_log, b_log, options[i]);
     if (absl::StartsWith(want, "error: ")) return want;
-    for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
-             {base + ".mme", other + ".mme"},
-             {base + ".log", other + ".mme"},
-             {base + ".mme", other + ".log"}}) {
-      const std::string got = DiffReport(a, b, options[i]);
+    for (const auto& [a, b] :
+         std::vector<std::pair<Log, Log>>{{a_mme, b_mme},
+                                          {a_log, b_mme},
+                                          {a_mme, b_log},
+                                          {a_replay, b_replay},
+                                          {a_replay, b_mme},
+                                          {a_log, b_replay}}) {
+      const std::string got = DiffReport(trace, a, b, options[i]);
       if (got != want) {
-        return absl::StrCat("diff ", a, " ", b, " (options ", i,
+        return absl::StrCat("diff ", a.path, " ", b.path, " (options ", i,
                             ") does not report as the text logs:\n", got,
                             "\nwhere the text logs give:\n", want);
       }
     }
     // A log equals itself, in any two forms.
-    if (!absl::StartsWith(DiffReport(base + ".mme", base + ".log", options[i]),
-                          "equal")) {
-      return absl::StrCat(base, ".mme and .log differ (options ", i, ")");
+    for (const Log& a : {a_mme, a_replay}) {
+      if (!absl::StartsWith(DiffReport(trace, a, a_log, options[i]), "equal")) {
+        return absl::StrCat(a.path, " and ", a_log.path, " differ (options ", i,
+                            ")");
+      }
     }
   }
   return "";
