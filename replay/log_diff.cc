@@ -427,9 +427,7 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
   // names.
   SkippedChunks skipped;
   FolioNamer namer;
-  // The record kept before a difference holds kChunkEvents lines or more
-  // (every chunk but the last): the context before it needs no more.
-  if (options.context <= kChunkEvents) {
+  {
     // Named on a thread of their own, while the next records are read.
     std::optional<trace::WriterThread<std::vector<mm::Event>>> naming;
     SkippedEvents name_events;
@@ -445,7 +443,9 @@ absl::StatusOr<DiffResult> DiffLogs(LogReader& a, LogReader& b,
         naming->Submit(&events).IgnoreError();  // naming never fails
       };
     }
-    absl::StatusOr<SkippedChunks> s = SkipEqualChunks(a, b, name_events);
+    // The records kept before a difference hold the context.
+    absl::StatusOr<SkippedChunks> s = SkipEqualChunks(
+        a, b, static_cast<uint64_t>(std::max(options.context, 0)), name_events);
     if (naming.has_value()) naming->Finish().IgnoreError();
     if (!s.ok()) return s.status();
     skipped = *s;

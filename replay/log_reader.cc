@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -13,6 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "proto/event.pb.h"
 #include "proto/event_log.pb.h"
 #include "proto/trace.pb.h"
@@ -480,19 +483,74 @@ std::unique_ptr<LogReader> LogReader::FromText(std::string name,
   return std::make_unique<TextLogReader>(std::move(name), std::move(text));
 }
 
+namespace {
+
+// The event rows of the binary log's record `body`: the length of its
+// chunk's kind column, a byte a row (every kind is below 128). 0 for a
+// header or an end record, or for bytes that do not parse (a record
+// Next() will refuse).
+uint64_t EventRowsOf(absl::string_view body) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(body.data()),
+      static_cast<int>(body.size()));
+  uint32_t length = 0;
+  if (in.ReadTag() !=
+          WireFormatLite::MakeTag(LogRecord::kChunkFieldNumber,
+                                  WireFormatLite::WIRETYPE_LENGTH_DELIMITED) ||
+      !in.ReadVarint32(&length)) {
+    return 0;
+  }
+  in.PushLimit(static_cast<int>(length));
+  uint64_t rows = 0;
+  while (const uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) !=
+        EventChunk::kKindFieldNumber) {
+      if (!WireFormatLite::SkipField(&in, tag)) return 0;
+      continue;
+    }
+    if (WireFormatLite::GetTagWireType(tag) ==
+        WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!in.ReadVarint32(&length)) return 0;
+      rows += length;
+      if (!in.Skip(static_cast<int>(length))) return 0;
+    } else {
+      uint32_t kind;
+      if (!in.ReadVarint32(&kind)) return 0;
+      ++rows;
+    }
+  }
+  return rows;
+}
+
+// Records looked ahead at most for the rows a skip must leave.
+constexpr size_t kMaxLookahead = 64;
+
+}  // namespace
+
 absl::StatusOr<SkippedChunks> SkipEqualChunks(LogReader& a, LogReader& b,
+                                              uint64_t keep_rows,
                                               const SkippedEvents& events) {
   SkippedChunks skipped;
   if (a.format() != LogFormat::kBinary || b.format() != LogFormat::kBinary ||
       !a.fresh() || !b.fresh()) {
     return skipped;
   }
-  // A record is skipped when the one after it is the same on both sides
-  // too: the first record that differs keeps the one before it.
+  keep_rows = std::max<uint64_t>(keep_rows, 1);
+  // A record is skipped when the records after it that are the same on
+  // both sides hold keep_rows event rows (each an event or more): the
+  // first record that differs keeps those before it.
   absl::string_view ra, rb, next_a, next_b;
-  while (a.PeekRecord(0, &ra) && b.PeekRecord(0, &rb) && ra == rb &&
-         a.PeekRecord(1, &next_a) && b.PeekRecord(1, &next_b) &&
-         next_a == next_b) {
+  while (a.PeekRecord(0, &ra) && b.PeekRecord(0, &rb) && ra == rb) {
+    uint64_t rows = 0;
+    for (size_t i = 1; i <= kMaxLookahead && rows < keep_rows; ++i) {
+      if (!a.PeekRecord(i, &next_a) || !b.PeekRecord(i, &next_b) ||
+          next_a != next_b) {
+        break;
+      }
+      rows += EventRowsOf(next_a);
+    }
+    if (rows < keep_rows) break;
     if (!a.SkipRecord(&skipped.ops, &skipped.last_op, events)) {
       return a.status();
     }

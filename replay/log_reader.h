@@ -44,17 +44,18 @@ struct SkippedChunks {
 // Where two binary logs begin with the same records, byte for byte, their
 // lines are the same: reads those records on both sides as Next() would
 // (each checked, once: b's are a's bytes; the lines and line numbers
-// counted) without making their lines, up to the last one before the
-// first record that differs (that one, and the record before it, are left
-// to Next(): the lines before a difference stay there for its context, as
-// long as a chunk's). Does nothing unless both are binary logs and neither
-// has been read from. `events`, if set, is given the events of each record
-// skipped (a run as one mm::Event: repeat()), the same on both sides, in a
-// vector it may keep (swapping another in: the reader reuses whatever it
-// is left). Errors: what reading either would give (status()).
+// counted) without making their lines, but for the records before the
+// first that differs that hold keep_rows event rows (so keep_rows events:
+// the context before a difference stays for Next()) and that one. Does
+// nothing unless both are binary logs and neither has been read from. `events`,
+// if set, is given the events of each record skipped (a run as one mm::Event:
+// repeat()), the same on both sides, in a vector it may keep (swapping another
+// in: the reader reuses whatever it is left). Errors: what reading either would
+// give (status()).
 using SkippedEvents = std::function<void(std::vector<mm::Event>&)>;
 absl::StatusOr<SkippedChunks> SkipEqualChunks(
-    LogReader& a, LogReader& b, const SkippedEvents& events = nullptr);
+    LogReader& a, LogReader& b, uint64_t keep_rows,
+    const SkippedEvents& events = nullptr);
 
 class LogReader {
  public:
@@ -174,7 +175,8 @@ class LogReader {
 
  private:
   friend absl::StatusOr<SkippedChunks> SkipEqualChunks(
-      LogReader& a, LogReader& b, const SkippedEvents& events);
+      LogReader& a, LogReader& b, uint64_t keep_rows,
+      const SkippedEvents& events);
   // Whether nothing has been read (no line given, no record skipped).
   bool fresh() const { return line_number_ == 0; }
 

@@ -581,25 +581,77 @@ TEST(LogDiffTest, IgnorePfnNamesFoliosOfTheRecordsSkipped) {
             text.report);
 }
 
-TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirEnd) {
+// The record kept before the first that differs may hold no events (a
+// chunk is also written when its ops' lines fill it): the records skipped
+// still leave the context the text has. 4097 ops with an allocation each
+// (a chunk's 4096, one more in the next), 12904 without events, then one
+// that differs: the three lines of context are in two chunks.
+TEST(LogDiffTest, ContextBeforeRecordsWithoutEvents) {
+  std::vector<mm::Event> base;
+  mm::Event e;
+  for (uint64_t op = 1; op <= 4097; ++op) {
+    e.Clear();
+    e.set_op_index(op);
+    e.set_kind(EVENT_FOLIO_ALLOC);
+    e.set_pfn(op * 16);
+    e.set_order(0);
+    base.push_back(e);
+  }
+  constexpr uint64_t kOps = 17001;
+  std::vector<mm::Event> a = base, b = base;
+  e.set_op_index(kOps);
+  e.set_pfn(0x100000);
+  a.push_back(e);
+  e.set_order(1);
+  b.push_back(e);
+  for (const char* form : {"log", "mme"}) {
+    const LogFormat format =
+        form[0] == 'l' ? LogFormat::kText : LogFormat::kBinary;
+    WriteLogWithOps(TempPath(absl::StrCat("quiet_a.", form)), format, a, kOps);
+    WriteLogWithOps(TempPath(absl::StrCat("quiet_b.", form)), format, b, kOps);
+  }
+  for (bool ignore_pfn : {false, true}) {
+    SCOPED_TRACE(ignore_pfn);
+    DiffOptions options;
+    options.ignore_pfn = ignore_pfn;
+    const DiffResult text =
+        DiffFiles(TempPath("quiet_a.log"), TempPath("quiet_b.log"), options);
+    ASSERT_FALSE(text.equal);
+    // The context: ops 4095 to 4097's allocations.
+    EXPECT_NE(text.report.find("| 4095 folio_alloc"), std::string::npos)
+        << text.report;
+    const DiffResult binary =
+        DiffFiles(TempPath("quiet_a.mme"), TempPath("quiet_b.mme"), options);
+    EXPECT_EQ(absl::StrReplaceAll(binary.report, {{".mme", ".log"}}),
+              text.report);
+  }
+}
+
+TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirLastChunk) {
   const std::vector<mm::Event> events = ManyEvents(30000);
   WriteLog(TempPath("s1.mme"), LogFormat::kBinary, events);
   WriteLog(TempPath("s2.mme"), LogFormat::kBinary, events);
   auto a = LogReader::Open(TempPath("s1.mme"));
   auto b = LogReader::Open(TempPath("s2.mme"));
   ASSERT_TRUE(a.ok() && b.ok());
-  absl::StatusOr<SkippedChunks> skipped = SkipEqualChunks(**a, **b);
+  // Three event lines kept before any difference.
+  absl::StatusOr<SkippedChunks> skipped = SkipEqualChunks(**a, **b, 3);
   ASSERT_TRUE(skipped.ok()) << skipped.status();
-  // The header and every chunk; the end record is left (no record after it
-  // to compare).
+  // The header and every chunk but the last, which the end record after it
+  // (no events) leaves for Next(), with the end record.
   const uint64_t chunks = (30000 + kChunkEvents - 1) / kChunkEvents;
-  EXPECT_EQ(skipped->records, 1 + chunks);
-  EXPECT_EQ(skipped->ops, 7500u);
-  EXPECT_EQ(skipped->last_op, 7500u);
+  EXPECT_EQ(skipped->records, chunks);
+  const uint64_t last_op = (chunks - 1) * kChunkEvents / 4;
+  EXPECT_EQ(skipped->ops, last_op);
+  EXPECT_EQ(skipped->last_op, last_op);
   absl::string_view line;
-  // Both logs stand at their end records, read and counted as far.
+  // Both logs read on from the last chunk, counted as far.
   for (LogReader* log : {a->get(), b->get()}) {
-    EXPECT_FALSE(log->Next(&line));
+    ASSERT_TRUE(log->Next(&line));
+    EXPECT_EQ(log->line_number(), (chunks - 1) * kChunkEvents + 2);
+    EXPECT_TRUE(absl::StartsWith(line, absl::StrCat(last_op + 1, " "))) << line;
+    while (log->Next(&line)) {
+    }
     EXPECT_TRUE(log->status().ok()) << log->status();
     EXPECT_EQ(log->line_number(), 30001u);  // the header and the events
   }
@@ -608,7 +660,7 @@ TEST(LogDiffTest, EqualBinaryLogsAreSkippedToTheirEnd) {
   auto c = LogReader::Open(TempPath("s3.log"));
   auto d = LogReader::Open(TempPath("s1.mme"));
   ASSERT_TRUE(c.ok() && d.ok());
-  skipped = SkipEqualChunks(**c, **d);
+  skipped = SkipEqualChunks(**c, **d, 3);
   ASSERT_TRUE(skipped.ok());
   EXPECT_EQ(skipped->records, 0u);
 }
