@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/check.h"
 #include "base/page_geometry.h"
 #include "replay/event_log.h"
 #include "replay/log_line.h"
@@ -186,22 +187,13 @@ void FolioNamer::Apply(const Names& names, std::string* line) {
 
 std::unique_ptr<FolioNamer::Table::Block>* FolioNamer::Table::SlotOf(
     uint64_t pfn, bool create) {
+  DCHECK(pfn < kDirectPfns);
   const uint64_t key = pfn >> kShift;
-  std::unique_ptr<Block>* slot;
-  if (key < kDirectKeys) {
-    if (key >= direct_.size()) {
-      if (!create) return nullptr;
-      direct_.resize(key + 1);
-    }
-    slot = &direct_[key];
-  } else {
-    auto it = hashed_.find(key);
-    if (it == hashed_.end()) {
-      if (!create) return nullptr;
-      it = hashed_.emplace(key, nullptr).first;
-    }
-    slot = &it->second;
+  if (key >= direct_.size()) {
+    if (!create) return nullptr;
+    direct_.resize(key + 1);
   }
+  std::unique_ptr<Block>* slot = &direct_[key];
   if (*slot == nullptr) {
     if (!create) return nullptr;
     if (spare_.empty()) {
@@ -215,56 +207,74 @@ std::unique_ptr<FolioNamer::Table::Block>* FolioNamer::Table::SlotOf(
 }
 
 FolioName FolioNamer::Table::Find(uint64_t pfn) {
+  if (pfn >= kDirectPfns) {
+    auto it = far_.find(pfn);
+    return it == far_.end() ? FolioName() : it->second;
+  }
   std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
   if (slot == nullptr) return {};
-  return (*slot)->names[pfn & ((1 << kShift) - 1)];
+  return (*slot)->names[pfn & (kBlockPfns - 1)];
 }
 
 void FolioNamer::Table::Set(uint64_t pfn, const FolioName& name) {
+  // An op's 2^32-th allocation is named 0: no name.
+  if (!name.named()) return Erase(pfn);
+  if (pfn >= kDirectPfns) {
+    far_[pfn] = name;
+    return;
+  }
   Block& block = **SlotOf(pfn, /*create=*/true);
-  FolioName& named = block.names[pfn & ((1 << kShift) - 1)];
+  FolioName& named = block.names[pfn & (kBlockPfns - 1)];
   if (!named.named()) ++block.live;
   named = name;
 }
 
 void FolioNamer::Table::Erase(uint64_t pfn) {
+  if (pfn >= kDirectPfns) {
+    far_.erase(pfn);
+    return;
+  }
   std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
   if (slot == nullptr) return;
-  FolioName& named = (*slot)->names[pfn & ((1 << kShift) - 1)];
+  FolioName& named = (*slot)->names[pfn & (kBlockPfns - 1)];
   if (!named.named()) return;
   named = {};
-  if (--(*slot)->live == 0) Release(pfn >> kShift, slot);
+  if (--(*slot)->live == 0) Release(slot);
 }
 
-FolioNamer::Table::Table(const Table& other) : direct_(other.direct_.size()) {
+FolioNamer::Table::Table(const Table& other)
+    : direct_(other.direct_.size()), far_(other.far_) {
   for (size_t i = 0; i < direct_.size(); ++i) {
     if (other.direct_[i] != nullptr) {
       direct_[i] = std::make_unique<Block>(*other.direct_[i]);
     }
   }
-  for (const auto& [key, block] : other.hashed_) {
-    hashed_.emplace(key, std::make_unique<Block>(*block));
-  }
 }
 
 size_t FolioNamer::Table::blocks() const {
-  size_t n = hashed_.size();
+  size_t n = far_.size();
   for (const std::unique_ptr<Block>& block : direct_) n += block != nullptr;
   return n;
 }
 
-void FolioNamer::Table::Release(uint64_t key, std::unique_ptr<Block>* slot) {
+void FolioNamer::Table::Release(std::unique_ptr<Block>* slot) {
   // Every name in it is unset: it is kept as a new block would be.
   spare_.push_back(std::move(*slot));
-  if (key >= kDirectKeys) hashed_.erase(key);
 }
 
 void FolioNamer::Table::FindRange(uint64_t pfn, uint32_t n, bool erase,
                                   FolioName* names) {
-  constexpr uint32_t kBlockPfns = 1u << kShift;
   while (n > 0) {
+    if (pfn >= kDirectPfns) {  // one at a time
+      const FolioName name = Find(pfn);
+      if (erase) Erase(pfn);
+      if (names != nullptr) *names++ = name;
+      ++pfn;
+      --n;
+      continue;
+    }
     const uint32_t at = static_cast<uint32_t>(pfn & (kBlockPfns - 1));
-    const uint32_t len = std::min(n, kBlockPfns - at);
+    const uint32_t len = std::min<uint32_t>(n, kBlockPfns - at);
     std::unique_ptr<Block>* slot = SlotOf(pfn, /*create=*/false);
     if (slot == nullptr) {
       if (names != nullptr) std::fill(names, names + len, FolioName());
@@ -280,7 +290,7 @@ void FolioNamer::Table::FindRange(uint64_t pfn, uint32_t n, bool erase,
           block.names[at + i] = {};
         }
         block.live -= named;
-        if (named > 0 && block.live == 0) Release(pfn >> kShift, slot);
+        if (named > 0 && block.live == 0) Release(slot);
       }
     }
     pfn += len;

@@ -90,7 +90,8 @@ class FolioNamer {
   // (null: the names are not wanted, only the names' changes).
   void NameRun(const Fields& first, uint32_t n, Names* names);
 
-  // Blocks of names held (for tests: a block goes with its last name).
+  // Blocks of names held, and names held past them (for tests: a block
+  // goes with its last name).
   size_t blocks() const { return names_.blocks(); }
 
   // Writes `names` over the values of pfn=, dst= and parent= on `line`, a
@@ -99,11 +100,11 @@ class FolioNamer {
 
  private:
   // Names by PFN, in blocks of 64 PFNs (neighbours are looked up
-  // together, a split's pieces named together); a block goes when its last
+  // together, a split's pieces named together), found by their index, for
+  // the first 2^28 PFNs (a machine of 1 TiB); a block goes when its last
   // name does, and is kept for reuse (so the blocks held are at most as
-  // many as were ever named at once). The blocks
-  // of the first 2^28 PFNs (a machine of 1 TiB) are found by their index,
-  // the others (a damaged log's) by a hash.
+  // many as were ever named at once). A PFN past those (a damaged log's)
+  // is named alone, hashed.
   class Table {
    public:
     Table() = default;
@@ -119,23 +120,25 @@ class FolioNamer {
     // The names at pfn .. pfn + n - 1, into names[0..n) (null: not
     // wanted); with erase, they are unset.
     void FindRange(uint64_t pfn, uint32_t n, bool erase, FolioName* names);
+    // Blocks held, and names past them.
     size_t blocks() const;
 
    private:
     static constexpr int kShift = 6;
-    static constexpr uint64_t kDirectKeys = uint64_t{1} << (28 - kShift);
+    static constexpr uint32_t kBlockPfns = 1u << kShift;
+    static constexpr uint64_t kDirectPfns = uint64_t{1} << 28;
     struct Block {
-      std::array<FolioName, 1 << kShift> names;
+      std::array<FolioName, kBlockPfns> names;
       uint32_t live = 0;
     };
-    // The place of the block of `pfn`; null when it has none and create is
-    // false.
+    // The place of the block of `pfn` (below kDirectPfns); null when it
+    // has none and create is false.
     std::unique_ptr<Block>* SlotOf(uint64_t pfn, bool create);
     // Gives back the block at *slot, whose last name went.
-    void Release(uint64_t key, std::unique_ptr<Block>* slot);
+    void Release(std::unique_ptr<Block>* slot);
 
     std::vector<std::unique_ptr<Block>> direct_;
-    absl::flat_hash_map<uint64_t, std::unique_ptr<Block>> hashed_;
+    absl::flat_hash_map<uint64_t, FolioName> far_;
     std::vector<std::unique_ptr<Block>> spare_;
   };
 

@@ -15,8 +15,10 @@ using Names = FolioNamer::Names;
 
 // Random runs over a few blocks of PFNs: allocations, splits, frees,
 // migrations, split pieces and maps, so that names come and go.
+// PFNs from `base` on.
 std::vector<std::pair<FolioNamer::Fields, uint32_t>> RandomRuns(int count,
-                                                                uint32_t seed) {
+                                                                uint32_t seed,
+                                                                uint64_t base) {
   std::mt19937 rng(seed);
   const EventKind kinds[] = {
       EVENT_FOLIO_ALLOC, EVENT_SPLIT, EVENT_FOLIO_FREE,   EVENT_MIGRATE,
@@ -28,26 +30,28 @@ std::vector<std::pair<FolioNamer::Fields, uint32_t>> RandomRuns(int count,
     f.op = 1 + i / 4;
     f.kind = kinds[rng() % 7];
     f.has_pfn = rng() % 8 != 0;
-    f.pfn = rng() % 300;
+    f.pfn = base + rng() % 300;
     f.has_order = true;
     f.order = 4;
     f.new_orders = kOrders;
     f.has_dst = f.kind == EVENT_MIGRATE;
-    f.dst = rng() % 300;
+    f.dst = base + rng() % 300;
     f.has_parent = f.kind == EVENT_SPLIT_PIECE;
-    f.parent = rng() % 300;
+    f.parent = base + rng() % 300;
     runs.emplace_back(f, 1 + rng() % 150);
   }
   return runs;
 }
 
+// Also across the PFNs named in blocks and those named alone (2^28 on).
 TEST(FolioNamerTest, ARunIsNamedAsItsEventsOneByOne) {
-  for (uint32_t seed = 1; seed <= 20; ++seed) {
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
     SCOPED_TRACE(seed);
+    const uint64_t base = seed % 2 == 0 ? 0 : (uint64_t{1} << 28) - 150;
     // `unnamed` is given the same runs without asking for their names: its
     // names change alike.
     FolioNamer whole, one_by_one, unnamed;
-    for (const auto& [first, n] : RandomRuns(400, seed)) {
+    for (const auto& [first, n] : RandomRuns(400, seed, base)) {
       std::vector<Names> got(n);
       whole.NameRun(first, n, got.data());
       unnamed.NameRun(first, n, nullptr);
@@ -65,7 +69,7 @@ TEST(FolioNamerTest, ARunIsNamedAsItsEventsOneByOne) {
     map.op = 1000;
     map.kind = EVENT_MAP;
     map.has_pfn = true;
-    map.pfn = 0;
+    map.pfn = base;
     std::vector<Names> after(400), after_unnamed(400);
     one_by_one.NameRun(map, 400, after.data());
     unnamed.NameRun(map, 400, after_unnamed.data());
