@@ -13,6 +13,7 @@
 #define MMREPLAY_MM_EVENT_H_
 
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "absl/types/span.h"
@@ -123,6 +124,12 @@ class Event {
     Event e = *this;
     e.ToNth(i);
     return e;
+  }
+  // Copies `from` into *this: memcpy() copies an event several times
+  // faster than the assignment gcc makes of it (rep movsq), for the readers
+  // that copy every event of a log.
+  void CopyFrom(const Event& from) {
+    std::memcpy(static_cast<void*>(this), &from, sizeof(from));
   }
   // Makes this event the i-th of its run, alone (Nth() in place).
   void ToNth(uint32_t i) {

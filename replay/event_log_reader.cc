@@ -1,7 +1,5 @@
 #include "replay/event_log_reader.h"
 
-#include <cstring>
-
 #include "base/check.h"
 #include "replay/event_log.h"
 
@@ -34,22 +32,18 @@ bool EventLogReader::ReadLine(absl::string_view* line) {
   if (e.repeat() == 1) {
     event_line_.clear();
     AppendEventLine(e, &event_line_);
-    ++next_;
     *line = event_line_;
-    return true;
+  } else {
+    if (nth_ == 0) {
+      run_.clear();
+      AppendEventLines(e, &run_);
+      run_at_ = 0;
+    }
+    const size_t end = run_.find('\n', run_at_);
+    *line = absl::string_view(run_).substr(run_at_, end - run_at_);
+    run_at_ = end + 1;
   }
-  if (nth_ == 0) {
-    run_.clear();
-    AppendEventLines(e, &run_);
-    run_at_ = 0;
-  }
-  const size_t end = run_.find('\n', run_at_);
-  *line = absl::string_view(run_).substr(run_at_, end - run_at_);
-  run_at_ = end + 1;
-  if (++nth_ == e.repeat()) {
-    nth_ = 0;
-    ++next_;
-  }
+  SkipRowEvents(1);
   return true;
 }
 
@@ -66,19 +60,9 @@ bool EventLogReader::ReadEvent(absl::string_view* line, mm::Event* event,
       break;
   }
   *is_event = true;
-  const mm::Event& e = events_[next_];
-  // memcpy() copies an event several times faster than the assignment gcc
-  // makes of it (rep movsq).
-  std::memcpy(static_cast<void*>(event), &e, sizeof(e));
-  if (e.repeat() == 1) {
-    ++next_;
-    return true;
-  }
+  event->CopyFrom(events_[next_]);
   event->ToNth(nth_);
-  if (++nth_ == e.repeat()) {
-    nth_ = 0;
-    ++next_;
-  }
+  SkipRowEvents(1);
   return true;
 }
 

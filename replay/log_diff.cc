@@ -1,7 +1,6 @@
 #include "replay/log_diff.h"
 
 #include <algorithm>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -111,7 +110,7 @@ class Side {
            const FolioNamer::Names& names, uint64_t number) {
     if (where == Where::kBehind && options_.context <= 0) return;
     LinePtr l = Spare();
-    std::memcpy(static_cast<void*>(&l->event), &run, sizeof(run));
+    l->event.CopyFrom(run);
     l->event.ToNth(nth);
     l->number = number;
     l->op = run.op_index();
@@ -243,8 +242,8 @@ bool CompareRuns(Side& sa, Side& sb, uint64_t op, const DiffOptions& options,
   // The runs' next events; event i of each is its head with pfn + i and
   // addr + i pages (mm::Event::Nth).
   mm::Event ha, hb;
-  std::memcpy(static_cast<void*>(&ha), ra, sizeof(ha));
-  std::memcpy(static_cast<void*>(&hb), rb, sizeof(hb));
+  ha.CopyFrom(*ra);
+  hb.CopyFrom(*rb);
   ha.ToNth(na);
   hb.ToNth(nb);
   // The fields the events of a run share: all but the PFN fields (addr the

@@ -1,7 +1,6 @@
 #include "replay/replay_to_string.h"
 
 #include <atomic>
-#include <cstring>
 #include <deque>
 #include <string>
 #include <thread>
@@ -117,11 +116,8 @@ class ReplayedLogReader : public EventLogReader {
       block_.events = owner_->SpareEvents();
     }
     void Emit(const mm::Event& event) override {
-      // memcpy() copies an event several times faster than the assignment
-      // gcc makes of it (rep movsq).
       block_.events.emplace_back();
-      std::memcpy(static_cast<void*>(&block_.events.back()), &event,
-                  sizeof(event));
+      block_.events.back().CopyFrom(event);
       if (block_.items() >= kBlockItems) Push();
     }
     void BeginOp(uint64_t number, const trace::TraceOp& op) override {
